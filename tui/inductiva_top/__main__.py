@@ -1,0 +1,5 @@
+"""Allow ``python -m inductiva_top``."""
+
+from inductiva_top.cli import main
+
+raise SystemExit(main())

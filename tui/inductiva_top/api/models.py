@@ -1,0 +1,252 @@
+"""Typed, tolerant models of what the Inductiva API sends.
+
+Tolerant means: unknown status codes are kept as plain strings, missing or
+null fields become ``None``, extra fields are ignored, and every timestamp
+becomes an aware UTC ``datetime`` whatever offset form it arrived in. A
+response of the wrong *shape* (a list where an object belongs, a string where
+a number belongs) still fails validation; the client maps that to
+:class:`~inductiva_top.api.errors.BadResponse`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _to_utc(value: Any) -> Any:
+    """Parse ISO 8601 in any offset form; naive times are taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return value  # let pydantic produce the validation error
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_to_utc)]
+"""An aware UTC datetime, accepted from any ISO 8601 form."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class TaskMetrics(_Model):
+    """Timing and size figures of a task; each may be missing."""
+
+    total_seconds: float | None = None
+    queue_time_seconds: float | None = None
+    computation_seconds: float | None = None
+    input_upload_seconds: float | None = None
+    input_download_seconds: float | None = None
+    input_decompression_seconds: float | None = None
+    output_compression_seconds: float | None = None
+    output_upload_seconds: float | None = None
+    container_image_download_seconds: float | None = None
+    container_image_size_bytes: int | None = None
+    input_size_bytes: int | None = None
+    input_zipped_size_bytes: int | None = None
+    output_size_bytes: int | None = None
+    output_zipped_size_bytes: int | None = None
+    output_total_files: int | None = None
+
+
+class Executer(_Model):
+    """The machine that ran (or runs) a task."""
+
+    uuid: str | None = None
+    cpu_count_logical: int | None = None
+    cpu_count_physical: int | None = None
+    memory: int | None = None
+    n_mpi_hosts: int | None = None
+    vm_type: str | None = None
+    vm_name: str | None = None
+    host_type: str | None = None
+    error_detail: str | None = None
+
+    @property
+    def machine_label(self) -> str:
+        """What a user calls the machine: ``host_type vm_type`` plus `` xN`` for MPI."""
+        vm = self.vm_type
+        if not vm or vm == "n/a":
+            vm = self.vm_name or vm or ""
+        label = " ".join(part for part in (self.host_type, vm) if part)
+        if self.n_mpi_hosts is not None and self.n_mpi_hosts > 1:
+            label = f"{label} x{self.n_mpi_hosts}"
+        return label
+
+
+class OrchestrationFee(_Model):
+    amount: float | None = None
+    charged: bool | None = None
+    currency: str | None = None
+
+
+class Task(_Model):
+    """One task as listed by ``GET /tasks``."""
+
+    task_id: str
+    status: str
+    status_alias: str | None = None
+    simulator: str | None = None
+    project: str | None = None
+    is_terminated: bool | None = None
+    create_time: UtcDatetime | None = None
+    input_submit_time: UtcDatetime | None = None
+    start_time: UtcDatetime | None = None
+    computation_start_time: UtcDatetime | None = None
+    computation_end_time: UtcDatetime | None = None
+    end_time: UtcDatetime | None = None
+    storage_path: str | None = None
+    storage_input_path: str | None = None
+    storage_output_path: str | None = None
+    storage_region: str | None = None
+    container_image: str | None = None
+    machine_group_name: str | None = None
+    machine_group_id: str | None = None
+    error_detail: str | None = None
+    num_retries: int | None = None
+    task_metadata: dict[str, str] | None = None
+    extra_params: dict[str, Any] | None = None
+    estimated_computation_cost: float | None = None
+    duration_seconds: float | None = None
+    metrics: TaskMetrics | None = None
+    executer: Executer | None = None
+    orchestration_fee: OrchestrationFee | None = None
+
+
+class TaskOperation(_Model):
+    """One step inside a state: ``download_input``, ``exec_command``, ..."""
+
+    name: str
+    alias: str | None = None
+    start_timestamp: UtcDatetime | None = None
+    end_timestamp: UtcDatetime | None = None
+    status: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class StatusHistoryEntry(_Model):
+    """One state the task went through, oldest first in ``status_history``."""
+
+    status: str
+    alias: str | None = None
+    description: str | None = None
+    timestamp: UtcDatetime | None = None
+    end_timestamp: UtcDatetime | None = None
+    machine_id: str | None = None
+    operations: list[TaskOperation] = Field(default_factory=list)
+
+
+class MachineOperation(_Model):
+    machine_id: str | None = None
+    type: str | None = None
+    start_timestamp: UtcDatetime | None = None
+    end_timestamp: UtcDatetime | None = None
+    description: str | None = None
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskStep(_Model):
+    type: str | None = None
+    start_timestamp: UtcDatetime | None = None
+    duration: float | None = None
+
+
+class TaskWithStatusHistory(Task):
+    """One task as returned by ``GET /tasks/{id}``."""
+
+    status_history: list[StatusHistoryEntry] = Field(default_factory=list)
+    machine_operations: list[MachineOperation] = Field(default_factory=list)
+    steps: list[TaskStep] | None = None
+
+
+class PositionInQueue(_Model):
+    tasks_ahead: int
+
+
+class TaskStatus(_Model):
+    """``GET /tasks/{id}/status`` and the answer to a kill."""
+
+    id: str
+    status: str
+    is_terminated: bool | None = None
+    position_in_queue: PositionInQueue | None = None
+
+
+class TaskPage(_Model):
+    """One page of ``GET /tasks``."""
+
+    total_size: int
+    tasks: list[Task]
+
+
+class ProjectStatistics(_Model):
+    success_rate: float | None = None
+    avg_task_duration_seconds: float | None = None
+    avg_task_compute_cost: float | None = None
+
+
+class Project(_Model):
+    name: str
+    project_type: str | None = None
+    id: str | None = None
+    created_at: UtcDatetime | None = None
+    num_tasks: int | None = None
+    estimated_computation_cost: float | None = None
+    task_status_overview: dict[str, int | None] | None = None
+    project_metadata: dict[str, str] | None = None
+    statistics: ProjectStatistics | None = None
+
+
+class FileInfo(_Model):
+    """One member of a zip archive, as ``/storage/zip-contents`` lists it."""
+
+    name: str
+    size: int | None = None
+    compressed_size: int | None = None
+    range_start: int | None = None
+    creation_time: UtcDatetime | None = None
+    compress_type: int | None = None
+
+
+class ZipArchiveInfo(_Model):
+    size: int
+    contents: list[FileInfo]
+
+
+class ZipFileRange(_Model):
+    range_start: int
+    range_end: int
+    compress_type: int | None = None
+
+
+class StorageFile(_Model):
+    name: str | None = None
+    size: int | None = None
+    creation_time: UtcDatetime | None = None
+
+
+class StorageContents(_Model):
+    total_files: int | None = None
+    available_regions: list[str] | None = None
+    contents: list[StorageFile] = Field(default_factory=list)
+
+
+class ApiVersion(_Model):
+    version: str
+    min_supported_client_version: str | None = None
