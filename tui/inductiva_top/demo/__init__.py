@@ -1,0 +1,1 @@
+"""The demo: an embedded server running a realistic workload to watch."""

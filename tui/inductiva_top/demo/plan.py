@@ -1,0 +1,152 @@
+"""What the demo runs: real simulations, submitted over time.
+
+The workload is chosen so that, a minute after ``inductiva-top demo`` starts,
+the dashboard shows every situation a user meets: tasks succeeding in several
+projects, one failing with a message on stderr, one running for minutes with a
+``\\r`` progress bar, some waiting because their machine group is full, one
+killed, and outputs from a few KB to tens of MB.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MachineGroup:
+    """A local machine group the demo needs on the server."""
+
+    name: str
+    slots: int
+    label: str
+
+
+@dataclass(frozen=True)
+class DemoTask:
+    """One submission: a script from ``workloads/`` and its arguments."""
+
+    name: str
+    project: str
+    script: str
+    args: tuple[str, ...] = ()
+    machine_group: str = "default"
+    delay: float = 0.0
+    """Seconds after the demo starts before this task is submitted."""
+    kill_after: float | None = None
+    """Seconds after submission at which the demo kills it (None: never)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Extra input files (name -> text) written next to the script."""
+    ttl_seconds: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+GROUPS: tuple[MachineGroup, ...] = (
+    MachineGroup("default", slots=3, label="local-std"),
+    MachineGroup("highmem-1", slots=1, label="local-highmem"),
+)
+
+
+def _slab(thickness: float, absorption: float, histories: int, seed: int) -> dict[str, str]:
+    config = {
+        "thickness": thickness,
+        "sigma_total": 1.5,
+        "absorption_ratio": absorption,
+        "histories": histories,
+        "seed": seed,
+    }
+    return {"slab.json": json.dumps(config, indent=2)}
+
+
+PLAN: tuple[DemoTask, ...] = (
+    # heat-transfer: a parameter sweep, one unstable case that diverges.
+    DemoTask("plate-a0.10", "heat-transfer", "heat2d.py", ("--n", "48", "--alpha", "0.10")),
+    DemoTask("plate-a0.20", "heat-transfer", "heat2d.py", ("--n", "48", "--alpha", "0.20")),
+    DemoTask(
+        "plate-a0.40-unstable",
+        "heat-transfer",
+        "heat2d.py",
+        ("--n", "40", "--alpha", "0.40", "--steps", "600", "--pace", "0.02"),
+        delay=2,
+    ),
+    # A long, slow run to watch live: a few minutes with a progress bar.
+    DemoTask(
+        "plate-fine-long",
+        "heat-transfer",
+        "heat2d.py",
+        ("--n", "96", "--steps", "900", "--every", "100", "--pace", "0.15"),
+        delay=1,
+        metadata={"mesh": "fine", "purpose": "production"},
+    ),
+    # orbital-dynamics: the big one writes tens of MB of trajectories.
+    DemoTask("cluster-40", "orbital-dynamics", "nbody.py", ("--bodies", "40", "--steps", "400")),
+    DemoTask(
+        "cluster-120-big",
+        "orbital-dynamics",
+        "nbody.py",
+        ("--bodies", "120", "--steps", "1500"),
+        machine_group="highmem-1",
+        delay=3,
+    ),
+    # These wait in the highmem-1 queue behind the big run.
+    DemoTask(
+        "cluster-60-seed3",
+        "orbital-dynamics",
+        "nbody.py",
+        ("--bodies", "60", "--steps", "600", "--seed", "3"),
+        machine_group="highmem-1",
+        delay=4,
+    ),
+    DemoTask(
+        "cluster-60-seed4",
+        "orbital-dynamics",
+        "nbody.py",
+        ("--bodies", "60", "--steps", "600", "--seed", "4"),
+        machine_group="highmem-1",
+        delay=5,
+    ),
+    # shielding: Monte Carlo transport runs; one is killed by the user.
+    DemoTask(
+        "slab-2cm",
+        "shielding",
+        "montecarlo.py",
+        ("--pace", "0.05"),
+        files=_slab(2.0, 0.3, 40_000, 1),
+        delay=6,
+    ),
+    DemoTask(
+        "slab-5cm",
+        "shielding",
+        "montecarlo.py",
+        ("--pace", "0.05"),
+        files=_slab(5.0, 0.2, 40_000, 2),
+        delay=8,
+    ),
+    DemoTask(
+        "slab-wrong-material",
+        "shielding",
+        "montecarlo.py",
+        ("--pace", "0.5"),
+        files=_slab(3.0, 0.25, 200_000, 3),
+        delay=10,
+        kill_after=12,
+    ),
+)
+
+
+def workload_dir() -> Path:
+    """The directory holding the shipped simulation scripts."""
+    return Path(str(resources.files("inductiva_top.demo") / "workloads"))
+
+
+def write_inputs(task: DemoTask, dest: Path) -> Path:
+    """Lay out one task's input dir: the script, its helper module, extra files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    source = workload_dir()
+    for name in ("_common.py", task.script):
+        (dest / name).write_bytes((source / name).read_bytes())
+    for name, text in task.files.items():
+        (dest / name).write_text(text)
+    return dest
