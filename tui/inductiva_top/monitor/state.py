@@ -1,0 +1,269 @@
+"""What the dashboard knows, and the one poll tick that refreshes it.
+
+:class:`DashboardState` owns the row window, the selected task's detail, the
+active tasks, the queue positions of waiting rows on screen, the status
+counts and the kills in flight. :meth:`DashboardState.tick` asks the API for
+exactly what is due (the visible pages, the active tasks, the selected task,
+queue positions of visible waiting tasks, now and then the projects) and
+merges the answers. Nothing here knows about Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from inductiva_top.api.errors import ApiError, NotFound
+from inductiva_top.api.models import (
+    Project,
+    Task,
+    TaskPage,
+    TaskStatus,
+    TaskWithStatusHistory,
+)
+from inductiva_top.monitor.window import RowWindow, TaskQuery
+
+__all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count_statuses"]
+
+ACTIVE_LIMIT = 100
+"""How many active tasks one tick asks for (one page)."""
+
+PROJECTS_EVERY = 5
+"""Refresh the per-project status counts every this many ticks."""
+
+WAITING_CODES = frozenset({"pending-input", "submitted", "in-queue"})
+"""Statuses whose tasks have a position in their machine group's queue."""
+
+T = TypeVar("T")
+
+
+class TaskSource(Protocol):
+    """The part of :class:`~inductiva_top.api.client.InductivaClient` the dashboard uses."""
+
+    async def list_tasks(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        status: str | None = None,
+        project: str | None = None,
+        active: bool | None = None,
+        task_id_filter: str | None = None,
+        sort: Sequence[str] = (),
+    ) -> TaskPage: ...
+
+    async def get_task(self, task_id: str) -> TaskWithStatusHistory: ...
+
+    async def get_status(self, task_id: str) -> TaskStatus: ...
+
+    async def kill(self, task_id: str) -> TaskStatus: ...
+
+    async def list_projects(self) -> list[Project]: ...
+
+
+def count_statuses(projects: Iterable[Project]) -> dict[str, int]:
+    """Task counts by status code, summed over the projects' ``task_status_overview``."""
+    counts: dict[str, int] = {}
+    for project in projects:
+        for code, count in (project.task_status_overview or {}).items():
+            if count:
+                counts[code] = counts.get(code, 0) + count
+    return counts
+
+
+@dataclass(frozen=True)
+class KillOutcome:
+    """What one kill request did: the new status, or the error's one-line message."""
+
+    task_id: str
+    status: str | None = None
+    error: str | None = None
+
+
+async def _gather(calls: Sequence[Awaitable[T]]) -> list[T]:
+    """Run ``calls`` together; if any fails, wait for the rest, then raise the first error."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)  # type: ignore[arg-type]
+
+
+@dataclass
+class DashboardState:
+    """The dashboard's data, refreshed one tick at a time."""
+
+    source: TaskSource
+    window: RowWindow = field(default_factory=RowWindow)
+    first_visible: int = 0
+    last_visible: int = 0
+    selected_id: str | None = None
+    selected: TaskWithStatusHistory | None = None
+    active: list[Task] = field(default_factory=list)
+    active_total: int = 0
+    queue_ahead: dict[str, int] = field(default_factory=dict)
+    projects: list[Project] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    kills: dict[str, str] = field(default_factory=dict)
+    ticks: int = 0
+
+    # -- what the UI sets ------------------------------------------------------
+
+    def set_visible(self, first: int, last: int) -> bool:
+        """The rows on screen; returns True when some of them are not fetched yet."""
+        self.first_visible, self.last_visible = first, max(first, last)
+        return bool(self.window.missing_pages(self.first_visible, self.last_visible))
+
+    def set_query(self, query: TaskQuery) -> bool:
+        """New filters or sort; True when they differ (the window is emptied)."""
+        return self.window.set_query(query)
+
+    # -- the tick ----------------------------------------------------------------
+
+    async def _fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
+        statuses = sorted(query.statuses)
+        result = await self.source.list_tasks(
+            page=page,
+            per_page=self.window.page_size,
+            status=statuses[0] if len(statuses) == 1 else None,
+            project=query.project,
+            active=True if query.active else None,
+            task_id_filter=query.id_filter or None,
+            sort=query.sort_params,
+        )
+        return page, result
+
+    async def _fetch_selected(self) -> TaskWithStatusHistory | None:
+        if self.selected_id is None:
+            return None
+        try:
+            return await self.source.get_task(self.selected_id)
+        except NotFound:
+            return None
+
+    async def _fetch_active(self) -> TaskPage:
+        return await self.source.list_tasks(page=1, per_page=ACTIVE_LIMIT, active=True)
+
+    async def tick(self) -> bool:
+        """Fetch what is due and merge it; True when anything on screen changed.
+
+        An :class:`ApiError` from any request propagates after the others
+        finish, leaving the previous data in place (the caller marks it stale).
+        """
+        self.ticks += 1
+        query = self.window.query
+        pages = self.window.pages_for(self.first_visible, self.last_visible)
+        want_projects = self.ticks % PROJECTS_EVERY == 1
+        fetched, active, selected, projects = await asyncio.gather(
+            _gather([self._fetch_page(query, page) for page in pages]),
+            self._fetch_active(),
+            self._fetch_selected(),
+            self._fetch_projects(want_projects),
+            return_exceptions=True,
+        )
+        # Every request has finished; now the first failure fails the tick.
+        if isinstance(fetched, BaseException):
+            raise fetched
+        if isinstance(active, BaseException):
+            raise active
+        if isinstance(selected, BaseException):
+            raise selected
+        if isinstance(projects, BaseException):
+            raise projects
+        changed = False
+        for page, result in fetched:
+            changed |= self.window.store(query, page, result)
+        changed |= self._merge_active(active)
+        changed |= self._merge_selected(selected)
+        if projects is not None:
+            counts = count_statuses(projects)
+            changed |= counts != self.counts
+            self.projects, self.counts = projects, counts
+        changed |= await self._refresh_queue()
+        changed |= self._settle_kills()
+        return changed
+
+    async def _fetch_projects(self, due: bool) -> list[Project] | None:
+        return await self.source.list_projects() if due else None
+
+    def _merge_active(self, page: TaskPage) -> bool:
+        changed = page.tasks != self.active or page.total_size != self.active_total
+        self.active, self.active_total = list(page.tasks), page.total_size
+        return changed
+
+    def _merge_selected(self, selected: TaskWithStatusHistory | None) -> bool:
+        if selected is not None and selected.task_id != self.selected_id:
+            return False  # the cursor moved while the request was in flight
+        changed = selected != self.selected
+        self.selected = selected
+        return changed
+
+    def waiting_visible(self) -> list[Task]:
+        """Waiting tasks among the rows on screen."""
+        return [
+            task
+            for _, task in self.window.rows(self.first_visible, self.last_visible)
+            if task.status in WAITING_CODES
+        ]
+
+    async def _refresh_queue(self) -> bool:
+        """Ask the position in queue of each waiting task on screen (and only those)."""
+        waiting = self.waiting_visible()
+        if not waiting:
+            changed = bool(self.queue_ahead)
+            self.queue_ahead = {}
+            return changed
+        statuses = await _gather([self.source.get_status(task.task_id) for task in waiting])
+        ahead = {
+            status.id: status.position_in_queue.tasks_ahead
+            for status in statuses
+            if status.position_in_queue is not None
+        }
+        changed = ahead != self.queue_ahead
+        self.queue_ahead = ahead
+        return changed
+
+    # -- kills -------------------------------------------------------------------
+
+    async def kill(self, task_ids: Sequence[str]) -> list[KillOutcome]:
+        """Ask the API to kill each task once; a failure is reported, never retried."""
+
+        async def one(task_id: str) -> KillOutcome:
+            try:
+                status = await self.source.kill(task_id)
+            except ApiError as error:
+                return KillOutcome(task_id, error=str(error))
+            self.kills[task_id] = status.status
+            return KillOutcome(task_id, status=status.status)
+
+        return list(await asyncio.gather(*(one(task_id) for task_id in task_ids)))
+
+    def _settle_kills(self) -> bool:
+        """Forget kills whose rows now show a terminal status."""
+        done = [
+            task_id
+            for task_id in self.kills
+            if (task := self.task(task_id)) is not None and task.is_terminated
+        ]
+        for task_id in done:
+            del self.kills[task_id]
+        return bool(done)
+
+    def task(self, task_id: str) -> Task | None:
+        """The freshest copy of ``task_id`` the dashboard holds."""
+        if self.selected is not None and self.selected.task_id == task_id:
+            return self.selected
+        for task in self.active:
+            if task.task_id == task_id:
+                return task
+        index = self.window.index_of(task_id)
+        return None if index is None else self.window.row(index)
+
+    def row_status(self, task: Task) -> str:
+        """The status to show for ``task``: a kill in flight shows until the server catches up."""
+        pending = self.kills.get(task.task_id)
+        if pending is not None and not task.is_terminated:
+            return pending
+        return task.status

@@ -1,0 +1,224 @@
+"""The task table's row window: which server pages to ask for, and what they held.
+
+The table never holds every task. It shows rows ``first..last`` of the
+server's sorted, filtered list; this module maps that range to the server's
+pages (``page``/``per_page`` of ``GET /tasks``), keeps the pages fetched for
+the current query, and forgets them when the query (filters or sort) changes.
+Cost per refresh therefore depends on the rows on screen, never on how many
+tasks exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from inductiva_top.api.models import Task, TaskPage
+
+__all__ = ["SORTABLE_FIELDS", "RowWindow", "SortKey", "TaskQuery"]
+
+SORTABLE_FIELDS: frozenset[str] = frozenset(
+    {
+        "task_id",
+        "simulator",
+        "status",
+        "project",
+        "create_time",
+        "start_time",
+        "end_time",
+        "duration_seconds",
+        "estimated_computation_cost",
+    }
+)
+"""Task fields the API's ``sort`` parameter accepts (``field:asc|desc``)."""
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sort criterion: a task field and a direction."""
+
+    field: str
+    descending: bool = False
+
+    @property
+    def param(self) -> str:
+        """The wire form: ``create_time:desc``."""
+        return f"{self.field}:{'desc' if self.descending else 'asc'}"
+
+    def flipped(self) -> SortKey:
+        """The same field in the other direction."""
+        return replace(self, descending=not self.descending)
+
+
+DEFAULT_SORT: tuple[SortKey, ...] = (SortKey("create_time", descending=True),)
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """Filters and sort of the task list; every part is applied by the server.
+
+    ``statuses`` empty means every status; ``active`` True keeps only
+    non-terminal tasks.
+    """
+
+    statuses: frozenset[str] = frozenset()
+    project: str | None = None
+    active: bool = False
+    id_filter: str = ""
+    sort: tuple[SortKey, ...] = DEFAULT_SORT
+
+    def sorted_by(self, field_name: str) -> TaskQuery:
+        """Sort by ``field_name``; asking again for the current field flips it."""
+        current = self.sort[0] if self.sort else None
+        if current is not None and current.field == field_name:
+            return replace(self, sort=(current.flipped(),))
+        # Times and money read best newest/largest first; names alphabetically.
+        descending = field_name in {
+            "create_time",
+            "start_time",
+            "end_time",
+            "duration_seconds",
+            "estimated_computation_cost",
+        }
+        return replace(self, sort=(SortKey(field_name, descending),))
+
+    @property
+    def sort_params(self) -> tuple[str, ...]:
+        """The ``sort`` query values, in priority order."""
+        return tuple(key.param for key in self.sort)
+
+    def describe(self) -> list[str]:
+        """Short labels of the active filters, for the always-visible filter bar."""
+        parts: list[str] = []
+        if self.active:
+            parts.append("active only")
+        if self.statuses:
+            parts.append("status: " + ",".join(sorted(self.statuses)))
+        if self.project:
+            parts.append(f"project: {self.project}")
+        if self.id_filter:
+            parts.append(f"id ~ {self.id_filter}")
+        return parts
+
+
+@dataclass
+class _Page:
+    tasks: list[Task]
+    generation: int
+
+
+@dataclass
+class RowWindow:
+    """Pages of the current query's task list, fetched on demand.
+
+    Rows are 0-based; server pages are 1-based. ``total`` is ``None`` until
+    the first page of a query arrives.
+    """
+
+    page_size: int = 50
+    max_pages: int = 16
+    query: TaskQuery = field(default_factory=TaskQuery)
+    total: int | None = None
+    _pages: dict[int, _Page] = field(default_factory=dict)
+    _generation: int = 0
+
+    def __post_init__(self) -> None:
+        if self.page_size < 1:
+            raise ValueError("page_size must be at least 1")
+
+    def set_query(self, query: TaskQuery) -> bool:
+        """Switch to ``query``; returns True (and forgets every page) if it changed."""
+        if query == self.query:
+            return False
+        self.query = query
+        self.invalidate()
+        return True
+
+    def invalidate(self) -> None:
+        """Forget every page and the total; the next refresh fetches afresh."""
+        self._pages.clear()
+        self.total = None
+
+    def pages_for(self, first: int, last: int) -> list[int]:
+        """The server pages (1-based) that hold rows ``first..last`` inclusive."""
+        if last < first:
+            return []
+        first = max(first, 0)
+        last = max(last, 0)
+        if self.total is not None:
+            if self.total == 0:
+                return [1]
+            last = min(last, self.total - 1)
+            first = min(first, last)
+        return list(range(first // self.page_size + 1, last // self.page_size + 2))
+
+    def missing_pages(self, first: int, last: int) -> list[int]:
+        """Pages of ``first..last`` not fetched yet for the current query."""
+        return [page for page in self.pages_for(first, last) if page not in self._pages]
+
+    def store(self, query: TaskQuery, page: int, result: TaskPage) -> bool:
+        """Keep ``result`` as ``page`` of ``query``; returns whether anything changed.
+
+        A page for another query (an answer that raced a filter change) is
+        dropped. When the total shrinks, pages past the new end are dropped.
+        """
+        if query != self.query:
+            return False
+        self._generation += 1
+        old = self._pages.get(page)
+        changed = self.total != result.total_size or old is None or old.tasks != result.tasks
+        self.total = result.total_size
+        self._pages[page] = _Page(list(result.tasks), self._generation)
+        last_page = max(1, -(-result.total_size // self.page_size))
+        for stale in [p for p in self._pages if p > last_page]:
+            del self._pages[stale]
+        self._evict()
+        return changed
+
+    def _evict(self) -> None:
+        """Keep at most ``max_pages`` pages, forgetting the least recently stored."""
+        if len(self._pages) <= self.max_pages:
+            return
+        by_age = sorted(self._pages, key=lambda p: self._pages[p].generation)
+        for page in by_age[: len(self._pages) - self.max_pages]:
+            del self._pages[page]
+
+    def row(self, index: int) -> Task | None:
+        """The task at row ``index``, or None when its page is not fetched."""
+        if index < 0 or (self.total is not None and index >= self.total):
+            return None
+        page = self._pages.get(index // self.page_size + 1)
+        if page is None:
+            return None
+        offset = index % self.page_size
+        return page.tasks[offset] if offset < len(page.tasks) else None
+
+    def rows(self, first: int, last: int) -> Iterator[tuple[int, Task]]:
+        """The fetched rows of ``first..last`` with their indexes."""
+        for index in range(max(first, 0), last + 1):
+            task = self.row(index)
+            if task is not None:
+                yield index, task
+
+    def index_of(self, task_id: str) -> int | None:
+        """Row index of ``task_id`` among the fetched pages, if it is there."""
+        for page_no, page in self._pages.items():
+            for offset, task in enumerate(page.tasks):
+                if task.task_id == task_id:
+                    return (page_no - 1) * self.page_size + offset
+        return None
+
+    def update_task(self, task: Task) -> bool:
+        """Replace the fetched copy of ``task`` (by id) wherever it is; True if found."""
+        found = False
+        for page in self._pages.values():
+            for offset, existing in enumerate(page.tasks):
+                if existing.task_id == task.task_id:
+                    page.tasks[offset] = task
+                    found = True
+        return found
+
+    def loaded_tasks(self) -> Iterable[Task]:
+        """Every fetched task (in page order)."""
+        for page_no in sorted(self._pages):
+            yield from self._pages[page_no].tasks
