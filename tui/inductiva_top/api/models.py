@@ -13,32 +13,30 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 
-def _to_utc(value: Any) -> Any:
-    """Parse ISO 8601 in any offset form; naive times are taken as UTC."""
-    if value is None or value == "":
+def _blank_to_none(value: Any) -> Any:
+    """Some servers send ``""`` for a time that has not happened yet."""
+    if isinstance(value, str) and not value.strip():
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            return value  # let pydantic produce the validation error
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
     return value
 
 
-UtcDatetime = Annotated[datetime, BeforeValidator(_to_utc)]
-"""An aware UTC datetime, accepted from any ISO 8601 form."""
+def _as_utc(value: datetime | None) -> datetime | None:
+    """Naive times are taken as UTC; aware ones are converted to UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+# Pydantic's own ISO 8601 parser accepts what ``datetime.fromisoformat`` of
+# Python 3.10 rejects (``Z``, any number of fractional digits, a space for
+# ``T``); the after-validator then makes every result aware UTC.
+UtcDatetime = Annotated[datetime | None, BeforeValidator(_blank_to_none), AfterValidator(_as_utc)]
+"""An aware UTC datetime (or ``None``), accepted from any ISO 8601 form or a Unix time."""
 
 
 class _Model(BaseModel):
@@ -188,6 +186,14 @@ class TaskStatus(_Model):
     position_in_queue: PositionInQueue | None = None
 
 
+class TaskSubmittedInfo(TaskStatus):
+    """The answer to ``POST /tasks/submit``: a status plus where inputs go."""
+
+    storage_region: str | None = None
+    time_to_live_seconds: float | None = None
+    orchestration_fee: OrchestrationFee | None = None
+
+
 class TaskPage(_Model):
     """One page of ``GET /tasks``."""
 
@@ -236,9 +242,14 @@ class ZipFileRange(_Model):
 
 
 class StorageFile(_Model):
+    """One entry of ``GET /storage/contents`` (the API calls the size ``size_bytes``)."""
+
     name: str | None = None
-    size: int | None = None
+    size: int | None = Field(default=None, validation_alias=AliasChoices("size_bytes", "size"))
     creation_time: UtcDatetime | None = None
+    is_directory: bool | None = None
+    provider_id: str | None = None
+    region: str | None = None
 
 
 class StorageContents(_Model):
@@ -248,5 +259,16 @@ class StorageContents(_Model):
 
 
 class ApiVersion(_Model):
+    """``GET /version``."""
+
     version: str
+    min_supported_client_version: str | None = None
+
+
+class VersionCheck(_Model):
+    """``GET /version-check``: whether this client version is still served."""
+
+    is_valid: bool
+    client_version: str | None = None
+    server_version: str | None = None
     min_supported_client_version: str | None = None

@@ -1,0 +1,450 @@
+"""The async client of the Inductiva task API (see ``shared/api-contract.md``).
+
+One :class:`InductivaClient` holds one ``httpx.AsyncClient`` for the life of
+the application, so connections are reused from one refresh to the next.
+Every call returns a typed model or raises an
+:class:`~inductiva_top.api.errors.ApiError`; GETs are retried per the
+:class:`~inductiva_top.api.retry.RetryPolicy`, writes never.
+
+The API key goes in ``X-API-Key`` on requests to the API's own origin only.
+Signed storage URLs carry their own authorization; :meth:`storage_stream` and
+:meth:`storage_put` never send the key, whatever host the URL names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from inductiva_top import __version__
+from inductiva_top.api.errors import BadResponse, sanitize_excerpt
+from inductiva_top.api.models import (
+    ApiVersion,
+    Project,
+    StorageContents,
+    TaskPage,
+    TaskStatus,
+    TaskSubmittedInfo,
+    TaskWithStatusHistory,
+    ZipArchiveInfo,
+    ZipFileRange,
+)
+from inductiva_top.api.retry import NO_RETRY, Clock, RetryPolicy, Sleep, run_with_retries
+from inductiva_top.api.timeouts import DEFAULT_TIMEOUTS, Timeouts, pool_limits
+from inductiva_top.api.wire import ClientStats, StorageResponse, Wire, describe_url
+
+__all__ = ["ClientStats", "InductivaClient", "StorageResponse"]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+Query = list[tuple[str, str]]
+
+_PROJECTS: TypeAdapter[list[Project]] = TypeAdapter(list[Project])
+_SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(list[str | None])
+_METADATA: TypeAdapter[dict[str, str]] = TypeAdapter(dict[str, str])
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port, with the scheme's default port made explicit."""
+    scheme = url.scheme.lower()
+    return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _seg(value: str) -> str:
+    """One path segment, fully escaped: a task id of ``../x`` stays one segment."""
+    return quote(value, safe="")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _shape_error(exc: ValidationError, payload: Any, what: str) -> BadResponse:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "answer"
+    return BadResponse(
+        f"unexpected answer to {what}: {where}: {first.get('msg', 'invalid')}",
+        excerpt=sanitize_excerpt(repr(payload)),
+    )
+
+
+def _parse(adapter: TypeAdapter[T], payload: Any, what: str) -> T:
+    """Validate a decoded answer; a wrong shape becomes ``BadResponse``."""
+    try:
+        return adapter.validate_python(payload)
+    except ValidationError as exc:
+        raise _shape_error(exc, payload, what) from None
+
+
+def _model(model: type[M], payload: Any, what: str) -> M:
+    """Validate a decoded answer as ``model``; a wrong shape becomes ``BadResponse``."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise _shape_error(exc, payload, what) from None
+
+
+class InductivaClient:
+    """Typed async access to the Inductiva API and to its signed storage URLs.
+
+    Use as ``async with InductivaClient(url, key) as client:`` or call
+    :meth:`aclose`. ``key_source`` says where the key came from (for example
+    ``"the environment variable INDUCTIVA_API_KEY"``); authentication errors
+    name it, never the key. ``transport`` lets tests inject faults; ``sleep``,
+    ``clock`` and ``rng`` make retry timing deterministic. JSON answers above
+    ``max_json_bytes`` are refused without being read whole.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        key_source: str = "",
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        poll_interval: float = 2.0,
+        max_json_bytes: int = 32 * 1024 * 1024,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        base = httpx.URL(base_url.strip().rstrip("/"))
+        if base.scheme not in _DEFAULT_PORTS or not base.host:
+            raise ValueError(f"the API URL must be an http(s) URL, not {base_url!r}")
+        self._base = base
+        self._origin = _origin(base)
+        self._api_key = api_key or None
+        self.key_source = key_source
+        self._timeouts = timeouts
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self.stats = ClientStats()
+        self._http = httpx.AsyncClient(
+            timeout=timeouts.api(),
+            limits=pool_limits(poll_interval),
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": f"inductiva-top/{__version__} httpx/{httpx.__version__}"},
+        )
+        self._wire = Wire(
+            self._http,
+            stats=self.stats,
+            redact=self._redact,
+            key_source=key_source,
+            max_json_bytes=max_json_bytes,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def __aenter__(self) -> InductivaClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "unset"
+        return (
+            f"{type(self).__name__}(base_url={str(self._base)!r}, key={key}, "
+            f"key_source={self.key_source!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return str(self._base)
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _redact(self, text: str) -> str:
+        if self._api_key and self._api_key in text:
+            return text.replace(self._api_key, "[API key]")
+        return text
+
+    def _api_request(
+        self, method: str, path: str, params: Query | None, json: Any | None
+    ) -> httpx.Request:
+        url = self._base.copy_with(raw_path=self._base.raw_path.rstrip(b"/") + path.encode())
+        headers = {"Accept": "application/json"}
+        # Defence in depth: the URL is built from the base, but the key is
+        # attached only after checking, so no future path can carry it away.
+        if self._api_key and _origin(url) == self._origin:
+            headers["X-API-Key"] = self._api_key
+        query = httpx.QueryParams(tuple(params)) if params else None
+        return self._http.build_request(method, url, params=query, headers=headers, json=json)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        json: Any | None = None,
+    ) -> Any:
+        """One API call; only GETs go through the retry policy."""
+        what = f"{method} {path}"
+        policy = self._retry if method == "GET" else NO_RETRY
+
+        async def attempt() -> Any:
+            return await self._wire.json(self._api_request(method, path, params, json), what)
+
+        return await run_with_retries(
+            attempt, policy, sleep=self._sleep, clock=self._clock, rng=self._rng
+        )
+
+    # -- tasks ---------------------------------------------------------------------
+
+    async def list_tasks(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        status: str | Sequence[str] | None = None,
+        project: str | None = None,
+        active: bool | None = None,
+        task_id_filter: str | None = None,
+        sort: Sequence[str] = (),
+    ) -> TaskPage:
+        """``GET /tasks``: one page of tasks, newest first unless ``sort`` says otherwise.
+
+        ``sort`` entries are ``field:asc|desc`` and are sent as repeated
+        ``sort`` parameters, as the official client does. The real API filters
+        by one ``status``; several are sent as repeated ``status`` parameters,
+        which the embedded server honours.
+        """
+        params: Query = [("page", str(page)), ("per_page", str(per_page))]
+        statuses = [status] if isinstance(status, str) else list(status or ())
+        params += [("status", code) for code in statuses]
+        if project is not None:
+            params.append(("project", project))
+        if active is not None:
+            params.append(("active", _flag(active)))
+        if task_id_filter:
+            params.append(("task_id_filter", task_id_filter))
+        params += [("sort", key) for key in sort]
+        return _model(TaskPage, await self._call("GET", "/tasks", params=params), "GET /tasks")
+
+    async def get_task(self, task_id: str) -> TaskWithStatusHistory:
+        """``GET /tasks/{id}``: the task with its status history."""
+        path = f"/tasks/{_seg(task_id)}"
+        return _model(TaskWithStatusHistory, await self._call("GET", path), f"GET {path}")
+
+    async def get_status(self, task_id: str) -> TaskStatus:
+        """``GET /tasks/{id}/status``: status and queue position."""
+        path = f"/tasks/{_seg(task_id)}/status"
+        return _model(TaskStatus, await self._call("GET", path), f"GET {path}")
+
+    async def kill(self, task_id: str) -> TaskStatus:
+        """``POST /tasks/{id}/kill``; sent once, never retried."""
+        path = f"/tasks/{_seg(task_id)}/kill"
+        return _model(TaskStatus, await self._call("POST", path), f"POST {path}")
+
+    async def get_metadata(self, task_id: str) -> dict[str, str]:
+        """``GET /tasks/{id}/metadata``."""
+        path = f"/tasks/{_seg(task_id)}/metadata"
+        payload = await self._call("GET", path)
+        return _parse(_METADATA, payload if payload is not None else {}, f"GET {path}")
+
+    async def set_metadata(self, task_id: str, metadata: Mapping[str, str]) -> None:
+        """``PUT /tasks/{id}/metadata``: replace all of the task's metadata."""
+        await self._call("PUT", f"/tasks/{_seg(task_id)}/metadata", json=dict(metadata))
+
+    async def patch_metadata(self, task_id: str, metadata: Mapping[str, str]) -> None:
+        """``PATCH /tasks/{id}/metadata``: merge into the task's metadata."""
+        await self._call("PATCH", f"/tasks/{_seg(task_id)}/metadata", json=dict(metadata))
+
+    async def submit_task(self, request: Mapping[str, Any]) -> TaskSubmittedInfo:
+        """``POST /tasks/submit`` with a ``TaskRequest`` body; never retried."""
+        payload = await self._call("POST", "/tasks/submit", json=dict(request))
+        return _model(TaskSubmittedInfo, payload, "POST /tasks/submit")
+
+    async def input_uploaded(self, task_id: str) -> None:
+        """``POST /tasks/{id}/input_uploaded``: the task may now be queued."""
+        await self._call("POST", f"/tasks/{_seg(task_id)}/input_uploaded")
+
+    # -- projects and machine groups -----------------------------------------------
+
+    async def list_projects(
+        self, *, page: int = 1, per_page: int = 100, project_type: str | None = None
+    ) -> list[Project]:
+        """``GET /projects``."""
+        params: Query = [("page", str(page)), ("per_page", str(per_page))]
+        if project_type is not None:
+            params.append(("project_type", project_type))
+        return _parse(
+            _PROJECTS, await self._call("GET", "/projects", params=params), "GET /projects"
+        )
+
+    async def get_project(self, name: str) -> Project:
+        """``GET /projects/{name}``."""
+        path = f"/projects/{_seg(name)}"
+        return _model(Project, await self._call("GET", path), f"GET {path}")
+
+    async def terminate_machine_group(self, machine_group_id: str) -> None:
+        """``DELETE /compute/group?machine_group_id=...``; its waiting tasks become zombies."""
+        await self._call(
+            "DELETE", "/compute/group", params=[("machine_group_id", machine_group_id)]
+        )
+
+    async def version(self) -> ApiVersion:
+        """``GET /version``."""
+        return _model(ApiVersion, await self._call("GET", "/version"), "GET /version")
+
+    # -- storage metadata ----------------------------------------------------------
+
+    async def signed_urls(
+        self, paths: Sequence[str], operation: str = "download", region: str | None = None
+    ) -> list[str | None]:
+        """``GET /storage/signed-urls``: one URL (or ``None``) per path, in order."""
+        params: Query = [("operation", operation)] + [("paths", p) for p in paths]
+        if region is not None:
+            params.append(("region", region))
+        what = "GET /storage/signed-urls"
+        urls = _parse(
+            _SIGNED_URLS, await self._call("GET", "/storage/signed-urls", params=params), what
+        )
+        if len(urls) != len(paths):
+            raise BadResponse(f"{what} returned {len(urls)} URLs for {len(paths)} paths")
+        return urls
+
+    async def zip_contents(
+        self, path: str, zip_relative_path: str = "", recursive: bool = False
+    ) -> ZipArchiveInfo:
+        """``GET /storage/zip-contents``: the members of a stored zip under a prefix."""
+        params: Query = [
+            ("path", path),
+            ("zip_relative_path", zip_relative_path),
+            ("recursive", _flag(recursive)),
+        ]
+        payload = await self._call("GET", "/storage/zip-contents", params=params)
+        return _model(ZipArchiveInfo, payload, "GET /storage/zip-contents")
+
+    async def zip_file_range(
+        self, path: str, zip_relative_path: str, filename: str
+    ) -> ZipFileRange:
+        """``GET /storage/zip-file-range``: where one member's data lies in the zip."""
+        params: Query = [
+            ("path", path),
+            ("zip_relative_path", zip_relative_path),
+            ("filename", filename),
+        ]
+        payload = await self._call("GET", "/storage/zip-file-range", params=params)
+        return _model(ZipFileRange, payload, "GET /storage/zip-file-range")
+
+    async def storage_contents(
+        self,
+        path: str,
+        *,
+        recursive: bool = False,
+        page: int | None = None,
+        per_page: int | None = None,
+        path_filter: str | None = None,
+        sort_by: str | None = None,
+        order: str | None = None,
+    ) -> StorageContents:
+        """``GET /storage/contents``: files stored under ``path``."""
+        params: Query = [("path", path), ("recursive", _flag(recursive))]
+        optional = {
+            "page": page,
+            "per_page": per_page,
+            "path_filter": path_filter,
+            "sort_by": sort_by,
+            "order": order,
+        }
+        params += [(name, str(value)) for name, value in optional.items() if value is not None]
+        payload = await self._call("GET", "/storage/contents", params=params)
+        return _model(StorageContents, payload, "GET /storage/contents")
+
+    # -- signed storage URLs (never with the API key) ------------------------------
+
+    def _storage_request(
+        self, method: str, url: str, headers: dict[str, str], content: Any = None
+    ) -> httpx.Request:
+        # Identity encoding: byte ranges and byte counts refer to the stored bytes.
+        headers = {"Accept-Encoding": "identity", **headers}
+        return self._http.build_request(
+            method, url, headers=headers, content=content, timeout=self._timeouts.storage()
+        )
+
+    @asynccontextmanager
+    async def storage_stream(
+        self,
+        url: str,
+        *,
+        byte_range: tuple[int, int | None] | None = None,
+        if_range: str | None = None,
+    ) -> AsyncIterator[StorageResponse]:
+        """Open a signed download URL; yields the response with its body unread.
+
+        ``byte_range`` ``(start, end)`` asks for bytes ``start..end`` inclusive
+        (``end`` ``None``: to the end); ``if_range`` (an ETag) makes the server
+        send the whole file instead if it changed. Opening is retried like a
+        GET; a 416 raises :class:`~inductiva_top.api.errors.ClientError`.
+        """
+        headers: dict[str, str] = {}
+        if byte_range is not None:
+            start, end = byte_range
+            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        if if_range is not None:
+            headers["If-Range"] = if_range
+        what = f"GET {describe_url(httpx.URL(url))}"
+
+        async def attempt() -> httpx.Response:
+            request = self._storage_request("GET", url, headers)
+            response = await self._wire.send(request, what, follow_redirects=True)
+            await self._wire.check(response, what, storage=True)
+            return response
+
+        response = await run_with_retries(
+            attempt, self._retry, sleep=self._sleep, clock=self._clock, rng=self._rng
+        )
+        try:
+            yield StorageResponse(response, self._wire, what)
+        finally:
+            await response.aclose()
+
+    async def storage_put(
+        self,
+        url: str,
+        body: AsyncIterable[bytes] | bytes,
+        size: int,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        """Upload ``size`` bytes to a signed upload URL with PUT; sent once.
+
+        A streamed ``body`` must yield exactly ``size`` bytes.
+        """
+        if isinstance(body, bytes) and len(body) != size:
+            raise ValueError(f"size {size} does not match the body's {len(body)} bytes")
+        what = f"PUT {describe_url(httpx.URL(url))}"
+        headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        response = await self._wire.send(self._storage_request("PUT", url, headers, body), what)
+        await self._wire.check(response, what, storage=True)
+        await self._wire.read(response, what, limit=64 * 1024)
+        if not isinstance(body, bytes):  # a bytes body was counted when sent
+            self.stats.bytes_sent += size
