@@ -172,9 +172,9 @@ class Wire:
         body = await self._error_body(response, what)
         if 300 <= status < 400 or status < 200:
             target = response.headers.get("location", "")
-            where = f" to {describe_url(httpx.URL(target))}" if target else ""
+            where = f" to {sanitize_excerpt(describe_url(httpx.URL(target)))}" if target else ""
             raise BadResponse(
-                f"unexpected HTTP {status}{sanitize_excerpt(where)} answering {what}",
+                f"unexpected HTTP {status}{where} answering {what}",
                 status=status,
             )
         retry_after = parse_retry_after(
