@@ -1,0 +1,216 @@
+"""Checking setting values, wherever they come from, into their typed form.
+
+Each check takes a YAML-shaped value (what ``yaml.safe_load`` gives; the
+environment's text is first shaped by an ``_env_*`` parser) and ``where`` it
+came from, and either returns the typed value or raises :class:`ConfigError`
+with a one-line message that starts with ``where``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, final
+from urllib.parse import urlsplit
+
+MIN_REFRESH = 1.0
+
+
+class ConfigError(Exception):
+    """Bad configuration; ``str()`` is one line naming the source, the key and the fault."""
+
+
+@final
+class FrozenMap(Mapping[str, str]):
+    """A read-only, hashable ``str -> str`` mapping."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._data = dict(items or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+# --- value checks ---
+
+
+def fail(where: str, problem: str) -> NoReturn:
+    """Raise :class:`ConfigError` for ``problem`` found at ``where``."""
+    raise ConfigError(f"{where}: {problem}")
+
+
+def shown(value: object) -> str:
+    """A short ``repr`` of a (non-secret) value for a message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def type_fault(where: str, expected: str, value: object) -> NoReturn:
+    """Raise the error for a value of the wrong type."""
+    fail(where, f"expected {expected}, got {type(value).__name__} {shown(value)}")
+
+
+def _seconds(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        type_fault(where, "a number of seconds", value)
+    if not math.isfinite(value):
+        fail(where, f"expected a finite number of seconds, got {value}")
+    if value < MIN_REFRESH:
+        fail(where, f"{value} is below the minimum of {MIN_REFRESH:g} second")
+    return float(value)
+
+
+def _count(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        type_fault(where, "a whole number", value)
+    if value < 1:
+        fail(where, f"expected at least 1, got {value}")
+    return value
+
+
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        type_fault(where, "true or false", value)
+    return value
+
+
+def _text_or_none(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        type_fault(where, "text", value)
+    return value.strip() or None
+
+
+def _texts(value: object, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        type_fault(where, "text or a list of text", value)
+    return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
+def _columns(value: object, where: str) -> tuple[str, ...] | None:
+    return None if value is None else _texts(value, where)
+
+
+def _keymap(value: object, where: str) -> FrozenMap:
+    if value is None:
+        return FrozenMap()
+    if not isinstance(value, dict):
+        type_fault(where, "a mapping of binding id to key", value)
+    for binding, key in value.items():
+        if not isinstance(binding, str) or not isinstance(key, str) or not key.strip():
+            fail(where, f"binding {shown(binding)} must map to a key name, got {shown(key)}")
+    return FrozenMap({binding: key.strip() for binding, key in value.items()})
+
+
+def check_path(value: object, where: str) -> Path:
+    """A path, ``~`` expanded."""
+    if isinstance(value, Path):
+        return value.expanduser()
+    if not isinstance(value, str) or not value.strip():
+        type_fault(where, "a directory path", value)
+    return Path(value.strip()).expanduser()
+
+
+def check_url(value: object, where: str) -> str:
+    """An http(s) URL, without a trailing slash."""
+    if not isinstance(value, str):
+        type_fault(where, "an http(s) URL", value)
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(where, f"expected an http(s) URL, got {shown(text)}")
+    return text.rstrip("/")
+
+
+# --- environment text -> YAML-shaped value ---
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _env_text(text: str, where: str) -> object:
+    return text
+
+
+def _env_number(text: str, where: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        fail(where, f"expected a number, got {shown(text)}")
+
+
+def _env_int(text: str, where: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        fail(where, f"expected a whole number, got {shown(text)}")
+
+
+def _env_bool(text: str, where: str) -> object:
+    word = text.strip().lower()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    fail(where, f"expected one of 1/0, true/false, yes/no, on/off, got {shown(text)}")
+
+
+def _env_list(text: str, where: str) -> object:
+    return text.split(",")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its ``Config`` attribute, its check, and its environment variables."""
+
+    attr: str
+    check: Callable[[object, str], object]
+    env: tuple[str, ...] = ()
+    from_env: Callable[[str, str], object] = _env_text
+
+
+SETTINGS: dict[str, Setting] = {
+    "refresh": Setting("refresh", _seconds, ("INDUCTIVA_TOP_REFRESH",), _env_number),
+    "project": Setting("project", _text_or_none, ("INDUCTIVA_TOP_PROJECT",)),
+    "status": Setting("statuses", _texts, ("INDUCTIVA_TOP_STATUS",), _env_list),
+    "active": Setting("active", _flag, ("INDUCTIVA_TOP_ACTIVE",), _env_bool),
+    "theme": Setting("theme", _text_or_none, ("INDUCTIVA_TOP_THEME",)),
+    "keymap": Setting("keymap", _keymap),
+    "read_only": Setting("read_only", _flag, ("INDUCTIVA_TOP_READ_ONLY",), _env_bool),
+    "output_dir": Setting(
+        "output_dir", check_path, ("INDUCTIVA_TOP_OUTPUT_DIR", "INDUCTIVA_OUTPUT_DIR")
+    ),
+    "columns": Setting("columns", _columns, ("INDUCTIVA_TOP_COLUMNS",), _env_list),
+    "tail_lines": Setting("tail_lines", _count, ("INDUCTIVA_TOP_TAIL_LINES",), _env_int),
+    "notify": Setting("notify", _flag, ("INDUCTIVA_TOP_NOTIFY",), _env_bool),
+}
+FILE_KEYS = (*SETTINGS, "profiles")
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def unknown_key(where: str, key: object, choices: Sequence[str]) -> NoReturn:
+    """Raise the error for a key that is not one of ``choices``."""
+    hint = did_you_mean(key, choices) if isinstance(key, str) else ""
+    fail(where, f"unknown key {shown(key)}{hint}; known keys: {', '.join(choices)}")
