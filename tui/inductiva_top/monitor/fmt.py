@@ -1,0 +1,295 @@
+"""Every human-readable number, size, time and duration on screen.
+
+All ``humanize`` calls live here. Nothing reads the wall clock on its own:
+what depends on "now" takes it from an injected :class:`Clock` (through
+:class:`Formatter`) or as an argument, and the time zone of timestamps is
+injected too, so snapshot tests with a frozen clock and UTC are stable.
+
+Missing values (``None``) format as :data:`MISSING` so a table cell never
+shows ``None``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Protocol
+
+import humanize
+
+from inductiva_top.api.models import Task
+from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.statuses import StatusKind, is_terminal, status_info
+
+__all__ = [
+    "MISSING",
+    "Clock",
+    "FixedClock",
+    "Formatter",
+    "ago",
+    "cost",
+    "count",
+    "duration",
+    "eta",
+    "machine_label",
+    "natural_ago",
+    "queue_wait",
+    "rate",
+    "size",
+    "system_clock",
+    "task_duration",
+    "timestamp",
+    "timestamp_full",
+]
+
+MISSING = "-"
+"""What a missing value shows as."""
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class Clock(Protocol):
+    """A source of the current time: an aware UTC ``datetime``."""
+
+    def __call__(self) -> datetime: ...
+
+
+def system_clock() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class FixedClock:
+    """A clock that only moves when told to (tests, snapshots, demos)."""
+
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward (or back, with a negative value)."""
+        self.at += timedelta(seconds=seconds)
+
+
+# --- durations -------------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    """A compact duration whose width changes only at unit boundaries.
+
+    ``45s``, ``3m 05s``, ``1h 02m 03s``, ``2d 03h 04m``; negative durations
+    (clock skew) count as 0.
+    """
+    if seconds is None or math.isnan(seconds):
+        return MISSING
+    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def _compact_age(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86_400)}d"
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    """How long ago ``when`` was, compactly: ``2s ago``, ``5m ago``, ``3d ago``.
+
+    A time slightly in the future (server clock ahead of ours) reads ``0s ago``.
+    """
+    if when is None:
+        return MISSING
+    return f"{_compact_age((now - when).total_seconds())} ago"
+
+
+def natural_ago(when: datetime | None, now: datetime) -> str:
+    """How long ago ``when`` was, in words: ``a minute ago``, ``3 hours ago``."""
+    if when is None:
+        return MISSING
+    return str(humanize.naturaltime(when, when=now))
+
+
+# --- timestamps ------------------------------------------------------------
+
+
+def timestamp(when: datetime | None, tz: tzinfo | None = None) -> str:
+    """A table-cell timestamp, as the official CLI shows it: ``04 Aug, 12:06:17``.
+
+    ``tz`` is where to show it (``None``: the machine's local zone). Month
+    names are English whatever the locale, so the width is fixed.
+    """
+    if when is None:
+        return MISSING
+    local = when.astimezone(tz)
+    return f"{local.day:02d} {_MONTHS[local.month - 1]}, {local:%H:%M:%S}"
+
+
+def timestamp_full(when: datetime | None, tz: tzinfo | None = None) -> str:
+    """A full timestamp for detail views: ``2026-08-04 12:06:17 +01:00``."""
+    if when is None:
+        return MISSING
+    local = when.astimezone(tz)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    return f"{local:%Y-%m-%d %H:%M:%S} {offset}".rstrip()
+
+
+# --- sizes, money, counts, transfers ---------------------------------------
+
+
+def size(n_bytes: float | None) -> str:
+    """A byte count with binary units: ``512 B``, ``3.1 MiB``."""
+    if n_bytes is None or not math.isfinite(n_bytes):
+        return MISSING
+    text = str(humanize.naturalsize(max(0, n_bytes), binary=True, format="%.1f"))
+    # humanize says "512 Bytes"/"1 Byte"; a table wants the unit symbol.
+    return text.replace(" Bytes", " B").replace(" Byte", " B")
+
+
+def cost(usd: float | None) -> str:
+    """An amount in US dollars: ``$0.0123`` under a dollar, ``$1,234.56`` above."""
+    if usd is None or not math.isfinite(usd):
+        return MISSING
+    sign = "-" if usd < 0 else ""
+    amount = abs(usd)
+    if amount < 1:
+        return f"{sign}${amount:.4f}"
+    return f"{sign}${amount:,.2f}"
+
+
+def count(n: int | None) -> str:
+    """An integer with thousands separators: ``12,345``."""
+    if n is None:
+        return MISSING
+    return str(humanize.intcomma(n))
+
+
+def rate(bytes_per_second: float | None) -> str:
+    """A transfer rate: ``12.3 MiB/s``."""
+    if bytes_per_second is None or not math.isfinite(bytes_per_second):
+        return MISSING
+    return f"{size(bytes_per_second)}/s"
+
+
+def eta(remaining_bytes: int | None, bytes_per_second: float | None) -> str:
+    """Time left for a transfer: ``ETA 4s``; ``ETA -`` while the rate is unknown."""
+    if remaining_bytes is None or not bytes_per_second or bytes_per_second <= 0:
+        return f"ETA {MISSING}"
+    return f"ETA {duration(math.ceil(max(0, remaining_bytes) / bytes_per_second))}"
+
+
+# --- tasks ------------------------------------------------------------------
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds())
+
+
+def task_duration(task: Task, now: datetime) -> float | None:
+    """Seconds the task has run: ticking while it runs, fixed once it ended.
+
+    Started means ``start_time`` (picked by an executor), else
+    ``computation_start_time``. A finished task uses the server's
+    ``duration_seconds`` when it sends one, else end minus start. A task that
+    waits (never started, or resubmitted after a preemption) has none.
+    """
+    start = task.start_time or task.computation_start_time
+    if is_terminal(task.status, task.is_terminated):
+        if task.duration_seconds is not None:
+            return max(0.0, task.duration_seconds)
+        end = task.end_time or task.computation_end_time
+        return _seconds(start, end) if start and end else None
+    if start is None or status_info(task.status).kind is StatusKind.WAITING:
+        return None
+    return _seconds(start, now)
+
+
+def queue_wait(task: Task, now: datetime) -> float | None:
+    """Seconds the task waited (or is waiting) in its queue.
+
+    From ``input_submit_time`` (else ``create_time``) to ``now`` while it
+    still waits; afterwards the server's ``metrics.queue_time_seconds``, else
+    until ``start_time``, else (it never started) until ``end_time``.
+    """
+    queued = task.input_submit_time or task.create_time
+    if queued is None:
+        return None
+    terminal = is_terminal(task.status, task.is_terminated)
+    if not terminal and status_info(task.status).kind is StatusKind.WAITING:
+        return _seconds(queued, now)
+    if task.metrics is not None and task.metrics.queue_time_seconds is not None:
+        return max(0.0, task.metrics.queue_time_seconds)
+    if task.start_time is not None:
+        return _seconds(queued, task.start_time)
+    if terminal and task.end_time is not None:
+        # Ended without ever starting (killed in the queue, zombie).
+        return _seconds(queued, task.end_time)
+    return None
+
+
+def machine_label(task: Task) -> str:
+    """The machine a user would name: ``c2-standard-4``, ``gcp c2d-highcpu-16 x4``."""
+    if task.executer is None:
+        return ""
+    return sanitize_name(task.executer.machine_label)
+
+
+# --- one object for widgets ---------------------------------------------------
+
+
+@dataclass
+class Formatter:
+    """The clock and time zone a screen formats with, and shortcuts that use them."""
+
+    clock: Clock = system_clock
+    tz: tzinfo | None = field(default=None)
+    """Where timestamps are shown; ``None`` is the machine's local zone."""
+
+    def now(self) -> datetime:
+        """The injected clock's current time."""
+        return self.clock()
+
+    def ago(self, when: datetime | None) -> str:
+        """:func:`ago` against the injected clock."""
+        return ago(when, self.now())
+
+    def natural_ago(self, when: datetime | None) -> str:
+        """:func:`natural_ago` against the injected clock."""
+        return natural_ago(when, self.now())
+
+    def timestamp(self, when: datetime | None) -> str:
+        """:func:`timestamp` in the injected zone."""
+        return timestamp(when, self.tz)
+
+    def timestamp_full(self, when: datetime | None) -> str:
+        """:func:`timestamp_full` in the injected zone."""
+        return timestamp_full(when, self.tz)
+
+    def task_duration(self, task: Task) -> str:
+        """The task's duration, formatted, ticking against the injected clock."""
+        return duration(task_duration(task, self.now()))
+
+    def queue_wait(self, task: Task) -> str:
+        """The task's queue wait, formatted, ticking against the injected clock."""
+        return duration(queue_wait(task, self.now()))

@@ -1,0 +1,213 @@
+"""What the client knows about task status codes.
+
+Every code of the wire contract (``../shared/api-contract.md``) has a kind
+(which drives colour and grouping), whether it is terminal, whether a kill
+acts on it, a symbol that reads without colour, and a default alias for when
+the server sends none. A code this table does not know is still shown: kind
+``other``, the code itself as its alias, not terminal (keep polling), not
+killable (never offer a kill we cannot reason about).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+
+from inductiva_top.monitor.sanitize import sanitize_name
+
+__all__ = [
+    "FILTER_GROUPS",
+    "KNOWN_STATUSES",
+    "StatusInfo",
+    "StatusKind",
+    "display_alias",
+    "is_killable",
+    "is_terminal",
+    "status_info",
+]
+
+
+class StatusKind(Enum):
+    """The family of a status, for colour, symbol and grouping."""
+
+    WAITING = "waiting"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    KILLED = "killed"
+    OTHER = "other"
+
+    @property
+    def symbol(self) -> str:
+        """A symbol that tells the kind apart without colour."""
+        return _SYMBOLS[self][0]
+
+    @property
+    def ascii_symbol(self) -> str:
+        """The symbol for terminals without Unicode (one ASCII character)."""
+        return _SYMBOLS[self][1]
+
+
+_SYMBOLS: dict[StatusKind, tuple[str, str]] = {
+    StatusKind.WAITING: ("◷", "."),
+    StatusKind.RUNNING: ("▶", ">"),
+    StatusKind.SUCCESS: ("✔", "+"),
+    StatusKind.FAILED: ("✘", "x"),
+    StatusKind.KILLED: ("⊘", "-"),
+    StatusKind.OTHER: ("?", "?"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """Everything the client knows about one status code."""
+
+    code: str
+    kind: StatusKind
+    terminal: bool
+    killable: bool
+    default_alias: str
+    description: str
+    known: bool = True
+
+    @property
+    def symbol(self) -> str:
+        """The kind's symbol (Unicode)."""
+        return self.kind.symbol
+
+    @property
+    def ascii_symbol(self) -> str:
+        """The kind's symbol (ASCII)."""
+        return self.kind.ascii_symbol
+
+
+def _info(
+    code: str,
+    kind: StatusKind,
+    alias: str,
+    description: str,
+    *,
+    terminal: bool = False,
+    killable: bool = False,
+) -> StatusInfo:
+    return StatusInfo(code, kind, terminal, killable, alias, description)
+
+
+_W, _R, _S, _F, _K = (
+    StatusKind.WAITING,
+    StatusKind.RUNNING,
+    StatusKind.SUCCESS,
+    StatusKind.FAILED,
+    StatusKind.KILLED,
+)
+
+_TABLE: tuple[StatusInfo, ...] = (
+    _info("pending-input", _W, "Waiting for Input", "Created; waiting for its input files.",
+          killable=True),
+    _info("submitted", _W, "In Queue", "Inputs uploaded; waiting in its machine group's queue.",
+          killable=True),
+    _info("in-queue", _W, "In Queue", "Waiting in its machine group's queue.", killable=True),
+    _info("started", _R, "Preparing", "Picked by an executor; preparing inputs.", killable=True),
+    _info("computation-started", _R, "Running", "The simulator command is running.",
+          killable=True),
+    _info("computation-ended", _R, "Finalizing",
+          "The command ended; outputs are being compressed and uploaded."),
+    _info("pending-kill", _K, "Killing", "Kill requested; not yet carried out."),
+    _info("spot-instance-preempted", _W, "Preempted",
+          "The spot machine was reclaimed; the task is resubmitted."),
+    _info("executer-terminated", _W, "Machine Terminated",
+          "The executor stopped for internal reasons; the task is resubmitted."),
+    _info("success", _S, "Success", "Finished; outputs uploaded.", terminal=True),
+    _info("failed", _F, "Failed", "The simulator failed (bad input, crash, non-zero exit).",
+          terminal=True),
+    _info("killed", _K, "Killed", "Killed on request.", terminal=True),
+    _info("executer-terminated-by-user", _K, "Terminated by User",
+          "The executor was stopped by the user or by quota limits.", terminal=True),
+    _info("executer-terminated-ttl-exceeded", _F, "Time to Live Exceeded",
+          "Stopped because the task outlived its time to live.", terminal=True),
+    _info("executer-terminated-credits-exhausted", _F, "Credits Exhausted",
+          "Stopped because credits ran out.", terminal=True),
+    _info("executer-failed", _F, "Machine Failed",
+          "The executor failed (e.g. disk full); see the executer's error detail.",
+          terminal=True),
+    _info("zombie", _F, "Zombie", "Never started, and its machine group was terminated.",
+          terminal=True),
+    _info("ttl-exceeded", _F, "Time to Live Exceeded", "Time to live exceeded.", terminal=True),
+)  # fmt: skip
+
+KNOWN_STATUSES: Mapping[str, StatusInfo] = MappingProxyType({s.code: s for s in _TABLE})
+"""Every status code of the contract, in lifecycle order."""
+
+FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "waiting": (
+            "pending-input",
+            "submitted",
+            "in-queue",
+            "spot-instance-preempted",
+            "executer-terminated",
+        ),
+        "running": ("started", "computation-started", "computation-ended", "pending-kill"),
+        "finished": ("success", "killed", "executer-terminated-by-user"),
+        "failed": (
+            "failed",
+            "executer-failed",
+            "executer-terminated-ttl-exceeded",
+            "executer-terminated-credits-exhausted",
+            "zombie",
+            "ttl-exceeded",
+        ),
+    }
+)
+"""The status filter's groups, in display order: group name -> codes.
+
+Every known code is in exactly one group. ``pending-kill`` sits with the
+running ones because the task still holds its machine.
+"""
+
+
+def status_info(code: str) -> StatusInfo:
+    """What is known about ``code``; an unknown code gets kind ``other``."""
+    known = KNOWN_STATUSES.get(code)
+    if known is not None:
+        return known
+    shown = sanitize_name(code) or "?"
+    return StatusInfo(
+        code=code,
+        kind=StatusKind.OTHER,
+        terminal=False,
+        killable=False,
+        default_alias=shown,
+        description=f"A status this version of inductiva-top does not know: {shown}.",
+        known=False,
+    )
+
+
+def is_terminal(code: str, is_terminated: bool | None = None) -> bool:
+    """Whether nothing more will happen to a task in ``code``.
+
+    The server's own ``is_terminated`` wins when it sends one; otherwise the
+    table decides, and an unknown code counts as not terminal.
+    """
+    if is_terminated is not None:
+        return is_terminated
+    return status_info(code).terminal
+
+
+def is_killable(code: str) -> bool:
+    """Whether a kill request acts on a task in ``code``."""
+    return status_info(code).killable
+
+
+def display_alias(code: str, alias: str | None = None) -> str:
+    """The label to show: the server's alias when it sent one, else the default.
+
+    The result is sanitized; an unknown code with no alias shows as the code.
+    """
+    if alias:
+        shown = sanitize_name(alias)
+        if shown:
+            return shown
+    return status_info(code).default_alias
