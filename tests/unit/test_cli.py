@@ -1,0 +1,258 @@
+"""The command line's global flags, config loading, and how it fails."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from inductiva_top import __version__, cli
+from inductiva_top.config import Config, ConfigError
+
+KEY = "cli-test-key.0123456789"
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    SubParsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No real home, config dir or INDUCTIVA_* variable reaches these tests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("INDUCTIVA"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return home
+
+
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
+    """Register a ``probe`` subcommand that loads the config the way handlers do."""
+    configs: list[Config] = []
+
+    def probe(args: argparse.Namespace) -> int:
+        configs.append(cli.config_from_args(args))
+        return 0
+
+    def register(subcommands: SubParsers) -> None:
+        parser = subcommands.add_parser("probe")
+        cli.add_config_flags(parser, subcommand=True)
+        parser.set_defaults(handler=probe)
+
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
+    return configs
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"inductiva-top {__version__}"
+
+
+def test_version_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from inductiva_top.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'yaml', 'httpx', 'textual', 'fastapi', 'uvicorn', 'pydantic'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_flags_reach_the_config(seen: list[Config], tmp_path: Path) -> None:
+    argv = [
+        "--api-url", "http://flag.example:8000",
+        "--refresh", "3",
+        "--project", "lab",
+        "--status", "success,failed", "--status", "killed",
+        "--active",
+        "--read-only",
+        "--output-dir", str(tmp_path / "out"),
+        "--theme", "nord",
+        "probe",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0
+    (config,) = seen
+    assert config.api_url == "http://flag.example:8000"
+    assert config.refresh == 3.0
+    assert config.project == "lab"
+    assert config.statuses == ("success", "failed", "killed")
+    assert (config.active, config.read_only) == (True, True)
+    assert config.output_dir == tmp_path / "out"
+    assert config.theme == "nord"
+
+
+def test_negative_flags_beat_the_file(seen: list[Config], tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("active: true\nread_only: true\n")
+    assert cli.main(["--config", str(path), "--no-active", "--no-read-only", "probe"]) == 0
+    assert (seen[0].active, seen[0].read_only, seen[0].config_path) == (False, False, path)
+
+
+def test_environment_is_read(
+    seen: list[Config], monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("INDUCTIVA_API_KEY", KEY)
+    monkeypatch.setenv("INDUCTIVA_TOP_REFRESH", "5")
+    assert cli.main(["probe"]) == 0
+    assert seen[0].refresh == 5.0
+    assert seen[0].api_key is not None
+    assert seen[0].api_key.reveal() == KEY
+
+
+def test_official_key_file_in_home_is_found(seen: list[Config], isolated: Path) -> None:
+    key_file = isolated / ".inductiva" / "api_key"
+    key_file.parent.mkdir()
+    key_file.write_text(KEY)
+    key_file.chmod(0o600)
+    assert cli.main(["probe"]) == 0
+    assert seen[0].api_key_source == "file ~/.inductiva/api_key"
+
+
+def test_config_flags_also_follow_the_subcommand(seen: list[Config], tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "profiles:\n"
+        "  a: {api_url: 'http://a.example', api_key: key-a}\n"
+        "  b: {api_url: 'http://b.example', api_key: key-b}\n"
+    )
+    path.chmod(0o600)
+    assert cli.main(["--config", str(path), "--profile", "a", "probe"]) == 0
+    assert cli.main(["--config", str(path), "--profile", "a", "probe", "--profile", "b"]) == 0
+    assert cli.main(["probe", "--config", str(path), "--profile", "b"]) == 0
+    assert [config.profile for config in seen] == ["a", "b", "b"]
+    assert seen[1].api_url == "http://b.example"
+
+
+def test_config_error_is_one_line_and_exit_code_2(
+    seen: list[Config], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.yaml"
+    assert cli.main(["--config", str(missing), "probe"]) == cli.EXIT_USAGE == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"inductiva-top: config file {missing} (from option --config) does not exist\n"
+    assert seen == []
+
+
+def test_bad_value_names_file_and_key(
+    seen: list[Config], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("refresh: 0.1\n")
+    assert cli.main(["--config", str(path), "probe"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"inductiva-top: {path}: key 'refresh': ")
+    assert "Traceback" not in err
+
+
+def test_warnings_go_to_stderr(
+    seen: list[Config], isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    key_file = isolated / ".inductiva" / "api_key"
+    key_file.parent.mkdir()
+    key_file.write_text(KEY)
+    key_file.chmod(0o644)
+    assert cli.main(["probe"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("inductiva-top: warning: ")
+    assert f"chmod 600 {key_file}" in err
+    assert KEY not in err
+
+
+def test_malformed_key_is_never_printed(
+    seen: list[Config], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "secret-part with-a-space"
+    monkeypatch.setenv("INDUCTIVA_API_KEY", bad)
+    assert cli.main(["probe"]) == 2
+    out, err = capsys.readouterr()
+    assert "INDUCTIVA_API_KEY" in err
+    assert "secret-part" not in out + err
+
+
+def test_loaded_key_is_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INDUCTIVA_API_KEY", KEY)
+
+    def show(args: argparse.Namespace) -> int:
+        config = cli.config_from_args(args)
+        print(config, config.api_key, f"{config.api_key}")
+        print(repr(config), file=sys.stderr)
+        return 0
+
+    def register(subcommands: SubParsers) -> None:
+        subcommands.add_parser("show").set_defaults(handler=show)
+
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
+    assert cli.main(["show"]) == 0
+    out, err = capsys.readouterr()
+    assert "Secret('***')" in out
+    assert KEY not in out + err
+
+
+def test_keyboard_interrupt_exits_130_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    def register(subcommands: SubParsers) -> None:
+        subcommands.add_parser("wait").set_defaults(handler=interrupted)
+
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
+    assert cli.main(["wait"]) == 130
+    assert capsys.readouterr() == ("", "")
+
+
+def test_other_exceptions_are_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: argparse.Namespace) -> int:
+        raise RuntimeError("a bug")
+
+    def register(subcommands: SubParsers) -> None:
+        subcommands.add_parser("broken").set_defaults(handler=broken)
+
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
+    with pytest.raises(RuntimeError):
+        cli.main(["broken"])
+
+
+def test_config_error_raised_by_a_handler_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def handler(args: argparse.Namespace) -> int:
+        raise ConfigError("somewhere: key 'x': wrong")
+
+    def register(subcommands: SubParsers) -> None:
+        subcommands.add_parser("fails").set_defaults(handler=handler)
+
+    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
+    assert cli.main(["fails"]) == 2
+    assert capsys.readouterr().err == "inductiva-top: somewhere: key 'x': wrong\n"
+
+
+def test_bad_flag_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--refresh", "soon"])
+    assert exited.value.code == 2
+    assert "--refresh" in capsys.readouterr().err
