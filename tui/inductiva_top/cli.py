@@ -146,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
+def _register_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.server.serve import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_serve)
+
+
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -7,7 +7,8 @@ layout is written down once::
       api_key              the server's API key, mode 0600
       signing_key          HMAC key for signed storage URLs, mode 0600
       tasks.sqlite3        the task store (WAL mode)
-      server.pid           pid of the running server (crash detection)
+      server.pid           pid of the running server (held with flock while it runs)
+      server.url           base URL of the running server (written once it listens)
       storage/<task_id>/input.zip    inputs, members under sim_dir/
       storage/<task_id>/output.zip   outputs, members under artifacts/
       work/<task_id>/      per-task work dir: unpacked inputs, stdout.txt, stderr.txt
@@ -47,6 +48,10 @@ class DataDir:
     @property
     def pid_file(self) -> Path:
         return self.root / "server.pid"
+
+    @property
+    def url_file(self) -> Path:
+        return self.root / "server.url"
 
     @property
     def storage(self) -> Path:

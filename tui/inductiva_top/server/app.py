@@ -1,0 +1,130 @@
+"""The FastAPI application of the embedded server.
+
+:func:`create_app` takes hold of a data dir (one server per data dir), opens
+and migrates its task store, recovers from an unclean stop of a previous
+server, and wires every router. The executor starts with the app's lifespan
+and, when the lifespan ends (uvicorn's SIGINT/SIGTERM handling), stops every
+running task and records it before the data dir is released.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import Depends, FastAPI
+
+from inductiva_top import __version__
+from inductiva_top.server import runtime
+from inductiva_top.server.auth import api_key_checker, load_or_create_api_key
+from inductiva_top.server.executor import Executor
+from inductiva_top.server.layout import DataDir
+from inductiva_top.server.live import live_router
+from inductiva_top.server.processes import MachineInfo
+from inductiva_top.server.routes_other import compute_router, projects_router, version_router
+from inductiva_top.server.routes_tasks import DEFAULT_GROUP, tasks_router
+from inductiva_top.server.signing import UrlSigner, load_or_create_signing_key
+from inductiva_top.server.storage import signed_router, storage_router
+from inductiva_top.server.store import TaskStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Knobs of one server."""
+
+    slots: int | None = None
+    """Slots of the ``default`` machine group; None means the CPU count."""
+    machine_type: str = "local"
+    """Machine-type label of the ``default`` group (shown as ``executer.vm_type``)."""
+    kill_grace_seconds: float = 5.0
+    """Time between SIGTERM and SIGKILL when a task is stopped."""
+    url_ttl_seconds: int = 3600
+    """Lifetime of signed storage URLs."""
+
+
+@dataclass(frozen=True)
+class ServerParts:
+    """The live parts of a created app (``app.state.parts``), for in-process callers."""
+
+    data: DataDir
+    store: TaskStore
+    executor: Executor
+    recovery: runtime.Recovery
+
+
+def create_app(
+    data: DataDir,
+    config: ServerConfig | None = None,
+    *,
+    on_shutdown: Callable[[], None] | None = None,
+) -> FastAPI:
+    """An app serving ``data``; it holds the data dir until its lifespan ends.
+
+    ``on_shutdown`` runs at the very end of the lifespan, after every task is
+    stopped and recorded.
+
+    Raises :class:`~inductiva_top.server.runtime.DataDirBusy` (another server
+    holds the data dir), :class:`~inductiva_top.server.db.DatabaseTooNew`,
+    :class:`~inductiva_top.server.auth.BadKeyFile` or :class:`OSError`.
+    """
+    config = config or ServerConfig()
+    lock = runtime.DataDirLock(data)
+    lock.acquire()
+    try:
+        api_key = load_or_create_api_key(data)
+        signer = UrlSigner(load_or_create_signing_key(data), ttl_seconds=config.url_ttl_seconds)
+        store = TaskStore(data.database)
+    except BaseException:
+        lock.release()
+        raise
+    try:
+        recovery = runtime.recover(store, data)
+        store.put_group(
+            DEFAULT_GROUP, config.slots or os.cpu_count() or 1, config.machine_type, time.time()
+        )
+    except BaseException:
+        store.close()
+        lock.release()
+        raise
+    executor = Executor(
+        store, data, MachineInfo.detect(), kill_grace_seconds=config.kill_grace_seconds
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        executor.start()
+        try:
+            yield
+        finally:
+            try:
+                await executor.shutdown()
+            finally:
+                store.close()
+                lock.release()
+                if on_shutdown is not None:
+                    on_shutdown()
+
+    app = FastAPI(
+        title="inductiva-top embedded server",
+        version=__version__,
+        description="A local server speaking the Inductiva task API; it runs tasks for real.",
+        lifespan=lifespan,
+    )
+    app.state.parts = ServerParts(data=data, store=store, executor=executor, recovery=recovery)
+    protected = [Depends(api_key_checker(api_key))]
+    app.include_router(version_router(__version__), dependencies=protected)
+    app.include_router(tasks_router(store, executor), dependencies=protected)
+    app.include_router(projects_router(store), dependencies=protected)
+    app.include_router(compute_router(store, executor), dependencies=protected)
+    app.include_router(storage_router(data, signer), dependencies=protected)
+    app.include_router(
+        live_router(data, executor.is_running, executor.pid_of), dependencies=protected
+    )
+    app.include_router(signed_router(data, signer, on_upload=None))
+    return app

@@ -1,0 +1,130 @@
+"""The SQLite file: connections, schema and migrations.
+
+The schema version is ``PRAGMA user_version``. Each entry of
+:data:`MIGRATIONS` takes the database from version *i* to *i + 1*; opening a
+data dir runs the missing ones in one transaction, so a newer release opens
+an older data dir. A data dir written by a *newer* release is refused with a
+clear message instead of being misread.
+
+Layout: the ``tasks`` table keeps the columns that listing filters and sorts
+on, each backed by an index whose last column is ``create_time`` so a page
+of any filter comes straight off an index; everything else of a task is one
+JSON document (``doc``) and its status history another (``history``), so a
+listing never parses histories.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+_V1 = """
+CREATE TABLE tasks (
+    seq INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    is_terminated INTEGER NOT NULL,
+    project TEXT NOT NULL,
+    simulator TEXT NOT NULL,
+    machine_group TEXT NOT NULL,
+    create_time REAL NOT NULL,
+    input_submit_time REAL,
+    start_time REAL,
+    computation_start_time REAL,
+    computation_end_time REAL,
+    end_time REAL,
+    queue_seq INTEGER,
+    pgid INTEGER,
+    pg_create_time REAL,
+    num_retries INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL,
+    history TEXT NOT NULL
+);
+CREATE INDEX tasks_create ON tasks (create_time, seq);
+CREATE INDEX tasks_status ON tasks (status, create_time, seq);
+CREATE INDEX tasks_project ON tasks (project, create_time, seq);
+CREATE INDEX tasks_project_status ON tasks (project, status);
+CREATE INDEX tasks_active ON tasks (is_terminated, create_time, seq);
+CREATE INDEX tasks_simulator ON tasks (simulator, create_time, seq);
+CREATE INDEX tasks_group ON tasks (machine_group, create_time, seq);
+CREATE INDEX tasks_end ON tasks (end_time, seq);
+CREATE INDEX tasks_queue ON tasks (machine_group, queue_seq) WHERE status = 'submitted';
+CREATE INDEX tasks_on_machine ON tasks (pgid) WHERE pgid IS NOT NULL;
+
+CREATE TABLE projects (
+    name TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    project_type TEXT NOT NULL DEFAULT 'project',
+    created_at REAL NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE machine_groups (
+    name TEXT PRIMARY KEY,
+    slots INTEGER NOT NULL,
+    machine_type TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('queue_seq', 0);
+"""
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+MIGRATIONS: list[Migration] = [_script(_V1)]
+"""Migration *i* takes the schema from version *i* to *i + 1*."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class DatabaseTooNew(RuntimeError):
+    """The data dir was written by a newer release of the server."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the settings every connection of the server uses."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL is durable across a process crash in WAL mode (only a power
+    # loss can drop the last commits), which is the crash this server promises to survive.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; returns the version found."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise DatabaseTooNew(
+            f"this data dir has schema version {found}, newer than this release "
+            f"understands ({SCHEMA_VERSION}); upgrade inductiva-top or use another --data-dir"
+        )
+    if found == SCHEMA_VERSION:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(found, SCHEMA_VERSION):
+            MIGRATIONS[version](conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return found

@@ -1,0 +1,324 @@
+"""The task store: one writer, many readers, over one SQLite file in WAL mode.
+
+Writes go through a single connection guarded by a lock (SQLite allows one
+writer at a time anyway; serialising them here avoids ``database is locked``
+retries). Every write that changes a task is a read-modify-write of its
+record inside one ``BEGIN IMMEDIATE`` transaction, so concurrent requests and
+the executor never lose each other's changes. Readers (request threads) use
+their own connection per thread and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from inductiva_top.server import db
+from inductiva_top.server.lifecycle import TaskRecord
+from inductiva_top.server.schemas import TaskWithStatusHistory
+from inductiva_top.server.statuses import ON_MACHINE, TaskStatusCode
+
+T = TypeVar("T")
+
+_HISTORY_FIELDS = {"status_history", "machine_operations", "steps"}
+
+
+class TaskNotFound(LookupError):
+    """No task has this id."""
+
+
+@dataclass(frozen=True)
+class MachineGroupRow:
+    """A local machine group as stored."""
+
+    name: str
+    slots: int
+    machine_type: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class OnMachine:
+    """A task an executor held, with the process group it may have left."""
+
+    task_id: str
+    status: TaskStatusCode
+    pgid: int | None
+    pg_create_time: float | None
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _row_values(record: TaskRecord) -> dict[str, Any]:
+    task = record.task
+    doc = task.model_dump(mode="json", exclude=_HISTORY_FIELDS)
+    history = [entry.model_dump(mode="json") for entry in task.status_history]
+    return {
+        "task_id": task.task_id,
+        "status": task.status.value,
+        "is_terminated": int(task.is_terminated),
+        "project": task.project,
+        "simulator": task.simulator,
+        "machine_group": task.machine_group_name or "default",
+        "create_time": _epoch(task.create_time) or 0.0,
+        "input_submit_time": _epoch(task.input_submit_time),
+        "start_time": _epoch(task.start_time),
+        "computation_start_time": _epoch(task.computation_start_time),
+        "computation_end_time": _epoch(task.computation_end_time),
+        "end_time": _epoch(task.end_time),
+        "queue_seq": record.queue_seq,
+        "pgid": record.pgid,
+        "pg_create_time": record.pg_create_time,
+        "num_retries": task.num_retries,
+        "doc": json.dumps(doc, separators=(",", ":")),
+        "history": json.dumps(history, separators=(",", ":")),
+    }
+
+
+_COLUMNS = [
+    "task_id",
+    "status",
+    "is_terminated",
+    "project",
+    "simulator",
+    "machine_group",
+    "create_time",
+    "input_submit_time",
+    "start_time",
+    "computation_start_time",
+    "computation_end_time",
+    "end_time",
+    "queue_seq",
+    "pgid",
+    "pg_create_time",
+    "num_retries",
+    "doc",
+    "history",
+]
+# Built from the fixed column list above; values are always bound parameters.
+_INSERT = "INSERT INTO tasks ({}) VALUES ({})".format(  # noqa: S608
+    ", ".join(_COLUMNS), ", ".join(":" + c for c in _COLUMNS)
+)
+_UPDATE = "UPDATE tasks SET {} WHERE task_id = :task_id".format(  # noqa: S608
+    ", ".join(f"{c} = :{c}" for c in _COLUMNS if c != "task_id")
+)
+
+
+def record_from_row(row: sqlite3.Row) -> TaskRecord:
+    """Rebuild a full record from a ``tasks`` row."""
+    doc = json.loads(row["doc"])
+    doc["status_history"] = json.loads(row["history"])
+    return TaskRecord(
+        task=TaskWithStatusHistory.model_validate(doc),
+        queue_seq=row["queue_seq"],
+        pgid=row["pgid"],
+        pg_create_time=row["pg_create_time"],
+    )
+
+
+class TaskStore:
+    """All reads and writes of tasks, projects and machine groups."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._writer = db.connect(path)
+        db.migrate(self._writer)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close every connection of the store."""
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+    # -- connections -------------------------------------------------------
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = db.connect(self._path)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The writer connection inside one immediate transaction."""
+        with self._write_lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._writer.execute("COMMIT")
+
+    # -- tasks: writes -----------------------------------------------------
+
+    def insert(self, record: TaskRecord) -> None:
+        """Store a new task (and its project, if new)."""
+        self.insert_many([record])
+
+    def insert_many(self, records: Iterable[TaskRecord]) -> int:
+        """Store many new tasks in one transaction (what ``seed`` uses); returns the count."""
+        rows = [_row_values(record) for record in records]
+        projects: dict[str, float] = {}
+        for row in rows:
+            created = projects.get(row["project"])
+            if created is None or row["create_time"] < created:
+                projects[row["project"]] = row["create_time"]
+        with self.transaction() as conn:
+            conn.executemany(_INSERT, rows)
+            conn.executemany(
+                "INSERT INTO projects (name, id, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET "
+                "created_at = MIN(created_at, excluded.created_at)",
+                [(name, str(uuid.uuid4()), created) for name, created in projects.items()],
+            )
+        return len(rows)
+
+    def update(
+        self, task_id: str, change: Callable[[TaskRecord], T], *, enqueue: bool = False
+    ) -> T:
+        """Apply ``change`` to a task's record atomically and store the result.
+
+        With ``enqueue`` a task that never had a queue position gets the next
+        one first (FIFO order is the order of these calls).
+        Raises :class:`TaskNotFound`.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+            if row is None:
+                raise TaskNotFound(task_id)
+            record = record_from_row(row)
+            if enqueue and record.queue_seq is None:
+                record.queue_seq = conn.execute(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'queue_seq' RETURNING value"
+                ).fetchone()[0]
+            result = change(record)
+            conn.execute(_UPDATE, _row_values(record))
+        return result
+
+    # -- tasks: reads ------------------------------------------------------
+
+    def get(self, task_id: str) -> TaskRecord:
+        """A task's full record; raises :class:`TaskNotFound`."""
+        row = self.reader().execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+        if row is None:
+            raise TaskNotFound(task_id)
+        return record_from_row(row)
+
+    def tasks_ahead(self, group: str, queue_seq: int) -> int:
+        """How many queued tasks of ``group`` are before ``queue_seq``."""
+        row = (
+            self.reader()
+            .execute(
+                "SELECT COUNT(*) FROM tasks WHERE status = 'submitted' AND machine_group = ? "
+                "AND queue_seq < ?",
+                (group, queue_seq),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    def queue_head(self, group: str, limit: int) -> list[str]:
+        """The first ``limit`` queued task ids of ``group``, in FIFO order."""
+        rows = (
+            self.reader()
+            .execute(
+                "SELECT task_id FROM tasks WHERE status = 'submitted' AND machine_group = ? "
+                "ORDER BY queue_seq LIMIT ?",
+                (group, limit),
+            )
+            .fetchall()
+        )
+        return [str(row[0]) for row in rows]
+
+    def waiting_in_group(self, group: str) -> list[str]:
+        """Ids of the tasks of ``group`` that have not started yet."""
+        rows = (
+            self.reader()
+            .execute(
+                "SELECT task_id FROM tasks WHERE machine_group = ? "
+                "AND status IN ('submitted', 'pending-input')",
+                (group,),
+            )
+            .fetchall()
+        )
+        return [str(row[0]) for row in rows]
+
+    def on_machine(self) -> list[OnMachine]:
+        """Tasks an executor held (after a crash: the ones to recover)."""
+        codes = sorted(code.value for code in ON_MACHINE)
+        marks = ", ".join("?" for _ in codes)
+        sql = "SELECT task_id, status, pgid, pg_create_time FROM tasks WHERE status IN (" + marks  # noqa: S608
+        rows = self.reader().execute(sql + ")", codes).fetchall()
+        return [OnMachine(str(r[0]), TaskStatusCode(r[1]), r[2], r[3]) for r in rows]
+
+    def groups_with_queue(self) -> list[str]:
+        """Machine groups that have queued tasks."""
+        rows = (
+            self.reader()
+            .execute("SELECT DISTINCT machine_group FROM tasks WHERE status = 'submitted'")
+            .fetchall()
+        )
+        return [str(row[0]) for row in rows]
+
+    # -- machine groups ----------------------------------------------------
+
+    def put_group(self, name: str, slots: int, machine_type: str, now: float) -> None:
+        """Create a machine group or change its slots and machine type."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO machine_groups (name, slots, machine_type, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "slots = excluded.slots, machine_type = excluded.machine_type",
+                (name, slots, machine_type, now),
+            )
+
+    def delete_group(self, name: str) -> bool:
+        """Remove a machine group; False when there was none."""
+        with self.transaction() as conn:
+            cursor = conn.execute("DELETE FROM machine_groups WHERE name = ?", (name,))
+        return cursor.rowcount > 0
+
+    def group(self, name: str) -> MachineGroupRow | None:
+        """One machine group, or None."""
+        row = (
+            self.reader()
+            .execute(
+                "SELECT name, slots, machine_type, created_at FROM machine_groups WHERE name = ?",
+                (name,),
+            )
+            .fetchone()
+        )
+        return MachineGroupRow(*row) if row is not None else None
+
+    def groups(self) -> list[MachineGroupRow]:
+        """Every machine group, by name."""
+        rows = (
+            self.reader()
+            .execute(
+                "SELECT name, slots, machine_type, created_at FROM machine_groups ORDER BY name"
+            )
+            .fetchall()
+        )
+        return [MachineGroupRow(*row) for row in rows]
