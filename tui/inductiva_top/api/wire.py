@@ -65,16 +65,25 @@ def describe_url(url: httpx.URL) -> str:
     return f"{url.host}{port}{url.path}"
 
 
-def transport_error(exc: Exception, what: str, redact: Callable[[str], str]) -> ApiError:
-    """The API error for an exception ``httpx`` raised while doing ``what``."""
+def _host(url: httpx.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def transport_error(
+    exc: Exception, what: str, redact: Callable[[str], str], url: httpx.URL | None = None
+) -> ApiError:
+    """The API error for an exception ``httpx`` raised while doing ``what`` on ``url``."""
     reason = sanitize_excerpt(redact(str(exc)) or type(exc).__name__)
+    where = f" ({_host(url)})" if url is not None else ""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TimedOut(f"timed out connecting{where} for {what}")
     if isinstance(exc, httpx.TimeoutException):
-        return TimedOut(f"timed out: {what} ({type(exc).__name__})")
+        return TimedOut(f"timed out{where}: {what} ({type(exc).__name__})")
     if isinstance(exc, httpx.DecodingError):
         return BadResponse(f"undecodable response to {what}: {reason}", excerpt=reason)
-    if isinstance(exc, (httpx.TransportError, httpx.InvalidURL, httpx.StreamError)):
-        return ConnectionFailed(f"connection failed: {what}: {reason}")
-    return ConnectionFailed(f"request failed: {what}: {reason}")
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectionFailed(f"cannot connect{where} for {what}: {reason}")
+    return ConnectionFailed(f"connection failed{where}: {what}: {reason}")
 
 
 class StorageResponse:
@@ -102,7 +111,7 @@ class StorageResponse:
                 counted = now
                 yield chunk
         except httpx.HTTPError as exc:
-            raise transport_error(exc, self._what, self._wire.redact) from None
+            raise transport_error(exc, self._what, self._wire.redact, self._response.url) from None
 
 
 class Wire:
@@ -134,7 +143,7 @@ class Wire:
             response = await self.http.send(request, stream=True, follow_redirects=follow_redirects)
         except httpx.HTTPError as exc:
             log.debug("%s failed: %s", what, type(exc).__name__)
-            raise transport_error(exc, what, self.redact) from None
+            raise transport_error(exc, what, self.redact, request.url) from None
         log.debug("%s -> HTTP %d", what, response.status_code)
         return response
 
@@ -159,7 +168,7 @@ class Wire:
                 chunks.append(chunk)
             return b"".join(chunks)
         except httpx.HTTPError as exc:
-            raise transport_error(exc, what, self.redact) from None
+            raise transport_error(exc, what, self.redact, response.url) from None
         finally:
             self.stats.bytes_received += response.num_bytes_downloaded
             await response.aclose()
