@@ -166,6 +166,11 @@ def test_empty_filters_clear_lower_layers(config_dir: Path, home: Path) -> None:
     assert (config.project, config.statuses) == (None, ())
 
 
+def test_empty_columns_mean_the_default_set(config_dir: Path, home: Path) -> None:
+    write(config_dir / "config.yaml", "columns: []\n")
+    assert load(config_dir, home).columns is None
+
+
 # --- which file is read ---
 
 
@@ -319,7 +324,7 @@ def test_unknown_key_suggests_the_close_one(config_dir: Path, home: Path) -> Non
         ("keymap", "[q]", "expected a mapping of binding id to key"),
         ("keymap", "{quit: 3}", "binding 'quit' must map to a key name"),
         ("read_only", "1", "expected true or false, got int"),
-        ("output_dir", "[]", "expected a directory path"),
+        ("output_dir", "[]", "expected a path"),
         ("columns", "7", "expected text or a list of text"),
         ("tail_lines", "1.5", "expected a whole number"),
         ("tail_lines", "0", "expected at least 1"),

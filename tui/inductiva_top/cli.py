@@ -155,13 +155,27 @@ def _register_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentPar
 _SUBCOMMANDS.append(_register_serve)
 
 
+def _register_submit(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.submit import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_submit)
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    """No subcommand: the full-screen dashboard on the configured API."""
+    config = config_from_args(args)
+    from inductiva_top.ui.app import run_dashboard
+
+    return run_dashboard(config)
+
+
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Handler | None = args.handler
-    if handler is None:
-        parser.print_help()
-        return EXIT_OK
+    handler: Handler = args.handler or _dashboard
     # Imported only now, so --version and --help stay fast.
     from inductiva_top.config import ConfigError
 

@@ -72,43 +72,49 @@ def _read_key_file(path: Path, where: str, warnings: list[str]) -> Secret | None
     return _parse_key(text, where)
 
 
+_PROFILE_KEYS = ("api_url", "api_key", "api_key_file")
+
+
+def _profile(name: str, body: object, path: Path) -> Profile:
+    def at(suffix: str = "") -> str:
+        return f"{path}: key 'profiles.{name}{suffix}'"
+
+    if not isinstance(body, dict):
+        type_fault(at(), "a mapping with api_url and api_key or api_key_file", body)
+    for key in body:
+        if key not in _PROFILE_KEYS:
+            unknown_key(at(), key, _PROFILE_KEYS)
+    if "api_url" not in body:
+        fail(at(), "api_url is missing")
+    if "api_key" in body and "api_key_file" in body:
+        fail(at(), "give api_key or api_key_file, not both")
+    api_key = body.get("api_key")
+    if api_key is not None and not isinstance(api_key, str):
+        # Never echo this value: it may be a mistyped key.
+        fail(at(".api_key"), f"expected text, got {type(api_key).__name__}")
+    key_file = body.get("api_key_file")
+    return Profile(
+        name=name,
+        api_url=check_url(body["api_url"], at(".api_url")),
+        api_key=_parse_key(api_key.strip(), at(".api_key")) if api_key else None,
+        api_key_file=None
+        if key_file is None
+        else path.parent / check_path(key_file, at(".api_key_file")),
+        config_path=path,
+    )
+
+
 def parse_profiles(value: object, path: Path) -> dict[str, Profile]:
     """The ``profiles:`` section of the YAML file at ``path``, checked."""
-    where = f"{path}: key 'profiles'"
     if value is None:
         return {}
+    where = f"{path}: key 'profiles'"
     if not isinstance(value, dict):
         type_fault(where, "a mapping of profile name to settings", value)
-    profiles: dict[str, Profile] = {}
-    for name, body in value.items():
+    for name in value:
         if not isinstance(name, str) or not name:
             fail(where, f"profile names must be text, got {shown(name)}")
-        at = f"{path}: key 'profiles.{name}"
-        if not isinstance(body, dict):
-            type_fault(at + "'", "a mapping with api_url and api_key or api_key_file", body)
-        known = ("api_url", "api_key", "api_key_file")
-        for key in body:
-            if key not in known:
-                unknown_key(at + "'", key, known)
-        if "api_url" not in body:
-            fail(at + "'", "api_url is missing")
-        if "api_key" in body and "api_key_file" in body:
-            fail(at + "'", "give api_key or api_key_file, not both")
-        api_key = body.get("api_key")
-        if api_key is not None and not isinstance(api_key, str):
-            # Never echo this value: it may be a mistyped key.
-            fail(at + ".api_key'", f"expected text, got {type(api_key).__name__}")
-        key_file = body.get("api_key_file")
-        if key_file is not None:
-            key_file = path.parent / check_path(key_file, at + ".api_key_file'")
-        profiles[name] = Profile(
-            name=name,
-            api_url=check_url(body["api_url"], at + ".api_url'"),
-            api_key=_parse_key(api_key.strip(), f"{at}.api_key'") if api_key else None,
-            api_key_file=key_file,
-            config_path=path,
-        )
-    return profiles
+    return {name: _profile(name, body, path) for name, body in value.items()}
 
 
 def official_key_file(home: Path) -> Path:

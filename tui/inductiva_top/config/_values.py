@@ -107,7 +107,8 @@ def _texts(value: object, where: str) -> tuple[str, ...]:
 
 
 def _columns(value: object, where: str) -> tuple[str, ...] | None:
-    return None if value is None else _texts(value, where)
+    # No columns at all is never meant: empty means the default set.
+    return (_texts(value, where) or None) if value is not None else None
 
 
 def _keymap(value: object, where: str) -> FrozenMap:
@@ -126,7 +127,7 @@ def check_path(value: object, where: str) -> Path:
     if isinstance(value, Path):
         return value.expanduser()
     if not isinstance(value, str) or not value.strip():
-        type_fault(where, "a directory path", value)
+        type_fault(where, "a path", value)
     return Path(value.strip()).expanduser()
 
 
