@@ -164,6 +164,15 @@ def _register_submit(subcommands: argparse._SubParsersAction[argparse.ArgumentPa
 _SUBCOMMANDS.append(_register_submit)
 
 
+def _register_download(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.download_cmd import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_download)
+
+
 def _dashboard(args: argparse.Namespace) -> int:
     """No subcommand: the full-screen dashboard on the configured API."""
     config = config_from_args(args)

@@ -21,6 +21,7 @@ __all__ = [
     "InsufficientSpace",
     "LocalWriteError",
     "MemberNotFound",
+    "NotAvailable",
     "RangeNotSupported",
     "TransferError",
     "UnsafeMember",
@@ -89,6 +90,10 @@ class BadArchive(TransferError):
 
 class UnsupportedCompression(BadArchive):
     """A member uses a compression method this program cannot decompress."""
+
+
+class NotAvailable(TransferError):
+    """What was asked for does not exist (yet): outputs of a running task, no signed URL."""
 
 
 class MemberNotFound(TransferError):

@@ -50,6 +50,7 @@ from inductiva_top.transfer.zipindex import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ExtractLimits",
     "ExtractionPlan",
     "PlannedFile",
@@ -77,6 +78,9 @@ class ExtractLimits:
     max_ratio: float = 2000.0
     ratio_min_bytes: int = 1 << 20
     space_margin: int = 64 << 20
+
+
+DEFAULT_LIMITS = ExtractLimits()
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,16 @@ def plan_extraction(
     members: Sequence[ZipMember],
     dest: Path,
     *,
-    prefix: str = "",
+    prefix: str | tuple[str, ...] = "",
     overwrite: bool = False,
-    limits: ExtractLimits = ExtractLimits(),
+    limits: ExtractLimits = DEFAULT_LIMITS,
 ) -> ExtractionPlan:
-    """Check ``members`` for extraction into ``dest``; raise before anything is written."""
+    """Check ``members`` for extraction into ``dest``; raise before anything is written.
+
+    Each member loses the first of ``prefix`` it starts with; a member under
+    none of them is skipped (``""`` matches every member).
+    """
+    prefixes = (prefix,) if isinstance(prefix, str) else prefix
     if len(members) > limits.max_entries:
         raise ArchiveLimitExceeded(
             f"the archive has {len(members)} entries, above the cap of {limits.max_entries}"
@@ -128,14 +137,16 @@ def plan_extraction(
     seen: set[str] = set()
     total = 0
     for member in members:
-        relative = member_relative_path(member.name, prefix)
-        if relative is None:
-            continue
+        # Every member is checked, even one that would be skipped: a hostile archive is refused.
+        strip = next((p for p in prefixes if member.name.startswith(p)), None)
+        relative = member_relative_path(member.name, strip or "")
         if member.is_symlink:
             raise UnsafeMember(
                 f"refusing archive member {printable_name(member.name)}: it is a symbolic link",
                 member=member.name,
             )
+        if relative is None or strip is None:
+            continue
         if member.is_dir:
             directories.add(relative)
             continue
@@ -372,7 +383,7 @@ def extract_zip(
     *,
     prefix: str = "",
     overwrite: bool = False,
-    limits: ExtractLimits = ExtractLimits(),
+    limits: ExtractLimits = DEFAULT_LIMITS,
     progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Extract a local zip into ``dest`` safely; returns the files written.
