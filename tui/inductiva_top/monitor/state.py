@@ -47,7 +47,7 @@ class TaskSource(Protocol):
         *,
         page: int = 1,
         per_page: int = 50,
-        status: str | None = None,
+        status: str | Sequence[str] | None = None,
         project: str | None = None,
         active: bool | None = None,
         task_id_filter: str | None = None,
@@ -60,7 +60,9 @@ class TaskSource(Protocol):
 
     async def kill(self, task_id: str) -> TaskStatus: ...
 
-    async def list_projects(self) -> list[Project]: ...
+    async def list_projects(
+        self, *, page: int = 1, per_page: int = 100, project_type: str | None = None
+    ) -> list[Project]: ...
 
 
 def count_statuses(projects: Iterable[Project]) -> dict[str, int]:
@@ -127,7 +129,7 @@ class DashboardState:
         result = await self.source.list_tasks(
             page=page,
             per_page=self.window.page_size,
-            status=statuses[0] if len(statuses) == 1 else None,
+            status=statuses or None,
             project=query.project,
             active=True if query.active else None,
             task_id_filter=query.id_filter or None,
@@ -228,17 +230,28 @@ class DashboardState:
     # -- kills -------------------------------------------------------------------
 
     async def kill(self, task_ids: Sequence[str]) -> list[KillOutcome]:
-        """Ask the API to kill each task once; a failure is reported, never retried."""
+        """Ask the API to kill each task once; a failure is reported, never retried.
+
+        Rows show ``pending-kill`` from the moment of asking (see
+        :meth:`row_status`) until the server reports the outcome.
+        """
+        self.begin_kill(task_ids)
 
         async def one(task_id: str) -> KillOutcome:
             try:
                 status = await self.source.kill(task_id)
             except ApiError as error:
+                self.kills.pop(task_id, None)
                 return KillOutcome(task_id, error=str(error))
             self.kills[task_id] = status.status
             return KillOutcome(task_id, status=status.status)
 
         return list(await asyncio.gather(*(one(task_id) for task_id in task_ids)))
+
+    def begin_kill(self, task_ids: Iterable[str]) -> None:
+        """Show ``task_ids`` as pending-kill until the server says otherwise."""
+        for task_id in task_ids:
+            self.kills[task_id] = "pending-kill"
 
     def _settle_kills(self) -> bool:
         """Forget kills whose rows now show a terminal status."""

@@ -1,0 +1,236 @@
+"""Everything ``inductiva tasks info`` shows about one task, on its own screen.
+
+Timestamps, the status timeline with its operations, data and time metrics,
+the executer, metadata, error detail, cost and storage paths. Every value
+from the API is sanitized and shown as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from inductiva_top.api.errors import ApiError
+from inductiva_top.api.models import TaskWithStatusHistory
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.state import TaskSource
+from inductiva_top.monitor.statuses import display_alias, status_info
+
+__all__ = ["TaskDetailScreen", "detail_sections"]
+
+Row = tuple[str, str]
+
+
+def _text(value: object) -> str:
+    if value is None or value == "":
+        return fmt.MISSING
+    return sanitize_name(str(value))
+
+
+def _seconds(value: float | None) -> str:
+    return fmt.MISSING if value is None else f"{fmt.duration(value)} ({value:.1f}s)"
+
+
+def _summary(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]:
+    info = status_info(task.status)
+    rows: list[Row] = [
+        ("Task ID", _text(task.task_id)),
+        ("Status", f"{info.symbol} {display_alias(task.status, task.status_alias)}"),
+        ("Simulator", _text(task.simulator)),
+        ("Project", _text(task.project)),
+        ("Container image", _text(task.container_image)),
+        ("Machine group", _text(task.machine_group_name or task.machine_group_id)),
+        ("Machine", fmt.machine_label(task) or fmt.MISSING),
+        ("Duration", formatter.task_duration(task)),
+        ("Waited in queue", formatter.queue_wait(task)),
+        ("Retries", _text(task.num_retries)),
+    ]
+    if task.error_detail:
+        rows.append(("Error detail", _text(task.error_detail)))
+    if task.executer is not None and task.executer.error_detail:
+        rows.append(("Status detail", _text(task.executer.error_detail)))
+    return rows
+
+
+def _timestamps(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]:
+    moments: list[tuple[str, datetime | None]] = [
+        ("Created", task.create_time),
+        ("Input submitted", task.input_submit_time),
+        ("Started", task.start_time),
+        ("Computation started", task.computation_start_time),
+        ("Computation ended", task.computation_end_time),
+        ("Ended", task.end_time),
+    ]
+    return [
+        (label, f"{formatter.timestamp_full(when)}  ({formatter.natural_ago(when)})")
+        for label, when in moments
+        if when is not None
+    ]
+
+
+def _timeline(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]:
+    rows: list[Row] = []
+    now = formatter.now()
+    for entry in task.status_history:
+        if entry.timestamp and entry.end_timestamp:
+            took = fmt.duration((entry.end_timestamp - entry.timestamp).total_seconds())
+        elif entry.timestamp and not status_info(entry.status).terminal:
+            took = f"{fmt.duration((now - entry.timestamp).total_seconds())} (ongoing)"
+        else:
+            took = ""
+        label = f"{status_info(entry.status).symbol} {display_alias(entry.status, entry.alias)}"
+        rows.append((label, f"{formatter.timestamp(entry.timestamp)}  {took}".rstrip()))
+        for index, op in enumerate(entry.operations):
+            branch = "└" if index == len(entry.operations) - 1 else "├"
+            end = op.end_timestamp or now
+            spent = ""
+            if op.start_timestamp is not None:
+                spent = fmt.duration((end - op.start_timestamp).total_seconds())
+            what = op.attributes.get("command") or op.alias or op.name
+            rows.append((f"  {branch}> {_text(op.name)}", f"{spent:<10} {_text(what)}".rstrip()))
+    return rows
+
+
+def _metrics(task: TaskWithStatusHistory) -> list[Row]:
+    m = task.metrics
+    if m is None:
+        return []
+    return [
+        ("Input size", fmt.size(m.input_size_bytes)),
+        ("Input zipped", fmt.size(m.input_zipped_size_bytes)),
+        ("Output size", fmt.size(m.output_size_bytes)),
+        ("Output zipped", fmt.size(m.output_zipped_size_bytes)),
+        ("Output files", fmt.count(m.output_total_files)),
+        ("Total time", _seconds(m.total_seconds)),
+        ("Queue time", _seconds(m.queue_time_seconds)),
+        ("Computation", _seconds(m.computation_seconds)),
+        ("Input upload", _seconds(m.input_upload_seconds)),
+        ("Input download", _seconds(m.input_download_seconds)),
+        ("Input decompression", _seconds(m.input_decompression_seconds)),
+        ("Output compression", _seconds(m.output_compression_seconds)),
+        ("Output upload", _seconds(m.output_upload_seconds)),
+        ("Container download", _seconds(m.container_image_download_seconds)),
+        ("Container size", fmt.size(m.container_image_size_bytes)),
+    ]
+
+
+def _executer(task: TaskWithStatusHistory) -> list[Row]:
+    e = task.executer
+    if e is None:
+        return []
+    return [
+        ("Host type", _text(e.host_type)),
+        ("VM type", _text(e.vm_type)),
+        ("VM name", _text(e.vm_name)),
+        ("CPUs (logical/physical)", f"{_text(e.cpu_count_logical)}/{_text(e.cpu_count_physical)}"),
+        ("Memory", fmt.size(e.memory)),
+        ("MPI hosts", _text(e.n_mpi_hosts)),
+        ("Executer id", _text(e.uuid)),
+    ]
+
+
+def _cost(task: TaskWithStatusHistory) -> list[Row]:
+    rows: list[Row] = [("Estimated computation", fmt.cost(task.estimated_computation_cost))]
+    fee = task.orchestration_fee
+    if fee is not None and fee.amount is not None:
+        charged = fee.amount if fee.charged else 0.0
+        state = "charged" if fee.charged else "not charged"
+        total = (task.estimated_computation_cost or 0.0) + charged
+        rows.append(("Orchestration fee", f"{fmt.cost(charged)} ({state})"))
+        rows.append(("Total estimated", fmt.cost(total)))
+    return rows
+
+
+def _storage(task: TaskWithStatusHistory) -> list[Row]:
+    return [
+        ("Storage path", _text(task.storage_path)),
+        ("Input", _text(task.storage_input_path)),
+        ("Output", _text(task.storage_output_path)),
+        ("Region", _text(task.storage_region)),
+    ]
+
+
+def _metadata(task: TaskWithStatusHistory) -> list[Row]:
+    return [(_text(k), _text(v)) for k, v in sorted((task.task_metadata or {}).items())]
+
+
+def detail_sections(
+    task: TaskWithStatusHistory, formatter: fmt.Formatter
+) -> list[tuple[str, list[Row]]]:
+    """The detail screen's sections, in order; empty sections are left out."""
+    builders: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("Task", lambda: _summary(task, formatter)),
+        ("Timestamps", lambda: _timestamps(task, formatter)),
+        ("Timeline", lambda: _timeline(task, formatter)),
+        ("Data and time", lambda: _metrics(task)),
+        ("Machine", lambda: _executer(task)),
+        ("Cost (US$)", lambda: _cost(task)),
+        ("Storage", lambda: _storage(task)),
+        ("Metadata", lambda: _metadata(task)),
+    ]
+    sections = [(title, build()) for title, build in builders]
+    return [(title, rows) for title, rows in sections if rows]
+
+
+def _table(rows: Iterable[Row]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    return table
+
+
+class TaskDetailScreen(Screen[None]):
+    """One task in full; refreshes on ``r``, closes on Esc."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="detail.back"),
+        Binding("r", "reload", "Reload", id="detail.reload"),
+    ]
+
+    def __init__(self, task_id: str, source: TaskSource, formatter: fmt.Formatter) -> None:
+        super().__init__()
+        self.task_id = task_id
+        self._source = source
+        self._formatter = formatter
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text(f"Task {sanitize_name(self.task_id)}", style="bold"), id="detail-title")
+        yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def _load(self) -> None:
+        try:
+            task = await self._source.get_task(self.task_id)
+        except ApiError as error:
+            self.notify(str(error), title="Could not load the task", severity="error")
+            return
+        await self._show(task)
+
+    async def _show(self, task: TaskWithStatusHistory) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        await body.remove_children()
+        widgets: list[Static] = []
+        for title, rows in detail_sections(task, self._formatter):
+            widgets.append(Static(Text(title, style="bold underline"), classes="detail-heading"))
+            widgets.append(Static(_table(rows), classes="detail-section"))
+        await body.mount_all(widgets)

@@ -1,0 +1,51 @@
+"""The kill confirmation: lists the ids first; Cancel is the default; Esc cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from inductiva_top.monitor.sanitize import sanitize_name
+
+__all__ = ["ConfirmKill"]
+
+
+class ConfirmKill(ModalScreen[bool]):
+    """Asks before killing ``task_ids``; dismisses with True only on Kill."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="kill.cancel"),
+    ]
+
+    def __init__(self, task_ids: Sequence[str]) -> None:
+        super().__init__()
+        self.task_ids = list(task_ids)
+
+    def compose(self) -> ComposeResult:
+        count = len(self.task_ids)
+        noun = "task" if count == 1 else f"{count} tasks"
+        with Vertical(id="kill-dialog", classes="dialog"):
+            yield Label(Text(f"Kill {noun}?", style="bold"), classes="dialog-title")
+            with VerticalScroll(id="kill-ids"):
+                yield Static(Text("\n".join(sanitize_name(i) for i in self.task_ids)))
+            yield Label("Running work is lost. This cannot be undone.", classes="dialog-note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="kill-cancel", variant="primary")
+                yield Button(f"Kill {noun}", id="kill-confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#kill-cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "kill-confirm")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

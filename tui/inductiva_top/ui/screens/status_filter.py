@@ -1,0 +1,76 @@
+"""The status filter: any set of codes, grouped as waiting / running / finished / failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, SelectionList
+from textual.widgets.selection_list import Selection
+
+from inductiva_top.monitor.statuses import FILTER_GROUPS, status_info
+
+__all__ = ["StatusFilter"]
+
+
+class StatusFilter(ModalScreen[frozenset[str] | None]):
+    """Dismisses with the chosen codes (empty: no filter), or None on cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="status_filter.cancel"),
+        Binding("enter", "apply", "Apply", id="status_filter.apply"),
+    ]
+
+    def __init__(self, selected: Iterable[str]) -> None:
+        super().__init__()
+        self.selected = frozenset(selected)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="status-dialog", classes="dialog"):
+            yield Label(Text("Show tasks whose status is…", style="bold"), classes="dialog-title")
+            with Horizontal(id="status-groups"):
+                for group, codes in FILTER_GROUPS.items():
+                    with Vertical(classes="status-group"):
+                        yield Label(group.capitalize(), classes="status-group-title")
+                        yield SelectionList[str](
+                            *(
+                                Selection(
+                                    f"{status_info(code).symbol} {status_info(code).default_alias}",
+                                    code,
+                                    code in self.selected,
+                                )
+                                for code in codes
+                            ),
+                            id=f"status-{group}",
+                        )
+            yield Label("space toggles, enter applies, esc cancels", classes="dialog-note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="status-cancel")
+                yield Button("All statuses", id="status-clear")
+                yield Button("Apply", id="status-apply", variant="primary")
+
+    def _chosen(self) -> frozenset[str]:
+        chosen: set[str] = set()
+        for selection in self.query(SelectionList):
+            chosen.update(str(value) for value in selection.selected)
+        return frozenset(chosen)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "status-apply":
+            self.dismiss(self._chosen())
+        elif event.button.id == "status-clear":
+            self.dismiss(frozenset())
+        else:
+            self.dismiss(None)
+
+    def action_apply(self) -> None:
+        self.dismiss(self._chosen())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,72 @@
+"""The header line: which API, connection state, data age, counts by status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from inductiva_top.monitor.poller import Freshness
+from inductiva_top.monitor.statuses import StatusKind, status_info
+
+__all__ = ["StatusHeader", "counts_text"]
+
+_KIND_ORDER = (
+    StatusKind.RUNNING,
+    StatusKind.WAITING,
+    StatusKind.SUCCESS,
+    StatusKind.FAILED,
+    StatusKind.KILLED,
+    StatusKind.OTHER,
+)
+
+
+def counts_text(counts: Mapping[str, int]) -> Text:
+    """Counts by status kind, each as symbol, number and kind name."""
+    by_kind: dict[StatusKind, int] = {}
+    for code, count in counts.items():
+        kind = status_info(code).kind
+        by_kind[kind] = by_kind.get(kind, 0) + count
+    text = Text()
+    for kind in _KIND_ORDER:
+        if by_kind.get(kind):
+            if text:
+                text.append("  ")
+            text.append(f"{kind.symbol} {by_kind[kind]} {kind.value}")
+    return text
+
+
+class StatusHeader(Horizontal):
+    """One line: API label, connection state, freshness, counts."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; }
+    StatusHeader Label { padding: 0 1 0 0; }
+    StatusHeader #header-counts { width: 1fr; text-align: right; }
+    """
+
+    def __init__(self, api_label: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._api_label = api_label
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text("inductiva-top", style="bold"), id="header-title")
+        yield Label(Text(f"API {self._api_label}"), id="header-api")
+        yield Label("connecting", id="header-state")
+        yield Label("", id="header-age")
+        yield Label("", id="header-counts")
+
+    def update_status(self, freshness: Freshness, now: float, counts: Mapping[str, int]) -> None:
+        """Redraw from the poll loop's freshness and the status counts."""
+        state = freshness.connection_state()
+        state_label = self.query_one("#header-state", Label)
+        symbol = {"connected": "●", "connecting": "○"}.get(state, "✘")
+        state_label.update(f"{symbol} {state}")
+        state_label.set_class(state != "connected", "-trouble")
+        age = self.query_one("#header-age", Label)
+        age.update(freshness.describe(now))
+        age.set_class(freshness.stale, "-stale")
+        self.query_one("#header-counts", Label).update(counts_text(counts))

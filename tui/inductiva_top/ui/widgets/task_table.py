@@ -1,0 +1,382 @@
+"""The task table: a line-API widget over the row window.
+
+Only the rows on screen are rendered, each on demand (``render_line``); the
+widget never holds more than the window's fetched pages. Line 0 is the header
+(it stays put while rows scroll). The cursor follows a task id, not a row
+number: after a refresh or a sort it finds its task again, and when the task
+has left the view it stays at the same place, on a neighbour.
+
+Attributes down: the screen calls :meth:`TaskTable.show` after each poll.
+Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
+:class:`TaskTable.SortRequested`, :class:`TaskTable.OpenRequested`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from inductiva_top.api.models import Task
+from inductiva_top.monitor.statuses import status_info
+from inductiva_top.monitor.window import RowWindow
+from inductiva_top.ui.columns import Column, RowContext
+
+__all__ = ["TaskTable"]
+
+CellRenderer = Callable[[Column, Task, RowContext], Text]
+
+
+@dataclass
+class TableData:
+    """What the table shows, handed down by the screen."""
+
+    window: RowWindow
+    context: Callable[[Task], RowContext]
+    marked: set[str] = field(default_factory=set)
+
+
+class TaskTable(ScrollView, can_focus=True):
+    """Rows of tasks rendered on demand from a :class:`RowWindow`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.cursor_down"),
+        Binding("up", "cursor_up", "Up", show=False, id="table.cursor_up"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("home,g", "first", "First", show=False, id="table.first"),
+        Binding("end,G", "last", "Last", show=False, id="table.last"),
+        Binding("left,h", "scroll_columns(-8)", "Left", show=False, id="table.left"),
+        Binding("right,l", "scroll_columns(8)", "Right", show=False, id="table.right"),
+        Binding("enter", "open", "Details", id="table.open"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "task-table--header",
+        "task-table--sorted",
+        "task-table--cursor",
+        "task-table--marked",
+        "task-table--loading",
+        "task-table--empty",
+        "task-table--waiting",
+        "task-table--running",
+        "task-table--success",
+        "task-table--failed",
+        "task-table--killed",
+        "task-table--other",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The cursor now rests on ``task_id`` (None when the table is empty)."""
+
+        def __init__(self, task_id: str | None) -> None:
+            super().__init__()
+            self.task_id = task_id
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TaskTable.CursorMoved)
+
+    class RangeShown(Message):
+        """Rows ``first..last`` are on screen (some may not be fetched yet)."""
+
+        def __init__(self, first: int, last: int) -> None:
+            super().__init__()
+            self.first = first
+            self.last = last
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TaskTable.RangeShown)
+
+    class SortRequested(Message):
+        """The user asked to sort by the API field ``sort_field``."""
+
+        def __init__(self, sort_field: str) -> None:
+            super().__init__()
+            self.sort_field = sort_field
+
+    class OpenRequested(Message):
+        """The user asked for the details of ``task_id``."""
+
+        def __init__(self, task_id: str) -> None:
+            super().__init__()
+            self.task_id = task_id
+
+    class MarksChanged(Message):
+        """The set of marked task ids changed."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        render_cell: CellRenderer,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self._render_cell = render_cell
+        self.data: TableData | None = None
+        self.cursor_id: str | None = None
+        self.sort_field: str | None = None
+        self.sort_descending = False
+        self.marked: set[str] = set()
+        self._last_range: tuple[int, int] | None = None
+
+    # -- geometry ----------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Rows in the current view (0 until the first page arrives)."""
+        if self.data is None or self.data.window.total is None:
+            return 0
+        return self.data.window.total
+
+    @property
+    def rows_on_screen(self) -> int:
+        """How many data rows fit under the header."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    @property
+    def first_row(self) -> int:
+        return int(self.scroll_y)
+
+    @property
+    def table_width(self) -> int:
+        return sum(column.width + 1 for column in self.columns)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.table_width, self.row_count + 1)
+
+    def visible_range(self) -> tuple[int, int]:
+        """First and last row index on screen."""
+        first = self.first_row
+        return first, first + self.rows_on_screen - 1
+
+    # -- attributes down -------------------------------------------------------
+
+    def show(self, data: TableData) -> None:
+        """Take fresh data: keep the cursor on its task, redraw the visible lines."""
+        self.data = data
+        self.marked &= self._known_ids() | self.marked
+        self._update_virtual_size()
+        self._follow_cursor_task()
+        self.refresh()
+        self._announce_range()
+
+    def set_sort(self, sort_field: str | None, descending: bool) -> None:
+        """Mark the column the view is sorted by (the screen decides the sort)."""
+        self.sort_field, self.sort_descending = sort_field, descending
+        self.refresh()
+
+    def _known_ids(self) -> set[str]:
+        if self.data is None:
+            return set()
+        return {task.task_id for task in self.data.window.loaded_tasks()}
+
+    def _follow_cursor_task(self) -> None:
+        """Put the cursor back on its task, or on a neighbour if it left the view."""
+        if self.data is None:
+            return
+        window = self.data.window
+        total = self.row_count
+        if total == 0:
+            self._set_cursor(0, None)
+            return
+        if self.cursor_id is not None:
+            index = window.index_of(self.cursor_id)
+            if index is not None:
+                if index != self.cursor:
+                    # Keep the task at the same height on screen.
+                    self.scroll_to(y=max(0, self.scroll_y + index - self.cursor), animate=False)
+                self._set_cursor(index, self.cursor_id)
+                return
+            first, last = self.visible_range()
+            if window.missing_pages(first, last):
+                return  # its page is on the way; decide when it arrives
+        index = min(self.cursor, total - 1)
+        task = window.row(index)
+        self._set_cursor(index, task.task_id if task else None)
+
+    def _set_cursor(self, index: int, task_id: str | None) -> None:
+        moved = task_id != self.cursor_id
+        self.cursor_id = task_id
+        self.cursor = index
+        self._keep_cursor_visible()
+        if moved:
+            self.post_message(self.CursorMoved(task_id))
+
+    def _keep_cursor_visible(self) -> None:
+        first, last = self.visible_range()
+        if self.cursor < first:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor > last:
+            self.scroll_to(y=self.cursor - self.rows_on_screen + 1, animate=False)
+
+    def _announce_range(self) -> None:
+        visible = self.visible_range()
+        if visible != self._last_range:
+            self._last_range = visible
+            self.post_message(self.RangeShown(*visible))
+
+    # -- moving -------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped) and scroll it into view."""
+        total = self.row_count
+        index = max(0, min(index, total - 1)) if total else 0
+        task = self.data.window.row(index) if self.data else None
+        self._set_cursor(index, task.task_id if task else None)
+        self.refresh()
+        self._announce_range()
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        step = self.rows_on_screen
+        self.scroll_to(y=self.scroll_y + step, animate=False)
+        self.move_to(self.cursor + step)
+
+    def action_page_up(self) -> None:
+        step = self.rows_on_screen
+        self.scroll_to(y=max(0, self.scroll_y - step), animate=False)
+        self.move_to(self.cursor - step)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(self.row_count - 1)
+
+    def action_scroll_columns(self, step: int) -> None:
+        self.scroll_to(x=max(0, self.scroll_x + step), animate=False)
+
+    def action_open(self) -> None:
+        if self.cursor_id is not None:
+            self.post_message(self.OpenRequested(self.cursor_id))
+
+    def action_toggle_mark(self) -> None:
+        if self.cursor_id is None:
+            return
+        self.marked ^= {self.cursor_id}
+        self.post_message(self.MarksChanged())
+        self.refresh()
+        self.move_to(self.cursor + 1)
+
+    def mark(self, task_ids: set[str]) -> None:
+        """Mark ``task_ids`` (the screen decides which, e.g. every killable one)."""
+        self.marked |= task_ids
+        self.post_message(self.MarksChanged())
+        self.refresh()
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.post_message(self.MarksChanged())
+        self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._announce_range()
+
+    # -- mouse -------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            column = self._column_at(offset.x + int(self.scroll_x))
+            if column is not None and column.sort_field is not None:
+                self.post_message(self.SortRequested(column.sort_field))
+            return
+        self.move_to(self.first_row + offset.y - 1)
+        if event.chain == 2:
+            self.action_open()
+
+    def _column_at(self, x: int) -> Column | None:
+        edge = 0
+        for column in self.columns:
+            edge += column.width + 1
+            if x < edge:
+                return column
+        return None
+
+    # -- rendering ---------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = int(self.scroll_x)
+        strip = self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _header_strip(self) -> Strip:
+        base = self.get_component_rich_style("task-table--header")
+        sorted_style = self.get_component_rich_style("task-table--sorted")
+        segments: list[Segment] = []
+        for column in self.columns:
+            title = column.title
+            style = base
+            if column.sort_field is not None and column.sort_field == self.sort_field:
+                title = f"{title}{'▼' if self.sort_descending else '▲'}"
+                style = base + sorted_style
+            segments.append(Segment(_fit(title, column.width, column.align) + " ", style))
+        return Strip(segments)
+
+    def _row_strip(self, index: int) -> Strip:
+        if self.data is None or index >= self.row_count:
+            if index == 0 and self.data is not None and self.data.window.total == 0:
+                style = self.get_component_rich_style("task-table--empty")
+                return Strip([Segment("  no tasks match the current filters", style)])
+            return Strip.blank(self.table_width)
+        task = self.data.window.row(index)
+        if task is None:
+            style = self.get_component_rich_style("task-table--loading")
+            return Strip([Segment("  …", style)])
+        context = self.data.context(task)
+        row_style = Style()
+        if task.task_id in self.marked:
+            row_style += self.get_component_rich_style("task-table--marked")
+        if index == self.cursor and self.cursor_id == task.task_id:
+            row_style += self.get_component_rich_style("task-table--cursor")
+        line = Text(style=row_style, no_wrap=True, end="")
+        for column in self.columns:
+            cell = self._render_cell(column, task, context)
+            if column.key == "status":
+                cell.stylize(self._kind_style(context.status))
+            if column.key == "id" and task.task_id in self.marked:
+                cell = Text("✓ ").append_text(cell)
+            cell.truncate(column.width, overflow="ellipsis", pad=True)
+            if column.align == "right":
+                cell = cell.copy()
+                cell.rstrip()
+                cell.pad_left(column.width - cell.cell_len)
+            line.append_text(cell)
+            line.append(" ")
+        return Strip(line.render(self.app.console), line.cell_len)
+
+    def _kind_style(self, code: str) -> Style:
+        return self.get_component_rich_style(f"task-table--{status_info(code).kind.value}")
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.rjust(width) if align == "right" else text.ljust(width)
