@@ -192,12 +192,15 @@ def collapse_cr(line: str) -> str:
     ``"10%\\r20%\\r30%"`` gives ``"30%"``; a shorter write leaves the end of a
     longer one visible (``"abcdef\\rXY"`` gives ``"XYcdef"``) unless an
     erase-in-line clears it; a trailing ``\\r`` (or the ``\\r`` of ``\\r\\n``)
-    overwrites nothing. Escape sequences are removed (they take no columns);
+    overwrites nothing and a final ``\n`` is kept as the line's terminator.
+    Escape sequences are removed (they take no columns);
     other control characters are left for :func:`sanitize_line`.
     """
     if "\r" not in line:
-        return line
-    return _fold_cr(line, strip_sequences)
+        return strip_sequences(line)
+    # A line's own terminator moves down a line; it overwrites nothing.
+    body = line.removesuffix("\n")
+    return _fold_cr(body, strip_sequences) + line[len(body) :]
 
 
 def render_cr(text: str | bytes, base: str = "") -> str:
