@@ -127,13 +127,17 @@ async def test_list_tasks_query_and_headers() -> None:
     assert request.headers["User-Agent"] == f"inductiva-top/{__version__} httpx/{httpx.__version__}"
 
 
-async def test_several_statuses_are_repeated_parameters() -> None:
+async def test_status_is_one_code_at_most() -> None:
     recorder = Recorder(ok({"total_size": 0, "tasks": []}))
     async with make_client(recorder) as client:
-        await client.list_tasks(status=["submitted", "started"], active=False)
-    params = recorder.requests[0].url.params
-    assert params.get_list("status") == ["submitted", "started"]
-    assert params["active"] == "false"
+        await client.list_tasks(status=["submitted"], active=False)
+        await client.list_tasks(status=[])
+        with pytest.raises(ValueError, match="one status"):
+            await client.list_tasks(status=["submitted", "started"])
+    first, second = (request.url.params for request in recorder.requests)
+    assert first.get_list("status") == ["submitted"]
+    assert first["active"] == "false"
+    assert "status" not in second
 
 
 async def test_task_calls_paths_and_models() -> None:

@@ -231,13 +231,15 @@ class InductivaClient:
     ) -> TaskPage:
         """``GET /tasks``: one page of tasks, newest first unless ``sort`` says otherwise.
 
-        ``sort`` entries are ``field:asc|desc`` and are sent as repeated
-        ``sort`` parameters, as the official client does. The real API filters
-        by one ``status``; several are sent as repeated ``status`` parameters,
-        which the embedded server honours.
+        ``sort`` entries are ``field:asc|desc``, sent as repeated ``sort``
+        parameters as the official client does. The API (real and embedded)
+        filters by a single ``status`` code: a sequence may hold at most one,
+        and more raise ``ValueError`` rather than be silently narrowed to one.
         """
         params: Query = [("page", str(page)), ("per_page", str(per_page))]
         statuses = [status] if isinstance(status, str) else list(status or ())
+        if len(statuses) > 1:
+            raise ValueError(f"the API filters by one status at a time, not {statuses}")
         params += [("status", code) for code in statuses]
         if project is not None:
             params.append(("project", project))
