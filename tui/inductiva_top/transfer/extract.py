@@ -241,12 +241,14 @@ class StagedExtraction:
             progress, total=plan.total_bytes, phase="extract", label=label or plan.dest.name
         )
         self._staging: Path | None = None
+        self._made_dest = False
         self._staged: list[tuple[Path, PlannedFile]] = []
         self.written = 0
         """Bytes of content written so far."""
 
     def __enter__(self) -> StagedExtraction:
         try:
+            self._made_dest = not self.plan.dest.exists()
             self.plan.dest.mkdir(parents=True, exist_ok=True)
             self._staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=self.plan.dest))
         except OSError as exc:
@@ -262,6 +264,10 @@ class StagedExtraction:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+        if exc_type is not None and self._made_dest:
+            # A failed extraction leaves no trace, not even the folder it made.
+            with contextlib.suppress(OSError):
+                self.plan.dest.rmdir()
 
     def write_member(self, planned: PlannedFile, raw: Iterable[bytes]) -> None:
         """Decode one member's compressed bytes ``raw`` into the staging directory."""
