@@ -12,7 +12,7 @@ status to match (an error message comes with a 4xx status).
     ``follow=true`` the answer is a stream of newline-delimited JSON messages
     (``application/x-ndjson``): first the last ``lines`` complete lines, then
     one message per batch of new complete lines as they are written (a file
-    that is truncated or rewritten is followed from its start). The stream
+    that becomes shorter than what was read is followed from its start). The stream
     ends when the task stops running (after a last read, which also sends an
     unfinished last line) or when the client goes away. With ``wait=true`` a
     file that does not exist yet is waited for while the task runs.
