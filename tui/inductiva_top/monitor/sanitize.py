@@ -268,8 +268,14 @@ def sanitize_line_info(
     # The line's own terminator is not part of it (\r\n leaves a trailing \r,
     # which overwrites nothing).
     decoded = _decode(text).removesuffix("\n")
-    needs_fold = "\r" in decoded or bool(base)
-    cleaned = _fold_cr(decoded, _clean, base) if needs_fold else _clean(decoded)
+    if base or "\r" in decoded:
+        cleaned = _fold_cr(decoded, _clean, base)
+    elif decoded.isprintable():
+        # The common case, checked in C: no control, format, separator other
+        # than space, surrogate or unassigned character, so nothing to remove.
+        cleaned = decoded
+    else:
+        cleaned = _clean(decoded)
     return _cap(cleaned, max_len, extra_cut, single_line=False)
 
 

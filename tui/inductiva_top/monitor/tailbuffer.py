@@ -18,7 +18,6 @@ import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Literal
 
 from inductiva_top.monitor.sanitize import DEFAULT_LINE_MAX, render_cr, sanitize_line_info
@@ -168,7 +167,7 @@ class TailBuffer:
 
     def feed(self, chunk: str | bytes, stream: Stream | None = None) -> TailUpdate:
         """Add a chunk of ``stream``'s output; returns what changed."""
-        state = self._streams.setdefault(stream, _StreamState())
+        state = self._state(stream)
         if isinstance(chunk, (bytes, bytearray)):
             text = state.decoder.decode(bytes(chunk))
         else:
@@ -177,8 +176,14 @@ class TailBuffer:
 
     def flush(self, stream: Stream | None = None) -> TailUpdate:
         """End of ``stream``: a trailing partial character and the open line complete."""
-        state = self._streams.setdefault(stream, _StreamState())
+        state = self._state(stream)
         return self._apply(stream, state, state.decoder.decode(b"", final=True), final=True)
+
+    def _state(self, stream: Stream | None) -> _StreamState:
+        state = self._streams.get(stream)
+        if state is None:
+            state = self._streams[stream] = _StreamState()
+        return state
 
     def clear(self) -> TailUpdate:
         """Forget every line (a new task or file is shown); ``seq`` keeps counting."""
@@ -212,7 +217,8 @@ class TailBuffer:
             return TailUpdate(self.version, open_lines=self.open_lines)
         self.version += 1
         kept_new = min(completed, len(self._lines))
-        added = tuple(islice(self._lines, len(self._lines) - kept_new, None))
+        # Index from the right: a deque is O(1) at its ends, O(n) in the middle.
+        added = tuple(self._lines[i] for i in range(-kept_new, 0))
         dropped = min(before_len, self.first_seq - before_first)
         self.dropped_total += self.first_seq - before_first
         return TailUpdate(self.version, added, dropped, self.open_lines, open_changed)
