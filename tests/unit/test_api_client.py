@@ -246,9 +246,25 @@ async def test_base_url_with_a_path_prefix() -> None:
     assert recorder.requests[0].headers["X-API-Key"] == KEY
 
 
-def test_rejects_a_base_url_that_is_not_http() -> None:
+async def test_dot_segments_cannot_climb_out() -> None:
+    recorder = Recorder(ok(fixture("task_status.json")))
+    async with make_client(recorder) as client:
+        await client.get_status("..")
+        with pytest.raises(ValueError):
+            await client.get_status("")
+    assert recorder.requests[0].url.raw_path == b"/tasks/%2E%2E/status"
+
+
+@pytest.mark.parametrize("url", ["ftp://example.test", "not a url", "http://", "https://[::1"])
+def test_rejects_a_base_url_that_is_not_http(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
-        InductivaClient("ftp://example.test", None)
+        InductivaClient(url, None)
+
+
+def test_rejects_a_key_that_cannot_be_a_header_without_showing_it() -> None:
+    with pytest.raises(ValueError, match="from the file k") as caught:
+        InductivaClient(API, "abc\ndef-secret", key_source="the file k")
+    assert "secret" not in str(caught.value)
 
 
 def test_keepalive_outlives_the_poll_interval() -> None:

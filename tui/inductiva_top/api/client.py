@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -53,6 +54,7 @@ _SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(list[str | None])
 _METADATA: TypeAdapter[dict[str, str]] = TypeAdapter(dict[str, str])
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # visible ASCII, no spaces or line breaks
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -63,7 +65,11 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 def _seg(value: str) -> str:
     """One path segment, fully escaped: a task id of ``../x`` stays one segment."""
-    return quote(value, safe="")
+    if not value:
+        raise ValueError("an empty id or name cannot name a resource")
+    segment = quote(value, safe="")
+    # "." and ".." would be resolved away as dot segments: escape them too.
+    return segment.replace(".", "%2E") if segment in {".", ".."} else segment
 
 
 def _flag(value: bool) -> str:
@@ -121,9 +127,15 @@ class InductivaClient:
         clock: Clock = time.monotonic,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        base = httpx.URL(base_url.strip().rstrip("/"))
+        try:
+            base = httpx.URL(base_url.strip().rstrip("/"))
+        except httpx.InvalidURL:
+            base = httpx.URL()
         if base.scheme not in _DEFAULT_PORTS or not base.host:
             raise ValueError(f"the API URL must be an http(s) URL, not {base_url!r}")
+        if api_key and not _HEADER_SAFE.fullmatch(api_key):
+            where = f" from {key_source}" if key_source else ""
+            raise ValueError(f"the API key{where} holds characters an HTTP header cannot carry")
         self._base = base
         self._origin = _origin(base)
         self._api_key = api_key or None
