@@ -113,7 +113,7 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
     assert await loop.tick_once() == 20
     assert await loop.tick_once() == 2
     assert not loop.freshness.stale
-    assert seen == ["connected", "offline", "offline", "connected"]
+    assert seen == ["connected", "offline", "error", "connected"]
     assert loop.ticks == 4
 
 

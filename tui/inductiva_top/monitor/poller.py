@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from inductiva_top.api.errors import ApiError, Unauthorized
+from inductiva_top.api.errors import ApiError, ConnectionFailed, TimedOut, Unauthorized
 
 __all__ = ["MIN_INTERVAL", "Freshness", "PollLoop", "PollPolicy", "PollSchedule"]
 
@@ -134,14 +134,16 @@ class Freshness:
         return f"stale {age:.0f}s{retry}"
 
     def connection_state(self) -> str:
-        """One word for the header: connecting, connected, unauthorized, offline."""
+        """One word for the header: connecting, connected, unauthorized, offline, error."""
         if self.connecting:
             return "connecting"
         if self.last_error is None:
             return "connected"
         if isinstance(self.last_error, Unauthorized):
             return "unauthorized"
-        return "offline"
+        if isinstance(self.last_error, (ConnectionFailed, TimedOut)):
+            return "offline"
+        return "error"
 
 
 Tick = Callable[[], Awaitable[bool]]

@@ -23,11 +23,14 @@ SORTABLE_FIELDS: frozenset[str] = frozenset(
         "simulator",
         "status",
         "project",
+        "machine_group_name",
+        "num_retries",
         "create_time",
+        "input_submit_time",
         "start_time",
+        "computation_start_time",
+        "computation_end_time",
         "end_time",
-        "duration_seconds",
-        "estimated_computation_cost",
     }
 )
 """Task fields the API's ``sort`` parameter accepts (``field:asc|desc``)."""
@@ -73,13 +76,7 @@ class TaskQuery:
         if current is not None and current.field == field_name:
             return replace(self, sort=(current.flipped(),))
         # Times and money read best newest/largest first; names alphabetically.
-        descending = field_name in {
-            "create_time",
-            "start_time",
-            "end_time",
-            "duration_seconds",
-            "estimated_computation_cost",
-        }
+        descending = field_name.endswith("_time")
         return replace(self, sort=(SortKey(field_name, descending),))
 
     @property

@@ -55,16 +55,16 @@ class Column:
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("id", "ID", 26, "task_id"),
-        Column("simulator", "SIMULATOR", 12, "simulator"),
-        Column("status", "STATUS", 18, "status"),
-        Column("project", "PROJECT", 14, "project"),
+        Column("id", "ID", 25, "task_id"),
+        Column("simulator", "SIMULATOR", 11, "simulator"),
+        Column("status", "STATUS", 17, "status"),
+        Column("project", "PROJECT", 12, "project"),
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
-        Column("started", "STARTED", 9, "start_time", "right"),
-        Column("duration", "DURATION", 9, "duration_seconds", "right"),
-        Column("machine", "MACHINE", 16),
+        Column("started", "STARTED", 10, "start_time", "right"),
+        Column("duration", "DURATION", 10, None, "right"),
+        Column("machine", "MACHINE", 14, "machine_group_name"),
         Column("queue", "QUEUE", 5, None, "right"),
-        Column("cost", "COST", 8, "estimated_computation_cost", "right"),
+        Column("cost", "COST", 8, None, "right"),
     )
 }
 """Every column there is, by config name."""
@@ -76,9 +76,9 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "project",
     "submitted",
     "duration",
-    "machine",
     "queue",
     "cost",
+    "machine",
     "started",
 )
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from inductiva_top.api.errors import ApiError
+from inductiva_top.api.errors import ApiError, ClientError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
@@ -84,6 +84,7 @@ class MainScreen(Screen[None]):
             monotonic=self._monotonic,
         )
         self._last_error: str | None = None
+        self._good_query: TaskQuery | None = None
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -152,12 +153,24 @@ class MainScreen(Screen[None]):
         )
 
     def _after_tick(self, freshness: Freshness) -> None:
+        error = freshness.last_error
+        query, good = self.state.window.query, self._good_query
+        if error is None:
+            self._good_query = query
+        elif isinstance(error, ClientError) and good is not None and good != query:
+            # The server refused this filter or sort: say so and go back.
+            self.notify(str(error), title="The server refused this view", severity="error")
+            self._set_query(good)
+            return
         self._show()
         self.refresh_bindings()
-        error = freshness.last_error
         message = str(error) if error is not None else None
-        if message is not None and message != self._last_error:
-            self.notify(message, title="The API did not answer", severity="warning")
+        if error is not None and message != self._last_error:
+            title = {
+                "unauthorized": "The API refused the key",
+                "offline": "The API is unreachable",
+            }.get(freshness.connection_state(), "The API answered with an error")
+            self.notify(message or "", title=title, severity="warning")
         self._last_error = message
 
     def _second(self) -> None:

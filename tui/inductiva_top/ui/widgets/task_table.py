@@ -193,6 +193,8 @@ class TaskTable(ScrollView, can_focus=True):
         if self.data is None:
             return
         window = self.data.window
+        if window.total is None:
+            return  # the first page of a new view is on its way
         total = self.row_count
         if total == 0:
             self._set_cursor(0, None)
@@ -335,7 +337,8 @@ class TaskTable(ScrollView, can_focus=True):
             title = column.title
             style = base
             if column.sort_field is not None and column.sort_field == self.sort_field:
-                title = f"{title}{'▼' if self.sort_descending else '▲'}"
+                arrow = "▼" if self.sort_descending else "▲"
+                title = _fit(title, column.width - 1, column.align) + arrow
                 style = base + sorted_style
             segments.append(Segment(_fit(title, column.width, column.align) + " ", style))
         return Strip(segments)
@@ -373,7 +376,9 @@ class TaskTable(ScrollView, can_focus=True):
         return Strip(line.render(self.app.console), line.cell_len)
 
     def _kind_style(self, code: str) -> Style:
-        return self.get_component_rich_style(f"task-table--{status_info(code).kind.value}")
+        # Only the colour: the row's background (cursor, marks) must show through.
+        style = self.get_component_rich_style(f"task-table--{status_info(code).kind.value}")
+        return Style(color=style.color, bold=style.bold)
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -1,0 +1,41 @@
+"""Helpers for Pilot tests of the dashboard against a real embedded server."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from inductiva_top.config import Config
+from inductiva_top.config.secret import Secret
+from inductiva_top.ui.app import InductivaTopApp
+from tests.conftest import ServerProcess
+
+PY = sys.executable
+QUICK = [PY, "-c", "print('done')"]
+FAILING = [PY, "-c", "import sys; print('bad input', file=sys.stderr); sys.exit(3)"]
+LONG = [PY, "-c", "import time; time.sleep(600)"]
+WAIT_SECONDS = 20.0
+
+
+def make_app(server: ServerProcess, *, page_size: int = 50, **config: object) -> InductivaTopApp:
+    """The dashboard on ``server``, polling every second."""
+    settings: dict[str, object] = {
+        "api_url": server.base_url,
+        "api_key": Secret(server.api_key),
+        "api_key_source": "the test fixture",
+        "refresh": 1.0,
+    }
+    settings.update(config)
+    return InductivaTopApp(Config(**settings), page_size=page_size)  # type: ignore[arg-type]
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    """Let the app run until ``condition()`` holds; fail (naming ``what``) if it never does."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)

@@ -1,0 +1,199 @@
+"""Pilot tests of the dashboard against a real, seeded embedded server."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.screens.queue import QueueScreen
+from inductiva_top.ui.screens.status_filter import StatusFilter
+from inductiva_top.ui.widgets.panes import TimelinePane
+from inductiva_top.ui.widgets.task_table import TaskTable
+from tests.ui.conftest import Seeded
+from tests.ui.dashboard_helpers import make_app, until
+
+
+def _main(app: object) -> MainScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def _label(screen: MainScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).content)
+
+
+def _visible_ids(table: TaskTable) -> list[str]:
+    assert table.data is not None
+    first, last = table.visible_range()
+    return [task.task_id for _, task in table.data.window.rows(first, last)]
+
+
+async def test_table_fills_with_every_task_and_the_header_counts(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        await until(pilot, lambda: "success" in _label(screen, "#header-counts"), "counts")
+        shown = set(_visible_ids(table))
+        assert shown == set(seeded.success + seeded.failed + seeded.running + seeded.waiting)
+        assert "connected" in _label(screen, "#header-state")
+        assert "updated" in _label(screen, "#header-age")
+        # Newest first: the waiting task was submitted last.
+        assert _visible_ids(table)[0] == seeded.waiting[0]
+        assert seeded.server.api_key not in _label(screen, "#header-api")
+
+
+async def test_paging_fetches_only_what_is_shown(seeded: Seeded) -> None:
+    app = make_app(seeded.server, page_size=3)
+    async with app.run_test(size=(120, 12)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the first page")
+        window = screen.state.window
+        # The oldest task is on the last page, not fetched while the top is on screen.
+        assert window.index_of(seeded.success[0]) is None
+        await pilot.press("end")
+        await until(
+            pilot, lambda: table.cursor_id == seeded.success[0], "the cursor on the oldest task"
+        )
+        assert table.cursor == seeded.total - 1
+        await pilot.press("home")
+        await until(pilot, lambda: table.cursor_id == seeded.waiting[0], "back to the newest")
+        await pilot.press("j", "down")
+        assert table.cursor == 2
+
+
+async def test_sort_cycles_columns_and_keeps_the_cursor_task(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        await pilot.press("j", "j", "j")
+        chosen = table.cursor_id
+        assert chosen is not None
+        while screen.state.window.query.sort[0].field != "project":
+            await pilot.press("greater_than_sign")
+        await until(pilot, lambda: table.row_count == seeded.total, "the sorted rows")
+        await until(pilot, lambda: table.cursor_id == chosen, "the cursor to find its task")
+        projects = [
+            task.project for _, task in screen.state.window.rows(0, seeded.total - 1)
+        ]
+        assert projects == sorted(projects)  # type: ignore[type-var]
+        await pilot.press("r")
+        await until(
+            pilot,
+            lambda: screen.state.window.row(0) is not None
+            and screen.state.window.row(0).project == "gamma",  # type: ignore[union-attr]
+            "descending order",
+        )
+        assert table.cursor_id == chosen
+
+
+async def test_id_filter_as_you_type_and_escape_clears(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    target = seeded.failed[0]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        await pilot.press("slash", *target[:12])
+        await until(pilot, lambda: table.row_count == 1, "the id filter")
+        assert _visible_ids(table) == [target]
+        assert "id ~" in _label(screen, "#filter-summary")
+        await pilot.press("escape")
+        await until(pilot, lambda: table.row_count == seeded.total, "the filter to clear")
+        assert "filters: none" in _label(screen, "#filter-summary")
+
+
+async def test_status_filter_modal(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status modal")
+        # Focus the "failed" group and tick its first code ("failed").
+        await pilot.press("tab", "tab", "tab", "space")
+        await pilot.click("#status-apply")
+        await until(pilot, lambda: table.row_count == len(seeded.failed), "the status filter")
+        assert set(_visible_ids(table)) == set(seeded.failed)
+        assert "status: failed" in _label(screen, "#filter-summary")
+
+
+async def test_project_picker_and_cli_filters(seeded: Seeded) -> None:
+    app = make_app(seeded.server, project="beta")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == len(seeded.failed), "--project beta")
+        assert "project: beta" in _label(screen, "#filter-summary")
+        await pilot.press("p")
+        await until(pilot, lambda: not isinstance(app.screen, MainScreen), "the project picker")
+        # Options: All projects, alpha, beta, gamma.
+        await pilot.press("home", "down", "down", "down", "enter")
+        expected = len(seeded.running) + len(seeded.waiting)
+        await until(pilot, lambda: table.row_count == expected, "project gamma")
+    active = make_app(seeded.server, active=True)
+    async with active.run_test(size=(120, 40)) as pilot:
+        table = _main(active).query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == expected, "--active")
+
+
+async def test_enter_opens_the_detail_screen(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        while table.cursor_id != seeded.failed[0]:
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the detail screen")
+        await until(
+            pilot, lambda: app.screen.query(".detail-section"), "the detail sections to load"
+        )
+        headings = [str(w.content) for w in app.screen.query(".detail-heading")]
+        assert headings[:3] == ["Task", "Timestamps", "Timeline"]
+        assert "Storage" in headings
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_timeline_pane_follows_the_cursor(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        while table.cursor_id != seeded.success[-1]:
+            await pilot.press("down")
+        body = screen.query_one(TimelinePane).query_one("#timeline-body")
+        await until(pilot, lambda: "Success" in str(body.content), "the success timeline")  # type: ignore[attr-defined]
+        assert "In Queue" in str(body.content)  # type: ignore[attr-defined]
+
+
+async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        assert table.cursor_id == seeded.waiting[0]
+        await until(
+            pilot,
+            lambda: screen.state.queue_ahead.get(seeded.waiting[0]) is not None,
+            "the queue position",
+        )
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue view")
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert queue.view.group is not None
+        assert {t.task_id for t in queue.view.running} == set(seeded.running)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
