@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.ui.conftest import Seeded
+from tests.ui.dashboard_helpers import make_app, until
 from textual.widgets import Label
 
 from inductiva_top.ui.screens.detail import TaskDetailScreen
@@ -10,8 +12,6 @@ from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.widgets.panes import TimelinePane
 from inductiva_top.ui.widgets.task_table import TaskTable
-from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import make_app, until
 
 
 def _main(app: object) -> MainScreen:
@@ -79,15 +79,15 @@ async def test_sort_cycles_columns_and_keeps_the_cursor_task(seeded: Seeded) -> 
             await pilot.press("greater_than_sign")
         await until(pilot, lambda: table.row_count == seeded.total, "the sorted rows")
         await until(pilot, lambda: table.cursor_id == chosen, "the cursor to find its task")
-        projects = [
-            task.project for _, task in screen.state.window.rows(0, seeded.total - 1)
-        ]
+        projects = [task.project for _, task in screen.state.window.rows(0, seeded.total - 1)]
         assert projects == sorted(projects)  # type: ignore[type-var]
         await pilot.press("r")
         await until(
             pilot,
-            lambda: screen.state.window.row(0) is not None
-            and screen.state.window.row(0).project == "gamma",  # type: ignore[union-attr]
+            lambda: (
+                screen.state.window.row(0) is not None
+                and screen.state.window.row(0).project == "gamma"
+            ),  # type: ignore[union-attr]
             "descending order",
         )
         assert table.cursor_id == chosen
