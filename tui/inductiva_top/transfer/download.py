@@ -113,6 +113,7 @@ async def download_file(
     *,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
+    progress_interval: float = 0.2,
     label: str = "",
     max_retries: int = 5,
     retry_delay: float = 1.0,
@@ -120,14 +121,17 @@ async def download_file(
 ) -> DownloadResult:
     """Download ``url`` to ``dest``, resuming after cut connections.
 
-    Raises :class:`DestinationExists` if ``dest`` exists and ``overwrite`` is
+    ``progress`` gets at most one report per ``progress_interval`` seconds,
+    plus the final one. Raises :class:`DestinationExists` if ``dest`` exists and ``overwrite`` is
     false, :class:`DownloadIncomplete` when ``max_retries`` attempts in a row
     make no progress or the size is wrong, :class:`DiskFull` on ENOSPC, and
     the :mod:`inductiva_top.api.errors` tree for HTTP errors.
     """
     part, meta = partial_paths(dest)
     state = await asyncio.to_thread(_prepare, dest, part, meta, overwrite)
-    meter = ProgressMeter(progress, total=state.total, label=label or dest.name)
+    meter = ProgressMeter(
+        progress, total=state.total, label=label or dest.name, interval=progress_interval
+    )
     failures = 0
     while True:
         before = state.offset
@@ -143,7 +147,7 @@ async def download_file(
                 ) from None
             await sleep(retry_delay * failures)
             state.resumes += 1
-        except DownloadIncomplete:
+        except (DownloadIncomplete, DiskFull):
             discard_partial(dest)
             raise
         except ApiError as exc:
