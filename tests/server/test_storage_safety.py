@@ -46,7 +46,8 @@ class TestContents:
         second = env.data.task_storage("t1second")
         second.mkdir()
         (second / "input.zip").write_bytes(b"x" * 5000)
-        (second / ".input.zip.0123.part").write_bytes(b"half written")
+        (second / ".input.zip.0123.partial").write_bytes(b"half written")
+        (second / "output.zip.partial").write_bytes(b"half written")
         os.utime(env.data.task_storage(TASK) / "output.zip", (1_700_000_000, 1_700_000_000))
         os.utime(second / "input.zip", (1_800_000_000, 1_800_000_000))
         (env.data.storage / "loose.txt").write_bytes(b"abc")
@@ -64,7 +65,7 @@ class TestContents:
         assert body["available_regions"] == ["local"]
         rows = body["contents"]
         assert [row["name"] for row in rows] == ["loose.txt", "t1second", TASK]
-        assert rows[1]["size_bytes"] == 5000  # the hidden partial upload is not counted
+        assert rows[1]["size_bytes"] == 5000  # half-written files are not counted
         assert rows[1]["is_directory"] is True and rows[0]["is_directory"] is False
         assert rows[2]["size_bytes"] == env.data.output_zip(TASK).stat().st_size
         for row in rows:
@@ -215,3 +216,19 @@ def test_a_symlinked_output_zip_is_not_served(env: Env) -> None:
     response = env.client.get(url)
     assert response.status_code == 403
     assert SECRET not in response.content
+
+
+def test_a_half_written_file_is_never_served(env: Env) -> None:
+    partial = env.data.task_storage(TASK) / "output.zip.partial"
+    partial.write_bytes(b"PK half")
+    response = env.client.get(
+        "/storage/signed-urls",
+        params={"paths": [f"{TASK}/output.zip.partial"], "operation": "download"},
+    )
+    assert response.json() == [None]
+    url = env.signer.sign(f"{TASK}/output.zip.partial", "download", env.base_url)
+    refused = env.client.get(url)
+    assert refused.status_code == 404
+    assert "being written" in refused.json()["detail"]
+    listing = env.client.get("/storage/contents", params={"path": TASK}).json()
+    assert [row["name"] for row in listing["contents"]] == [f"{TASK}/output.zip"]

@@ -12,7 +12,8 @@ Entries follow the official client's ``StorageFile`` model. Conventions:
 * ``creation_time`` is the modification time (Linux keeps no portable birth time).
 * ``path_filter`` keeps entries whose name contains it; ``sort_by`` is
   ``creation_time`` (default), ``size`` or ``name``; ``order`` ``desc`` (default) or ``asc``.
-* Symbolic links and hidden files (in-progress uploads) are never listed.
+* Symbolic links, hidden files and half-written files (``*.partial``: uploads
+  and outputs in progress) are never listed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
+
+from inductiva_top.server.archive import PARTIAL_SUFFIX
 
 SortBy = Literal["creation_time", "size", "name"]
 Order = Literal["asc", "desc"]
@@ -37,7 +40,8 @@ class StorageEntry:
 
 
 def _visible(entry: os.DirEntry[str]) -> bool:
-    return not entry.name.startswith(".") and not entry.is_symlink()
+    name = entry.name
+    return not (name.startswith(".") or name.endswith(PARTIAL_SUFFIX) or entry.is_symlink())
 
 
 def folder_totals(folder: Path) -> tuple[int, float]:

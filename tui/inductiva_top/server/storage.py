@@ -26,6 +26,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from inductiva_top.server.archive import PARTIAL_SUFFIX
 from inductiva_top.server.fileserve import file_response
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.listing import list_folder, single_file, sort_and_filter
@@ -83,9 +84,14 @@ def _storage_path(data: DataDir, raw: str) -> tuple[str, Path]:
         raise HTTPException(status_code=exc.status_code, detail=exc.detail) from None
 
 
+def _servable(relative: str, target: Path) -> bool:
+    """A regular file that is not half-written (an upload or output in progress)."""
+    return target.is_file() and not relative.endswith(PARTIAL_SUFFIX)
+
+
 def _existing_file(data: DataDir, raw: str) -> Path:
     relative, target = _storage_path(data, raw)
-    if not target.is_file():
+    if not _servable(relative, target):
         raise HTTPException(status_code=404, detail=f"no file at storage path {relative!r}")
     return target
 
@@ -128,7 +134,7 @@ def storage_router(data: DataDir, signer: UrlSigner) -> APIRouter:
                         detail=f"uploads go to '<task_id>/input.zip', not {relative!r}",
                     )
                 urls.append(signer.sign(relative, "upload", base_url))
-            elif target.is_file():
+            elif _servable(relative, target):
                 urls.append(signer.sign(relative, "download", base_url))
             else:
                 urls.append(None)
@@ -230,6 +236,8 @@ def signed_router(
     def download(request: Request, path: str, expires: str = "", signature: str = "") -> Response:
         """The stored file, honouring ``Range``, ``If-Range`` and ``HEAD``."""
         relative, target = authorize(path, "download", expires, signature)
+        if relative.endswith(PARTIAL_SUFFIX):
+            raise HTTPException(status_code=404, detail=f"{relative!r} is still being written")
         try:
             return file_response(
                 target,

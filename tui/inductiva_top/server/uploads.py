@@ -18,12 +18,15 @@ from typing import BinaryIO
 import anyio.to_thread
 from fastapi import HTTPException, Request
 
+from inductiva_top.server.archive import PARTIAL_SUFFIX
+
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 
 
 def _open_temp(target: Path) -> tuple[Path, BinaryIO]:
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.part")
+    # The partial suffix lets crash recovery sweep it up with half-written outputs.
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     return temp, os.fdopen(fd, "wb")
 

@@ -11,7 +11,7 @@ Conventions, matched to how the official client (0.18.12) uses the answers:
   ``artifacts``); member names in the answer are relative to it.
 * ``recursive``: every file below the folder (``vtk/a.vtk``); otherwise the
   folder's direct children, a sub-folder shown once as ``name/`` with the summed
-  sizes of the files below it and the newest of their times.
+  sizes of the files below it and the newest of their times. Sorted by name.
 * ``range_start`` / ``range_end`` are the first and last byte (inclusive, as in
   an HTTP ``Range`` header, which is how the client uses them) of a member's
   stored data, just after its local file header.
@@ -125,6 +125,7 @@ def _list(fp: BinaryIO, prefix: str, recursive: bool) -> ZipListing:
     total = sum(info.file_size for info in files)
     if recursive:
         contents = [_file_entry(fp, info, info.filename[len(prefix) :]) for info in files]
+        contents.sort(key=lambda entry: entry.name)
         return ZipListing(size=total, contents=contents)
 
     direct: list[MemberInfo] = []
