@@ -68,3 +68,15 @@ def test_list_tree_does_not_follow_links_and_respects_its_budget(tmp_path: Path)
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert list_tree(tmp_path) == [{"d": ["f"]}, "loop"]
     assert list_tree(tmp_path, max_entries=1) == [{"d": []}]
+
+
+def test_tail_of_a_file_without_newlines_reads_a_bounded_amount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workfiles, "MAX_TAIL_BYTES", 1000)
+    monkeypatch.setattr(workfiles, "TAIL_BLOCK_BYTES", 100)
+    path = tmp_path / "progress.bin"
+    path.write_bytes(b"x" * 100_000)
+    lines, end = tail_lines(path, 5)
+    assert end == 100_000
+    assert len(lines) == 1 and 1000 <= len(lines[0]) < 1100

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response
 
@@ -146,6 +146,7 @@ def live_router(
 
     @router.get("/tail")
     async def tail(
+        request: Request,
         task_id: str,
         filename: str = "stdout.txt",
         lines: Annotated[int, Query(ge=0, le=MAX_TAIL_LINES)] = 10,
@@ -160,7 +161,9 @@ def live_router(
             return exc.response
         if wait:
             # Polled: the file is created by another process, no event to wait on.
-            while not path.is_file() and is_running(task_id):  # noqa: ASYNC110
+            while not path.is_file() and is_running(task_id):
+                if await request.is_disconnected():
+                    return error("the client went away", 499)
                 await asyncio.sleep(FOLLOW_POLL_SECONDS)
         if not path.is_file() or path.is_symlink():
             return error(f"no file {name!r} in the work dir of task {task_id}", 404)

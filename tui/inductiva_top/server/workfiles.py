@@ -15,6 +15,7 @@ from pathlib import Path
 Tree = list[str | dict[str, "Tree"]]
 
 TAIL_BLOCK_BYTES = 64 * 1024
+MAX_TAIL_BYTES = 8 * 1024 * 1024
 MAX_TREE_ENTRIES = 20_000
 
 
@@ -50,13 +51,15 @@ def tail_lines(path: Path, count: int, *, complete_only: bool = False) -> tuple[
 
     With ``complete_only`` a final line without its newline is left out, and the
     offset points just after the last newline (where a follower resumes).
+    At most the last ``MAX_TAIL_BYTES`` are read: in a file without newlines
+    (binary data, progress bars) the first line returned is then cut short.
     """
     with path.open("rb") as handle:
         end = os.fstat(handle.fileno()).st_size
         data = b""
         position = end
         # One newline more than asked, so the first line kept is whole.
-        while position > 0 and data.count(b"\n") <= count:
+        while position > 0 and data.count(b"\n") <= count and len(data) < MAX_TAIL_BYTES:
             step = min(TAIL_BLOCK_BYTES, position)
             position -= step
             handle.seek(position)
