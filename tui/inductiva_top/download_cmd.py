@@ -118,7 +118,7 @@ async def _download(
 ) -> str:
     from inductiva_top.api.client import InductivaClient
     from inductiva_top.api.errors import ApiError
-    from inductiva_top.transfer.errors import TransferError
+    from inductiva_top.transfer.errors import DestinationExists, TransferError
     from inductiva_top.transfer.outputs import download_inputs, download_outputs
 
     key = config.api_key.reveal() if config.api_key is not None else None
@@ -139,6 +139,8 @@ async def _download(
                 overwrite=args.overwrite,
                 progress=printer.report if printer is not None else None,
             )
+    except DestinationExists as exc:
+        raise _Failed(f"{exc} (use --overwrite to replace it)", EXIT_FAILED) from None
     except (ApiError, TransferError) as exc:
         raise _Failed(str(exc), EXIT_FAILED) from None
     except OSError as exc:

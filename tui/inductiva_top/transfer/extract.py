@@ -120,11 +120,13 @@ def plan_extraction(
     prefix: str | tuple[str, ...] = "",
     overwrite: bool = False,
     limits: ExtractLimits = DEFAULT_LIMITS,
+    reserve: int = 0,
 ) -> ExtractionPlan:
     """Check ``members`` for extraction into ``dest``; raise before anything is written.
 
     Each member loses the first of ``prefix`` it starts with; a member under
-    none of them is skipped (``""`` matches every member).
+    none of them is skipped (``""`` matches every member). ``reserve`` is
+    space needed on the same disk besides the content (the zip to download).
     """
     prefixes = (prefix,) if isinstance(prefix, str) else prefix
     if len(members) > limits.max_entries:
@@ -167,7 +169,7 @@ def plan_extraction(
     _check_nesting(files)
     for planned in files:
         _check_existing(planned, overwrite)
-    _check_space(root, total, limits)
+    _check_space(root, total + reserve, limits)
     dirs = tuple(_target(root, d, d.as_posix()) for d in sorted(directories))
     return ExtractionPlan(root, tuple(files), dirs, total, overwrite, limits)
 
@@ -210,9 +212,7 @@ def _check_existing(planned: PlannedFile, overwrite: bool) -> None:
     if target.is_dir() and not target.is_symlink():
         raise DestinationExists(f"{target} exists and is a directory", path=str(target))
     if (target.exists() or target.is_symlink()) and not overwrite:
-        raise DestinationExists(
-            f"{target} already exists; not overwriting it (ask to overwrite)", path=str(target)
-        )
+        raise DestinationExists(f"{target} already exists; not overwriting it", path=str(target))
 
 
 def _check_space(root: Path, needed: int, limits: ExtractLimits) -> None:

@@ -26,12 +26,18 @@ from typing import Protocol
 
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.transfer.download import download_file
-from inductiva_top.transfer.errors import MemberNotFound, NotAvailable, printable_name
+from inductiva_top.transfer.errors import (
+    MemberNotFound,
+    NotAvailable,
+    RangeNotSupported,
+    printable_name,
+)
 from inductiva_top.transfer.extract import (
     DEFAULT_LIMITS,
     ExtractionPlan,
     ExtractLimits,
     StagedExtraction,
+    choose_prefix,
     extract_zip,
     plan_extraction,
 )
@@ -169,6 +175,7 @@ async def _download(
         zip_dest = dest / kind.zip_name
         await download_file(client, url, zip_dest, overwrite=overwrite, progress=progress)
         return dest
+    await _precheck(client, url, kind, dest, overwrite, limits)
     # The zip is only a step here: it lives beside the outputs, never among the user's files.
     zip_path = task_dir / kind.zip_name
     await download_file(client, url, zip_path, overwrite=True, progress=progress)
@@ -184,6 +191,37 @@ async def _download(
     if not keep_zip:
         await asyncio.to_thread(zip_path.unlink, missing_ok=True)
     return dest
+
+
+async def _precheck(
+    client: TransferClient,
+    url: str,
+    kind: ArchiveKind,
+    dest: Path,
+    overwrite: bool,
+    limits: ExtractLimits,
+) -> None:
+    """Refuse before downloading: read the central directory by ranges and plan the extraction.
+
+    An unsafe archive, a file that exists, or a disk too small for the zip and
+    its content is then known after a few kilobytes, not after the whole zip.
+    The extraction checks everything again on the downloaded file.
+    """
+    source = HttpRangeSource(client, url)
+    try:
+        index = await load_index(source)
+    except RangeNotSupported:
+        return  # the storage host cannot do ranges: the checks wait for the download
+    prefix = choose_prefix(index.members, kind.prefix)
+    await asyncio.to_thread(
+        plan_extraction,
+        index.members,
+        dest,
+        prefix=prefix,
+        overwrite=overwrite,
+        limits=limits,
+        reserve=index.archive_size,
+    )
 
 
 def _check_task_id(task_id: str) -> None:
