@@ -32,7 +32,7 @@ from pathlib import Path
 import anyio.to_thread
 from starlette.responses import Response, StreamingResponse
 
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = 1024 * 1024
 
 _SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 

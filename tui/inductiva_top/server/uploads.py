@@ -21,6 +21,7 @@ from fastapi import HTTPException, Request
 from inductiva_top.server.archive import PARTIAL_SUFFIX
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
+WRITE_BATCH_BYTES = 1024 * 1024
 
 
 def _open_temp(target: Path) -> tuple[Path, BinaryIO]:
@@ -55,13 +56,19 @@ async def receive_upload(request: Request, target: Path, max_bytes: int) -> int:
         raise _too_large(max_bytes)
     temp, handle = await anyio.to_thread.run_sync(_open_temp, target)
     received = 0
+    buffer = bytearray()
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
                 raise _too_large(max_bytes)
-            if chunk:
-                await anyio.to_thread.run_sync(handle.write, chunk)
+            buffer += chunk
+            # Batched so the thread hand-off costs little next to the write.
+            if len(buffer) >= WRITE_BATCH_BYTES:
+                await anyio.to_thread.run_sync(handle.write, bytes(buffer))
+                buffer.clear()
+        if buffer:
+            await anyio.to_thread.run_sync(handle.write, bytes(buffer))
         await anyio.to_thread.run_sync(_finish, handle, temp, target)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
