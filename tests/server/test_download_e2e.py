@@ -18,6 +18,7 @@ from task_helpers import PY, submit, wait_status
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.transfer.errors import DestinationExists, MemberNotFound, NotAvailable
 from inductiva_top.transfer.outputs import download_inputs, download_outputs
+from inductiva_top.transfer.tail import tail_archived_file
 
 BIG_SIZE = 3_000_000
 SCRIPT = f"""
@@ -106,6 +107,23 @@ async def test_inputs_land_in_inputs_without_sim_dir(
     assert dest == tmp_path / finished_task / "inputs"
     assert files_under(dest) == {"run.py"}
     assert (dest / "run.py").read_text() == SCRIPT
+
+
+async def test_the_tail_of_a_finished_task_reads_only_its_byte_range(
+    client: InductivaClient, finished_task: str, module_server: Any
+) -> None:
+    archive = module_server.data_dir / "storage" / finished_task / "output.zip"
+    storage_path = f"{finished_task}/output.zip"
+    before = client.stats.snapshot()
+    tail = await tail_archived_file(client, storage_path, "stdout.txt", 300)
+    assert tail == STDOUT[-300:]
+    assert (client.stats - before).bytes_received < 8 * 1024
+    assert archive.stat().st_size > BIG_SIZE
+
+    nested = await tail_archived_file(client, storage_path, "vtk/frame_0001.vtk", 15)
+    assert nested == b"# vtk DataFile\n"
+    with pytest.raises(MemberNotFound, match="absent"):
+        await tail_archived_file(client, storage_path, "absent.txt", 10)
 
 
 class CutOnce(httpx.AsyncBaseTransport):

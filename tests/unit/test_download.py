@@ -30,8 +30,14 @@ from inductiva_top.api.retry import NO_RETRY
 from inductiva_top.server.fileserve import file_response
 from inductiva_top.transfer import download as download_module
 from inductiva_top.transfer.download import discard_partial, download_file, partial_paths
-from inductiva_top.transfer.errors import DestinationExists, DiskFull, DownloadIncomplete
+from inductiva_top.transfer.errors import (
+    ArchiveChanged,
+    DestinationExists,
+    DiskFull,
+    DownloadIncomplete,
+)
 from inductiva_top.transfer.progress import Progress
+from inductiva_top.transfer.sources import HttpRangeSource
 
 Scope = dict[str, Any]
 
@@ -301,3 +307,35 @@ async def test_a_full_disk_is_a_clear_error_that_removes_only_the_partial_downlo
     with pytest.raises(DiskFull, match="disk is full"):
         await download_file(client, f"{server_url}/f", dest)
     assert [p.name for p in folder.iterdir()] == ["neighbour.txt"]
+
+
+async def test_range_source_reads_exact_ranges_and_counts_them(
+    faults: Faults, server_url: str, client: InductivaClient
+) -> None:
+    content = serve(faults, 1_000_000)
+    source = HttpRangeSource(client, f"{server_url}/f")
+    assert await source.size() == len(content)
+    assert await source.read(10, 20) == content[10:20]
+    assert await source.read(999_000, 1_000_000) == content[999_000:]
+    assert (source.requests, source.bytes_requested) == (3, 1 + 10 + 1000)
+    assert [r["range"] for r in faults.requests] == [
+        "bytes=0-0",
+        "bytes=10-19",
+        "bytes=999000-999999",
+    ]
+    assert all(r.get("if-range") == source.etag for r in faults.requests[1:])
+
+
+async def test_range_source_resumes_a_cut_range_and_refuses_a_changed_file(
+    faults: Faults, server_url: str, client: InductivaClient
+) -> None:
+    content = serve(faults, 600_000)
+    source = HttpRangeSource(client, f"{server_url}/f", retry_delay=0)
+    await source.size()
+    faults.cuts = [100_000]
+    assert await source.read(50_000, 550_000) == content[50_000:550_000]
+    assert faults.requests[-1]["range"] == "bytes=150000-549999"
+
+    faults.path.write_bytes(os.urandom(600_000))
+    with pytest.raises(ArchiveChanged):
+        await source.read(0, 100)
