@@ -25,7 +25,7 @@ from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
-from inductiva_top.monitor.statuses import display_alias, status_info
+from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 
 __all__ = ["TaskDetailScreen", "detail_sections"]
 
@@ -200,11 +200,20 @@ class TaskDetailScreen(Screen[None]):
         Binding("r", "reload", "Reload", id="detail.reload"),
     ]
 
-    def __init__(self, task_id: str, source: TaskSource, formatter: fmt.Formatter) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        source: TaskSource,
+        formatter: fmt.Formatter,
+        *,
+        refresh_every: float = 2.0,
+    ) -> None:
         super().__init__()
         self.task_id = task_id
         self._source = source
         self._formatter = formatter
+        self._refresh_every = refresh_every
+        self._finished = False
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Task {sanitize_name(self.task_id)}", style="bold"), id="detail-title")
@@ -212,25 +221,41 @@ class TaskDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.action_reload()
+        self._load(quiet=False)
+        self.set_interval(self._refresh_every, self._follow)
+
+    def _follow(self) -> None:
+        """Reload while the task can still change (failures stay quiet: the poll reports them)."""
+        if not self._finished:
+            self._load(quiet=True)
 
     def action_reload(self) -> None:
-        self._load()
+        self._load(quiet=False)
 
     @work(exclusive=True, group="detail", exit_on_error=False)
-    async def _load(self) -> None:
+    async def _load(self, quiet: bool) -> None:
         try:
             task = await self._source.get_task(self.task_id)
         except ApiError as error:
-            self.notify(str(error), title="Could not load the task", severity="error")
+            if not quiet:
+                self.notify(str(error), title="Could not load the task", severity="error")
             return
+        self._finished = is_terminal(task.status, task.is_terminated)
         await self._show(task)
 
     async def _show(self, task: TaskWithStatusHistory) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
+        sections = detail_sections(task, self._formatter)
+        headings = list(body.query(".detail-heading").results(Static))
+        tables = list(body.query(".detail-section").results(Static))
+        if [str(h.content) for h in headings] == [title for title, _ in sections]:
+            # Same sections as shown: update in place, keeping the scroll position.
+            for table, (_, rows) in zip(tables, sections, strict=True):
+                table.update(_table(rows))
+            return
         await body.remove_children()
         widgets: list[Static] = []
-        for title, rows in detail_sections(task, self._formatter):
+        for title, rows in sections:
             widgets.append(Static(Text(title, style="bold underline"), classes="detail-heading"))
             widgets.append(Static(_table(rows), classes="detail-section"))
         await body.mount_all(widgets)

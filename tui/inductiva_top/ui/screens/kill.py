@@ -37,8 +37,8 @@ class ConfirmKill(ModalScreen[bool]):
                 yield Static(Text("\n".join(sanitize_name(i) for i in self.task_ids)))
             yield Label("Running work is lost. This cannot be undone.", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="kill-cancel", variant="primary")
-                yield Button(f"Kill {noun}", id="kill-confirm", variant="error")
+                yield Button("Cancel", id="kill-cancel", variant="primary", compact=True)
+                yield Button(f"Kill {noun}", id="kill-confirm", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#kill-cancel", Button).focus()

@@ -209,7 +209,14 @@ class MainScreen(Screen[None]):
 
     @on(TaskTable.OpenRequested)
     def _open(self, event: TaskTable.OpenRequested) -> None:
-        self.app.push_screen(TaskDetailScreen(event.task_id, self.state.source, self.formatter))
+        self.app.push_screen(
+            TaskDetailScreen(
+                event.task_id,
+                self.state.source,
+                self.formatter,
+                refresh_every=self.loop.schedule.policy.interval,
+            )
+        )
 
     @on(TaskTable.SortRequested)
     def _sort_requested(self, event: TaskTable.SortRequested) -> None:

@@ -18,12 +18,23 @@ from inductiva_top.monitor.statuses import FILTER_GROUPS, status_info
 __all__ = ["StatusFilter"]
 
 
+def _label(code: str, group: tuple[str, ...]) -> Text:
+    """Symbol and alias; the code too when another code of the group has the same alias."""
+    info = status_info(code)
+    text = Text(f"{info.symbol} {info.default_alias}")
+    twins = [c for c in group if status_info(c).default_alias == info.default_alias]
+    if len(twins) > 1:
+        text.append(f" ({code})", style="dim")
+    return text
+
+
 class StatusFilter(ModalScreen[frozenset[str] | None]):
     """Dismisses with the chosen codes (empty: no filter), or None on cancel."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="status_filter.cancel"),
-        Binding("enter", "apply", "Apply", id="status_filter.apply"),
+        Binding("ctrl+s,f2", "apply", "Apply", id="status_filter.apply"),
     ]
 
     def __init__(self, selected: Iterable[str]) -> None:
@@ -39,20 +50,16 @@ class StatusFilter(ModalScreen[frozenset[str] | None]):
                         yield Label(group.capitalize(), classes="status-group-title")
                         yield SelectionList[str](
                             *(
-                                Selection(
-                                    f"{status_info(code).symbol} {status_info(code).default_alias}",
-                                    code,
-                                    code in self.selected,
-                                )
+                                Selection(_label(code, codes), code, code in self.selected)
                                 for code in codes
                             ),
                             id=f"status-{group}",
                         )
-            yield Label("space toggles, enter applies, esc cancels", classes="dialog-note")
+            yield Label("space toggles · ctrl+s applies · esc cancels", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="status-cancel")
-                yield Button("All statuses", id="status-clear")
-                yield Button("Apply", id="status-apply", variant="primary")
+                yield Button("Cancel", id="status-cancel", compact=True)
+                yield Button("All statuses", id="status-clear", compact=True)
+                yield Button("Apply", id="status-apply", variant="primary", compact=True)
 
     def _chosen(self) -> frozenset[str]:
         chosen: set[str] = set()

@@ -14,6 +14,9 @@ from inductiva_top.monitor.statuses import StatusKind, status_info
 
 __all__ = ["StatusHeader", "counts_text"]
 
+COMPACT_BELOW = 110
+"""Header width under which the title is dropped and the counts shortened."""
+
 _KIND_ORDER = (
     StatusKind.RUNNING,
     StatusKind.WAITING,
@@ -24,8 +27,8 @@ _KIND_ORDER = (
 )
 
 
-def counts_text(counts: Mapping[str, int]) -> Text:
-    """Counts by status kind, each as symbol, number and kind name."""
+def counts_text(counts: Mapping[str, int], *, compact: bool = False) -> Text:
+    """Counts by status kind: symbol, number and kind name (just symbol and number if compact)."""
     by_kind: dict[StatusKind, int] = {}
     for code, count in counts.items():
         kind = status_info(code).kind
@@ -34,8 +37,11 @@ def counts_text(counts: Mapping[str, int]) -> Text:
     for kind in _KIND_ORDER:
         if by_kind.get(kind):
             if text:
-                text.append("  ")
-            text.append(f"{kind.symbol} {by_kind[kind]} {kind.value}")
+                text.append(" " if compact else "  ")
+            if compact:
+                text.append(f"{kind.symbol}{by_kind[kind]}")
+            else:
+                text.append(f"{kind.symbol} {by_kind[kind]} {kind.value}")
     return text
 
 
@@ -69,4 +75,6 @@ class StatusHeader(Horizontal):
         age = self.query_one("#header-age", Label)
         age.update(freshness.describe(now))
         age.set_class(freshness.stale, "-stale")
-        self.query_one("#header-counts", Label).update(counts_text(counts))
+        compact = self.size.width < COMPACT_BELOW
+        self.query_one("#header-title").display = not compact
+        self.query_one("#header-counts", Label).update(counts_text(counts, compact=compact))
