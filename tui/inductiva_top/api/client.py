@@ -324,6 +324,14 @@ class InductivaClient:
             "DELETE", "/compute/group", params=[("machine_group_id", machine_group_id)]
         )
 
+    async def put_local_machine_group(self, name: str, slots: int, machine_type: str) -> None:
+        """``POST /local/machine-groups``: create or resize a local machine group.
+
+        An extension of the embedded server; the Inductiva cloud has no such route.
+        """
+        body = {"name": name, "slots": slots, "machine_type": machine_type}
+        await self._call("POST", "/local/machine-groups", json=body)
+
     async def version(self) -> ApiVersion:
         """``GET /version``."""
         return _model(ApiVersion, await self._call("GET", "/version"), "GET /version")

@@ -86,7 +86,7 @@ PLAN: tuple[DemoTask, ...] = (
         "cluster-120-big",
         "orbital-dynamics",
         "nbody.py",
-        ("--bodies", "120", "--steps", "1500"),
+        ("--bodies", "120", "--steps", "3000"),
         machine_group="highmem-1",
         delay=3,
     ),
@@ -134,6 +134,31 @@ PLAN: tuple[DemoTask, ...] = (
         kill_after=12,
     ),
 )
+
+
+TRICKLE_INTERVAL = 15.0
+"""Seconds between the follow-up submissions that keep the demo moving."""
+TRICKLE_COUNT = 40
+
+
+def trickle(index: int) -> DemoTask:
+    """The ``index``-th follow-up task: a sweep that goes on after the plan."""
+    if index % 3 == 2:
+        return DemoTask(
+            f"cluster-sweep-{index:02d}",
+            "orbital-dynamics",
+            "nbody.py",
+            ("--bodies", "50", "--steps", "500", "--seed", str(100 + index)),
+            machine_group="highmem-1",
+        )
+    alpha = 0.05 + 0.01 * (index % 15)
+    return DemoTask(
+        f"plate-sweep-{index:02d}",
+        "heat-transfer",
+        "heat2d.py",
+        ("--n", "40", "--alpha", f"{alpha:.2f}", "--steps", "300", "--pace", "0.03"),
+        metadata={"sweep": "alpha", "alpha": f"{alpha:.2f}"},
+    )
 
 
 def workload_dir() -> Path:
