@@ -173,6 +173,15 @@ def _register_download(subcommands: argparse._SubParsersAction[argparse.Argument
 _SUBCOMMANDS.append(_register_download)
 
 
+def _register_demo(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.demo.command import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_demo)
+
+
 def _dashboard(args: argparse.Namespace) -> int:
     """No subcommand: the full-screen dashboard on the configured API."""
     config = config_from_args(args)
