@@ -5,7 +5,7 @@ task's work dir) goes through this module before anything touches the disk.
 The rules, checked before any file system call:
 
 * no NUL, backslash or other control character;
-* no ``.`` or ``..`` segment and no empty segment (``a//b``);
+* no ``.`` or ``..`` segment and no empty segment (``a//b``), no name over 255 bytes;
 * leading slashes are dropped: storage paths are relative to the user's storage
   root, as in the real API, whose official client asks for ``/<task_id>/input.zip``
   when no storage prefix is set. ``/etc/passwd`` therefore names
@@ -17,11 +17,13 @@ and the resolved path must still be inside the resolved root.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
 
 MAX_PATH_CHARS = 1024
+MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
 
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -51,6 +53,8 @@ def normalize_relative(raw: str, *, what: str = "path") -> str:
     for segment in trimmed.split("/"):
         if segment in ("", ".", ".."):
             raise UnsafePath(f"{what} {raw!r} has an empty, '.' or '..' segment")
+        if len(os.fsencode(segment)) > MAX_NAME_BYTES:
+            raise UnsafePath(f"{what} has a name longer than {MAX_NAME_BYTES} bytes")
     return trimmed
 
 
@@ -74,10 +78,10 @@ def resolve_inside(root: Path, relative: str) -> Path:
         candidate = candidate / segment
         try:
             mode = candidate.lstat().st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             break
-        except NotADirectoryError:
-            break
+        except OSError as exc:
+            raise UnsafePath(f"{relative!r} cannot be looked up: {exc.strerror}") from None
         if stat.S_ISLNK(mode):
             raise UnsafePath(f"{relative!r} goes through a symbolic link", status_code=403)
     target = real_root.joinpath(*relative.split("/")) if relative else real_root
