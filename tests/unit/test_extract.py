@@ -6,6 +6,7 @@ import io
 import os
 import stat
 import struct
+import threading
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -293,3 +294,12 @@ def test_the_plan_is_checked_before_any_directory_is_made(tmp_path: Path) -> Non
     with pytest.raises(UnsafeMember):
         plan_extraction(index.members, tmp_path / "never" / "made")
     assert not (tmp_path / "never").exists()
+
+
+def test_a_stopped_extraction_ends_early_and_leaves_nothing(tmp_path: Path) -> None:
+    data = build_zip([(f"f{i}.bin", os.urandom(2 << 20)) for i in range(3)])
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(TransferError, match="cancelled"):
+        extract_bytes(data, tmp_path, tmp_path / "dest", stop=stop)
+    assert tree(tmp_path) == set()

@@ -17,6 +17,7 @@ from inductiva_top.transfer.errors import (
     MemberNotFound,
     UnsupportedCompression,
 )
+from inductiva_top.transfer.outputs import INPUTS, OUTPUTS, select_members
 from inductiva_top.transfer.rangezip import (
     load_index,
     read_member,
@@ -247,3 +248,30 @@ async def test_any_archive_reads_back_like_zipfile_reads_it(
     for name, content, _method in members:
         assert await read_member(source, name, index=index) == content
         assert await tail_member(source, name, 100, index=index) == content[-100:]
+
+
+async def test_chosen_files_map_to_members_like_the_official_client() -> None:
+    data = build_zip(
+        [
+            ("input.json", b"{}", zipfile.ZIP_STORED),
+            ("sim_dir/run.py", b"print()", zipfile.ZIP_STORED),
+            ("artifacts/stdout.txt", b"out", zipfile.ZIP_STORED),
+            ("artifacts/vtk/", b"", zipfile.ZIP_STORED),
+            ("artifacts/vtk/a.vtk", b"a", zipfile.ZIP_STORED),
+            ("artifacts/vtk/b.vtk", b"b", zipfile.ZIP_STORED),
+        ]
+    )
+    index = await load_index(BytesRangeSource(data))
+    chosen = select_members(index, OUTPUTS, ["stdout.txt", "vtk/", "vtk/a.vtk"])
+    assert sorted(m.name for m in chosen) == [
+        "artifacts/stdout.txt",
+        "artifacts/vtk/a.vtk",
+        "artifacts/vtk/b.vtk",
+    ]
+    assert [m.name for m in select_members(index, INPUTS, ["input.json", "run.py"])] == [
+        "input.json",
+        "sim_dir/run.py",
+    ]
+    with pytest.raises(MemberNotFound) as missing:
+        select_members(index, OUTPUTS, ["stdout.txt", "a.txt", "nothing/"])
+    assert missing.value.names == ["a.txt", "nothing/"]

@@ -36,6 +36,7 @@ from inductiva_top.transfer.errors import (
 )
 from inductiva_top.transfer.progress import ProgressCallback, ProgressMeter
 from inductiva_top.transfer.storage import StorageResponse, StorageStreamer, parse_content_range
+from inductiva_top.transfer.threads import in_thread
 
 __all__ = ["DownloadResult", "discard_partial", "download_file", "partial_paths"]
 
@@ -128,7 +129,7 @@ async def download_file(
     the :mod:`inductiva_top.api.errors` tree for HTTP errors.
     """
     part, meta = partial_paths(dest)
-    state = await asyncio.to_thread(_prepare, dest, part, meta, overwrite)
+    state = await in_thread(_prepare, dest, part, meta, overwrite)
     meter = ProgressMeter(
         progress, total=state.total, label=label or dest.name, interval=progress_interval
     )
@@ -163,7 +164,7 @@ async def download_file(
         raise DownloadIncomplete(
             f"download of {dest.name} ended at {size} bytes, not the {state.total} announced"
         )
-    await asyncio.to_thread(_finalize, part, meta, dest, overwrite)
+    await in_thread(_finalize, part, meta, dest, overwrite)
     meter.finish()
     return DownloadResult(dest, size, state.resumes, state.restarts, state.etag)
 
@@ -243,7 +244,7 @@ async def _stream_body(
             if len(buffer) >= _WRITE_BUFFER:
                 data = bytes(buffer)
                 buffer.clear()
-                await asyncio.to_thread(_write, file, data, state)
+                await in_thread(_write, file, data, state)
             meter.advance(len(chunk))
     except TransferError:
         keep = False

@@ -23,6 +23,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,7 @@ from inductiva_top.transfer.errors import (
     DiskFull,
     InsufficientSpace,
     LocalWriteError,
+    TransferError,
     UnsafeMember,
     printable_name,
 )
@@ -137,6 +139,7 @@ def plan_extraction(
     files: list[PlannedFile] = []
     directories: set[PurePosixPath] = set()
     seen: set[str] = set()
+    parents: dict[PurePosixPath, Path] = {}
     total = 0
     for member in members:
         # Every member is checked, even one that would be skipped: a hostile archive is refused.
@@ -165,12 +168,13 @@ def plan_extraction(
             raise ArchiveLimitExceeded(
                 f"the archive's content exceeds the cap of {limits.max_total_bytes} bytes"
             )
-        files.append(PlannedFile(member, relative, _target(root, relative, member.name)))
+        target = _target(root, relative, member.name, parents)
+        files.append(PlannedFile(member, relative, target))
     _check_nesting(files)
     for planned in files:
         _check_existing(planned, overwrite)
     _check_space(root, total + reserve, limits)
-    dirs = tuple(_target(root, d, d.as_posix()) for d in sorted(directories))
+    dirs = tuple(_target(root, d, d.as_posix(), parents) for d in sorted(directories))
     return ExtractionPlan(root, tuple(files), dirs, total, overwrite, limits)
 
 
@@ -184,10 +188,26 @@ def _check_ratio(member: ZipMember, limits: ExtractLimits) -> None:
         )
 
 
-def _target(root: Path, relative: PurePosixPath, name: str) -> Path:
-    """Where ``relative`` lands, refused if it resolves outside ``root`` (via symlinks too)."""
+def _target(
+    root: Path,
+    relative: PurePosixPath,
+    name: str,
+    parents: dict[PurePosixPath, Path] | None = None,
+) -> Path:
+    """Where ``relative`` lands, refused if it resolves outside ``root`` (via symlinks too).
+
+    ``parents`` caches resolved folders: a big archive has many files per folder.
+    """
     target = root.joinpath(*relative.parts)
-    if not target.resolve().is_relative_to(root):
+    real_parent = parents.get(relative.parent) if parents is not None else None
+    if real_parent is None:
+        real_parent = target.parent.resolve()
+        if parents is not None:
+            parents[relative.parent] = real_parent
+    real = real_parent / target.name
+    if real.is_symlink():
+        real = real.resolve()
+    if not real.is_relative_to(root):
         raise UnsafeMember(
             f"refusing archive member {printable_name(name)}: it resolves outside the destination",
             member=name,
@@ -383,6 +403,13 @@ def _iter_local_raw(file: BinaryIO, member: ZipMember, size: int) -> Iterator[by
         yield chunk
 
 
+def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        if stop is not None and stop.is_set():
+            raise TransferError("extraction cancelled")
+        yield chunk
+
+
 def extract_zip(
     zip_path: Path,
     dest: Path,
@@ -391,12 +418,14 @@ def extract_zip(
     overwrite: bool = False,
     limits: ExtractLimits = DEFAULT_LIMITS,
     progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> list[Path]:
     """Extract a local zip into ``dest`` safely; returns the files written.
 
     ``prefix`` (``"artifacts/"``) is stripped when the archive has it (see
     :func:`choose_prefix`). Blocking: run it in a thread from async code
-    (``progress`` is then called from that thread).
+    (``progress`` is then called from that thread); setting ``stop`` ends
+    it early with :class:`TransferError`, leaving nothing behind.
     """
     with open(zip_path, "rb") as file:
         size = os.fstat(file.fileno()).st_size
@@ -412,5 +441,6 @@ def extract_zip(
         )
         with StagedExtraction(plan, progress=progress) as stage:
             for planned in plan.files:
-                stage.write_member(planned, _iter_local_raw(file, planned.member, size))
+                chunks = _iter_local_raw(file, planned.member, size)
+                stage.write_member(planned, _until(stop, chunks))
             return stage.commit()

@@ -18,6 +18,7 @@ The destination is the official client's: ``<output_dir>/<task_id>/outputs/``
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from inductiva_top.transfer.progress import Progress, ProgressCallback, Progress
 from inductiva_top.transfer.rangezip import iter_member_raw, load_index
 from inductiva_top.transfer.sources import HttpRangeSource
 from inductiva_top.transfer.storage import StorageStreamer
+from inductiva_top.transfer.threads import in_thread, stoppable_in_thread
 from inductiva_top.transfer.zipindex import ZipIndex, ZipMember
 
 __all__ = [
@@ -179,17 +181,22 @@ async def _download(
     # The zip is only a step here: it lives beside the outputs, never among the user's files.
     zip_path = task_dir / kind.zip_name
     await download_file(client, url, zip_path, overwrite=True, progress=progress)
-    await asyncio.to_thread(
-        extract_zip,
-        zip_path,
-        dest,
-        prefix=kind.prefix,
-        overwrite=overwrite,
-        limits=limits,
-        progress=_from_thread(progress),
-    )
+    report = _from_thread(progress)
+
+    def extract(stop: threading.Event) -> list[Path]:
+        return extract_zip(
+            zip_path,
+            dest,
+            prefix=kind.prefix,
+            overwrite=overwrite,
+            limits=limits,
+            progress=report,
+            stop=stop,
+        )
+
+    await stoppable_in_thread(extract)
     if not keep_zip:
-        await asyncio.to_thread(zip_path.unlink, missing_ok=True)
+        await in_thread(zip_path.unlink, missing_ok=True)
     return dest
 
 
@@ -213,7 +220,7 @@ async def _precheck(
     except RangeNotSupported:
         return  # the storage host cannot do ranges: the checks wait for the download
     prefix = choose_prefix(index.members, kind.prefix)
-    await asyncio.to_thread(
+    await in_thread(
         plan_extraction,
         index.members,
         dest,
@@ -286,7 +293,7 @@ async def _download_members(
     members = select_members(index, kind, filenames)
     # The members are chosen already: any that is not under the prefix is a root file.
     prefixes = (kind.prefix, "")
-    plan = await asyncio.to_thread(
+    plan = await in_thread(
         plan_extraction, members, dest, prefix=prefixes, overwrite=overwrite, limits=limits
     )
     meter = ProgressMeter(
@@ -312,10 +319,10 @@ async def _write_plan(
                         if len(batch) >= _BATCH:
                             data = bytes(batch)
                             batch.clear()
-                            await asyncio.to_thread(writer.feed, data)
-                await asyncio.to_thread(writer.feed, bytes(batch))
-                await asyncio.to_thread(writer.close)
+                            await in_thread(writer.feed, data)
+                await in_thread(writer.feed, bytes(batch))
+                await in_thread(writer.close)
             except BaseException:
                 writer.abort()
                 raise
-        await asyncio.to_thread(stage.commit)
+        await in_thread(stage.commit)
