@@ -104,7 +104,10 @@ def _prepare(dest: Path, part: Path, meta: Path, overwrite: bool) -> _State:
 
 
 def _save_state(meta: Path, state: _State) -> None:
-    meta.write_text(json.dumps({"etag": state.etag, "total": state.total}), encoding="utf-8")
+    try:
+        meta.write_text(json.dumps({"etag": state.etag, "total": state.total}), encoding="utf-8")
+    except OSError as exc:
+        raise _disk_error(exc, meta) from None
 
 
 async def download_file(
@@ -123,10 +126,11 @@ async def download_file(
     """Download ``url`` to ``dest``, resuming after cut connections.
 
     ``progress`` gets at most one report per ``progress_interval`` seconds,
-    plus the final one. Raises :class:`DestinationExists` if ``dest`` exists and ``overwrite`` is
-    false, :class:`DownloadIncomplete` when ``max_retries`` attempts in a row
-    make no progress or the size is wrong, :class:`DiskFull` on ENOSPC, and
-    the :mod:`inductiva_top.api.errors` tree for HTTP errors.
+    plus the final one. Raises :class:`DestinationExists` if ``dest`` exists
+    and ``overwrite`` is false, :class:`DownloadIncomplete` when
+    ``max_retries`` attempts in a row make no progress or the size is wrong,
+    :class:`DiskFull` on ENOSPC (:class:`LocalWriteError` for other local
+    failures), and the :mod:`inductiva_top.api.errors` tree for HTTP errors.
     """
     part, meta = partial_paths(dest)
     state = await in_thread(_prepare, dest, part, meta, overwrite)
@@ -186,6 +190,8 @@ async def _attempt(
         meter.restart(state.offset, state.total)
         _save_state(meta, state)
         with _open_part(part, append=state.offset > 0) as file:
+            if file.seek(0, os.SEEK_END) < state.offset:
+                raise DownloadIncomplete(f"{part} was changed by something else; start again")
             file.seek(state.offset)
             file.truncate()
             await _stream_body(response, file, state, meter)
@@ -273,14 +279,18 @@ def _disk_error(exc: OSError, part: Path) -> Exception:
 
 
 def _finalize(part: Path, meta: Path, dest: Path, overwrite: bool) -> None:
-    with open(part, "rb+") as file:
-        os.fsync(file.fileno())
+    """fsync, then rename into place: a reader sees no file or the whole file."""
     if dest.exists() and not overwrite:
         raise DestinationExists(
             f"{dest} appeared during the download; not overwriting it", path=str(dest)
         )
-    os.replace(part, dest)
-    meta.unlink(missing_ok=True)
+    try:
+        with open(part, "rb+") as file:
+            os.fsync(file.fileno())
+        os.replace(part, dest)
+        meta.unlink(missing_ok=True)
+    except OSError as exc:
+        raise _disk_error(exc, dest) from None
     _fsync_dir(dest.parent)
 
 

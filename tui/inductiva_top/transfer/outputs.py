@@ -115,9 +115,17 @@ async def download_outputs(
     file is never overwritten unless ``overwrite``.
     """
     return await _download(
-        client, task_id, OUTPUTS, filenames, output_dir, uncompress, keep_zip, overwrite,
-        progress, limits,
-    )  # fmt: skip
+        client,
+        task_id,
+        OUTPUTS,
+        filenames=filenames,
+        output_dir=output_dir,
+        uncompress=uncompress,
+        keep_zip=keep_zip,
+        overwrite=overwrite,
+        progress=progress,
+        limits=limits,
+    )
 
 
 async def download_inputs(
@@ -138,15 +146,24 @@ async def download_inputs(
     except ``input.json``, which is at the root of the inputs archive.
     """
     return await _download(
-        client, task_id, INPUTS, filenames, output_dir, uncompress, keep_zip, overwrite,
-        progress, limits,
-    )  # fmt: skip
+        client,
+        task_id,
+        INPUTS,
+        filenames=filenames,
+        output_dir=output_dir,
+        uncompress=uncompress,
+        keep_zip=keep_zip,
+        overwrite=overwrite,
+        progress=progress,
+        limits=limits,
+    )
 
 
 async def _download(
     client: TransferClient,
     task_id: str,
     kind: ArchiveKind,
+    *,
     filenames: Sequence[str] | None,
     output_dir: Path,
     uncompress: bool,
