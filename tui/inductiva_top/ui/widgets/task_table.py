@@ -327,7 +327,9 @@ class TaskTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         strip = self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        # The widget style goes under every cell (and fills unstyled segments).
+        base = self.rich_style
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
 
     def _header_strip(self) -> Strip:
         base = self.get_component_rich_style("task-table--header")
@@ -348,7 +350,7 @@ class TaskTable(ScrollView, can_focus=True):
             if index == 0 and self.data is not None and self.data.window.total == 0:
                 style = self.get_component_rich_style("task-table--empty")
                 return Strip([Segment("  no tasks match the current filters", style)])
-            return Strip.blank(self.table_width)
+            return Strip.blank(self.table_width, self.rich_style)
         task = self.data.window.row(index)
         if task is None:
             style = self.get_component_rich_style("task-table--loading")
