@@ -22,6 +22,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -229,9 +230,15 @@ def _check_nesting(files: list[PlannedFile]) -> None:
 
 def _check_existing(planned: PlannedFile, overwrite: bool) -> None:
     target = planned.target
-    if target.is_dir() and not target.is_symlink():
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _write_error(exc, target) from None
+    if stat.S_ISDIR(info.st_mode):
         raise DestinationExists(f"{target} exists and is a directory", path=str(target))
-    if (target.exists() or target.is_symlink()) and not overwrite:
+    if not overwrite:
         raise DestinationExists(f"{target} already exists; not overwriting it", path=str(target))
 
 
@@ -314,11 +321,15 @@ class StagedExtraction:
             for directory in self.plan.directories:
                 directory.mkdir(parents=True, exist_ok=True)
             done: list[Path] = []
+            parents: dict[PurePosixPath, Path] = {}
+            made: set[Path] = set()
             for path, planned in self._staged:
                 target = planned.target
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
                 # Re-checked here: a folder made by another member, or a file that appeared since.
-                _target(self.plan.dest, planned.relative, planned.member.name)
+                _target(self.plan.dest, planned.relative, planned.member.name, parents)
                 _check_existing(planned, self.plan.overwrite)
                 os.replace(path, target)
                 done.append(target)
@@ -354,11 +365,11 @@ class MemberWriter:
             self._write(piece)
 
     def close(self) -> None:
-        """Finish the member: last bytes, size and CRC checks, fsync."""
+        """Finish the member: last bytes, then its size and CRC checks."""
         self._write(self._decoder.finish())
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            # No fsync per member: thousands of small outputs would cost seconds,
+            # and the archive they come from is still there to extract again.
             self._file.close()
         except OSError as exc:
             raise _write_error(exc, self._path) from None
