@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.ui.conftest import Seeded
 from tests.ui.dashboard_helpers import make_app, until
 from textual.widgets import Label
 
+from inductiva_top.api.client import InductivaClient
+from inductiva_top.monitor.locate import locate
+from inductiva_top.monitor.window import SortKey, TaskQuery
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -197,3 +201,30 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
         assert {t.task_id for t in queue.view.running} == set(seeded.running)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_reversing_the_sort_keeps_the_cursor_on_its_task(seeded: Seeded) -> None:
+    app = make_app(seeded.server, page_size=3)
+    async with app.run_test(size=(120, 16)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        newest = seeded.waiting[0]
+        assert table.cursor_id == newest
+        await pilot.press("r")  # oldest first: the newest task is now the last row
+        await until(pilot, lambda: table.cursor == seeded.total - 1, "the cursor to follow")
+        assert table.cursor_id == newest
+        first, last = table.visible_range()
+        assert first <= table.cursor <= last
+
+
+@pytest.mark.parametrize(
+    "sort", ["create_time:asc", "create_time:desc", "project:asc", "status:desc", "task_id:asc"]
+)
+async def test_locate_finds_every_task_by_bisection(seeded: Seeded, sort: str) -> None:
+    field, direction = sort.split(":")
+    query = TaskQuery(sort=(SortKey(field, direction == "desc"),))
+    async with InductivaClient(seeded.server.base_url, seeded.server.api_key) as client:
+        everything = (await client.list_tasks(per_page=100, sort=[sort])).tasks
+        for index, task in enumerate(everything):
+            assert await locate(client, query, task, page_size=3) == index

@@ -30,6 +30,9 @@ __all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count
 ACTIVE_LIMIT = 100
 """How many active tasks one tick asks for (one page)."""
 
+QUEUE_PROBES = 10
+"""Most queue positions (one request each) asked in one tick."""
+
 PROJECTS_EVERY = 5
 """Refresh the per-project status counts every this many ticks."""
 
@@ -124,7 +127,8 @@ class DashboardState:
 
     # -- the tick ----------------------------------------------------------------
 
-    async def _fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
+    async def fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
+        """Page ``page`` of ``query`` (server-side filters and sort)."""
         statuses = sorted(query.statuses)
         result = await self.source.list_tasks(
             page=page,
@@ -159,7 +163,7 @@ class DashboardState:
         pages = self.window.pages_for(self.first_visible, self.last_visible)
         want_projects = self.ticks % PROJECTS_EVERY == 1
         fetched, active, selected, projects = await asyncio.gather(
-            _gather([self._fetch_page(query, page) for page in pages]),
+            _gather([self.fetch_page(query, page) for page in pages]),
             self._fetch_active(),
             self._fetch_selected(),
             self._fetch_projects(want_projects),
@@ -211,18 +215,23 @@ class DashboardState:
         ]
 
     async def _refresh_queue(self) -> bool:
-        """Ask the position in queue of each waiting task on screen (and only those)."""
-        waiting = self.waiting_visible()
-        if not waiting:
-            changed = bool(self.queue_ahead)
-            self.queue_ahead = {}
-            return changed
-        statuses = await _gather([self.source.get_status(task.task_id) for task in waiting])
-        ahead = {
-            status.id: status.position_in_queue.tasks_ahead
-            for status in statuses
-            if status.position_in_queue is not None
-        }
+        """Ask the queue position of waiting tasks on screen (and only those).
+
+        At most :data:`QUEUE_PROBES` per tick, taken in turns, so a screen
+        full of waiting tasks does not multiply the cost of a refresh.
+        """
+        waiting = [task.task_id for task in self.waiting_visible()]
+        probes = waiting
+        if len(waiting) > QUEUE_PROBES:
+            start = (self.ticks * QUEUE_PROBES) % len(waiting)
+            probes = (waiting + waiting)[start : start + QUEUE_PROBES]
+        statuses = await _gather([self.source.get_status(task_id) for task_id in probes])
+        ahead = {task_id: n for task_id, n in self.queue_ahead.items() if task_id in waiting}
+        for status in statuses:
+            if status.position_in_queue is not None:
+                ahead[status.id] = status.position_in_queue.tasks_ahead
+            else:
+                ahead.pop(status.id, None)
         changed = ahead != self.queue_ahead
         self.queue_ahead = ahead
         return changed

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from inductiva_top.api.errors import ApiError, ClientError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.queue import queue_view
 from inductiva_top.monitor.state import DashboardState
@@ -233,10 +234,38 @@ class MainScreen(Screen[None]):
     # -- queries -------------------------------------------------------------------
 
     def _set_query(self, query: TaskQuery) -> None:
+        old_sort = self.state.window.query.sort
         if self.state.set_query(query):
+            table = self.query_one(TaskTable)
+            task = self.state.task(table.cursor_id) if table.cursor_id else None
+            if query.sort != old_sort and task is not None:
+                table.hold_cursor = True
+                self._locate(task, query)
             self._sync_sort()
             self._show()
             self.loop.poke(now=True)
+
+    @work(exclusive=True, group="locate", exit_on_error=False)
+    async def _locate(self, task: Task, query: TaskQuery) -> None:
+        """Find the cursor task's row in the new order and fetch its page."""
+        table = self.query_one(TaskTable)
+        window = self.state.window
+        try:
+            index = await locate(self.state.source, query, task, page_size=window.page_size)
+            if (
+                index is not None
+                and window.query == query
+                and window.index_of(task.task_id) is None
+            ):
+                page = index // window.page_size + 1
+                _, result = await self.state.fetch_page(query, page)
+                window.store(query, page, result)
+        except ApiError:
+            pass  # the cursor falls back to a neighbour; the poll loop reports API trouble
+        finally:
+            table.hold_cursor = False
+        if window.query == query:
+            self._show()
 
     def _sync_sort(self) -> None:
         sort = self.state.window.query.sort

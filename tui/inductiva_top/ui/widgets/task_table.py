@@ -136,6 +136,8 @@ class TaskTable(ScrollView, can_focus=True):
         self.sort_descending = False
         self.marked: set[str] = set()
         self._last_range: tuple[int, int] | None = None
+        self.hold_cursor = False
+        """While True, a cursor task missing from the loaded rows is being looked for."""
 
     # -- geometry ----------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class TaskTable(ScrollView, can_focus=True):
                 self._set_cursor(index, self.cursor_id)
                 return
             first, last = self.visible_range()
-            if window.missing_pages(first, last):
+            if self.hold_cursor or window.missing_pages(first, last):
                 return  # its page is on the way; decide when it arrives
         index = min(self.cursor, total - 1)
         task = window.row(index)
