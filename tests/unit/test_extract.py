@@ -154,6 +154,18 @@ def test_a_member_that_is_both_file_and_folder_is_refused(sandbox: tuple[Path, P
     assert_refused(data, sandbox, BadArchive, "both a file and the folder")
 
 
+def test_a_folder_entry_with_the_name_of_a_file_is_refused(sandbox: tuple[Path, Path]) -> None:
+    data = build_zip([("a", b"file"), ("a/", b"")])
+    assert_refused(data, sandbox, BadArchive, "both a file and the folder")
+
+
+def test_an_encrypted_member_is_refused_before_writing(sandbox: tuple[Path, Path]) -> None:
+    data = bytearray(build_zip([("plain.txt", b"a"), ("secret.txt", b"b")], zipfile.ZIP_STORED))
+    central = data.rfind(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 8, 1)
+    assert_refused(bytes(data), sandbox, UnsupportedCompression, "secret.txt is encrypted")
+
+
 def test_names_with_windows_forbidden_characters_are_sanitized_like_the_official_client(
     tmp_path: Path,
 ) -> None:

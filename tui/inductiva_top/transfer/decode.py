@@ -25,7 +25,7 @@ try:
 except ImportError:  # Python built without liblzma
     lzma = None  # type: ignore[assignment]
 
-__all__ = ["METHOD_NAMES", "MemberDecoder", "RawDecoder", "make_decoder"]
+__all__ = ["METHOD_NAMES", "MemberDecoder", "RawDecoder", "check_supported", "make_decoder"]
 
 STORED, DEFLATED, BZIP2, LZMA = 0, 8, 12, 14
 METHOD_NAMES = {
@@ -172,6 +172,13 @@ def make_decoder(method: int, name: str) -> RawDecoder:
     )
 
 
+def check_supported(member: ZipMember) -> None:
+    """Raise :class:`UnsupportedCompression` now for a member that could not be decoded later."""
+    if member.is_encrypted:
+        raise UnsupportedCompression(f"{printable_name(member.name)} is encrypted")
+    make_decoder(member.method, member.name)
+
+
 class MemberDecoder:
     """Decode one member's compressed bytes, checking size and CRC-32 as it goes.
 
@@ -180,8 +187,7 @@ class MemberDecoder:
     """
 
     def __init__(self, member: ZipMember, *, limit: int | None = None) -> None:
-        if member.is_encrypted:
-            raise UnsupportedCompression(f"{printable_name(member.name)} is encrypted")
+        check_supported(member)
         self.member = member
         self._decoder = make_decoder(member.method, member.name)
         self._limit = member.size if limit is None else limit

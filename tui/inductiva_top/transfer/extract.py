@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import BinaryIO
 
-from inductiva_top.transfer.decode import MemberDecoder
+from inductiva_top.transfer.decode import MemberDecoder, check_supported
 from inductiva_top.transfer.errors import (
     ArchiveLimitExceeded,
     BadArchive,
@@ -163,6 +163,7 @@ def plan_extraction(
                 member=member.name,
             )
         seen.add(key)
+        check_supported(member)
         _check_ratio(member, limits)
         total += member.size
         if total > limits.max_total_bytes:
@@ -171,7 +172,7 @@ def plan_extraction(
             )
         target = _target(root, relative, member.name, parents)
         files.append(PlannedFile(member, relative, target))
-    _check_nesting(files)
+    _check_nesting(files, directories)
     for planned in files:
         _check_existing(planned, overwrite)
     _check_space(root, total + reserve, limits)
@@ -216,15 +217,17 @@ def _target(
     return target
 
 
-def _check_nesting(files: list[PlannedFile]) -> None:
-    """A member cannot be both a file and the folder of another member."""
+def _check_nesting(files: list[PlannedFile], directories: set[PurePosixPath]) -> None:
+    """A name cannot be both a file and a folder (of another member, or a folder entry)."""
     names = {f.relative for f in files}
-    for planned in files:
-        for parent in planned.relative.parents:
+    paths = [(f.relative, f.member.name) for f in files]
+    paths += [(d / "_", d.as_posix() + "/") for d in directories]
+    for relative, member_name in paths:
+        for parent in relative.parents:
             if parent in names:
                 raise BadArchive(
                     f"corrupt zip: {printable_name(parent.as_posix())} is both a file "
-                    f"and the folder of {printable_name(planned.member.name)}"
+                    f"and the folder of {printable_name(member_name)}"
                 )
 
 

@@ -20,6 +20,7 @@ from inductiva_top.transfer.errors import BadArchive, printable_name
 
 __all__ = [
     "LOCAL_HEADER_SIZE",
+    "MAX_DIRECTORY_BYTES",
     "ZipIndex",
     "ZipMember",
     "data_offset",
@@ -39,6 +40,8 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # 30 bytes
 _LOCAL_SIG = b"PK\x03\x04"
 LOCAL_HEADER_SIZE = _LOCAL.size
 
+MAX_DIRECTORY_BYTES = 512 * 1024 * 1024
+"""Largest central directory read (about five million members): it is held in memory."""
 _FIRST_WINDOW = 8 * 1024
 # The end record, the longest comment, the ZIP64 locator and record.
 _LAST_WINDOW = _EOCD.size + 0xFFFF + _LOCATOR.size + _EOCD64.size
@@ -163,6 +166,11 @@ def index_steps(size: int) -> Generator[ReadRequest, bytes, ZipIndex]:
         end = yield from _zip64_end(end, window, base)
     if end.cd_offset + end.cd_size > end.eocd_pos:
         raise BadArchive("corrupt zip: the central directory overlaps its end record")
+    if end.cd_size > MAX_DIRECTORY_BYTES:
+        raise BadArchive(
+            f"the zip's central directory is {end.cd_size} bytes, "
+            f"above the {MAX_DIRECTORY_BYTES}-byte cap"
+        )
     cd_range = (end.cd_offset, end.cd_offset + end.cd_size)
     directory = _slice(window, base, *cd_range)
     if directory is None:
