@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import Protocol
 
 from inductiva_top.api.errors import ConnectionFailed, TimedOut
@@ -121,10 +122,12 @@ class HttpRangeSource:
         failures = 0
         while pos < end:
             try:
-                async for chunk in self._stream_once(pos, end):
-                    pos += len(chunk)
-                    failures = 0
-                    yield chunk
+                # aclosing: a reader that stops early closes the response now, not at GC.
+                async with aclosing(self._stream_once(pos, end)) as chunks:
+                    async for chunk in chunks:
+                        pos += len(chunk)
+                        failures = 0
+                        yield chunk
             except (ConnectionFailed, TimedOut):
                 failures += 1
                 if failures > self._retries:
