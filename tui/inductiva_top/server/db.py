@@ -7,8 +7,10 @@ an older data dir. A data dir written by a *newer* release is refused with a
 clear message instead of being misread.
 
 Layout: the ``tasks`` table keeps the columns that listing filters and sorts
-on, each backed by an index whose last column is ``create_time`` so a page
-of any filter comes straight off an index; everything else of a task is one
+on, each backed by an index ending in ``(create_time, seq)``, so a page of
+any one filter or sort comes straight off an index without a sort step (the
+default index also covers ``task_id`` for the id-substring filter, and the
+project index covers the project overview and statistics); everything else of a task is one
 JSON document (``doc``) and its status history another (``history``), so a
 listing never parses histories.
 """
@@ -41,14 +43,14 @@ CREATE TABLE tasks (
     doc TEXT NOT NULL,
     history TEXT NOT NULL
 );
-CREATE INDEX tasks_create ON tasks (create_time, seq);
+CREATE INDEX tasks_create ON tasks (create_time, seq, task_id);
 CREATE INDEX tasks_status ON tasks (status, create_time, seq);
 CREATE INDEX tasks_project ON tasks (project, create_time, seq);
-CREATE INDEX tasks_project_status ON tasks (project, status);
+CREATE INDEX tasks_project_status ON tasks (project, status, end_time, create_time);
 CREATE INDEX tasks_active ON tasks (is_terminated, create_time, seq);
 CREATE INDEX tasks_simulator ON tasks (simulator, create_time, seq);
 CREATE INDEX tasks_group ON tasks (machine_group, create_time, seq);
-CREATE INDEX tasks_end ON tasks (end_time, seq);
+CREATE INDEX tasks_end ON tasks (end_time, create_time, seq);
 CREATE INDEX tasks_queue ON tasks (machine_group, queue_seq) WHERE status = 'submitted';
 CREATE INDEX tasks_on_machine ON tasks (pgid) WHERE pgid IS NOT NULL;
 

@@ -14,21 +14,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from inductiva_top.server.statuses import TERMINAL
+
 SORTABLE: dict[str, str] = {
     "create_time": "create_time",
-    "input_submit_time": "input_submit_time",
-    "start_time": "start_time",
-    "computation_start_time": "computation_start_time",
-    "computation_end_time": "computation_end_time",
     "end_time": "end_time",
     "status": "status",
     "project": "project",
     "simulator": "simulator",
     "task_id": "task_id",
     "machine_group_name": "machine_group",
-    "num_retries": "num_retries",
 }
-"""Sort fields ``GET /tasks`` accepts (wire name -> column)."""
+"""Sort fields ``GET /tasks`` accepts (wire name -> column); each has an index.
+
+Ties are broken by creation time (then insertion order) in the direction of
+the last sort key, so one index scan answers the page: ``status:asc`` lists
+each status oldest first, ``status:desc`` newest first. Without ``sort`` the
+order is ``create_time:desc``.
+"""
 
 
 class BadQuery(ValueError):
@@ -89,11 +92,10 @@ def _where(query: TaskQuery) -> tuple[str, list[Any]]:
 
 def _order(query: TaskQuery) -> str:
     terms = [f"{column} {'DESC' if desc else 'ASC'}" for column, desc in query.sort]
-    seen = {column for column, _ in query.sort}
-    if "create_time" not in seen:
-        terms.append("create_time DESC")
-    last_desc = query.sort[-1][1] if query.sort else True
-    terms.append(f"seq {'DESC' if last_desc else 'ASC'}")
+    tie = "DESC" if not query.sort or query.sort[-1][1] else "ASC"
+    if "create_time" not in {column for column, _ in query.sort}:
+        terms.append(f"create_time {tie}")
+    terms.append(f"seq {tie}")
     return " ORDER BY " + ", ".join(terms)
 
 
@@ -133,12 +135,15 @@ def live_doc(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]
     return doc
 
 
+_TERMINAL_CODES = sorted(code.value for code in TERMINAL)
+_STATISTICS_SQL = (
+    "SELECT COUNT(*), SUM(status = 'success'), AVG(end_time - create_time) "
+    "FROM tasks WHERE project = ? AND status IN (" + ", ".join("?" for _ in _TERMINAL_CODES) + ")"
+)
+
+
 def _statistics(conn: sqlite3.Connection, name: str) -> dict[str, float] | None:
-    row = conn.execute(
-        "SELECT COUNT(*), SUM(status = 'success'), AVG(end_time - create_time) "
-        "FROM tasks WHERE project = ? AND is_terminated = 1",
-        (name,),
-    ).fetchone()
+    row = conn.execute(_STATISTICS_SQL, (name, *_TERMINAL_CODES)).fetchone()
     finished = int(row[0])
     if finished == 0:
         return None

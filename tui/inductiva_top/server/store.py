@@ -14,10 +14,10 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,34 +55,63 @@ class OnMachine:
     pg_create_time: float | None
 
 
-def _epoch(value: datetime | None) -> float | None:
-    return value.timestamp() if value is not None else None
+def _epoch(value: Any) -> float | None:
+    """Unix time of an ISO 8601 string (``Z`` or an offset) or a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return float(value.timestamp())
+
+
+def row_from_documents(
+    doc: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    *,
+    queue_seq: int | None = None,
+    pgid: int | None = None,
+    pg_create_time: float | None = None,
+) -> dict[str, Any]:
+    """A ``tasks`` row from JSON-ready documents, without model validation.
+
+    ``doc`` is a task as the wire shows it (the fields of
+    :class:`~inductiva_top.server.schemas.Task`, timestamps as ISO 8601
+    strings) and ``history`` its ``status_history``. This is the fast path
+    for bulk loads (``seed``); validate a sample with ``schemas.Task`` there.
+    """
+    return {
+        "task_id": doc["task_id"],
+        "status": doc["status"],
+        "is_terminated": int(bool(doc["is_terminated"])),
+        "project": doc["project"],
+        "simulator": doc["simulator"],
+        "machine_group": doc.get("machine_group_name") or "default",
+        "create_time": _epoch(doc.get("create_time")) or 0.0,
+        "input_submit_time": _epoch(doc.get("input_submit_time")),
+        "start_time": _epoch(doc.get("start_time")),
+        "computation_start_time": _epoch(doc.get("computation_start_time")),
+        "computation_end_time": _epoch(doc.get("computation_end_time")),
+        "end_time": _epoch(doc.get("end_time")),
+        "queue_seq": queue_seq,
+        "pgid": pgid,
+        "pg_create_time": pg_create_time,
+        "num_retries": int(doc.get("num_retries") or 0),
+        "doc": json.dumps(doc, separators=(",", ":")),
+        "history": json.dumps(history, separators=(",", ":")),
+    }
 
 
 def _row_values(record: TaskRecord) -> dict[str, Any]:
     task = record.task
-    doc = task.model_dump(mode="json", exclude=_HISTORY_FIELDS)
-    history = [entry.model_dump(mode="json") for entry in task.status_history]
-    return {
-        "task_id": task.task_id,
-        "status": task.status.value,
-        "is_terminated": int(task.is_terminated),
-        "project": task.project,
-        "simulator": task.simulator,
-        "machine_group": task.machine_group_name or "default",
-        "create_time": _epoch(task.create_time) or 0.0,
-        "input_submit_time": _epoch(task.input_submit_time),
-        "start_time": _epoch(task.start_time),
-        "computation_start_time": _epoch(task.computation_start_time),
-        "computation_end_time": _epoch(task.computation_end_time),
-        "end_time": _epoch(task.end_time),
-        "queue_seq": record.queue_seq,
-        "pgid": record.pgid,
-        "pg_create_time": record.pg_create_time,
-        "num_retries": task.num_retries,
-        "doc": json.dumps(doc, separators=(",", ":")),
-        "history": json.dumps(history, separators=(",", ":")),
-    }
+    return row_from_documents(
+        task.model_dump(mode="json", exclude=_HISTORY_FIELDS),
+        [entry.model_dump(mode="json") for entry in task.status_history],
+        queue_seq=record.queue_seq,
+        pgid=record.pgid,
+        pg_create_time=record.pg_create_time,
+    )
 
 
 _COLUMNS = [
@@ -178,8 +207,15 @@ class TaskStore:
         self.insert_many([record])
 
     def insert_many(self, records: Iterable[TaskRecord]) -> int:
-        """Store many new tasks in one transaction (what ``seed`` uses); returns the count."""
-        rows = [_row_values(record) for record in records]
+        """Store many new tasks in one transaction; returns the count."""
+        return self.insert_rows(_row_values(record) for record in records)
+
+    def insert_rows(self, rows_in: Iterable[Mapping[str, Any]]) -> int:
+        """Store rows made by :func:`row_from_documents` in one transaction (bulk loads).
+
+        Their projects are created as needed. Returns the count.
+        """
+        rows = list(rows_in)
         projects: dict[str, float] = {}
         for row in rows:
             created = projects.get(row["project"])
