@@ -1,0 +1,294 @@
+"""``inductiva-top seed``: fill a data dir with finished tasks (demos, screenshots, benchmarks).
+
+The tasks are written straight into the task store, shaped exactly as the
+server records real ones (see :mod:`~inductiva_top.server.seedtask`), so
+the server, the dashboard and the official client read them like any other.
+They have no ``input.zip``/``output.zip``: their files cannot be listed or
+downloaded (the server answers 404 for them).
+
+The data dir is held (its ``server.pid`` lock) while seeding, so no server
+runs on it meanwhile; seeding a data dir whose server is running is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import random
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from inductiva_top.server.layout import DataDir, default_data_dir
+from inductiva_top.server.seeddata import GROUPS, MachineGroup
+from inductiva_top.server.seedplan import PlannedTask, plan_tasks
+from inductiva_top.server.seedtask import US, Machine, MachineFor, build_task
+
+if TYPE_CHECKING:
+    from inductiva_top.server.store import TaskStore
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+MAX_TASKS = 10_000_000
+_MARGIN_US = 30 * US
+"""Every seeded task ended at least this long before "now"."""
+_CHUNK = 2_000
+"""Tasks per job handed to a worker (and per write transaction)."""
+
+_Job = tuple[int, int, int, list[PlannedTask]]
+
+
+class SeedError(RuntimeError):
+    """Seeding cannot be done; the message says why and nothing was written."""
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What a seeding wrote."""
+
+    tasks: int
+    projects: int
+    seed: int
+    seconds: float
+
+
+def machine_for(seed: int) -> MachineFor:
+    """``machine(group, at_us)``: one server run per group and day (a new machine uuid daily).
+
+    The uuid is a hash of the seed, group and day, so every worker agrees on it.
+    """
+    known: dict[tuple[str, int], Machine] = {}
+
+    def machine(group: MachineGroup, at_us: int) -> Machine:
+        day = at_us // (86_400 * US)
+        found = known.get((group.name, day))
+        if found is None:
+            digest = hashlib.blake2b(f"{seed}/{group.name}/{day}".encode(), digest_size=16)
+            uuid = str(UUID(bytes=digest.digest(), version=4))
+            found = Machine(uuid, group.hosts[day % len(group.hosts)], group)
+            known[(group.name, day)] = found
+        return found
+
+    return machine
+
+
+def build_rows(job: _Job) -> list[dict[str, Any]]:
+    """The ``tasks`` rows of one chunk of planned tasks (run in worker processes).
+
+    ``job`` is ``(seed, chunk number, now in microseconds, planned tasks)``;
+    each chunk draws from its own generator, so the result does not depend
+    on how chunks are spread over workers.
+    """
+    from inductiva_top.server.store import row_from_documents
+
+    seed, number, now_us, planned = job
+    rng = random.Random(f"{seed}/{number}")
+    machine = machine_for(seed)
+    rows = []
+    for item in planned:
+        budget = max(now_us - _MARGIN_US - item.create_us, US)
+        doc, history = build_task(rng, item.plan, item.create_us, budget, machine)
+        queue_seq = item.plan.queue_seq if doc["input_submit_time"] is not None else None
+        rows.append(row_from_documents(doc, history, queue_seq=queue_seq))
+    return rows
+
+
+def seed(
+    data: DataDir,
+    *,
+    tasks: int,
+    projects: int = 8,
+    seed: int = 0,
+    days: float = 42.0,
+    now: float | None = None,
+    workers: int | None = None,
+) -> SeedResult:
+    """Add ``tasks`` finished tasks in ``projects`` projects to ``data``.
+
+    ``now`` (default: the current time) is just after the newest task ended;
+    creation times spread over the ``days`` before it. The same ``seed`` (and
+    ``now``) gives the same tasks. ``workers`` processes build the tasks
+    (default: one per CPU, up to 4; 1 builds them in this process).
+    Raises :class:`SeedError`.
+    """
+    from inductiva_top.server.db import DatabaseTooNew
+    from inductiva_top.server.runtime import DataDirBusy, DataDirLock
+    from inductiva_top.server.store import TaskStore
+
+    started = time.perf_counter()
+    lock = DataDirLock(data)
+    try:
+        lock.acquire()
+    except DataDirBusy as error:
+        raise SeedError(f"{error}; stop that server first, then seed") from None
+    except OSError as error:
+        raise SeedError(f"cannot use the data dir {data.root}: {error}") from None
+    try:
+        try:
+            store = TaskStore(data.database)
+        except (DatabaseTooNew, sqlite3.Error) as error:
+            raise SeedError(f"cannot open {data.database}: {error}") from None
+        try:
+            now_s = time.time() if now is None else now
+            count = _fill(store, data, tasks, projects, seed, days, now_s, workers)
+        finally:
+            store.close()
+    finally:
+        lock.release()
+    return SeedResult(count, projects, seed, time.perf_counter() - started)
+
+
+def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
+    return [
+        (seed, number, now_us, planned[start : start + _CHUNK])
+        for number, start in enumerate(range(0, len(planned), _CHUNK))
+    ]
+
+
+def _built(jobs: list[_Job], workers: int) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each job, in job order, built by ``workers`` processes."""
+    if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(build_rows, jobs)
+        return
+    # fork: workers need no re-import of __main__ (spawn would run the caller's
+    # script again); they only compute and never touch the parent's connections.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(build_rows, jobs)
+
+
+def _fill(
+    store: TaskStore,
+    data: DataDir,
+    tasks: int,
+    projects: int,
+    seed: int,
+    days: float,
+    now_s: float,
+    workers: int | None,
+) -> int:
+    first_seq = int(
+        store.reader().execute("SELECT value FROM counters WHERE name = 'queue_seq'").fetchone()[0]
+    )
+    planned = plan_tasks(random.Random(seed), tasks, projects, now_s, days, first_seq)
+    ids = [item.plan.task_id for item in planned[:500]]
+    marks = ", ".join("?" for _ in ids)
+    query = f"SELECT COUNT(*) FROM tasks WHERE task_id IN ({marks})"  # noqa: S608 - marks only
+    if ids and store.reader().execute(query, ids).fetchone()[0]:
+        raise SeedError(
+            f"{data.root} already has the tasks of --seed {seed}; "
+            "seed again with another --seed (nothing was written)"
+        )
+    jobs = _chunks(planned, seed, int(now_s * US))
+    count = 0
+    try:
+        # One transaction per chunk, so building and writing overlap.
+        for rows in _built(jobs, workers or min(os.cpu_count() or 1, 4)):
+            count += store.insert_rows(rows)
+    except sqlite3.Error as error:
+        raise SeedError(f"writing to {data.database} failed after {count} tasks: {error}") from None
+    last_seq = max((item.plan.queue_seq for item in planned), default=first_seq)
+    with store.transaction() as writer:
+        writer.execute(
+            "UPDATE counters SET value = MAX(value, ?) WHERE name = 'queue_seq'", (last_seq,)
+        )
+    for group in GROUPS:
+        if store.group(group.name) is None:
+            store.put_group(group.name, group.slots, group.label, now_s)
+    return count
+
+
+def _count(text: str, lowest: int, highest: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not lowest <= value <= highest:
+        raise argparse.ArgumentTypeError(f"must be between {lowest} and {highest:,}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.01 <= value <= 3650:
+        raise argparse.ArgumentTypeError("must be between 0.01 and 3650")
+    return value
+
+
+def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``seed`` to the command line."""
+    parser = subcommands.add_parser(
+        "seed",
+        help="fill a server data dir with finished example tasks (for demos and benchmarks)",
+        description=(
+            "Add finished tasks with realistic histories to a server data dir: every final "
+            "state, resubmissions, several simulators, machine groups and projects, created "
+            "over the last weeks. The server, the dashboard and the official client see them "
+            "like real tasks, but their input and output files do not exist (downloads of "
+            "seeded tasks answer 404). The data dir's server must not be running."
+        ),
+    )
+    parser.add_argument(
+        "--tasks",
+        type=lambda t: _count(t, 1, MAX_TASKS),
+        required=True,
+        metavar="N",
+        help="how many tasks to add",
+    )
+    parser.add_argument(
+        "--projects",
+        type=lambda t: _count(t, 1, 1000),
+        default=8,
+        metavar="K",
+        help="how many projects they belong to (default 8)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"the server's data dir (default {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=lambda t: _count(t, 0, 2**63 - 1),
+        metavar="S",
+        help="random seed: the same seed gives the same tasks (default: a random one, printed)",
+    )
+    parser.add_argument(
+        "--days",
+        type=_days,
+        default=42.0,
+        metavar="D",
+        help="spread creation times over the last D days (default 42)",
+    )
+    parser.set_defaults(handler=run_seed)
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    """Handler of ``inductiva-top seed``."""
+    data = DataDir(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
+    chosen = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    print(
+        f"seeding {args.tasks:,} tasks in {args.projects} projects into {data.root} "
+        f"(--seed {chosen}) ...",
+        flush=True,
+    )
+    try:
+        result = seed(data, tasks=args.tasks, projects=args.projects, seed=chosen, days=args.days)
+    except SeedError as error:
+        print(f"inductiva-top seed: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    rate = result.tasks / result.seconds if result.seconds > 0 else 0.0
+    print(f"added {result.tasks:,} finished tasks in {result.seconds:.1f} s ({rate:,.0f} tasks/s)")
+    return EXIT_OK
