@@ -173,6 +173,15 @@ def _register_download(subcommands: argparse._SubParsersAction[argparse.Argument
 _SUBCOMMANDS.append(_register_download)
 
 
+def _register_seed(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.server.seed import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_seed)
+
+
 def _register_demo(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from inductiva_top.demo.command import register
 
