@@ -187,7 +187,7 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
         screen = _main(app)
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
-        assert table.cursor_id == seeded.waiting[0]
+        await until(pilot, lambda: table.cursor_id == seeded.waiting[0], "the cursor")
         await until(
             pilot,
             lambda: screen.state.queue_ahead.get(seeded.waiting[0]) is not None,
@@ -210,7 +210,7 @@ async def test_reversing_the_sort_keeps_the_cursor_on_its_task(seeded: Seeded) -
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
         newest = seeded.waiting[0]
-        assert table.cursor_id == newest
+        await until(pilot, lambda: table.cursor_id == newest, "the cursor on the newest")
         await pilot.press("r")  # oldest first: the newest task is now the last row
         await until(pilot, lambda: table.cursor == seeded.total - 1, "the cursor to follow")
         assert table.cursor_id == newest
