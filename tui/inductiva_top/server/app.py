@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 
 from inductiva_top import __version__
 from inductiva_top.server import runtime
@@ -56,6 +57,15 @@ class ServerParts:
     store: TaskStore
     executor: Executor
     recovery: runtime.Recovery
+
+
+async def _internal_error(request: Request, error: Exception) -> Response:
+    """An unexpected failure: logged with its traceback, answered FastAPI-style."""
+    log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    return JSONResponse(
+        {"detail": f"internal server error ({type(error).__name__}); see the server log"},
+        status_code=500,
+    )
 
 
 def create_app(
@@ -116,6 +126,7 @@ def create_app(
         description="A local server speaking the Inductiva task API; it runs tasks for real.",
         lifespan=lifespan,
     )
+    app.add_exception_handler(Exception, _internal_error)
     app.state.parts = ServerParts(data=data, store=store, executor=executor, recovery=recovery)
     protected = [Depends(api_key_checker(api_key))]
     app.include_router(version_router(__version__), dependencies=protected)
