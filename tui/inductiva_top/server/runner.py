@@ -13,8 +13,10 @@ import asyncio
 import enum
 import logging
 import shlex
+import signal
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 from inductiva_top.server import archive, lifecycle, processes
 from inductiva_top.server.layout import DataDir
@@ -26,6 +28,7 @@ from inductiva_top.server.store import TaskStore
 
 S = TaskStatusCode
 Op = OperationName
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -77,9 +80,8 @@ class Run:
 
     # -- helpers -------------------------------------------------------------
 
-    def _update(self, change: Any) -> TaskRecord:
-        record: TaskRecord = self._store.update(self.task_id, change)
-        return record
+    def _update(self, change: Callable[[TaskRecord], T]) -> T:
+        return self._store.update(self.task_id, change)
 
     def _executer(self) -> Executer:
         return Executer(
@@ -218,7 +220,20 @@ class Run:
                     record, Op.EXEC_COMMAND, now, {"command": shlex.join(command)}
                 )
 
-        self._update(computing)
+        try:
+            self._update(computing)
+            return await self._wait(started, ttl)
+        finally:
+            # Whatever happened (even a failure of our own), nothing of the
+            # task may outlive its run.
+            if started.process.returncode is None:
+                processes.signal_group(started.pgid, signal.SIGKILL)
+                await started.process.wait()
+            processes.reap_group(started.pgid)
+            self.pid = None
+
+    async def _wait(self, started: processes.Started, ttl: float | None) -> int:
+        """Wait for the command's exit, a stop request, or the end of its time to live."""
         waiter = asyncio.ensure_future(started.process.wait())
         stopper = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({waiter, stopper}, timeout=ttl, return_when="FIRST_COMPLETED")
@@ -227,10 +242,7 @@ class Run:
             if not done:
                 self.stop(StopReason.TTL)
             await processes.stop_group(started, self._grace)
-        returncode = await waiter
-        processes.reap_group(started.pgid)
-        self.pid = None
-        return returncode
+        return await waiter
 
     def _record_spawn_failure(self, command: list[str], detail: str) -> None:
         now = lifecycle.utcnow()
