@@ -10,7 +10,6 @@ is the real :class:`InductivaClient`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import itertools
 import os
@@ -97,8 +96,13 @@ def make_app(faults: Faults) -> Any:
             await send(message)
 
         # Leaving the app mid-body makes uvicorn drop the connection.
-        with contextlib.suppress(_Cut):
+        try:
             await response(scope, receive, guarded)
+        except _Cut:
+            # Close the file the response was streaming from, as a disconnect would.
+            body = getattr(response, "body_iterator", None)
+            if body is not None:
+                await body.aclose()
 
     return app
 
