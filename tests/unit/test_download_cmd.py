@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 
-from inductiva_top.cli import build_parser
+import pytest
+
+from inductiva_top.cli import build_parser, main
 from inductiva_top.download_cmd import ProgressPrinter, format_progress
 from inductiva_top.transfer.progress import Progress, ProgressMeter
 
@@ -61,3 +63,12 @@ def test_the_download_arguments_parse() -> None:
     assert later.output_dir == "/tmp/x"
     earlier = build_parser().parse_args(["--output-dir", "/tmp/y", "download", "abc123"])
     assert earlier.output_dir == "/tmp/y"
+
+
+def test_a_task_id_that_is_not_one_folder_name_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for bad in ("../etc", "a/b", "..", ""):
+        assert main(["download", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a valid task id" in err

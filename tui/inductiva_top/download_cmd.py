@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -83,8 +84,21 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace) -> int:
     """Run the download described by ``args``; returns the exit code."""
     from inductiva_top.cli import config_from_args
+    from inductiva_top.transfer.errors import TransferError
+    from inductiva_top.transfer.outputs import check_task_id
 
+    try:
+        check_task_id(args.task_id)
+    except TransferError as exc:
+        print(f"inductiva-top: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     config = config_from_args(args)
+    if args.filenames and not args.uncompress:
+        print(
+            "inductiva-top: note: --no-uncompress does not apply to --filenames "
+            "(chosen files are always written as files)",
+            file=sys.stderr,
+        )
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     try:
         dest = asyncio.run(_download(config, args, printer))
@@ -180,6 +194,8 @@ class ProgressPrinter:
         """Show ``progress``."""
         line = format_progress(progress)
         if self._tty:
+            # A line longer than the terminal wraps, and \r would no longer rewrite it.
+            line = line[: max(20, shutil.get_terminal_size().columns - 1)]
             padding = " " * max(0, self._width - len(line))
             self._stream.write(f"\r{line}{padding}")
             self._width = len(line)

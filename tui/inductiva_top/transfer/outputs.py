@@ -54,6 +54,7 @@ __all__ = [
     "OUTPUTS",
     "ArchiveKind",
     "TransferClient",
+    "check_task_id",
     "download_inputs",
     "download_outputs",
     "select_members",
@@ -172,7 +173,7 @@ async def _download(
     progress: ProgressCallback | None,
     limits: ExtractLimits,
 ) -> Path:
-    _check_task_id(task_id)
+    check_task_id(task_id)
     task = await client.get_task(task_id)
     if kind.is_output and task.is_terminated is False:
         status = printable_name(task.status)
@@ -248,8 +249,11 @@ async def _precheck(
     )
 
 
-def _check_task_id(task_id: str) -> None:
-    """The id becomes a folder name: it must be exactly one plain path component."""
+def check_task_id(task_id: str) -> None:
+    """Raise :class:`NotAvailable` unless ``task_id`` is one plain path component.
+
+    The id becomes a folder name under ``output_dir``.
+    """
     if (
         task_id.strip() in ("", ".", "..")
         or any(c in task_id for c in "/\\:")
