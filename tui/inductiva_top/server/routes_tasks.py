@@ -134,8 +134,8 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
             task_id_filter=task_id_filter,
             sort=order,
         )
-        total, tasks = queries.list_tasks(store.reader(), query)
-        return JSONResponse({"total_size": total, "tasks": tasks})
+        body = queries.page_json(store.reader(), query)
+        return Response(body, media_type="application/json")
 
     @router.get("/tasks/{task_id}", response_model=TaskWithStatusHistory)
     def get_task(task_id: str) -> Response:
