@@ -113,6 +113,8 @@ class DashboardState:
     counts: dict[str, int] = field(default_factory=dict)
     kills: dict[str, str] = field(default_factory=dict)
     ticks: int = 0
+    followup: bool = False
+    """Set when a tick fetched only a new view's rows and the rest is due right away."""
 
     # -- what the UI sets ------------------------------------------------------
 
@@ -158,9 +160,15 @@ class DashboardState:
         An :class:`ApiError` from any request propagates after the others
         finish, leaving the previous data in place (the caller marks it stale).
         """
-        self.ticks += 1
         query = self.window.query
         pages = self.window.pages_for(self.first_visible, self.last_visible)
+        if self.window.total is None:
+            # A new view: show its rows first; the rest follows at once.
+            for page, result in await _gather([self.fetch_page(query, page) for page in pages]):
+                self.window.store(query, page, result)
+            self.followup = True
+            return True
+        self.ticks += 1
         want_projects = self.ticks % PROJECTS_EVERY == 1
         fetched, active, selected, projects = await asyncio.gather(
             _gather([self.fetch_page(query, page) for page in pages]),

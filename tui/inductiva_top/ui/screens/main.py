@@ -165,6 +165,9 @@ class MainScreen(Screen[None]):
             return
         self._show()
         self.refresh_bindings()
+        if self.state.followup:
+            self.state.followup = False
+            self.loop.poke(now=True)
         message = str(error) if error is not None else None
         if error is not None and message != self._last_error:
             title = {
