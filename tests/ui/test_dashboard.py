@@ -228,3 +228,35 @@ async def test_locate_finds_every_task_by_bisection(seeded: Seeded, sort: str) -
         everything = (await client.list_tasks(per_page=100, sort=[sort])).tasks
         for index, task in enumerate(everything):
             assert await locate(client, query, task, page_size=3) == index
+
+
+async def test_clicking_a_header_sorts_by_it(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+        x = sum(
+            c.width + 1 for c in table.columns[: [c.key for c in table.columns].index("project")]
+        )
+        await pilot.click(TaskTable, offset=(x + 1, 0))
+        assert screen.state.window.query.sort_params == ("project:asc",)
+        await pilot.click(TaskTable, offset=(x + 1, 0))
+        assert screen.state.window.query.sort_params == ("project:desc",)
+
+
+async def test_no_color_still_shows_status_symbols(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(seeded.server, theme="textual-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = _main(app).query_one(TaskTable)
+        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+        await pilot.pause()
+        # Rendering through the monochrome filter must work (it once crashed)...
+        assert "<svg" in app.export_screenshot()
+        # ...and statuses read by their symbol and alias.
+        lines = [table.render_line(y).text for y in range(1, seeded.total + 1)]
+    assert any("◷ In Queue" in line for line in lines)
+    assert any("✔ Success" in line for line in lines)

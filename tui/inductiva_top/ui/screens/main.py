@@ -40,6 +40,9 @@ from inductiva_top.ui.widgets.task_table import TableData, TaskTable
 
 __all__ = ["MainScreen"]
 
+RESTART_AFTER = 5.0
+"""Seconds before the poll loop restarts after an unexpected error."""
+
 WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
 """Actions that change something on the server; read-only mode removes them."""
 
@@ -119,7 +122,8 @@ class MainScreen(Screen[None]):
                 f"{type(error).__name__}: {error}", title="Internal error", severity="error"
             )
             if event.worker.group == "poll":
-                self._poll()  # the dashboard keeps going
+                # The dashboard keeps going, without spinning on a repeating bug.
+                self.set_timer(RESTART_AFTER, self._poll)
 
     # -- attributes down -------------------------------------------------------
 
