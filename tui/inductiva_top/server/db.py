@@ -102,6 +102,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection with the settings every connection of the server uses."""
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    # Only takes effect on a new file: task rows are a few KB, and larger
+    # pages keep most of them out of overflow chains (smaller file, faster bulk loads).
+    conn.execute("PRAGMA page_size = 16384")
     conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL is durable across a process crash in WAL mode (only a power
     # loss can drop the last commits), which is the crash this server promises to survive.
