@@ -19,6 +19,7 @@ from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed import SeedError, seed
 from inductiva_top.server.statuses import TERMINAL, TaskStatusCode
+from inductiva_top.server.store import row_from_documents
 
 S = TaskStatusCode
 COUNT = 300
@@ -219,20 +220,23 @@ def _stored(root: Path) -> list[tuple[str, str]]:
         return list(conn.execute("SELECT doc, history FROM tasks ORDER BY seq"))
 
 
-def test_stored_documents_are_what_the_server_models_write(tmp_path: Path) -> None:
-    seed(DataDir(tmp_path / "data"), tasks=120, projects=3, seed=11, now=NOW)
-    rows = _stored(tmp_path / "data")
-    assert len(rows) == 120
-    for doc, history in rows:
+def test_stored_rows_are_what_the_store_writes_for_the_server_models(tmp_path: Path) -> None:
+    seed(DataDir(tmp_path / "data"), tasks=150, projects=3, seed=11, now=NOW)
+    with sqlite3.connect(tmp_path / "data" / "tasks.sqlite3") as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(row) for row in conn.execute("SELECT * FROM tasks ORDER BY seq")]
+    assert len(rows) == 150
+    for row in rows:
         task = TaskWithStatusHistory.model_validate(
-            {**json.loads(doc), "status_history": json.loads(history)}
+            {**json.loads(row["doc"]), "status_history": json.loads(row["history"])}
         )
-        dumped = task.model_dump(
-            mode="json", exclude={"status_history", "machine_operations", "steps"}
+        expected = row_from_documents(
+            task.model_dump(mode="json", exclude={"status_history", "machine_operations", "steps"}),
+            [entry.model_dump(mode="json") for entry in task.status_history],
+            queue_seq=row["queue_seq"],
         )
-        assert json.dumps(dumped, separators=(",", ":")) == doc
-        entries = [entry.model_dump(mode="json") for entry in task.status_history]
-        assert json.dumps(entries, separators=(",", ":")) == history
+        assert {key: row[key] for key in expected} == expected
+        assert (row["queue_seq"] is None) == (task.input_submit_time is None)
 
 
 def test_the_same_seed_gives_the_same_tasks_and_a_reseed_is_refused(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ from uuid import UUID
 from inductiva_top.server.layout import DataDir, default_data_dir
 from inductiva_top.server.seeddata import GROUPS, MachineGroup
 from inductiva_top.server.seedplan import PlannedTask, plan_tasks
-from inductiva_top.server.seedtask import US, Machine, MachineFor, build_task
+from inductiva_top.server.seedrecord import US, Machine, MachineFor
+from inductiva_top.server.seedtask import build_task
 
 if TYPE_CHECKING:
     from inductiva_top.server.store import TaskStore
@@ -88,17 +89,13 @@ def build_rows(job: _Job) -> list[dict[str, Any]]:
     each chunk draws from its own generator, so the result does not depend
     on how chunks are spread over workers.
     """
-    from inductiva_top.server.store import row_from_documents
-
     seed, number, now_us, planned = job
     rng = random.Random(f"{seed}/{number}")
     machine = machine_for(seed)
     rows = []
     for item in planned:
         budget = max(now_us - _MARGIN_US - item.create_us, US)
-        doc, history = build_task(rng, item.plan, item.create_us, budget, machine)
-        queue_seq = item.plan.queue_seq if doc["input_submit_time"] is not None else None
-        rows.append(row_from_documents(doc, history, queue_seq=queue_seq))
+        rows.append(build_task(rng, item.plan, item.create_us, budget, machine))
     return rows
 
 

@@ -28,7 +28,7 @@ from inductiva_top.server.seeddata import (
     MachineGroup,
     ProjectKind,
 )
-from inductiva_top.server.seedtask import US, TaskPlan
+from inductiva_top.server.seedrecord import US, TaskPlan
 from inductiva_top.server.statuses import TaskStatusCode
 
 S = TaskStatusCode

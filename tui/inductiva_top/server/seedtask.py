@@ -1,297 +1,28 @@
-"""One seeded task, recorded the way the server records a real one.
+"""One seeded task, run by run, as :mod:`~inductiva_top.server.runner` records a real one.
 
-:class:`Recorder` applies the rules of :mod:`~inductiva_top.server.lifecycle`
-(which timestamp a state sets, how history entries and operations close, how
-a resubmission clears a run) to plain dicts, and :func:`build_task` walks
-through the same steps as :mod:`~inductiva_top.server.runner` for each final
-state. Plain dicts rather than the pydantic records because ``seed`` writes
-100,000 of them in seconds; the stored JSON is byte for byte what the models
-would dump (``tests/server/test_seed.py`` checks it by round trip).
-
-Times are whole microseconds since the epoch until the row is made.
+:func:`build_task` walks through the same steps as the runner for each final
+state (the same operations, attributes, details and metrics, in the same
+order), on a :class:`~inductiva_top.server.seedrecord.Recorder`.
 """
 
 from __future__ import annotations
 
 import random
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from inductiva_top.server import statuses
 from inductiva_top.server.processes import describe_exit
 from inductiva_top.server.runtime import CRASH_REASON
-from inductiva_top.server.seeddata import (
-    BAD_INPUTS,
-    EXECUTER_FAILURES,
-    EXIT_CODES,
-    SPAWN_FAILURES,
-    MachineGroup,
-    Simulator,
-)
+from inductiva_top.server.seeddata import BAD_INPUTS, EXECUTER_FAILURES, EXIT_CODES, SPAWN_FAILURES
+from inductiva_top.server.seedjson import task_row
+from inductiva_top.server.seedrecord import US, Machine, MachineFor, Recorder, TaskPlan
 from inductiva_top.server.statuses import OperationName, TaskStatusCode
 
 S = TaskStatusCode
 Op = OperationName
-US = 1_000_000
 SHUTDOWN_REASON = "the server shut down while the task ran"
 KILLED_IN_QUEUE = S.PENDING_KILL
 """Outcome marker: killed while it waited (``killed`` straight from the queue)."""
-
-_ALIAS = {code: statuses.alias(code) for code in S}
-_DESCRIPTION = {code: statuses.description(code) for code in S}
-_OP_ALIAS = {name: statuses.operation_alias(name) for name in Op}
-_VALUE: dict[TaskStatusCode | OperationName, str] = {
-    member: member.value for enum in (TaskStatusCode, OperationName) for member in enum
-}
-
-
-_EPOCH = datetime(1970, 1, 1)
-
-
-def iso(us: int) -> str:
-    """An epoch time in microseconds as the server's JSON writes it (``...Z``)."""
-    return (_EPOCH + timedelta(microseconds=us)).isoformat() + "Z"
-
-
-def _iso_or_none(us: int | None) -> str | None:
-    return iso(us) if us is not None else None
-
-
-@dataclass(frozen=True)
-class Machine:
-    """The machine of one server run: what a run records as ``executer``."""
-
-    uuid: str
-    host: str
-    group: MachineGroup
-
-
-@dataclass(frozen=True)
-class TaskPlan:
-    """Everything chosen about a task before its history is written."""
-
-    task_id: str
-    project: str
-    simulator: Simulator
-    group: MachineGroup
-    command: tuple[str, ...]
-    outcome: TaskStatusCode
-    interruptions: tuple[TaskStatusCode, ...]
-    """``executer-terminated`` / ``spot-instance-preempted`` runs before the last one."""
-    ttl_seconds: float | None
-    metadata: dict[str, str] | None
-    queue_seconds: float
-    """Typical wait in the queue (includes the tasks ahead of it in its batch)."""
-    compute_seconds: float
-    queue_seq: int
-
-
-MachineFor = Callable[[MachineGroup, int], Machine]
-"""``machine(group, at_us)``: the machine a run of ``group`` starting at ``at_us`` is on."""
-
-
-class Recorder:
-    """A task's record being written, one event at a time (lifecycle rules on dicts)."""
-
-    def __init__(self, plan: TaskPlan, create_us: int, scale: float) -> None:
-        self.plan = plan
-        self.now = create_us
-        self.scale = scale
-        self.history: list[dict[str, Any]] = []
-        self.times: dict[str, int | None] = {
-            "create_time": create_us,
-            "input_submit_time": None,
-            "start_time": None,
-            "computation_start_time": None,
-            "computation_end_time": None,
-            "end_time": None,
-        }
-        self.metrics: dict[str, Any] = {}
-        self.executer: dict[str, Any] | None = None
-        self.error_detail: str | None = None
-        self.num_retries = 0
-        self.cost_usd = 0.0
-        self.input_zipped = 0
-        self.input_unpacked = 0
-        self.input_files = 1
-        self.status = S.PENDING_INPUT
-        self.enter(S.PENDING_INPUT)
-
-    # -- time -----------------------------------------------------------------
-
-    def wait(self, seconds: float) -> int:
-        """Let ``seconds`` (scaled to fit before now) pass; returns the microseconds."""
-        step = max(1, int(seconds * self.scale * US))
-        self.now += step
-        return step
-
-    def since(self, start_us: int | None) -> float | None:
-        return (self.now - start_us) / US if start_us is not None else None
-
-    # -- lifecycle.enter ------------------------------------------------------
-
-    def enter(
-        self, code: TaskStatusCode, machine_id: str | None = None, detail: str | None = None
-    ) -> None:
-        """Close the current history entry (and its open operations), open ``code``'s."""
-        now = self.now
-        if self.history:
-            current = self.history[-1]
-            current["end_timestamp"] = now
-            for operation in current["operations"]:
-                if operation["end_timestamp"] is None:
-                    operation["end_timestamp"] = now
-                    operation["status"] = "FAILED"
-        self.history.append(
-            {
-                "machine_id": machine_id,
-                "status": _VALUE[code],
-                "timestamp": now,
-                "end_timestamp": None,
-                "description": detail or _DESCRIPTION[code],
-                "alias": _ALIAS[code],
-                "operations": [],
-            }
-        )
-        self.status = code
-        times = self.times
-        if code is S.SUBMITTED and times["input_submit_time"] is None:
-            times["input_submit_time"] = now
-        elif code is S.STARTED:
-            times["start_time"] = now
-            self.metrics["queue_time_seconds"] = self.since(times["input_submit_time"])
-        elif code is S.COMPUTATION_STARTED:
-            times["computation_start_time"] = now
-        elif code is S.COMPUTATION_ENDED:
-            times["computation_end_time"] = now
-            self.metrics["computation_seconds"] = self.since(times["computation_start_time"])
-        if statuses.is_terminal(code):
-            times["end_time"] = now
-            self.metrics["total_seconds"] = self.since(times["create_time"])
-
-    def resubmit(self, code: TaskStatusCode, machine_id: str | None, reason: str | None) -> None:
-        """``lifecycle.resubmit``: record the loss, clear the run, back to ``submitted``."""
-        self.enter(code, machine_id, reason)
-        self.num_retries += 1
-        for name in ("start_time", "computation_start_time", "computation_end_time"):
-            self.times[name] = None
-        self.executer = None
-        self.error_detail = None
-        self.metrics = {
-            key: self.metrics[key]
-            for key in ("input_zipped_size_bytes", "input_size_bytes")
-            if key in self.metrics
-        }
-        self.enter(S.SUBMITTED)
-
-    # -- operations -----------------------------------------------------------
-
-    def start(self, name: OperationName, attributes: dict[str, Any] | None = None) -> None:
-        self.history[-1]["operations"].append(
-            {
-                "name": _VALUE[name],
-                "alias": _OP_ALIAS[name],
-                "start_timestamp": self.now,
-                "end_timestamp": None,
-                "status": "RUNNING",
-                "attributes": attributes or {},
-            }
-        )
-
-    def end(
-        self, name: OperationName, ok: bool = True, attributes: dict[str, Any] | None = None
-    ) -> float | None:
-        for entry in reversed(self.history):
-            for operation in reversed(entry["operations"]):
-                if operation["name"] == _VALUE[name] and operation["end_timestamp"] is None:
-                    operation["end_timestamp"] = self.now
-                    operation["status"] = "OK" if ok else "FAILED"
-                    operation["attributes"].update(attributes or {})
-                    started: int = operation["start_timestamp"]
-                    return (self.now - started) / US
-        return None
-
-    # -- the row --------------------------------------------------------------
-
-    def documents(
-        self, cost: float, resubmit_on_preemption: bool
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The task's wire document and its status history, JSON-ready."""
-        plan, times = self.plan, self.times
-        task_id = plan.task_id
-        group = plan.group.name
-        metrics = self.metrics
-        # Entries and operations share most instants: format each instant once.
-        known: dict[int | None, str | None] = {None: None}
-
-        def text(us: int | None) -> str | None:
-            found = known.get(us, "")
-            if found == "":
-                found = known[us] = iso(us)  # type: ignore[arg-type]
-            return found
-
-        for entry in self.history:
-            entry["timestamp"] = text(entry["timestamp"])
-            entry["end_timestamp"] = text(entry["end_timestamp"])
-            for operation in entry["operations"]:
-                operation["start_timestamp"] = text(operation["start_timestamp"])
-                operation["end_timestamp"] = text(operation["end_timestamp"])
-        # Key order is the order of the wire models' fields, as model_dump writes them.
-        doc = {
-            "task_id": task_id,
-            "status": _VALUE[self.status],
-            "status_alias": _ALIAS[self.status],
-            "simulator": plan.simulator.name,
-            "storage_path": task_id,
-            "storage_input_path": f"{task_id}/input.zip",
-            "storage_output_path": f"{task_id}/output.zip",
-            "storage_region": "local",
-            "container_image": None,
-            "project": plan.project,
-            "is_terminated": True,
-            "create_time": text(times["create_time"]),
-            "input_submit_time": text(times["input_submit_time"]),
-            "start_time": text(times["start_time"]),
-            "computation_start_time": text(times["computation_start_time"]),
-            "computation_end_time": text(times["computation_end_time"]),
-            "end_time": text(times["end_time"]),
-            "estimated_computation_cost": cost,
-            "metrics": {
-                "total_seconds": metrics.get("total_seconds"),
-                "container_image_download_seconds": None,
-                "container_image_size_bytes": None,
-                "queue_time_seconds": metrics.get("queue_time_seconds"),
-                "computation_seconds": metrics.get("computation_seconds"),
-                "input_upload_seconds": None,
-                "input_download_seconds": metrics.get("input_download_seconds"),
-                "input_decompression_seconds": metrics.get("input_decompression_seconds"),
-                "output_upload_seconds": metrics.get("output_upload_seconds"),
-                "input_zipped_size_bytes": metrics.get("input_zipped_size_bytes"),
-                "input_size_bytes": metrics.get("input_size_bytes"),
-                "output_total_files": metrics.get("output_total_files"),
-                "output_size_bytes": metrics.get("output_size_bytes"),
-                "output_zipped_size_bytes": metrics.get("output_zipped_size_bytes"),
-                "output_compression_seconds": metrics.get("output_compression_seconds"),
-            },
-            "executer": self.executer,
-            "machine_group_name": group,
-            "machine_group_id": group,
-            "error_detail": self.error_detail,
-            "input_resources": None,
-            "stream_zip": True,
-            "num_retries": self.num_retries,
-            "compress_with": None,
-            "task_metadata": plan.metadata,
-            "extra_params": {"command": list(plan.command), "env": None},
-            "resubmit_on_preemption": resubmit_on_preemption,
-            "duration_seconds": metrics.get("total_seconds"),
-            "orchestration_fee": {"amount": 0.0, "charged": False, "currency": "USD"},
-            "time_to_live_seconds": plan.ttl_seconds,
-        }
-        return doc, self.history
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
@@ -421,8 +152,8 @@ class _Run:
 
 def build_task(
     rng: random.Random, plan: TaskPlan, create_us: int, budget_us: int, machine: MachineFor
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The document and status history of one finished task.
+) -> dict[str, Any]:
+    """The ``tasks`` row of one finished task.
 
     The task ends within ``budget_us`` of its creation.
 
@@ -439,7 +170,7 @@ def build_task(
         elapsed = rec.now - create_us
         own = random.Random(plan.task_id)
         rec = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine)
-    return rec.documents(round(rec.cost_usd, 4), plan.group.spot)
+    return task_row(rec, round(rec.cost_usd, 4), plan.group.spot)
 
 
 def _record(
