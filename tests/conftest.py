@@ -28,10 +28,18 @@ START_TIMEOUT = 30.0
 class ServerProcess:
     """One ``inductiva-top serve`` subprocess over a data dir."""
 
-    def __init__(self, data_dir: Path, *, slots: int = 2, kill_grace: float = 1.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        slots: int = 2,
+        kill_grace: float = 1.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.slots = slots
         self.kill_grace = kill_grace
+        self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -81,7 +89,11 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         try:
             self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(self.env or {})},
             )
         finally:
             log.close()
@@ -141,10 +153,14 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory
     made: list[ServerProcess] = []
 
     def make(
-        *, slots: int = 2, kill_grace: float = 1.0, data_dir: Path | None = None
+        *,
+        slots: int = 2,
+        kill_grace: float = 1.0,
+        data_dir: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> ServerProcess:
         root = data_dir or tmp_path_factory.mktemp("server") / "data"
-        server = ServerProcess(root, slots=slots, kill_grace=kill_grace)
+        server = ServerProcess(root, slots=slots, kill_grace=kill_grace, env=env)
         made.append(server)
         return server.start()
 
@@ -157,7 +173,9 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory
 
 @pytest.fixture
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
-    """``make(slots=2, kill_grace=1.0, data_dir=None)`` -> a started :class:`ServerProcess`.
+    """``make(slots=2, kill_grace=1.0, data_dir=None, env=None)`` -> a started server.
+
+    ``env`` adds variables to the server's environment.
 
     Every server it started is stopped at the end of the test.
     """

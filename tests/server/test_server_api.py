@@ -210,3 +210,18 @@ def test_startup_prints_url_and_export_lines_without_the_key(
     assert f'export INDUCTIVA_API_KEY="$(cat {server.data_dir / "api_key"})"' in log
     assert server.api_key not in log
     assert server.base_url.startswith("http://127.0.0.1:")
+
+
+def test_machine_groups_and_withheld_credentials(server_factory: ServerFactory) -> None:
+    server = server_factory(slots=3, env={"INDUCTIVA_API_KEY": "shell-secret", "OTHER": "kept"})
+    with server.client() as client:
+        groups = client.get("/local/machine-groups").json()
+        assert [(g["name"], g["slots"], g["machine_type"]) for g in groups] == [
+            ("default", 3, "local")
+        ]
+        task_id = submit(client, ["sh", "-c", "echo ${INDUCTIVA_API_KEY-unset} $OTHER"])
+        wait_status(client, task_id, "success")
+        stdout = (server.data_dir / "work" / task_id / "stdout.txt").read_text()
+        bad = client.post("/local/machine-groups", json={"name": "a b", "slots": 1})
+    assert stdout == "unset kept\n"
+    assert bad.status_code == 422

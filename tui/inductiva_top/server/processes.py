@@ -57,9 +57,16 @@ class MachineInfo:
         )
 
 
+_WITHHELD = ("INDUCTIVA_API_KEY",)
+"""Variables of the server's environment a task does not inherit (credentials)."""
+
+
 def command_env(extra: Mapping[str, str] | None) -> dict[str, str]:
-    """The server's environment plus the task's; Python output unbuffered so tails are live."""
-    env = dict(os.environ)
+    """The server's environment (minus credentials) plus the task's own.
+
+    Python output is unbuffered by default so tails of Python tasks are live.
+    """
+    env = {name: value for name, value in os.environ.items() if name not in _WITHHELD}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.update(extra or {})
     return env

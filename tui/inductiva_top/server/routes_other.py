@@ -85,7 +85,7 @@ def _group(row: MachineGroupRow, store: TaskStore, executor: Executor) -> Machin
         machine_type=row.machine_type,
         created_at=datetime.fromtimestamp(row.created_at, timezone.utc),
         running_tasks=executor.running_in(row.name),
-        queued_tasks=store.tasks_ahead(row.name, 2**62),
+        queued_tasks=store.queued_count(row.name),
     )
 
 

@@ -275,6 +275,18 @@ class TaskStore:
         )
         return int(row[0])
 
+    def queued_count(self, group: str) -> int:
+        """How many tasks of ``group`` wait in its queue."""
+        row = (
+            self.reader()
+            .execute(
+                "SELECT COUNT(*) FROM tasks WHERE status = 'submitted' AND machine_group = ?",
+                (group,),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
     def queue_head(self, group: str, limit: int) -> list[str]:
         """The first ``limit`` queued task ids of ``group``, in FIFO order."""
         rows = (
