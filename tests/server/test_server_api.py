@@ -225,3 +225,14 @@ def test_machine_groups_and_withheld_credentials(server_factory: ServerFactory) 
         bad = client.post("/local/machine-groups", json={"name": "a b", "slots": 1})
     assert stdout == "unset kept\n"
     assert bad.status_code == 422
+
+
+def test_a_corrupt_database_is_reported_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tasks.sqlite3").write_bytes(b"this is not a database " * 50)
+    code = main(["serve", "--port", "0", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cannot use the task database" in err and "Traceback" not in err
+    assert not (tmp_path / "server.pid").exists()

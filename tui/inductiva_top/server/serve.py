@@ -152,6 +152,8 @@ def serve(
     log_level: str = "warning",
 ) -> int:
     """Run a server on ``data`` until SIGINT/SIGTERM; returns an exit code."""
+    import sqlite3
+
     import uvicorn
 
     from inductiva_top.server.app import create_app
@@ -181,6 +183,13 @@ def serve(
     except (DataDirBusy, DatabaseTooNew, BadKeyFile, OSError) as error:
         sock.close()
         print(f"inductiva-top serve: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except sqlite3.Error as error:
+        sock.close()
+        print(
+            f"inductiva-top serve: cannot use the task database {data.database}: {error}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     temp = data.url_file.with_name(data.url_file.name + f".{os.getpid()}")
     temp.write_text(url + "\n", encoding="ascii")
