@@ -152,6 +152,32 @@ def kill_leftover_group(pgid: int, leader_create_time: float | None) -> int:
     return len(members) - len(alive)
 
 
+def kill_in_dir(directory: Path, not_before: float) -> int:
+    """After a crash: kill processes started since ``not_before`` that run in ``directory``.
+
+    This catches a command whose process group was not recorded yet when the
+    server died (it crashed between starting the command and storing its
+    group id). Returns how many processes were killed.
+    """
+    try:
+        target = directory.resolve()
+    except OSError:
+        return 0
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if process.pid == os.getpid() or process.create_time() < not_before:
+                continue
+            cwd = Path(process.cwd())
+            if cwd == target or target in cwd.parents:
+                found.append(process)
+    for process in found:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    _, alive = psutil.wait_procs(found, timeout=5)
+    return len(found) - len(alive)
+
+
 def describe_exit(returncode: int) -> str:
     """``"exit code 3"`` or ``"signal SIGSEGV (11)"``."""
     if returncode >= 0:

@@ -53,6 +53,8 @@ class OnMachine:
     status: TaskStatusCode
     pgid: int | None
     pg_create_time: float | None
+    start_time: float | None
+    """When the executor picked the task (Unix time)."""
 
 
 def _epoch(value: Any) -> float | None:
@@ -317,9 +319,10 @@ class TaskStore:
         """Tasks an executor held (after a crash: the ones to recover)."""
         codes = sorted(code.value for code in ON_MACHINE)
         marks = ", ".join("?" for _ in codes)
-        sql = "SELECT task_id, status, pgid, pg_create_time FROM tasks WHERE status IN (" + marks  # noqa: S608
-        rows = self.reader().execute(sql + ")", codes).fetchall()
-        return [OnMachine(str(r[0]), TaskStatusCode(r[1]), r[2], r[3]) for r in rows]
+        columns = "task_id, status, pgid, pg_create_time, start_time"
+        sql = f"SELECT {columns} FROM tasks WHERE status IN ({marks})"  # noqa: S608
+        rows = self.reader().execute(sql, codes).fetchall()
+        return [OnMachine(str(r[0]), TaskStatusCode(r[1]), r[2], r[3], r[4]) for r in rows]
 
     def groups_with_queue(self) -> list[str]:
         """Machine groups that have queued tasks."""
