@@ -276,16 +276,16 @@ def test_exit_descriptions() -> None:
     assert processes.describe_exit(-9) == "signal SIGKILL (9)"
 
 
-def test_leftovers_in_a_work_dir_are_found_by_their_directory(tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    child = subprocess.Popen(["sleep", "30"], cwd=work)
+def test_leftovers_are_found_by_their_task_id_tag() -> None:
+    env = processes.command_env("task-a", None)
+    assert env[processes.TASK_ID_VARIABLE] == "task-a"
+    child = subprocess.Popen(["sleep", "30"], env=env)
     try:
         created = psutil.Process(child.pid).create_time()
-        assert processes.kill_in_dir(work, created + 60) == 0  # started before: not ours
+        assert processes.kill_tagged("task-a", created + 60) == 0  # started before: not ours
+        assert processes.kill_tagged("task-b", created - 1) == 0
         assert child.poll() is None
-        assert processes.kill_in_dir(tmp_path / "elsewhere", created - 1) == 0
-        assert processes.kill_in_dir(work, created - 1) == 1
+        assert processes.kill_tagged("task-a", created - 1) == 1
         assert not psutil.pid_exists(child.pid)
     finally:
         if child.poll() is None:

@@ -61,7 +61,11 @@ _WITHHELD = ("INDUCTIVA_API_KEY",)
 """Variables of the server's environment a task does not inherit (credentials)."""
 
 
-def command_env(extra: Mapping[str, str] | None) -> dict[str, str]:
+TASK_ID_VARIABLE = "INDUCTIVA_TOP_TASK_ID"
+"""Set in every task's environment to its task id: how leftovers are recognised."""
+
+
+def command_env(task_id: str, extra: Mapping[str, str] | None) -> dict[str, str]:
     """The server's environment (minus credentials) plus the task's own.
 
     Python output is unbuffered by default so tails of Python tasks are live.
@@ -69,6 +73,7 @@ def command_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in _WITHHELD}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.update(extra or {})
+    env[TASK_ID_VARIABLE] = task_id
     return env
 
 
@@ -152,24 +157,20 @@ def kill_leftover_group(pgid: int, leader_create_time: float | None) -> int:
     return len(members) - len(alive)
 
 
-def kill_in_dir(directory: Path, not_before: float) -> int:
-    """After a crash: kill processes started since ``not_before`` that run in ``directory``.
+def kill_tagged(task_id: str, not_before: float) -> int:
+    """After a crash: kill processes started since ``not_before`` tagged with ``task_id``.
 
-    This catches a command whose process group was not recorded yet when the
-    server died (it crashed between starting the command and storing its
-    group id). Returns how many processes were killed.
+    Every task process carries :data:`TASK_ID_VARIABLE` in its environment
+    (children inherit it), so this finds a command whose process group was
+    not stored yet when the server died, and any process that left the group.
+    Returns how many processes were killed.
     """
-    try:
-        target = directory.resolve()
-    except OSError:
-        return 0
     found = []
     for process in psutil.process_iter():
         with contextlib.suppress(psutil.Error, OSError):
             if process.pid == os.getpid() or process.create_time() < not_before:
                 continue
-            cwd = Path(process.cwd())
-            if cwd == target or target in cwd.parents:
+            if process.environ().get(TASK_ID_VARIABLE) == task_id:
                 found.append(process)
     for process in found:
         with contextlib.suppress(psutil.Error):

@@ -203,7 +203,9 @@ class Run:
             self._end_with_failure(Op.EXEC_COMMAND, "the task has no command to run")
             raise _Abandon
         try:
-            started = await processes.spawn(command, work_dir, processes.command_env(env))
+            started = await processes.spawn(
+                command, work_dir, processes.command_env(self.task_id, env)
+            )
         except OSError as error:
             detail = f"the command could not be started: {error.strerror or error}"
             self._record_spawn_failure(command, detail)

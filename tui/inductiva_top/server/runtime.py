@@ -7,8 +7,8 @@ dies, even by SIGKILL), and holds the owner's pid for people to read.
 Recovery, before any task is scheduled: every task that an executor held
 when the previous server died has its leftover process group killed (only if
 it is really the one we started: same leader create time), as well as any
-process started since the task did that still runs in its work dir (a
-command whose group id was not stored yet when the server died). Then the
+process started since the task did whose environment carries the task's id
+(a command whose group id was not stored yet when the server died). Then the
 task is recorded ``executer-terminated`` and resubmitted with
 ``num_retries + 1``, keeping its place in the queue, as the real API does
 after losing an executor. A task that was being killed is
@@ -102,9 +102,7 @@ def recover(store: TaskStore, data: DataDir) -> Recovery:
         if held.pgid is not None:
             killed_processes += processes.kill_leftover_group(held.pgid, held.pg_create_time)
         if held.start_time is not None:
-            killed_processes += processes.kill_in_dir(
-                data.work_dir(held.task_id), held.start_time - 1.0
-            )
+            killed_processes += processes.kill_tagged(held.task_id, held.start_time - 1.0)
         now = lifecycle.utcnow()
 
         def change(record: TaskRecord, now: datetime = now) -> TaskStatusCode:
