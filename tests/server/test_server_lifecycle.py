@@ -12,6 +12,7 @@ import psutil
 import pytest
 from task_helpers import (
     PY,
+    create,
     history,
     status,
     submit,
@@ -350,3 +351,27 @@ def test_environment_reaches_the_command(module_server: ServerProcess) -> None:
     assert doc["status"] == "success"
     assert output_members(module_server, task_id)["artifacts/stdout.txt"] == b"hola\n"
     assert os.environ.get("GREETING") is None
+
+
+def test_an_input_zip_that_would_escape_fails_the_task(module_server: ServerProcess) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sim_dir/../../../escaped.txt", "x")
+    with module_server.client() as client:
+        task_id = create(client, ["true"])
+        # Placed straight into storage: what is tested is the executor's own
+        # check at unpack time, whatever the upload route lets through.
+        target = module_server.data_dir / "storage" / task_id / "input.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(buffer.getvalue())
+        client.post(f"/tasks/{task_id}/input_uploaded")
+        doc = wait_status(client, task_id)
+    assert doc["status"] == "failed"
+    assert "would leave the work dir" in doc["error_detail"]
+    assert not (module_server.data_dir / "escaped.txt").exists()
+    assert history(doc)[-2:] == ["started", "failed"]
+    operations = doc["status_history"][-2]["operations"]
+    assert [(op["name"], op["status"]) for op in operations] == [
+        ("download_input", "OK"),
+        ("uncompress_input", "FAILED"),
+    ]
