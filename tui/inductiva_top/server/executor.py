@@ -179,3 +179,8 @@ class Executor:
         tasks = [run.task for run in runs if run.task is not None]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+            log.warning(
+                "shut down with %d task(s) in progress; interrupted computations are resubmitted "
+                "and run again at the next start",
+                len(tasks),
+            )
