@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ServerProcess
 from inductiva_top.cli import main
+from inductiva_top.server import db, queries
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed import SeedError, seed
@@ -280,3 +281,21 @@ def test_seeded_tasks_have_no_files_but_behave_as_finished(seeded_server: Server
         "position_in_queue": None,
         "is_terminated": True,
     }
+
+
+def test_remembered_counts_follow_commits_of_other_connections(tmp_path: Path) -> None:
+    data = DataDir(tmp_path / "data")
+    seed(data, tasks=30, seed=1, now=NOW)
+    conn = db.connect(data.database)
+    try:
+        failed = queries.TaskQuery(status="failed")
+        assert queries.list_tasks(conn, queries.TaskQuery())[0] == 30
+        before = queries.list_tasks(conn, failed)[0]
+        assert queries.list_tasks(conn, queries.TaskQuery())[0] == 30  # remembered
+        seed(data, tasks=20, seed=2, now=NOW)  # another connection commits
+        assert queries.list_tasks(conn, queries.TaskQuery())[0] == 50
+        with sqlite3.connect(data.database) as other:
+            expected = other.execute("SELECT COUNT(*) FROM tasks WHERE status = 'failed'")
+            assert queries.list_tasks(conn, failed)[0] == expected.fetchone()[0] >= before
+    finally:
+        conn.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -100,12 +101,46 @@ def _order(query: TaskQuery) -> str:
     return " ORDER BY " + ", ".join(terms)
 
 
+_COUNTS: dict[int, tuple[sqlite3.Connection, int, dict[tuple[str, tuple[Any, ...]], int]]] = {}
+_COUNTS_LOCK = threading.Lock()
+
+
+def _count(conn: sqlite3.Connection, where: str, params: list[Any]) -> int:
+    """``COUNT(*)`` of a filter, remembered per connection until the database changes.
+
+    Counting is most of a page's cost with 100,000 tasks (the whole index
+    range of the filter is read; ~12 ms for ``status=success`` alone), and
+    dashboards poll the same listing every few seconds. ``PRAGMA
+    data_version`` changes on a read connection whenever another connection
+    has committed, so a remembered count is used only while it is exact.
+    """
+    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+    key = (where, tuple(params))
+    with _COUNTS_LOCK:
+        entry = _COUNTS.get(id(conn))
+        if entry is not None and entry[0] is conn and entry[1] == version:
+            found = entry[2].get(key)
+            if found is not None:
+                return found
+    # Only fixed column names are formatted into the SQL; values are bound parameters.
+    total = int(conn.execute(f"SELECT COUNT(*) FROM tasks{where}", params).fetchone()[0])  # noqa: S608
+    with _COUNTS_LOCK:
+        entry = _COUNTS.get(id(conn))
+        if entry is None or entry[0] is not conn or entry[1] != version:
+            if len(_COUNTS) >= 256:  # connections of closed stores
+                _COUNTS.clear()
+            entry = _COUNTS[id(conn)] = (conn, version, {})
+        if len(entry[2]) < 1024:
+            entry[2][key] = total
+    return total
+
+
 def _page_rows(
     conn: sqlite3.Connection, query: TaskQuery
 ) -> tuple[int, list[tuple[str, float, int]]]:
     where, params = _where(query)
     # Only fixed column names are formatted into the SQL; values are bound parameters.
-    total = int(conn.execute(f"SELECT COUNT(*) FROM tasks{where}", params).fetchone()[0])  # noqa: S608
+    total = _count(conn, where, params)
     offset = (query.page - 1) * query.per_page
     # First the page's row ids (the sort never carries the large documents),
     # then the documents of just those rows.
