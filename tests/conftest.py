@@ -35,8 +35,10 @@ class ServerProcess:
         slots: int = 2,
         kill_grace: float = 1.0,
         env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.args = list(args or [])
         self.slots = slots
         self.kill_grace = kill_grace
         self.env = env
@@ -79,6 +81,7 @@ class ServerProcess:
             str(self.slots),
             "--kill-grace",
             str(self.kill_grace),
+            *self.args,
         ]
 
     def start(self) -> ServerProcess:
@@ -158,9 +161,10 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory
         kill_grace: float = 1.0,
         data_dir: Path | None = None,
         env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> ServerProcess:
         root = data_dir or tmp_path_factory.mktemp("server") / "data"
-        server = ServerProcess(root, slots=slots, kill_grace=kill_grace, env=env)
+        server = ServerProcess(root, slots=slots, kill_grace=kill_grace, env=env, args=args)
         made.append(server)
         return server.start()
 
@@ -173,9 +177,9 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory
 
 @pytest.fixture
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
-    """``make(slots=2, kill_grace=1.0, data_dir=None, env=None)`` -> a started server.
+    """``make(slots=2, kill_grace=1.0, data_dir=None, env=None, args=None)`` -> a started server.
 
-    ``env`` adds variables to the server's environment.
+    ``env`` adds variables to the server's environment, ``args`` arguments to ``serve``.
 
     Every server it started is stopped at the end of the test.
     """

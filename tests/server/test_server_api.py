@@ -213,11 +213,17 @@ def test_startup_prints_url_and_export_lines_without_the_key(
 
 
 def test_machine_groups_and_withheld_credentials(server_factory: ServerFactory) -> None:
-    server = server_factory(slots=3, env={"INDUCTIVA_API_KEY": "shell-secret", "OTHER": "kept"})
+    server = server_factory(
+        slots=3,
+        env={"INDUCTIVA_API_KEY": "shell-secret", "OTHER": "kept"},
+        args=["--machine-group", "big=2:c2-standard-16", "--machine-group", "small=1"],
+    )
     with server.client() as client:
         groups = client.get("/local/machine-groups").json()
         assert [(g["name"], g["slots"], g["machine_type"]) for g in groups] == [
-            ("default", 3, "local")
+            ("big", 2, "c2-standard-16"),
+            ("default", 3, "local"),
+            ("small", 1, "local"),
         ]
         task_id = submit(client, ["sh", "-c", "echo ${INDUCTIVA_API_KEY-unset} $OTHER"])
         wait_status(client, task_id, "success")
@@ -236,3 +242,13 @@ def test_a_corrupt_database_is_reported_without_a_traceback(
     assert code == 1
     assert "cannot use the task database" in err and "Traceback" not in err
     assert not (tmp_path / "server.pid").exists()
+
+
+@pytest.mark.parametrize("text", ["big", "big=", "big=x", "a b=2", "big=0", "default=2"])
+def test_bad_machine_group_flags_are_usage_errors(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["serve", "--machine-group", text])
+    assert info.value.code == 2
+    assert "--machine-group" in capsys.readouterr().err

@@ -47,6 +47,8 @@ class ServerConfig:
     """Time between SIGTERM and SIGKILL when a task is stopped."""
     url_ttl_seconds: int = 3600
     """Lifetime of signed storage URLs."""
+    machine_groups: tuple[tuple[str, int, str], ...] = ()
+    """Extra machine groups ``(name, slots, machine_type)`` created or updated at start."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def create_app(
         store.put_group(
             DEFAULT_GROUP, config.slots or os.cpu_count() or 1, config.machine_type, time.time()
         )
+        for name, slots, machine_type in config.machine_groups:
+            store.put_group(name, slots, machine_type, time.time())
     except BaseException:
         store.close()
         lock.release()

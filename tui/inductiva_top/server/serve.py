@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import ipaddress
 import os
+import re
 import shlex
 import socket
 import sys
@@ -63,6 +64,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_GROUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def parse_machine_group(text: str) -> tuple[str, int, str]:
+    """``NAME=SLOTS[:MACHINE_TYPE]`` -> ``(name, slots, machine_type)``."""
+    name, equals, rest = text.partition("=")
+    slots_text, _, machine_type = rest.partition(":")
+    if not equals or not _GROUP_NAME.fullmatch(name) or not slots_text.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected NAME=SLOTS[:MACHINE_TYPE], e.g. big=4:c2-standard-16"
+        )
+    if name == "default":
+        raise argparse.ArgumentTypeError("use --slots for the default machine group")
+    slots = int(slots_text)
+    if slots < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: SLOTS must be at least 1")
+    return name, slots, machine_type or "local"
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -93,6 +113,14 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--slots",
         type=_positive_int,
         help="tasks the default machine group runs at once (default: CPU count)",
+    )
+    parser.add_argument(
+        "--machine-group",
+        type=parse_machine_group,
+        action="append",
+        default=[],
+        metavar="NAME=SLOTS[:TYPE]",
+        help="also run a machine group NAME with SLOTS slots, labelled TYPE (repeatable)",
     )
     parser.add_argument(
         "--allow-remote",
@@ -139,7 +167,11 @@ def run_serve(args: argparse.Namespace) -> int:
         print("inductiva-top serve: --port must be between 0 and 65535", file=sys.stderr)
         return EXIT_USAGE
     data = DataDir(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
-    config = ServerConfig(slots=args.slots, kill_grace_seconds=args.kill_grace)
+    config = ServerConfig(
+        slots=args.slots,
+        kill_grace_seconds=args.kill_grace,
+        machine_groups=tuple(args.machine_group),
+    )
     return serve(data, config, host=args.host, port=args.port, log_level=args.log_level)
 
 
