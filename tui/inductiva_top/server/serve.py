@@ -51,8 +51,10 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a bound socket."""
+    """``http://host:port`` of a bound socket (the machine's name for a wildcard bind)."""
     host, port = sock.getsockname()[:2]
+    if ipaddress.ip_address(host).is_unspecified:
+        host = socket.gethostname()
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
 
