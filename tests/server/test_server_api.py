@@ -212,10 +212,13 @@ def test_startup_prints_url_and_export_lines_without_the_key(
     assert server.base_url.startswith("http://127.0.0.1:")
 
 
-def test_machine_groups_and_withheld_credentials(server_factory: ServerFactory) -> None:
+def test_machine_groups_and_withheld_credentials(
+    server_factory: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INDUCTIVA_API_KEY", "shell-secret")
+    monkeypatch.setenv("OTHER", "kept")
     server = server_factory(
         slots=3,
-        env={"INDUCTIVA_API_KEY": "shell-secret", "OTHER": "kept"},
         args=["--machine-group", "big=2:c2-standard-16", "--machine-group", "small=1"],
     )
     with server.client() as client:
