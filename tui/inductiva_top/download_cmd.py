@@ -22,11 +22,9 @@ import shutil
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from inductiva_top.monitor import fmt
-from inductiva_top.transfer.progress import Progress
-
 if TYPE_CHECKING:
     from inductiva_top.config import Config
+    from inductiva_top.transfer.progress import Progress
 
 __all__ = ["ProgressPrinter", "format_progress", "register", "run"]
 
@@ -165,6 +163,8 @@ async def _download(
 
 def format_progress(progress: Progress) -> str:
     """One line: ``download output.zip  3.1 MiB / 12.0 MiB  26%  1.2 MiB/s  ETA 8s``."""
+    from inductiva_top.monitor import fmt  # humanize and pydantic: not at --version time
+
     parts = [progress.phase, progress.label] if progress.label else [progress.phase]
     if progress.total is not None:
         parts.append(f"{fmt.size(progress.done)} / {fmt.size(progress.total)}")
