@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import random
 import signal
 import sqlite3
@@ -268,6 +269,16 @@ def listings_for(url: str, key: str, total: int) -> list[Listing]:
     ]
 
 
+def machine_load() -> str:
+    """Load average and CPU pressure: the figures mean little on a busy machine."""
+    one, five, _ = os.getloadavg()
+    text = f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        first = Path("/proc/pressure/cpu").read_text(encoding="ascii").splitlines()[0]
+        text += f"; CPU pressure {first.split()[1].split('=')[1]}% (10 s)"
+    return text
+
+
 def stored_tasks(data: DataDir) -> int:
     if not data.database.exists():
         return 0
@@ -278,26 +289,33 @@ def stored_tasks(data: DataDir) -> int:
             return 0
 
 
+def _verdict(times: list[float]) -> str:
+    return "met" if percentile(times, 0.99) < TARGET_P99_MS else "MISSED"
+
+
 def print_table(listings: list[Listing], figures: list[Figures], pollers: int) -> list[Listing]:
-    """Print the figures; returns the listings that miss the target."""
+    """Print the figures; returns the listings that miss the target (alone or loaded)."""
+    loaded = f"+{pollers} pollers"
     header = (
-        f"{'listing (50-task page)':32} {'query p50':>9} {'alone p50':>9} {'alone p99':>9} "
-        f"{'+' + str(pollers) + ' p50':>9} {'+' + str(pollers) + ' p99':>9}  target p99<20ms"
+        f"{'listing (50-task page)':30} {'query':>6} | {'alone p50':>9} {'p99':>6} {'p99<20':>6} "
+        f"| {loaded + ' p50':>16} {'p99':>6} {'p99<20':>6}"
     )
     print(header)
     print("-" * len(header))
     missed = []
     for listing, got in zip(listings, figures, strict=True):
-        worst = max(percentile(got.alone, 0.99), percentile(got.loaded, 0.99))
-        verdict = "met" if worst < TARGET_P99_MS else "MISSED"
-        if verdict != "met":
+        alone, busy = _verdict(got.alone), _verdict(got.loaded)
+        if "MISSED" in (alone, busy):
             missed.append(listing)
         print(
-            f"{listing.name:32} {percentile(got.db, 0.5):9.2f} {percentile(got.alone, 0.5):9.2f} "
-            f"{percentile(got.alone, 0.99):9.2f} {percentile(got.loaded, 0.5):9.2f} "
-            f"{percentile(got.loaded, 0.99):9.2f}  {verdict}"
+            f"{listing.name:30} {percentile(got.db, 0.5):6.2f} | "
+            f"{percentile(got.alone, 0.5):9.2f} {percentile(got.alone, 0.99):6.2f} {alone:>6} | "
+            f"{percentile(got.loaded, 0.5):16.2f} {percentile(got.loaded, 0.99):6.2f} {busy:>6}"
         )
-    print("(milliseconds; 'query' is the SQL and JSON assembly in-process, without HTTP)")
+    print(
+        "(milliseconds; 'query' is the p50 of the SQL and JSON assembly in-process, "
+        "without HTTP; target: p99 < 20 ms)"
+    )
     return missed
 
 
@@ -349,7 +367,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     for got, times in zip(figures, db_times(data.database, listings, args.requests), strict=True):
         got.db = times
     print()
-    print(f"{stored:,} tasks stored")
+    print(f"{stored:,} tasks stored; {machine_load()}")
     missed = print_table(listings, figures, args.pollers)
     if poll_times:
         print(
