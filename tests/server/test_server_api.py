@@ -255,3 +255,35 @@ def test_bad_machine_group_flags_are_usage_errors(
         main(["serve", "--machine-group", text])
     assert info.value.code == 2
     assert "--machine-group" in capsys.readouterr().err
+
+
+def test_lone_surrogates_are_refused_not_stored(module_server: ServerProcess) -> None:
+    bad = '"\\ud800"'  # valid JSON, but not valid Unicode text
+    command = '"extra_params": {"command": ["true"]}'
+    headers = {**module_server.headers, "content-type": "application/json"}
+    with module_server.client() as client:
+        task_id = create(client, ["true"])
+        bodies = [
+            (
+                "POST",
+                "/tasks/submit",
+                '{"simulator": "x", "project": ' + bad + ", " + command + "}",
+            ),
+            (
+                "POST",
+                "/tasks/submit",
+                '{"simulator": "x", "extra_params": {"command": [' + bad + "]}}",
+            ),
+            ("PUT", f"/tasks/{task_id}/metadata", '{"k": ' + bad + "}"),
+            ("PATCH", f"/tasks/{task_id}/metadata", "{" + bad + ': "v"}'),
+            (
+                "POST",
+                "/local/machine-groups",
+                '{"name": "g", "slots": 1, "machine_type": ' + bad + "}",
+            ),
+        ]
+        for method, path, body in bodies:
+            response = client.request(method, path, content=body, headers=headers)
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["detail"]
+        assert client.get(f"/tasks/{task_id}/metadata").json() == {}

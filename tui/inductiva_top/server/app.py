@@ -9,6 +9,7 @@ running task and records it before the data dir is released.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -17,6 +18,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from inductiva_top import __version__
@@ -59,6 +62,13 @@ class ServerParts:
     store: TaskStore
     executor: Executor
     recovery: runtime.Recovery
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """FastAPI's 422, encoded ASCII-safe: an echoed input may hold a lone surrogate."""
+    errors = error.errors() if isinstance(error, RequestValidationError) else []
+    body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:
@@ -130,6 +140,7 @@ def create_app(
         description="A local server speaking the Inductiva task API; it runs tasks for real.",
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _internal_error)
     app.state.parts = ServerParts(data=data, store=store, executor=executor, recovery=recovery)
     protected = [Depends(api_key_checker(api_key))]

@@ -25,6 +25,7 @@ from inductiva_top.server.schemas import (
     TaskStatus,
     TaskSubmittedInfo,
     TaskWithStatusHistory,
+    Utf8Metadata,
 )
 from inductiva_top.server.statuses import TaskStatusCode
 from inductiva_top.server.store import TaskNotFound, TaskStore
@@ -173,14 +174,14 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
 
     @router.put("/tasks/{task_id}/metadata", response_model=dict[str, Any])
     async def set_metadata(
-        task_id: str, metadata: Annotated[dict[str, str], Body()]
+        task_id: str, metadata: Annotated[Utf8Metadata, Body()]
     ) -> dict[str, Any]:
         """Replace the task's metadata."""
         return put_metadata(task_id, metadata, merge=False)
 
     @router.patch("/tasks/{task_id}/metadata", response_model=dict[str, Any])
     async def update_metadata(
-        task_id: str, metadata: Annotated[dict[str, str], Body()]
+        task_id: str, metadata: Annotated[Utf8Metadata, Body()]
     ) -> dict[str, Any]:
         """Merge into the task's metadata."""
         return put_metadata(task_id, metadata, merge=True)

@@ -9,11 +9,36 @@ when ``null`` (``duration_seconds``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from inductiva_top.server.statuses import OperationName, OperationStatus, TaskStatusCode
+
+
+def check_utf8(value: Any) -> Any:
+    """Refuse strings that cannot be stored or passed on as UTF-8 (lone surrogates).
+
+    JSON's ``\\ud800`` escapes decode to such strings; SQLite, file names and
+    process arguments cannot take them.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_utf8(key)
+            check_utf8(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_utf8(item)
+    return value
+
+
+Utf8Metadata = Annotated[dict[str, str], AfterValidator(check_utf8)]
+"""A ``{str: str}`` body whose strings are valid UTF-8."""
 
 
 class _Wire(BaseModel):
@@ -205,6 +230,12 @@ class TaskRequest(BaseModel):
     extra_params: dict[str, Any] | None = None
     task_metadata: dict[str, str] | None = None
 
+    @model_validator(mode="after")
+    def _valid_text(self) -> TaskRequest:
+        for value in self.__dict__.values():
+            check_utf8(value)
+        return self
+
 
 class ProjectStatistics(_Wire):
     """Aggregates over a project's finished tasks."""
@@ -247,7 +278,9 @@ class MachineGroupCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     slots: int = Field(ge=1, le=4096)
-    machine_type: str = Field(default="local", min_length=1, max_length=64)
+    machine_type: Annotated[str, AfterValidator(check_utf8)] = Field(
+        default="local", min_length=1, max_length=64
+    )
 
 
 class BackendVersion(_Wire):
