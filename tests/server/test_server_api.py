@@ -90,6 +90,8 @@ def test_listing_filters_sorts_and_pages(live_server: ServerProcess) -> None:
         assert client.get("/tasks", params={"sort": "status:up"}).status_code == 422
         assert client.get("/tasks", params={"status": "sleeping"}).status_code == 422
         assert client.get("/tasks", params={"per_page": 501}).status_code == 422
+        assert client.get("/tasks", params={"page": 10**30}).status_code == 422
+        assert client.get("/projects", params={"page": 10**30}).status_code == 422
         listed = client.get("/tasks", params={"task_id_filter": bad}).json()["tasks"][0]
         assert "status_history" not in listed
         assert listed["duration_seconds"] is not None

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from inductiva_top.server import queries
 from inductiva_top.server.executor import Executor
+from inductiva_top.server.routes_tasks import MAX_PAGE
 from inductiva_top.server.schemas import (
     BackendVersion,
     MachineGroup,
@@ -35,7 +36,7 @@ def projects_router(store: TaskStore) -> APIRouter:
 
     @router.get("/projects", response_model=list[Project])
     def get_user_projects(
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 100,
         project_type: Annotated[str | None, Query(pattern="^(project|benchmark)$")] = None,
     ) -> Response:

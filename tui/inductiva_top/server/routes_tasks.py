@@ -33,6 +33,8 @@ from inductiva_top.server.store import TaskNotFound, TaskStore
 S = TaskStatusCode
 DEFAULT_GROUP = "default"
 DEFAULT_PROJECT = "default"
+MAX_PAGE = 2**31 - 1
+"""Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _ID_LENGTH = 25
 
@@ -113,7 +115,7 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
 
     @router.get("/tasks", response_model=TaskPage)
     def list_tasks(
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         per_page: Annotated[int, Query(ge=1, le=500)] = 50,
         status: TaskStatusCode | None = None,
         project: str | None = None,

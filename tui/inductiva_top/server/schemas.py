@@ -222,7 +222,7 @@ class TaskRequest(BaseModel):
     storage_path_prefix: str | None = ""
     project: str | None = None
     container_image: str | None = None
-    time_to_live_seconds: float | None = Field(default=None, gt=0)
+    time_to_live_seconds: float | None = Field(default=None, gt=0, le=10**9)
     resubmit_on_preemption: bool | None = False
     input_resources: list[str] | None = None
     stream_zip: bool | None = True
