@@ -227,8 +227,14 @@ class TaskRequest(BaseModel):
     input_resources: list[str] | None = None
     stream_zip: bool | None = True
     compress_with: str | None = None
-    extra_params: dict[str, Any] | None = None
-    task_metadata: dict[str, str] | None = None
+    extra_params: dict[str, Any] | None = Field(
+        default=None,
+        description='a local task: {"command": [program, arg, ...], "env": {name: value} | null}',
+        examples=[{"command": ["python", "-c", "print('hello')"], "env": {"MODE": "fast"}}],
+    )
+    task_metadata: dict[str, str] | None = Field(
+        default=None, description="local extension: metadata to set at submission"
+    )
 
     @model_validator(mode="after")
     def _valid_text(self) -> TaskRequest:
