@@ -375,3 +375,24 @@ def test_an_input_zip_that_would_escape_fails_the_task(module_server: ServerProc
         ("download_input", "OK"),
         ("uncompress_input", "FAILED"),
     ]
+
+
+def test_machine_groups_queue_independently(server_factory: ServerFactory) -> None:
+    server = server_factory(slots=1, args=["--machine-group", "side=1:n2-highcpu-8"])
+    go = server.data_dir.parent / "go-groups"
+    with server.client() as client:
+        blocker = submit(client, waiting_script(go))
+        wait_status(client, blocker, "computation-started")
+        queued = submit(client, ["true"])
+        elsewhere = submit(client, ["true"], group="side")
+        doc = wait_status(client, elsewhere)
+        assert doc["status"] == "success"
+        assert doc["executer"]["vm_type"] == "n2-highcpu-8"
+        assert status(client, queued) == {
+            "id": queued,
+            "status": "submitted",
+            "position_in_queue": {"tasks_ahead": 0},
+            "is_terminated": False,
+        }
+        go.touch()
+        assert wait_status(client, queued)["status"] == "success"
