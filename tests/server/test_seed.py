@@ -39,7 +39,7 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     """A real server on a data dir seeded with :data:`COUNT` tasks in 5 projects."""
     root = tmp_path_factory.mktemp("seeded") / "data"
     result = seed(DataDir(root), tasks=COUNT, projects=5, seed=7, days=DAYS, now=NOW)
-    assert result.tasks == COUNT
+    assert (result.tasks, result.projects, result.seed) == (COUNT, 5, 7)
     server = ServerProcess(root).start()
     try:
         yield server

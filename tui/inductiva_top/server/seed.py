@@ -4,7 +4,7 @@ The tasks are written straight into the task store, shaped exactly as the
 server records real ones (see :mod:`~inductiva_top.server.seedtask`), so
 the server, the dashboard and the official client read them like any other.
 They have no ``input.zip``/``output.zip``: their files cannot be listed or
-downloaded (the server answers 404 for them).
+downloaded (``/storage/signed-urls`` gives null for them, zip listings 404).
 
 The data dir is held (its ``server.pid`` lock) while seeding, so no server
 runs on it meanwhile; seeding a data dir whose server is running is refused.
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-MAX_TASKS = 10_000_000
+MAX_TASKS = 1_000_000
+"""The plan of every task is held in memory while seeding (about 1 KB each)."""
 _MARGIN_US = 30 * US
 """Every seeded task ended at least this long before "now"."""
 _CHUNK = 2_000
@@ -58,6 +59,7 @@ class SeedResult:
 
     tasks: int
     projects: int
+    """How many projects the tasks are in (fewer than asked when there are few tasks)."""
     seed: int
     seconds: float
 
@@ -136,12 +138,12 @@ def seed(
             raise SeedError(f"cannot open {data.database}: {error}") from None
         try:
             now_s = time.time() if now is None else now
-            count = _fill(store, data, tasks, projects, seed, days, now_s, workers)
+            count, used = _fill(store, data, tasks, projects, seed, days, now_s, workers)
         finally:
             store.close()
     finally:
         lock.release()
-    return SeedResult(count, projects, seed, time.perf_counter() - started)
+    return SeedResult(count, used, seed, time.perf_counter() - started)
 
 
 def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
@@ -172,7 +174,8 @@ def _fill(
     days: float,
     now_s: float,
     workers: int | None,
-) -> int:
+) -> tuple[int, int]:
+    """Plan, build and write the tasks; returns how many tasks and projects were written."""
     first_seq = int(
         store.reader().execute("SELECT value FROM counters WHERE name = 'queue_seq'").fetchone()[0]
     )
@@ -201,7 +204,7 @@ def _fill(
     for group in GROUPS:
         if store.group(group.name) is None:
             store.put_group(group.name, group.slots, group.label, now_s)
-    return count
+    return count, len({item.plan.project for item in planned})
 
 
 def _count(text: str, lowest: int, highest: int) -> int:
@@ -233,8 +236,9 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             "Add finished tasks with realistic histories to a server data dir: every final "
             "state, resubmissions, several simulators, machine groups and projects, created "
             "over the last weeks. The server, the dashboard and the official client see them "
-            "like real tasks, but their input and output files do not exist (downloads of "
-            "seeded tasks answer 404). The data dir's server must not be running."
+            "like real tasks, but they have no input or output files: their outputs are not "
+            "available for download. Prints the seed used and the time taken. The data "
+            "dir's server must not be running."
         ),
     )
     parser.add_argument(
