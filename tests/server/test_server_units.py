@@ -54,10 +54,27 @@ def test_a_newer_release_migrates_an_older_data_dir(
     monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, add_column])
     monkeypatch.setattr(db, "SCHEMA_VERSION", len(db.MIGRATIONS))
     conn = db.connect(path)
-    assert db.migrate(conn) == 1
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.migrate(conn) == db.SCHEMA_VERSION - 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     rows = conn.execute("SELECT task_id, note FROM tasks").fetchall()
     assert [tuple(row) for row in rows] == [("old-task", None)]
+
+
+def test_a_version_1_data_dir_gains_the_sort_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    conn = db.connect(path)
+    db.MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    store = TaskStore(path)  # opening migrates
+    store.insert(record("t1"))
+    indexes = {row[0] for row in store.reader().execute("SELECT name FROM sqlite_master")}
+    assert {"tasks_start", "tasks_retries"} <= indexes
+    total, tasks = queries.list_tasks(
+        store.reader(), queries.TaskQuery(sort=queries.parse_sort(["start_time:desc"]))
+    )
+    assert (total, [t["task_id"] for t in tasks]) == (1, ["t1"])
+    store.close()
 
 
 def test_a_data_dir_from_a_newer_release_is_refused(tmp_path: Path) -> None:

@@ -76,6 +76,15 @@ CREATE TABLE counters (
 INSERT INTO counters (name, value) VALUES ('queue_seq', 0);
 """
 
+# Version 2: every time column the client may sort by gets an index.
+_V2 = """
+CREATE INDEX tasks_start ON tasks (start_time, create_time, seq);
+CREATE INDEX tasks_input_submit ON tasks (input_submit_time, create_time, seq);
+CREATE INDEX tasks_computation_start ON tasks (computation_start_time, create_time, seq);
+CREATE INDEX tasks_computation_end ON tasks (computation_end_time, create_time, seq);
+CREATE INDEX tasks_retries ON tasks (num_retries, create_time, seq);
+"""
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -88,7 +97,7 @@ def _script(sql: str) -> Migration:
     return run
 
 
-MIGRATIONS: list[Migration] = [_script(_V1)]
+MIGRATIONS: list[Migration] = [_script(_V1), _script(_V2)]
 """Migration *i* takes the schema from version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

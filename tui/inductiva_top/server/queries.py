@@ -20,12 +20,17 @@ from inductiva_top.server.statuses import TERMINAL
 
 SORTABLE: dict[str, str] = {
     "create_time": "create_time",
+    "input_submit_time": "input_submit_time",
+    "start_time": "start_time",
+    "computation_start_time": "computation_start_time",
+    "computation_end_time": "computation_end_time",
     "end_time": "end_time",
     "status": "status",
     "project": "project",
     "simulator": "simulator",
     "task_id": "task_id",
     "machine_group_name": "machine_group",
+    "num_retries": "num_retries",
 }
 """Sort fields ``GET /tasks`` accepts (wire name -> column); each has an index.
 
