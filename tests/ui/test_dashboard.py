@@ -15,7 +15,7 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.widgets.panes import TimelinePane
-from inductiva_top.ui.widgets.task_table import TaskTable
+from inductiva_top.ui.widgets.task_table import GUTTER, TaskTable
 
 
 def _main(app: object) -> MainScreen:
@@ -236,9 +236,8 @@ async def test_clicking_a_header_sorts_by_it(seeded: Seeded) -> None:
         screen = _main(app)
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
-        x = sum(
-            c.width + 1 for c in table.columns[: [c.key for c in table.columns].index("project")]
-        )
+        keys = [c.key for c in table.columns]
+        x = GUTTER + sum(c.width + 1 for c in table.columns[: keys.index("project")])
         await pilot.click(TaskTable, offset=(x + 1, 0))
         assert screen.state.window.query.sort_params == ("project:asc",)
         await pilot.click(TaskTable, offset=(x + 1, 0))

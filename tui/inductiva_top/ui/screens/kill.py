@@ -35,7 +35,10 @@ class ConfirmKill(ModalScreen[bool]):
             yield Label(Text(f"Kill {noun}?", style="bold"), classes="dialog-title")
             with VerticalScroll(id="kill-ids"):
                 yield Static(Text("\n".join(sanitize_name(i) for i in self.task_ids)))
-            yield Label("Running work is lost. This cannot be undone.", classes="dialog-note")
+            yield Label(
+                "Work in progress is lost; a killed task cannot be resumed.",
+                classes="dialog-note",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="kill-cancel", variant="primary", compact=True)
                 yield Button(f"Kill {noun}", id="kill-confirm", variant="error", compact=True)

@@ -9,13 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Freshness
 from inductiva_top.monitor.statuses import StatusKind, status_info
 
 __all__ = ["StatusHeader", "counts_text"]
-
-COMPACT_BELOW = 110
-"""Header width under which the title is dropped and the counts shortened."""
 
 _KIND_ORDER = (
     StatusKind.RUNNING,
@@ -38,10 +36,11 @@ def counts_text(counts: Mapping[str, int], *, compact: bool = False) -> Text:
         if by_kind.get(kind):
             if text:
                 text.append(" " if compact else "  ")
+            number = fmt.count(by_kind[kind])
             if compact:
-                text.append(f"{kind.symbol}{by_kind[kind]}")
+                text.append(f"{kind.symbol}{number}")
             else:
-                text.append(f"{kind.symbol} {by_kind[kind]} {kind.value}")
+                text.append(f"{kind.symbol} {number} {kind.value}")
     return text
 
 
@@ -69,12 +68,24 @@ class StatusHeader(Horizontal):
         """Redraw from the poll loop's freshness and the status counts."""
         state = freshness.connection_state()
         state_label = self.query_one("#header-state", Label)
-        symbol = {"connected": "●", "connecting": "○"}.get(state, "✘")
-        state_label.update(f"{symbol} {state}")
+        state_label.update(state_label_text(state))
         state_label.set_class(state != "connected", "-trouble")
+        age_text = freshness.describe(now)
         age = self.query_one("#header-age", Label)
-        age.update(freshness.describe(now))
+        age.update(age_text)
         age.set_class(freshness.stale, "-stale")
-        compact = self.size.width < COMPACT_BELOW
-        self.query_one("#header-title").display = not compact
-        self.query_one("#header-counts", Label).update(counts_text(counts, compact=compact))
+        # Use the room the other labels leave: full counts, else compact, else drop the title.
+        title = "inductiva-top"
+        used = sum(len(part) + 1 for part in (f"API {self._api_label}", state_label_text(state)))
+        room = self.size.width - used - len(age_text) - 2
+        full = counts_text(counts)
+        compact = full.cell_len > room - len(title) - 1
+        shown = counts_text(counts, compact=True) if compact else full
+        self.query_one("#header-title").display = shown.cell_len <= room - len(title) - 1
+        self.query_one("#header-counts", Label).update(shown)
+
+
+def state_label_text(state: str) -> str:
+    """The connection state as shown: a symbol and the word."""
+    symbol = {"connected": "●", "connecting": "○"}.get(state, "✘")
+    return f"{symbol} {state}"

@@ -35,6 +35,9 @@ from inductiva_top.ui.columns import Column, RowContext
 
 __all__ = ["TaskTable"]
 
+GUTTER = 2
+"""Columns before the first cell: the mark of a marked row."""
+
 CellRenderer = Callable[[Column, Task, RowContext], Text]
 
 
@@ -159,7 +162,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     @property
     def table_width(self) -> int:
-        return sum(column.width + 1 for column in self.columns)
+        return GUTTER + sum(column.width + 1 for column in self.columns)
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self.table_width, self.row_count + 1)
@@ -316,7 +319,7 @@ class TaskTable(ScrollView, can_focus=True):
             self.action_open()
 
     def _column_at(self, x: int) -> Column | None:
-        edge = 0
+        edge = GUTTER
         for column in self.columns:
             edge += column.width + 1
             if x < edge:
@@ -336,7 +339,7 @@ class TaskTable(ScrollView, can_focus=True):
     def _header_strip(self) -> Strip:
         base = self.get_component_rich_style("task-table--header")
         sorted_style = self.get_component_rich_style("task-table--sorted")
-        segments: list[Segment] = []
+        segments: list[Segment] = [Segment(" " * GUTTER, base)]
         for column in self.columns:
             title = column.title
             style = base
@@ -364,12 +367,11 @@ class TaskTable(ScrollView, can_focus=True):
         if index == self.cursor and self.cursor_id == task.task_id:
             row_style += self.get_component_rich_style("task-table--cursor")
         line = Text(style=row_style, no_wrap=True, end="")
+        line.append("✓ " if task.task_id in self.marked else "  ")
         for column in self.columns:
             cell = self._render_cell(column, task, context)
             if column.key == "status":
                 cell.stylize(self._kind_style(context.status))
-            if column.key == "id" and task.task_id in self.marked:
-                cell = Text("✓ ").append_text(cell)
             cell.truncate(column.width, overflow="ellipsis", pad=True)
             if column.align == "right":
                 cell = cell.copy()
