@@ -15,8 +15,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from inductiva_top.server.seedrecord import ALIAS, DESCRIPTION, US, VALUE, Recorder, iso
-from inductiva_top.server.statuses import TaskStatusCode
+from inductiva_top.server.seedrecord import (
+    ALIAS,
+    DESCRIPTION,
+    OPERATION_ALIAS,
+    US,
+    VALUE,
+    Recorder,
+    iso,
+)
+from inductiva_top.server.statuses import OperationName, TaskStatusCode
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _STRINGS: dict[str, str] = {}
@@ -56,37 +64,43 @@ _ENTRY_WORDS = {
 _STATUS = {value: code for code, (value, _, _) in _ENTRY_WORDS.items()}
 
 
-class _Instants:
-    """Each instant of one task formatted once (entries and operations share most)."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, str] = {}
-
-    def __call__(self, us: int | None) -> str:
-        if us is None:
-            return "null"
-        found = self._known.get(us)
-        if found is None:
-            found = self._known[us] = f'"{iso(us)}"'
-        return found
+_OPERATION_ALIAS = {VALUE[name]: _text(OPERATION_ALIAS[name]) for name in OperationName}
 
 
-def _history(history: list[dict[str, Any]], when: _Instants) -> str:
+def _instants(rec: Recorder) -> dict[int | None, str]:
+    """Every instant of a task as JSON, formatted once (entries and operations share most)."""
+    known: set[int] = {us for us in rec.times.values() if us is not None}
+    for entry in rec.history:
+        known.add(entry["timestamp"])
+        if entry["end_timestamp"] is not None:
+            known.add(entry["end_timestamp"])
+        for op in entry["operations"]:
+            known.add(op["start_timestamp"])
+            if op["end_timestamp"] is not None:
+                known.add(op["end_timestamp"])
+    text: dict[int | None, str] = {us: f'"{iso(us)}"' for us in known}
+    text[None] = "null"
+    return text
+
+
+def _history(history: list[dict[str, Any]], when: dict[int | None, str]) -> str:
     entries = []
     for entry in history:
-        status, description, alias = _ENTRY_WORDS[_STATUS[entry["status"]]]
-        if entry["description"] != DESCRIPTION[_STATUS[entry["status"]]]:
+        code = _STATUS[entry["status"]]
+        status, description, alias = _ENTRY_WORDS[code]
+        if entry["description"] != DESCRIPTION[code]:
             description = _text(entry["description"])
         operations = ",".join(
-            f'{{"name":"{op["name"]}","alias":{_text(op["alias"])},'
-            f'"start_timestamp":{when(op["start_timestamp"])},'
-            f'"end_timestamp":{when(op["end_timestamp"])},'
+            f'{{"name":"{op["name"]}","alias":{_OPERATION_ALIAS[op["name"]]},'
+            f'"start_timestamp":{when[op["start_timestamp"]]},'
+            f'"end_timestamp":{when[op["end_timestamp"]]},'
             f'"status":"{op["status"]}","attributes":{_attributes(op["attributes"])}}}'
             for op in entry["operations"]
         )
+        machine = entry["machine_id"]
         entries.append(
-            f'{{"machine_id":{_text(entry["machine_id"])},"status":"{status}",'
-            f'"timestamp":{when(entry["timestamp"])},"end_timestamp":{when(entry["end_timestamp"])},'
+            f'{{"machine_id":{_text(machine) if machine else "null"},"status":"{status}",'
+            f'"timestamp":{when[entry["timestamp"]]},"end_timestamp":{when[entry["end_timestamp"]]},'
             f'"description":{description},"alias":{alias},"operations":[{operations}]}}'
         )
     return "[" + ",".join(entries) + "]"
@@ -133,7 +147,7 @@ def _seconds(us: int | None) -> float | None:
 def task_row(rec: Recorder, cost: float, resubmit_on_preemption: bool) -> dict[str, Any]:
     """The ``tasks`` row of a finished record (what ``TaskStore.insert_rows`` takes)."""
     plan, times = rec.plan, rec.times
-    when = _Instants()
+    when = _instants(rec)
     task_id = plan.task_id
     group = _text(plan.group.name)
     status = VALUE[rec.status]
@@ -148,12 +162,12 @@ def task_row(rec: Recorder, cost: float, resubmit_on_preemption: bool) -> dict[s
         f'"storage_input_path":"{task_id}/input.zip",'
         f'"storage_output_path":"{task_id}/output.zip","storage_region":"local",'
         f'"container_image":null,"project":{_text(plan.project)},"is_terminated":true,'
-        f'"create_time":{when(times["create_time"])},'
-        f'"input_submit_time":{when(times["input_submit_time"])},'
-        f'"start_time":{when(times["start_time"])},'
-        f'"computation_start_time":{when(times["computation_start_time"])},'
-        f'"computation_end_time":{when(times["computation_end_time"])},'
-        f'"end_time":{when(times["end_time"])},'
+        f'"create_time":{when[times["create_time"]]},'
+        f'"input_submit_time":{when[times["input_submit_time"]]},'
+        f'"start_time":{when[times["start_time"]]},'
+        f'"computation_start_time":{when[times["computation_start_time"]]},'
+        f'"computation_end_time":{when[times["computation_end_time"]]},'
+        f'"end_time":{when[times["end_time"]]},'
         f'"estimated_computation_cost":{cost!r},"metrics":{_metrics(rec.metrics)},'
         f'"executer":{_executer(rec.executer)},'
         f'"machine_group_name":{group},"machine_group_id":{group},'
