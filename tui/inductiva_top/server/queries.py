@@ -237,7 +237,9 @@ def _project(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "name": name,
         "project_type": row["project_type"],
         "id": row["id"],
-        "created_at": datetime.fromtimestamp(row["created_at"], timezone.utc).isoformat(),
+        "created_at": datetime.fromtimestamp(row["created_at"], timezone.utc)
+        .isoformat()
+        .replace("+00:00", "Z"),
         "num_tasks": sum(overview.values()),
         "estimated_computation_cost": 0.0,
         "total_orchestration_fee": 0.0,
