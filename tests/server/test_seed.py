@@ -131,6 +131,21 @@ def test_sorts_order_the_whole_listing(
     assert values == sorted(values, reverse=order == "desc")
 
 
+@pytest.mark.parametrize("sort", [None, "status:asc", "end_time:desc", "project:desc"])
+def test_pages_tile_the_listing_in_both_halves(
+    seeded_server: ServerProcess, sort: str | None
+) -> None:
+    order = {"sort": sort} if sort else {}
+    whole = [t["task_id"] for t in _page(seeded_server, per_page=500, **order)["tasks"]]
+    paged: list[str] = []
+    with seeded_server.client() as client:
+        for number in range(1, COUNT // 7 + 3):
+            page = client.get("/tasks", params={"page": number, "per_page": 7, **order}).json()
+            assert page["total_size"] == COUNT
+            paged.extend(task["task_id"] for task in page["tasks"])
+    assert paged == whole
+
+
 def _check_history(task: dict[str, Any]) -> None:
     history = task["status_history"]
     assert history[0]["status"] == "pending-input"

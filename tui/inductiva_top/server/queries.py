@@ -97,9 +97,10 @@ def _where(query: TaskQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _order(query: TaskQuery) -> str:
-    terms = [f"{column} {'DESC' if desc else 'ASC'}" for column, desc in query.sort]
-    tie = "DESC" if not query.sort or query.sort[-1][1] else "ASC"
+def _order(query: TaskQuery, *, reverse: bool = False) -> str:
+    """The ORDER BY of a listing; ``reverse`` gives the exact reverse order (it ends in ``seq``)."""
+    terms = [f"{column} {'DESC' if desc != reverse else 'ASC'}" for column, desc in query.sort]
+    tie = "DESC" if (not query.sort or query.sort[-1][1]) != reverse else "ASC"
     if "create_time" not in {column for column, _ in query.sort}:
         terms.append(f"create_time {tie}")
     terms.append(f"seq {tie}")
@@ -147,15 +148,24 @@ def _page_rows(
     # Only fixed column names are formatted into the SQL; values are bound parameters.
     total = _count(conn, where, params)
     offset = (query.page - 1) * query.per_page
+    limit, reverse = query.per_page, False
+    if total // 2 < offset < total:
+        # OFFSET steps over index entries one by one: a page in the far half
+        # is read from the other end (the last page of 100,000 tasks then
+        # skips none instead of 99,950), then put back in order.
+        limit = min(query.per_page, total - offset)
+        offset, reverse = total - offset - limit, True
     # First the page's row ids (the sort never carries the large documents),
     # then the documents of just those rows.
     seqs = [
         int(row[0])
         for row in conn.execute(
-            f"SELECT seq FROM tasks{where}{_order(query)} LIMIT ? OFFSET ?",  # noqa: S608
-            [*params, query.per_page, offset],
+            f"SELECT seq FROM tasks{where}{_order(query, reverse=reverse)} LIMIT ? OFFSET ?",  # noqa: S608
+            [*params, limit, offset],
         )
     ]
+    if reverse:
+        seqs.reverse()
     if not seqs:
         return total, []
     marks = ", ".join("?" for _ in seqs)
