@@ -1,12 +1,13 @@
 """The Textual app: builds the client, the state and the main screen from config.
 
 Kept small on purpose: screens and widgets live in their own modules. The
-clock is injectable (``clock=``) so snapshot tests can freeze time, and a
+clock and the time zone are injectable (``clock=``, ``tz=``) so snapshot tests can freeze time, and a
 task source can be injected to share a client (the app then does not close it).
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from urllib.parse import urlsplit
 
 from textual.app import App
@@ -52,12 +53,13 @@ class InductivaTopApp(App[None]):
         config: Config,
         *,
         clock: fmt.Clock = fmt.system_clock,
+        tz: tzinfo | None = None,
         source: TaskSource | None = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
         super().__init__(css_path=[stylesheet("app.tcss")])
         self.config = config
-        self.formatter = fmt.Formatter(clock=clock)
+        self.formatter = fmt.Formatter(clock=clock, tz=tz)
         self._owned_client: InductivaClient | None = None
         if source is None:
             key = config.api_key.reveal() if config.api_key is not None else None

@@ -61,8 +61,8 @@ COLUMNS: dict[str, Column] = {
         Column("project", "PROJECT", 12, "project"),
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
         Column("started", "STARTED", 10, "start_time", "right"),
-        Column("duration", "DURATION", 10, None, "right"),
-        Column("machine", "MACHINE", 13, "machine_group_name"),
+        Column("duration", "DURATION", 11, None, "right"),
+        Column("machine", "MACHINE", 12, "machine_group_name"),
         Column("queue", "QUEUE", 5, None, "right"),
         Column("cost", "COST", 8, None, "right"),
     )

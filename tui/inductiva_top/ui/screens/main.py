@@ -100,7 +100,7 @@ class MainScreen(Screen[None]):
         yield StatusHeader(self.api_label, id="header")
         yield FilterBar(id="filters")
         yield TaskTable(self.columns, render_cell, id="tasks")
-        yield TaskPanes(id="panes")
+        yield TaskPanes(tz=self.formatter.tz, id="panes")
         yield Footer()
 
     def on_mount(self) -> None:

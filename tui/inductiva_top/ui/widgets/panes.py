@@ -7,7 +7,7 @@ the cursor task (attributes down); panes never query each other.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,14 +25,17 @@ WIDE_AT = 110
 """Terminal width from which the panes sit side by side."""
 
 
-def _clock(moment: datetime | None) -> str:
-    return moment.strftime("%H:%M:%S") if moment else "--:--:--"
+def _clock(moment: datetime | None, tz: tzinfo | None) -> str:
+    return moment.astimezone(tz).strftime("%H:%M:%S") if moment else "--:--:--"
 
 
 class TimelinePane(VerticalScroll):
     """The states the selected task went through, oldest first."""
 
     BORDER_TITLE = "Timeline"
+
+    tz: tzinfo | None = None
+    """Where times are shown (None: the machine's zone); set by :class:`TaskPanes`."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-body")
@@ -50,7 +53,7 @@ class TimelinePane(VerticalScroll):
             text.append(f"{info.symbol} {display_alias(task.status, task.status_alias)}")
         for entry in history or []:
             info = status_info(entry.status)
-            text.append(f"{_clock(entry.timestamp)} {info.symbol} ")
+            text.append(f"{_clock(entry.timestamp, self.tz)} {info.symbol} ")
             text.append(display_alias(entry.status, entry.alias))
             if entry.end_timestamp and entry.timestamp:
                 seconds = (entry.end_timestamp - entry.timestamp).total_seconds()
@@ -96,9 +99,10 @@ class TaskPanes(Widget):
 
     wide: reactive[bool] = reactive(True, recompose=True)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, tz: tzinfo | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: TaskWithStatusHistory | Task | None = None
+        self._tz = tz
 
     def compose(self) -> ComposeResult:
         if self.wide:
@@ -130,6 +134,7 @@ class TaskPanes(Widget):
 
     def _redraw(self) -> None:
         for pane in self.query(TimelinePane):
+            pane.tz = self._tz
             pane.show_task(self._shown)
         for tail in self.query(TailPane):
             tail.show_task(self._shown)
