@@ -1,8 +1,9 @@
 """The Textual app: builds the client, the state and the main screen from config.
 
 Kept small on purpose: screens and widgets live in their own modules. The
-clock and the time zone are injectable (``clock=``, ``tz=``) so snapshot tests can freeze time, and a
-task source can be injected to share a client (the app then does not close it).
+clock and the time zone are injectable (``clock=``, ``tz=``) so snapshot
+tests can freeze time, and a task source can be injected to share a client
+(the app then does not close it).
 """
 
 from __future__ import annotations
