@@ -9,6 +9,7 @@ from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.monitor.locate import locate
+from inductiva_top.monitor.merge import merged_page
 from inductiva_top.monitor.window import SortKey, TaskQuery
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen
@@ -259,3 +260,28 @@ async def test_no_color_still_shows_status_symbols(
         lines = [table.render_line(y).text for y in range(1, seeded.total + 1)]
     assert any("◷ In Queue" in line for line in lines)
     assert any("✔ Success" in line for line in lines)
+
+
+@pytest.mark.parametrize("sort", ["create_time:desc", "create_time:asc"])
+async def test_several_statuses_merge_one_stream_per_code(seeded: Seeded, sort: str) -> None:
+    wanted = ["failed", "success"]
+    async with InductivaClient(seeded.server.base_url, seeded.server.api_key) as client:
+        everything = (await client.list_tasks(per_page=100, sort=[sort])).tasks
+        expected = [t.task_id for t in everything if t.status in wanted]
+        got: list[str] = []
+        for page in range(1, 5):
+            merged = await merged_page(client, wanted, page, 3, sort=[sort])
+            assert merged.total_size == len(expected)
+            got.extend(t.task_id for t in merged.tasks)
+    assert got == expected
+
+
+async def test_status_filter_with_several_codes(seeded: Seeded) -> None:
+    app = make_app(seeded.server, statuses=("failed", "computation-started"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _main(app).query_one(TaskTable)
+        expected = len(seeded.failed) + len(seeded.running)
+        await until(pilot, lambda: table.row_count == expected, "the merged view")
+        await until(pilot, lambda: table.cursor_id is not None, "the cursor")
+        assert set(_visible_ids(table)) == set(seeded.failed + seeded.running)
+        assert _visible_ids(table)[:2] == list(reversed(seeded.running))

@@ -47,7 +47,7 @@ class _Probe:
         result = await self.source.list_tasks(
             page=page,
             per_page=per_page,
-            status=sorted(self.query.statuses) or None,
+            status=next(iter(self.query.statuses), None),
             project=self.query.project,
             active=True if self.query.active else None,
             task_id_filter=self.query.id_filter or None,
@@ -68,8 +68,11 @@ async def locate(
     page_size: int = 50,
     scan_pages: int = 2,
 ) -> int | None:
-    """The row index of ``task`` in ``query``'s sorted list, or None."""
-    if not query.sort:
+    """The row index of ``task`` in ``query``'s sorted list, or None.
+
+    A view of several status codes (merged by the client) is not searched.
+    """
+    if not query.sort or len(query.statuses) > 1:
         return None
     key = query.sort[0]
     target = _value(task, key.field)

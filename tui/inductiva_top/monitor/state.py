@@ -23,6 +23,7 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
+from inductiva_top.monitor.merge import merged_page
 from inductiva_top.monitor.window import RowWindow, TaskQuery
 
 __all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count_statuses"]
@@ -130,16 +131,36 @@ class DashboardState:
     # -- the tick ----------------------------------------------------------------
 
     async def fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
-        """Page ``page`` of ``query`` (server-side filters and sort)."""
+        """Page ``page`` of ``query`` (server-side filters and sort).
+
+        Several status codes are merged from one request per code (the API
+        filters by one code at a time).
+        """
         statuses = sorted(query.statuses)
+        project = query.project
+        active = True if query.active else None
+        id_filter = query.id_filter or None
+        sort = query.sort_params
+        if len(statuses) > 1:
+            merged = await merged_page(
+                self.source,
+                statuses,
+                page,
+                self.window.page_size,
+                project=project,
+                active=active,
+                task_id_filter=id_filter,
+                sort=sort,
+            )
+            return page, merged
         result = await self.source.list_tasks(
             page=page,
             per_page=self.window.page_size,
-            status=statuses or None,
-            project=query.project,
-            active=True if query.active else None,
-            task_id_filter=query.id_filter or None,
-            sort=query.sort_params,
+            status=statuses[0] if statuses else None,
+            project=project,
+            active=active,
+            task_id_filter=id_filter,
+            sort=sort,
         )
         return page, result
 
