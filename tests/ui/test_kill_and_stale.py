@@ -181,3 +181,26 @@ async def test_a_refused_key_names_where_it_came_from(server_factory: ServerFact
         )
         notes = " ".join(n.message for n in app._notifications)
     assert "not-the-key" not in notes and server.api_key not in notes
+
+
+async def test_a_failed_kill_is_reported_and_not_retried(live_server: ServerProcess) -> None:
+    ids = _running_pair(live_server)
+    app = make_app(live_server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+        await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
+        live_server.stop()
+        await pilot.click("#kill-confirm")
+        await until(
+            pilot,
+            lambda: any("Kill of" in (n.title or "") for n in app._notifications),
+            "the failure to be reported",
+        )
+        target = ids[1]
+        assert target not in screen.state.kills  # no pending-kill left on the row
+        task = screen.state.task(target)
+        assert task is not None and screen.state.row_status(task) == "computation-started"
