@@ -1,0 +1,33 @@
+"""What the task panes need from the app: the API client, live routes and config.
+
+Handed down by the screen (attributes down); a pane without services (a test
+that only feeds it tasks, or an injected task source that is not an
+:class:`~inductiva_top.api.client.InductivaClient`) shows what it is given
+and fetches nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.local import LocalOps
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
+
+__all__ = ["PaneServices"]
+
+
+@dataclass
+class PaneServices:
+    """The client and settings the panes share."""
+
+    client: InductivaClient
+    output_dir: Path = Path("inductiva_output")
+    tail_lines: int = DEFAULT_MAX_LINES
+    formatter: fmt.Formatter = field(default_factory=fmt.Formatter)
+    local: LocalOps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.local = LocalOps(self.client)

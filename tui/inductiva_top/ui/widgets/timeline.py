@@ -1,0 +1,168 @@
+"""The state-timeline pane: one bar per state on a shared time axis.
+
+Attributes down: the screen calls :meth:`TimelineView.show_task` with the
+cursor task (a ``TaskWithStatusHistory`` when it has one, else a plain
+``Task`` shows only its status). The layout is :mod:`inductiva_top.monitor.timeline`;
+this widget only draws it, as Rich ``Text`` built from sanitized strings
+(never markup). While the task is not terminal the open state grows once a
+second.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from inductiva_top.api.models import Task, TaskWithStatusHistory
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
+from inductiva_top.monitor.timeline import Span, Timeline, bar_cells, build_timeline
+
+__all__ = ["COMPACT_BELOW", "TimelineView", "render_timeline"]
+
+COMPACT_BELOW = 48
+"""Below this width the timeline drops the bars and lists states with durations."""
+
+KIND_STYLES: dict[StatusKind, str] = {
+    StatusKind.WAITING: "yellow",
+    StatusKind.RUNNING: "cyan",
+    StatusKind.SUCCESS: "green",
+    StatusKind.FAILED: "red",
+    StatusKind.KILLED: "magenta",
+    StatusKind.OTHER: "white",
+}
+
+_LABEL_WIDTH = 20
+_DURATION_WIDTH = 11
+_RESUBMIT = "↻ "
+
+
+def _label(span: Span) -> str:
+    if span.depth == 0:
+        prefix = _RESUBMIT if span.resubmission else f"{span.kind.symbol} "
+        return prefix + span.label
+    return "  └ " + span.label
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: width - 1] + "…"
+
+
+def _duration(span: Span) -> str:
+    text = fmt.duration(span.seconds)
+    if span.seconds < 10 and span.seconds > 0:
+        text = f"{span.seconds:.1f}s"
+    return text + ("…" if span.open else "")
+
+
+def _header(timeline: Timeline) -> Text:
+    text = Text()
+    text.append("total ", style="dim")
+    text.append(fmt.duration(timeline.total))
+    if timeline.live:
+        text.append("  (live)", style="dim")
+    if timeline.resubmissions:
+        times = "once" if timeline.resubmissions == 1 else f"{timeline.resubmissions} times"
+        text.append(f"  {_RESUBMIT}resubmitted {times}", style="bold yellow")
+    return text
+
+
+def _row(span: Span, timeline: Timeline, width: int) -> Text:
+    style = KIND_STYLES[span.kind]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    compact = width < COMPACT_BELOW
+    label_width = min(_LABEL_WIDTH, max(8, width - _DURATION_WIDTH - 1))
+    label_style = "bold yellow" if span.resubmission else (style if span.depth == 0 else "dim")
+    text.append(_fit(_label(span), label_width), style=label_style)
+    if compact:
+        text.append(" " + _duration(span), style="dim" if span.depth else "")
+        return text
+    axis = max(1, width - label_width - _DURATION_WIDTH - 2)
+    first, length = bar_cells(span, timeline.total, axis)
+    glyph = "█" if span.depth == 0 else "▬"
+    bar_style = style if span.depth == 0 else f"dim {style}"
+    if span.depth == 1 and span.status and span.status != "OK":
+        bar_style = "red"
+    text.append(" " + " " * first)
+    text.append(glyph * length, style=bar_style)
+    text.append(" " * (axis - first - length))
+    text.append(" " + _duration(span).rjust(_DURATION_WIDTH - 1), style="dim" if span.depth else "")
+    return text
+
+
+def render_timeline(timeline: Timeline, width: int) -> Text:
+    """The whole pane as one ``Text``: a header, then a line per row."""
+    lines = [_header(timeline)]
+    for span in timeline.rows:
+        lines.append(_row(span, timeline, width))
+        if span.detail:
+            detail = Text("      $ " if span.code == "exec_command" else "      ", style="dim")
+            detail.append(span.detail, style="dim italic")
+            detail.no_wrap = True
+            detail.overflow = "ellipsis"
+            lines.append(detail)
+        if span.depth == 1 and span.status and span.status != "OK":
+            lines.append(Text(f"      {span.status}", style="red"))
+    return Text("\n").join(lines)
+
+
+class TimelineView(Widget):
+    """The cursor task's states and operations, drawn to the pane's width."""
+
+    DEFAULT_CSS = """
+    TimelineView { height: auto; width: 1fr; }
+    """
+
+    def __init__(
+        self,
+        formatter: fmt.Formatter | None = None,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.formatter = formatter or fmt.Formatter()
+        self._shown: TaskWithStatusHistory | Task | None = None
+        self.timeline: Timeline | None = None
+        """The last timeline drawn (None: no task, or a task without history)."""
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
+        """Draw ``task`` (called on every poll; cheap when nothing changed)."""
+        self._shown = task
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        task = self._shown
+        if isinstance(task, TaskWithStatusHistory) and task.status_history:
+            self.timeline = build_timeline(task, self.formatter.now())
+        else:
+            self.timeline = None
+        self.refresh(layout=True)
+
+    def _tick(self) -> None:
+        if self.timeline is not None and self.timeline.live:
+            self._rebuild()
+
+    def render(self) -> Text:
+        task = self._shown
+        if task is None:
+            return Text("No task selected.", style="dim")
+        if self.timeline is None:
+            info = status_info(task.status)
+            text = Text(f"{info.symbol} ", style=KIND_STYLES[info.kind])
+            text.append(display_alias(task.status, task.status_alias))
+            text.append("\nloading the history…", style="dim")
+            return text
+        return render_timeline(self.timeline, self.size.width or 80)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.timeline is None:
+            return 2
+        return render_timeline(self.timeline, width).plain.count("\n") + 1
