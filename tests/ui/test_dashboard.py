@@ -285,3 +285,14 @@ async def test_status_filter_with_several_codes(seeded: Seeded) -> None:
         await until(pilot, lambda: table.cursor_id is not None, "the cursor")
         assert set(_visible_ids(table)) == set(seeded.failed + seeded.running)
         assert _visible_ids(table)[:2] == list(reversed(seeded.running))
+
+
+async def test_merged_pages_read_from_the_end_match_the_top(seeded: Seeded) -> None:
+    wanted = ["failed", "success", "computation-started"]
+    sort = ["create_time:desc"]
+    async with InductivaClient(seeded.server.base_url, seeded.server.api_key) as client:
+        total = (await merged_page(client, wanted, 1, 3, sort=sort)).total_size
+        for page in range(1, -(-total // 3) + 1):
+            from_top = await merged_page(client, wanted, page, 3, sort=sort)
+            from_end = await merged_page(client, wanted, page, 3, sort=sort, total_hint=total)
+            assert [t.task_id for t in from_end.tasks] == [t.task_id for t in from_top.tasks]

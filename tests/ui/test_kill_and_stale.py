@@ -183,7 +183,9 @@ async def test_a_refused_key_names_where_it_came_from(server_factory: ServerFact
     assert "not-the-key" not in notes and server.api_key not in notes
 
 
-async def test_a_failed_kill_is_reported_and_clears_pending_kill(live_server: ServerProcess) -> None:
+async def test_a_failed_kill_is_reported_and_clears_pending_kill(
+    live_server: ServerProcess,
+) -> None:
     ids = _running_pair(live_server)
     app = make_app(live_server)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -62,14 +62,41 @@ async def _prefix(
     rows: list[Task] = []
     total = 0
     page = 1
-    while len(rows) < count:
+    while True:  # at least one request: it also tells the stream's total
         result = await source.list_tasks(page=page, per_page=per_page, status=status, **params)
         total = result.total_size
         rows.extend(result.tasks)
-        if len(result.tasks) < per_page or len(rows) >= total:
+        if len(rows) >= count or len(result.tasks) < per_page or len(rows) >= total:
             break
         page += 1
     return total, rows[:count]
+
+
+def _flip(sort: Sequence[str]) -> list[str]:
+    """The same sort keys in the other direction."""
+    flipped = []
+    for key in sort:
+        field, _, direction = key.partition(":")
+        flipped.append(f"{field}:{'asc' if direction == 'desc' else 'desc'}")
+    return flipped
+
+
+async def _merged_prefix(
+    source: _Lister,
+    statuses: Sequence[str],
+    count: int,
+    sort: Sequence[str],
+    params: dict[str, Any],
+) -> tuple[int, list[Task]]:
+    """The first ``count`` rows of the merged view under ``sort``, and its total."""
+    streams = await asyncio.gather(
+        *(_prefix(source, code, count, {**params, "sort": sort}) for code in statuses)
+    )
+    field, _, direction = (sort[0] if sort else "create_time:desc").partition(":")
+    merged = heapq.merge(
+        *(rows for _, rows in streams), key=_key(field), reverse=direction == "desc"
+    )
+    return sum(total for total, _ in streams), list(merged)[:count]
 
 
 async def merged_page(
@@ -82,20 +109,27 @@ async def merged_page(
     active: bool | None = None,
     task_id_filter: str | None = None,
     sort: Sequence[str] = (),
+    total_hint: int | None = None,
 ) -> TaskPage:
-    """Page ``page`` (1-based) of the merged view of ``statuses``."""
-    end = page * page_size
+    """Page ``page`` (1-based) of the merged view of ``statuses``.
+
+    With ``total_hint`` (the view's size from an earlier page), a page in the
+    second half is read from the other end (the sort flipped), so both ends
+    of a long view are cheap; only its middle costs rows down to the page.
+    """
+    start, end = (page - 1) * page_size, page * page_size
     params: dict[str, Any] = {
         "project": project,
         "active": active,
         "task_id_filter": task_id_filter,
-        "sort": sort,
     }
-    streams = await asyncio.gather(*(_prefix(source, code, end, params) for code in statuses))
-    total = sum(stream_total for stream_total, _ in streams)
-    field, _, direction = (sort[0] if sort else "create_time:desc").partition(":")
-    merged = heapq.merge(
-        *(rows for _, rows in streams), key=_key(field), reverse=direction == "desc"
-    )
-    rows = list(merged)[(page - 1) * page_size : end]
-    return TaskPage(total_size=total, tasks=rows)
+    order = list(sort) or ["create_time:desc"]
+    if total_hint is not None and start > total_hint // 2:
+        from_end = max(0, total_hint - start)
+        total, rows = await _merged_prefix(source, statuses, from_end, _flip(order), params)
+        if total == total_hint:
+            tail = rows[max(0, total - end) : total - start]
+            return TaskPage(total_size=total, tasks=list(reversed(tail)))
+        # The view changed size meanwhile: read it from the top instead.
+    total, rows = await _merged_prefix(source, statuses, end, order, params)
+    return TaskPage(total_size=total, tasks=rows[start:end])

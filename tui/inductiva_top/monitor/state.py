@@ -151,6 +151,7 @@ class DashboardState:
                 active=active,
                 task_id_filter=id_filter,
                 sort=sort,
+                total_hint=self.window.total if query == self.window.query else None,
             )
             return page, merged
         result = await self.source.list_tasks(
