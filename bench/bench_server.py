@@ -7,7 +7,7 @@ What it does, all on loopback:
 2. starts the real server on it (``inductiva-top serve --port 0`` in a
    subprocess, uvicorn, as a user runs it);
 3. for each listing (newest first, a status filter, a project filter, two
-   other sorts, a deep page) times ``--requests`` sequential requests of a
+   other sorts, the middle and the last page) times ``--requests`` sequential requests of a
    50-task page: alone, then again while ``--pollers`` dashboards poll the
    default page every ``--poll-interval`` seconds (each its own connection,
    in a separate process so the measuring client is not slowed by them);
@@ -258,14 +258,16 @@ def listings_for(url: str, key: str, total: int) -> list[Listing]:
     ).json()
     sizes = sorted(projects, key=lambda project: project["num_tasks"])
     project = sizes[len(sizes) // 2]["name"] if sizes else "default"
-    deep = max(1, min(1000, total // PER_PAGE // 2))
+    middle = max(1, total // PER_PAGE // 2)
+    last = max(1, -(-total // PER_PAGE))
     return [
         Listing("newest first (default)", {}),
         Listing("status=failed", {"status": "failed"}),
         Listing(f"project={project}", {"project": project}),
         Listing("sort=end_time:desc", {"sort": "end_time:desc"}),
         Listing("sort=status:asc", {"sort": "status:asc"}),
-        Listing(f"deep page (page {deep})", {"page": deep}),
+        Listing(f"middle page ({middle})", {"page": middle}),
+        Listing(f"last page ({last})", {"page": last}),
     ]
 
 
