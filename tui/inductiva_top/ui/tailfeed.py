@@ -9,7 +9,7 @@ streams (the ``finally`` blocks cancel the pumps and close the responses).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from inductiva_top.api.client import InductivaClient
@@ -57,7 +57,7 @@ FeedEvent = Lines | Data | Notice
 
 async def _follow_one(
     local: LocalOps, task_id: str, stream: Stream | None, filename: str, lines: int
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncGenerator[FeedEvent, None]:
     try:
         async for batch in local.follow(task_id, filename, lines):
             yield Lines(stream, batch)
@@ -67,7 +67,7 @@ async def _follow_one(
 
 async def follow(
     local: LocalOps, task_id: str, mode: TailMode, lines: int
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncGenerator[FeedEvent, None]:
     """The running task's output, live: the last ``lines`` lines, then new ones.
 
     With two files the streams are merged in arrival order. Ends when the
@@ -109,7 +109,7 @@ async def follow(
 
 async def archived(
     client: InductivaClient, task: Task, mode: TailMode, max_bytes: int = ARCHIVE_TAIL_BYTES
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncGenerator[FeedEvent, None]:
     """The end of each file of ``mode`` in the finished task's output archive.
 
     Reads the archive's directory entry and one byte range per file, never

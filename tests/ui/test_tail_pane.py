@@ -1,0 +1,230 @@
+"""The tail pane against a real embedded server: follow, archive, modes, hostile output."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.ui.dashboard_helpers import until
+from tests.ui.pane_helpers import PaneApp, api_client
+
+from inductiva_top.monitor.tailsource import TailMode, TailSource
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.tail import TailPanel
+
+PY = sys.executable
+
+
+def texts(panel: TailPanel) -> list[str]:
+    return [line.text for line in panel.view.lines]
+
+
+async def test_follow_shows_new_lines_of_a_running_task(module_server: ServerProcess) -> None:
+    script = (
+        "import sys, time\n"
+        "for i in range(600):\n"
+        "    print(f'tick {i}', flush=True)\n"
+        "    time.sleep(0.1)\n"
+    )
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        services = PaneServices(client)
+        app = PaneApp(lambda: TailPanel(services, id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            task = await client.get_task(task_id)
+            panel.show_task(task)
+            await until(pilot, lambda: panel.target is not None, "a target")
+            assert panel.target is not None and panel.target.source is TailSource.FOLLOW
+            await until(pilot, lambda: len(texts(panel)) >= 3, "three lines")
+            seen = len(texts(panel))
+            await until(pilot, lambda: len(texts(panel)) > seen, "a newer line")
+            assert texts(panel)[0] == "tick 0"
+            assert panel.view.following
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
+HOSTILE = (
+    "import sys\n"
+    "out = sys.stdout.buffer\n"
+    "out.write(b'osc52 \\x1b]52;c;aGVsbG8=\\x07 end\\n')\n"
+    "out.write(b'title \\x1b]0;pwned\\x07 end\\n')\n"
+    "out.write(b'csi \\x1b[31mred\\x1b[0m \\x1b[2J end\\n')\n"
+    "out.write('c1 \\x9b31m \\x85 end\\n'.encode())\n"
+    "out.write('bidi \\u202egnp.exe\\u202c \\u2066x\\u2069 end\\n'.encode())\n"
+    "out.write(b'markup [bold]x[/] [link=http://e.vil]y[/link]\\n')\n"
+    "out.write(b'invalid \\xff\\xfe\\xc3 utf8\\n')\n"
+    "out.write(b'progress 10%\\rprogress 50%\\rprogress 100%\\n')\n"
+    "out.write(b'L' * 1_000_000 + b'\\n')\n"
+    "out.write(b'last line\\n')\n"
+)
+FORBIDDEN = set(chr(c) for c in range(0x00, 0x20)) | set(chr(c) for c in range(0x7F, 0xA0))
+FORBIDDEN |= set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def rendered(panel: TailPanel, rows: int) -> list[str]:
+    """The text of the pane's rendered strips, segment by segment, as the terminal gets it."""
+    view = panel.view
+    out = []
+    for y in range(rows):
+        strip = view.render_line(y)
+        out.append("".join(segment.text for segment in strip))
+    return out
+
+
+async def test_hostile_output_never_reaches_the_terminal_raw(
+    module_server: ServerProcess,
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", HOSTILE])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(120, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: "last line" in texts(panel), "the last line")
+            assert panel.target is not None and panel.target.source is TailSource.ARCHIVE
+            panel.view.scroll_to(0, 0, animate=False, immediate=True)
+            await pilot.pause()
+            screen = rendered(panel, 12)
+            for row in screen:
+                assert not FORBIDDEN & set(row), repr(row)
+            joined = "\n".join(screen)
+            assert "markup [bold]x[/] [link=http://e.vil]y[/link]" in joined
+            assert "progress 100%" in joined and "progress 10%" not in joined
+            assert "pwned" not in joined.replace("title", "")  # the OSC payload is dropped
+            long_line = next(line for line in panel.view.lines if line.text.startswith("LLL"))
+            assert long_line.cut and len(long_line.text) < 2100
+            assert "cut" in long_line.text
+            # Every segment the widget hands to the compositor is clean too.
+            for y in range(12):
+                for segment in panel.view.render_line(y):
+                    assert not FORBIDDEN & set(segment.text)
+    finally:
+        await client.aclose()
+
+
+async def test_finished_task_tail_reads_only_the_file_range(
+    module_server: ServerProcess,
+) -> None:
+    # A 4 MiB incompressible file sits in the archive beside a small stdout.
+    script = (
+        "import os\n"
+        "open('big.bin', 'wb').write(os.urandom(4 * 1024 * 1024))\n"
+        "for i in range(50):\n"
+        "    print(f'line {i}')\n"
+    )
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        task = await client.get_task(task_id)
+        before = client.stats.snapshot()
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(task)
+            await until(pilot, lambda: "line 49" in texts(panel), "the last stdout line")
+            assert texts(panel)[0] == "line 0"
+        spent = client.stats.snapshot() - before
+        assert spent.bytes_received < 256 * 1024, spent
+    finally:
+        await client.aclose()
+
+
+async def test_mode_cycles_to_stderr_and_both(module_server: ServerProcess) -> None:
+    script = "import sys\nprint('to out')\nprint('to err', file=sys.stderr)\n"
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: texts(panel) == ["to out"], "stdout")
+            panel.view.focus()
+            await pilot.press("o")
+            assert panel.mode is TailMode.STDERR
+            await until(pilot, lambda: texts(panel) == ["to err"], "stderr")
+            await pilot.press("o")
+            await until(pilot, lambda: len(texts(panel)) == 2, "both")
+            streams = {line.stream for line in panel.view.lines}
+            assert streams == {"stdout", "stderr"}
+            assert "err│" in "".join(s.text for s in panel.view.render_line(1))
+    finally:
+        await client.aclose()
+
+
+async def test_cloud_running_task_says_live_tail_is_not_available(
+    module_server: ServerProcess,
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.live_routes = False  # what the probe finds on the Inductiva cloud
+            panel.show_task(await client.get_task(task_id))
+            await pilot.pause()
+            assert panel.target is not None
+            assert panel.target.source is TailSource.CLOUD_RUNNING
+            assert "not available yet" in (panel.view.message or "")
+            assert not panel.workers or all(
+                w.group != "tail" or w.is_finished for w in panel.workers
+            )
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
+async def test_search_highlights_and_bad_regex_is_explained(
+    module_server: ServerProcess,
+) -> None:
+    script = "for i in range(30):\n    print(f'row {i} ' + ('ERROR' if i % 10 == 3 else 'ok'))\n"
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 12)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: len(texts(panel)) == 30, "30 lines")
+            panel.view.focus()
+            await pilot.press("slash")
+            await pilot.press(*"ERR(OR")
+            await pilot.press("enter")
+            status = str(panel.query_one("#tail-status").render())
+            assert "invalid regex" in status
+            search = panel.query_one("#tail-search")
+            search.value = "ERR.R"  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            assert len(panel.view.matches) == 3
+            await pilot.press("n")
+            first = panel.view.matches[0]
+            assert first.index == 3
+            strip = panel.view.render_line(first.index - int(panel.view.scroll_y))
+            styled = [s for s in strip if s.text == "ERROR"]
+            assert styled and styled[0].style is not None and styled[0].style.bgcolor is not None
+            assert not panel.view.following
+            await pilot.press("end")
+            assert panel.view.following
+    finally:
+        await client.aclose()

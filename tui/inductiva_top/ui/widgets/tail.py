@@ -1,0 +1,261 @@
+"""The live tail pane: the cursor task's output, followed live or read from its archive.
+
+Attributes down: the screen calls :meth:`TailPanel.show_task` with the
+cursor task on every cursor move and poll, and sets :attr:`TailPanel.services`.
+The panel works out the source (:func:`~inductiva_top.monitor.tailsource.choose_source`)
+and restarts only when the task, the mode or the source changes; one
+exclusive worker per panel reads, so moving the cursor cancels the previous
+task's stream or range read.
+
+Keys while the pane has focus: ``o`` cycles stdout / stderr / both, ``/``
+searches (a regular expression), ``n``/``N`` move between matches, End
+resumes follow mode.
+"""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from inductiva_top.api.errors import ApiError
+from inductiva_top.api.models import Task, TaskWithStatusHistory
+from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
+from inductiva_top.monitor.tailsource import (
+    TailMode,
+    TailSource,
+    TailTarget,
+    choose_source,
+    mode_files,
+    next_mode,
+    source_message,
+)
+from inductiva_top.transfer.errors import TransferError
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.tailfeed import Data, FeedEvent, Lines, Notice, archived, follow
+from inductiva_top.ui.widgets.tailview import TailView
+
+__all__ = ["FOLLOW_BACKLOG", "TailPanel"]
+
+FOLLOW_BACKLOG = 10_000
+"""Most lines the follow stream is asked to start with (the server's own cap)."""
+
+
+class TailPanel(Vertical):
+    """The tail of the selected task's output, with a one-line status under it."""
+
+    DEFAULT_CSS = """
+    TailPanel { height: 1fr; }
+    TailPanel > #tail-status { height: 1; color: $text-muted; }
+    TailPanel > #tail-search { display: none; height: 3; }
+    TailPanel.-searching > #tail-search { display: block; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "cycle_mode", "Output", id="tail.cycle_mode"),
+        Binding("slash", "search", "Search", id="tail.search"),
+        Binding("n", "match(1)", "Next", show=False, id="tail.next_match"),
+        Binding("N", "match(-1)", "Previous", show=False, id="tail.prev_match"),
+    ]
+
+    def __init__(
+        self,
+        services: PaneServices | None = None,
+        *,
+        mode: TailMode = TailMode.STDOUT,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.services = services
+        self.mode = mode
+        max_lines = services.tail_lines if services is not None else 10_000
+        self.buffer = TailBuffer(max_lines=max_lines)
+        self.live_routes: bool | None = None
+        """Whether the server has the live routes; None until asked."""
+        self.target: TailTarget | None = None
+        """What is being shown now."""
+        self._shown: Task | None = None
+        self._stream_ended = False
+        self._notes: list[str] = []
+        self._search_note = ""
+
+    def compose(self) -> ComposeResult:
+        yield TailView(self.buffer, id="tail-view")
+        yield Input(placeholder="search (regex), Enter to find, Esc to close", id="tail-search")
+        yield Static(id="tail-status")
+
+    @property
+    def view(self) -> TailView:
+        """The line view."""
+        return self.query_one(TailView)
+
+    # --- attributes down ----------------------------------------------------------
+
+    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
+        """Show ``task``'s output; a new task, mode or source restarts the pane."""
+        self._shown = task
+        self._retarget()
+
+    def _retarget(self) -> None:
+        task = self._shown
+        if task is None:
+            self.workers.cancel_group(self, "tail")
+            self.target = None
+            self.view.reset("No task selected.")
+            self._status()
+            return
+        if self.services is None:
+            self.view.reset("Output needs the API client.")
+            return
+        if self.live_routes is None:
+            self._probe()
+            return
+        source = choose_source(task, self.live_routes)
+        target = TailTarget(task.task_id, self.mode, source)
+        if target == self.target:
+            return
+        previous, self.target = self.target, target
+        if (
+            previous is not None
+            and previous.task_id == target.task_id
+            and previous.mode == target.mode
+            and previous.source is TailSource.FOLLOW
+            and target.source is TailSource.ARCHIVE
+            and self._stream_ended
+        ):
+            return  # the live stream already showed everything up to the end
+        self._load(target, task)
+
+    @work(exclusive=True, group="tail-probe", exit_on_error=False)
+    async def _probe(self) -> None:
+        services = self.services
+        if services is None:
+            return
+        try:
+            self.live_routes = await services.local.available()
+        except ApiError as error:
+            self.view.reset(f"Cannot reach the API: {error}")
+            return
+        self._retarget()
+
+    # --- loading ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="tail", exit_on_error=False)
+    async def _load(self, target: TailTarget, task: Task) -> None:
+        services = self.services
+        self._stream_ended = False
+        self._notes = []
+        message = source_message(target.source)
+        self.view.reset(message or "loading…")
+        self._status()
+        if message is not None or services is None:
+            return
+        try:
+            if target.source is TailSource.FOLLOW:
+                backlog = min(services.tail_lines, FOLLOW_BACKLOG)
+                events = follow(services.local, task.task_id, target.mode, backlog)
+            else:
+                events = archived(services.client, task, target.mode)
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    self._consume(event)
+        except (ApiError, TransferError) as error:
+            self._notes.append(f"error: {error}")
+            self.view.show_message(f"Could not read the output: {error}")
+        else:
+            self._stream_ended = True
+            for stream_name, _ in mode_files(target.mode):
+                self.view.apply(self.buffer.flush(stream_name))
+            if not self.buffer.lines():
+                self.view.show_message(self._notes[0] if self._notes else "(no output)")
+        self._status()
+
+    def _consume(self, event: FeedEvent) -> None:
+        if isinstance(event, Lines):
+            if event.lines:
+                self.view.apply(self.buffer.feed("\n".join(event.lines) + "\n", event.stream))
+        elif isinstance(event, Data):
+            data = event.data
+            if event.truncated:
+                data = data[data.find(b"\n") + 1 :]  # the first line starts before the range
+            self.view.apply(self.buffer.feed(data, event.stream))
+            self.view.apply(self.buffer.flush(event.stream))
+        elif isinstance(event, Notice):
+            self._notes.append(event.text)
+            if not self.buffer.lines():
+                self.view.show_message(event.text)
+            self._status()
+
+    # --- status line ------------------------------------------------------------------
+
+    def _status(self) -> None:
+        target = self.target
+        parts = [self.mode.label]
+        if target is not None:
+            if target.source is TailSource.FOLLOW:
+                parts.append("live" if not self._stream_ended else "ended")
+            elif target.source is TailSource.ARCHIVE:
+                parts.append("from the output archive")
+        view = self.view
+        if not view.following and view.new_lines:
+            parts.append(f"{view.new_lines:,} new lines, End resumes")
+        elif not view.following:
+            parts.append("paused, End resumes")
+        if self._search_note:
+            parts.append(self._search_note)
+        parts.extend(note for note in self._notes if not note.startswith("error"))
+        self.query_one("#tail-status", Static).update(" · ".join(parts))
+
+    @on(TailView.FollowChanged)
+    def _follow_changed(self) -> None:
+        self._status()
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_cycle_mode(self) -> None:
+        """``o``: stdout, stderr, both."""
+        self.mode = next_mode(self.mode)
+        self._retarget()
+        self._status()
+
+    def action_search(self) -> None:
+        """``/``: open the search line."""
+        self.add_class("-searching")
+        self.query_one("#tail-search", Input).focus()
+
+    def action_match(self, step: int) -> None:
+        """``n``/``N``: next or previous match."""
+        match = self.view.step_match(step)
+        if match is not None:
+            number = self.view.matches.index(match) + 1
+            self._search_note = f"match {number}/{len(self.view.matches)}"
+            self._status()
+
+    @on(Input.Submitted, "#tail-search")
+    def _search(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            query = SearchQuery.compile(event.value, regex=True)
+        except SearchError as error:
+            self._search_note = str(error)
+            self._status()
+            return
+        count = self.view.set_search(query if event.value else None)
+        if event.value:
+            self._search_note = f"{count:,} matches for /{event.value}/" if count else "no match"
+        else:
+            self._search_note = ""
+        self.remove_class("-searching")
+        self.view.focus()
+        self._status()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.has_class("-searching"):
+            event.stop()
+            self.remove_class("-searching")
+            self.view.focus()

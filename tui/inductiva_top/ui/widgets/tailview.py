@@ -1,0 +1,230 @@
+"""A scrolling view of a :class:`~inductiva_top.monitor.tailbuffer.TailBuffer` (line API).
+
+Only the lines on screen are rendered (``render_line``), from text the
+buffer already sanitized, as Rich ``Text`` (never markup). Updates are
+applied in batches (one :meth:`TailView.apply` per
+:class:`~inductiva_top.monitor.tailbuffer.TailUpdate`).
+
+Follow mode: while on, each batch scrolls to the end. Scrolling up pauses it
+and counts the lines that arrived since ("N new lines"); End, or scrolling
+back to the bottom, resumes it.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from inductiva_top.monitor.tailbuffer import (
+    SearchQuery,
+    TailBuffer,
+    TailLine,
+    TailMatch,
+    TailUpdate,
+)
+
+__all__ = ["TailView"]
+
+_MARKS = {"stdout": ("out│", "dim"), "stderr": ("err│", "red")}
+_MATCH = Style(bgcolor="yellow", color="black")
+_CURRENT = Style(bgcolor="bright_magenta", color="black", bold=True)
+
+
+class TailView(ScrollView, can_focus=True):
+    """The lines of a tail buffer, scrollable, with follow mode and search highlights."""
+
+    DEFAULT_CSS = """
+    TailView { height: 1fr; }
+    """
+
+    following: reactive[bool] = reactive(True)
+    """Whether new lines scroll the view to the end."""
+
+    class FollowChanged(Message):
+        """Follow mode or the count of unseen lines changed."""
+
+        def __init__(self, following: bool, new_lines: int) -> None:
+            super().__init__()
+            self.following = following
+            self.new_lines = new_lines
+
+    def __init__(self, buffer: TailBuffer, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.buffer = buffer
+        self.new_lines = 0
+        """Lines that arrived while follow mode was paused."""
+        self.message: str | None = None
+        """Shown (dim) when there are no lines: why nothing shows."""
+        self._lines: list[TailLine] = []
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        self._query: SearchQuery | None = None
+        self._matches: list[TailMatch] = []
+        self._by_line: dict[int, list[int]] = {}
+        self._current: int | None = None
+
+    # --- content ------------------------------------------------------------------
+
+    @property
+    def lines(self) -> list[TailLine]:
+        """What is shown, oldest first (complete lines, then open ones)."""
+        return self._lines
+
+    def reset(self, message: str | None = None) -> None:
+        """Forget every line (a new task or mode) and show ``message`` if given."""
+        self.buffer.clear()
+        self.message = message
+        self._lines = []
+        self._width = 0
+        self._cache.clear()
+        self._set_matches([])
+        self._current = None
+        self.new_lines = 0
+        self.following = True
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def show_message(self, message: str | None) -> None:
+        """Set the dim line shown while there are no lines."""
+        self.message = message
+        self.refresh()
+
+    def apply(self, update: TailUpdate) -> None:
+        """Show what one buffer feed changed (one redraw per batch)."""
+        if not update.changed:
+            return
+        self._lines = self.buffer.lines()
+        # Indexes shift when lines drop and open lines change in place; only the
+        # lines on screen are rendered again, so starting over is cheap.
+        self._cache.clear()
+        added = max((cell_len(line.text) for line in update.added), default=0)
+        opened = max((cell_len(line.text) for line in update.open_lines), default=0)
+        self._width = max(self._width, added + 5, opened + 5)
+        if self._query is not None:
+            self._set_matches(self._query.search(self._lines))
+        self.virtual_size = Size(self._width, len(self._lines))
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.new_lines += len(update.added)
+            self.post_message(self.FollowChanged(False, self.new_lines))
+        self.refresh()
+
+    # --- follow mode --------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        at_end = new_value >= self.max_scroll_y - 0.5
+        if new_value < old_value and not at_end and self.following:
+            self.following = False
+        elif at_end and not self.following and new_value > old_value:
+            self.following = True
+
+    def watch_following(self, following: bool) -> None:
+        if following:
+            self.new_lines = 0
+        self.post_message(self.FollowChanged(following, self.new_lines))
+
+    def action_scroll_end(self) -> None:
+        """End: back to the newest line, follow mode on."""
+        self.following = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    # --- search -------------------------------------------------------------------
+
+    def set_search(self, query: SearchQuery | None) -> int:
+        """Highlight ``query``'s matches (None: none); jumps to the last one. Returns the count."""
+        self._query = query if query is not None and query.compiled is not None else None
+        self._set_matches(self._query.search(self._lines) if self._query else [])
+        self._current = None
+        self._cache.clear()
+        if self._matches:
+            self.goto_match(len(self._matches) - 1)
+        self.refresh()
+        return len(self._matches)
+
+    def _set_matches(self, matches: list[TailMatch]) -> None:
+        self._matches = matches
+        self._by_line = {}
+        for number, match in enumerate(matches):
+            self._by_line.setdefault(match.index, []).append(number)
+        if self._current is not None and self._current >= len(matches):
+            self._current = None
+
+    @property
+    def matches(self) -> list[TailMatch]:
+        """The current search's matches, in line order."""
+        return self._matches
+
+    def step_match(self, step: int) -> TailMatch | None:
+        """Move to the next (``1``) or previous (``-1``) match, wrapping around."""
+        if not self._matches:
+            return None
+        if self._current is None:
+            index = 0 if step > 0 else len(self._matches) - 1
+        else:
+            index = (self._current + step) % len(self._matches)
+        return self.goto_match(index)
+
+    def goto_match(self, index: int) -> TailMatch:
+        """Scroll to match ``index`` (pausing follow mode) and mark it current."""
+        self._current = index
+        match = self._matches[index]
+        self._cache.clear()
+        target = max(0, match.index - self.scrollable_content_region.height // 2)
+        if match.index < self.scroll_y or match.index >= self.scroll_y + self.size.height:
+            self.following = False
+            self.scroll_to(y=target, animate=False, immediate=True)
+        self.refresh()
+        return match
+
+    # --- rendering ----------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def _text(self, index: int, line: TailLine) -> Text:
+        text = Text(no_wrap=True, end="")
+        mark = _MARKS.get(line.stream or "")
+        offset = 0
+        if mark is not None:
+            text.append(mark[0] + " ", style=mark[1])
+            offset = len(mark[0]) + 1
+        text.append(line.text, style="" if line.complete else "italic")
+        for number in self._by_line.get(index, ()):
+            match = self._matches[number]
+            style = _CURRENT if number == self._current else _MATCH
+            text.stylize(style, offset + match.start, offset + match.end)
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self._lines):
+            if index == 0 and self.message:
+                segments = list(Text(self.message, style="dim").render(self.app.console))
+                return Strip(segments).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        key = (index, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            text = self._text(index, self._lines[index])
+            segments = [
+                Segment(seg.text, base + seg.style if seg.style else base, None)
+                for seg in text.render(self.app.console)
+            ]
+            strip = Strip(segments)
+            self._cache[key] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
