@@ -296,3 +296,14 @@ async def test_merged_pages_read_from_the_end_match_the_top(seeded: Seeded) -> N
             from_top = await merged_page(client, wanted, page, 3, sort=sort)
             from_end = await merged_page(client, wanted, page, 3, sort=sort, total_hint=total)
             assert [t.task_id for t in from_end.tasks] == [t.task_id for t in from_top.tasks]
+
+
+async def test_keymap_remaps_bindings_by_id_and_reports_unknown_ids(seeded: Seeded) -> None:
+    app = make_app(seeded.server, keymap={"main.status_filter": "f", "main.nothing": "z"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _main(app).query_one(TaskTable)
+        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status modal on f")
+        notes = " ".join(n.message for n in app._notifications)
+    assert "main.nothing" in notes
