@@ -85,6 +85,11 @@ class LocalOps:
         self._client = client
         self._available: bool | None = None
 
+    @property
+    def known_available(self) -> bool | None:
+        """What :meth:`available` found, without asking (None: not asked yet)."""
+        return self._available
+
     async def available(self) -> bool:
         """Whether the server has the live routes (asked once, then remembered).
 

@@ -15,19 +15,22 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.local import LocalOps
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
+from inductiva_top.ui.downloads import DownloadManager
 
 __all__ = ["PaneServices"]
 
 
 @dataclass
 class PaneServices:
-    """The client and settings the panes share."""
+    """The client, live routes, downloads and settings the panes share (one per screen)."""
 
     client: InductivaClient
     output_dir: Path = Path("inductiva_output")
     tail_lines: int = DEFAULT_MAX_LINES
     formatter: fmt.Formatter = field(default_factory=fmt.Formatter)
     local: LocalOps = field(init=False)
+    downloads: DownloadManager = field(init=False)
 
     def __post_init__(self) -> None:
         self.local = LocalOps(self.client)
+        self.downloads = DownloadManager(self.client, self.output_dir)

@@ -1,0 +1,152 @@
+"""The file-tree pane and UI downloads against a real embedded server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.ui.dashboard_helpers import until
+from tests.ui.pane_helpers import PaneApp, api_client
+
+from inductiva_top.monitor.tailsource import TailSource
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.files import FilesPanel
+
+PY = sys.executable
+OUTPUTS = (
+    "import os\n"
+    "os.makedirs('vtk/sub')\n"
+    "open('vtk/a.vtk', 'w').write('x' * 5000)\n"
+    "open('vtk/sub/b.txt', 'w').write('y')\n"
+    "print('hello')\n"
+)
+
+
+def summary_text(panel: FilesPanel) -> str:
+    return str(panel.query_one("#files-summary").render())
+
+
+def paths(panel: FilesPanel) -> set[str]:
+    root = panel.root
+    return {f.path for f in root.files()} if root is not None else set()
+
+
+async def test_finished_task_lists_its_output_archive(module_server: ServerProcess) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", OUTPUTS])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            assert panel.source is TailSource.ARCHIVE
+            assert paths(panel) == {"stdout.txt", "stderr.txt", "vtk/a.vtk", "vtk/sub/b.txt"}
+            text = summary_text(panel)
+            assert text.startswith("4 files · 4.9 KiB (") and "compressed" in text
+            labels = [str(node.label) for node in panel.file_tree.root.children]
+            assert labels[0].strip().startswith("vtk/")  # folders first
+            assert any("zipped" in label for label in labels)
+    finally:
+        await client.aclose()
+
+
+async def test_running_task_lists_its_live_work_dir(module_server: ServerProcess) -> None:
+    script = (
+        "import time, pathlib\n"
+        "pathlib.Path('early.txt').write_text('1')\n"
+        "time.sleep(1.5)\n"
+        "pathlib.Path('later.txt').write_text('2')\n"
+        "time.sleep(600)\n"
+    )
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script], files={"input.dat": b"in"})
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: "input.dat" in paths(panel), "the work dir")
+            assert panel.source is TailSource.FOLLOW
+            assert "live work dir" in summary_text(panel)
+            await until(pilot, lambda: "later.txt" in paths(panel), "the refreshed listing")
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
+async def test_download_marked_file_and_all_outputs_from_keys(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", OUTPUTS], files={"input.dat": b"in"})
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        services = PaneServices(client, output_dir=tmp_path)
+        app = PaneApp(lambda: FilesPanel(services, id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            tree = panel.file_tree
+            tree.focus()
+            # Cursor to stdout.txt, mark it, download.
+            target = next(
+                n for n in tree.root.children if n.data is not None and n.data.path == "stdout.txt"
+            )
+            tree.move_cursor(target)
+            await pilot.press("space")
+            assert tree.marked == {"stdout.txt"}
+            await pilot.press("d")
+            outputs = tmp_path / task_id / "outputs"
+            jobs = services.downloads.jobs
+            await until(pilot, lambda: jobs[-1].state != "running", "the download")
+            assert jobs[-1].state == "done", jobs[-1].error
+            assert (outputs / "stdout.txt").read_text() == "hello\n"
+            assert not (outputs / "vtk").exists()  # only the marked file
+            # Again: the file exists, and is not overwritten; the error says so.
+            await pilot.press("d")
+            await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "again")
+            failed = services.downloads.jobs[-1]
+            assert failed.state == "failed" and "overwritten" in (failed.error or "")
+            bar = str(app.query_one("#downloads").render())
+            assert "✘" in bar
+            # Unmark, download inputs (D).
+            await pilot.press("D")
+            await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "inputs")
+            assert services.downloads.jobs[-1].state == "done", services.downloads.jobs[-1].error
+            assert (tmp_path / task_id / "inputs" / "input.dat").read_bytes() == b"in"
+    finally:
+        await client.aclose()
+
+
+async def test_keep_zip_toggle_downloads_the_archive(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", OUTPUTS])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        services = PaneServices(client, output_dir=tmp_path)
+        app = PaneApp(lambda: FilesPanel(services, id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            panel.file_tree.focus()
+            await pilot.press("z", "d")
+            await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "zip")
+            assert services.downloads.jobs[-1].state == "done"
+            assert (tmp_path / task_id / "outputs" / "output.zip").is_file()
+            assert not (tmp_path / task_id / "outputs" / "stdout.txt").exists()
+    finally:
+        await client.aclose()

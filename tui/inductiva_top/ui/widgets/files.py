@@ -1,0 +1,284 @@
+"""The file-tree pane: the cursor task's outputs (or live work dir), and downloads.
+
+A finished task shows its output archive (``zip-contents``, recursive) with
+sizes and compressed sizes, the total on top. A running task on the embedded
+server shows its work dir, refreshed every few seconds. Keys while the tree
+has focus: space marks a file or folder, ``d`` downloads the marked ones (all
+outputs when none is marked), ``D`` the inputs, ``z`` toggles keeping the zip
+instead of extracting, Esc cancels running downloads.
+
+One exclusive worker per pane lists files, so moving the cursor cancels the
+previous task's listing; downloads belong to the
+:class:`~inductiva_top.ui.downloads.DownloadManager` and go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from inductiva_top.api.errors import ApiError, NotFound
+from inductiva_top.api.models import Task, TaskWithStatusHistory
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.filetree import FileNode, summary, tree_from_archive, tree_from_workdir
+from inductiva_top.monitor.statuses import is_terminal
+from inductiva_top.monitor.tailsource import TailSource, choose_source
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.downloads import DownloadsBar
+
+__all__ = ["MAX_NODES", "REFRESH_SECONDS", "FileTree", "FilesPanel"]
+
+MAX_NODES = 2000
+"""Tree nodes drawn at most; a note says how many more files there are."""
+
+REFRESH_SECONDS = 3.0
+"""How often a running task's work dir is listed again."""
+
+
+def _label(node: FileNode, marked: bool) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("● " if marked else "  ", style="bold green")
+    text.append(node.label + ("/" if node.is_dir else ""), style="bold" if node.is_dir else "")
+    size = node.total_size if node.is_dir else node.size
+    if size is not None:
+        text.append(f"  {fmt.size(size)}", style="dim")
+        compressed = node.total_compressed if node.is_dir else node.compressed_size
+        if compressed is not None:
+            text.append(f" ({fmt.size(compressed)} zipped)", style="dim")
+    return text
+
+
+class FileTree(Tree[FileNode]):
+    """The tree of files; space marks instead of folding (Enter folds)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "mark", "Mark", id="files.mark"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("files", id=id)
+        self.show_root = False
+        self.marked: set[str] = set()
+        """Paths of the marked files and folders (``vtk/`` for a folder)."""
+
+    def show(self, root: FileNode) -> int:
+        """Replace the tree with ``root``'s entries; returns how many were left out."""
+        self.clear()
+        kept = set(self.marked)
+        self.marked = set()
+        budget = [MAX_NODES]
+
+        def fill(parent: TreeNode[FileNode], node: FileNode, depth: int) -> int:
+            skipped = 0
+            for child in node.entries():
+                if budget[0] <= 0:
+                    skipped += sum(1 for _ in child.files())
+                    continue
+                budget[0] -= 1
+                marked = child.path in kept
+                if marked:
+                    self.marked.add(child.path)
+                label = _label(child, marked)
+                if child.is_dir:
+                    branch = parent.add(label, data=child, expand=depth < 1)
+                    skipped += fill(branch, child, depth + 1)
+                else:
+                    parent.add_leaf(label, data=child)
+            return skipped
+
+        return fill(self.root, root, 0)
+
+    def action_mark(self) -> None:
+        """Mark or unmark the file or folder under the cursor."""
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return
+        path = node.data.path
+        if path in self.marked:
+            self.marked.discard(path)
+        else:
+            self.marked.add(path)
+        node.set_label(_label(node.data, path in self.marked))
+        self.action_cursor_down()
+
+
+class FilesPanel(Vertical):
+    """The selected task's files, with the totals on top and downloads below."""
+
+    DEFAULT_CSS = """
+    FilesPanel { height: 1fr; }
+    FilesPanel > #files-summary { height: 1; color: $text-muted; }
+    FilesPanel > FileTree { height: 1fr; }
+    FilesPanel > #files-hint { height: 1; color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "download", "Download", id="files.download"),
+        Binding("D", "download_inputs", "Inputs", id="files.download_inputs"),
+        Binding("z", "toggle_zip", "Keep zip", show=False, id="files.toggle_zip"),
+        Binding("escape", "cancel_downloads", "Cancel", show=False, id="files.cancel"),
+    ]
+
+    def __init__(self, services: PaneServices | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.services = services
+        self.keep_zip = False
+        """``z``: download all outputs as the zip, not extracted."""
+        self.root: FileNode | None = None
+        """What the tree shows (None: nothing listed)."""
+        self.source: TailSource | None = None
+        self._shown: Task | None = None
+        self._listed: tuple[str, TailSource] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="files-summary")
+        yield FileTree(id="files-tree")
+        yield Static(id="files-hint")
+        yield DownloadsBar(self.services.downloads if self.services else None, id="downloads")
+
+    @property
+    def file_tree(self) -> FileTree:
+        """The tree widget."""
+        return self.query_one(FileTree)
+
+    # --- attributes down ----------------------------------------------------------
+
+    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
+        """List ``task``'s files; a new task or state (running -> finished) lists again."""
+        self._shown = task
+        if task is None:
+            self.workers.cancel_group(self, "files")
+            self._listed = None
+            self._set_root(None, "No task selected.")
+            return
+        if self.services is None:
+            self._set_root(None, "Files need the API client.")
+            return
+        live = self.services.local.known_available
+        source = choose_source(task, bool(live))
+        key = (task.task_id, source)
+        if key == self._listed:
+            return
+        if self._listed is None or self._listed[0] != task.task_id:
+            self.file_tree.marked = set()
+        self._listed = key
+        self.source = source
+        self._list(task, source)
+
+    @work(exclusive=True, group="files", exit_on_error=False)
+    async def _list(self, task: Task, source: TailSource) -> None:
+        services = self.services
+        if services is None:
+            return
+        if source is not TailSource.ARCHIVE and services.local.known_available is None:
+            with contextlib.suppress(ApiError):  # the listing below reports API trouble
+                await services.local.available()
+            source = choose_source(task, bool(services.local.known_available))
+            self.source = source
+            self._listed = (task.task_id, source)
+        self._set_root(None, "listing…")
+        while True:
+            try:
+                if source is TailSource.ARCHIVE:
+                    path = task.storage_output_path or f"{task.task_id}/output.zip"
+                    info = await services.client.zip_contents(path, "artifacts/", recursive=True)
+                    root = tree_from_archive(info.contents)
+                    self._set_root(root, f"{summary(root)} · output archive {fmt.size(info.size)}")
+                    return
+                if source is TailSource.FOLLOW:
+                    entries = await services.local.files(task.task_id)
+                    root = tree_from_workdir(entries)
+                    self._set_root(root, f"{summary(root)} · live work dir")
+                elif source is TailSource.CLOUD_RUNNING:
+                    self._set_root(None, "The outputs are listed once the task has finished.")
+                    return
+                else:
+                    self._set_root(None, "The task has not started yet: no files so far.")
+                    return
+            except NotFound:
+                gone = "no output archive" if source is TailSource.ARCHIVE else "no work dir"
+                self._set_root(None, f"The task has {gone}.")
+                if source is TailSource.ARCHIVE or is_terminal(task.status):
+                    return
+            except ApiError as error:
+                self._set_root(None, f"Could not list the files: {error}")
+                return
+            await asyncio.sleep(REFRESH_SECONDS)
+
+    def _set_root(self, root: FileNode | None, summary_text: str) -> None:
+        unchanged = root is not None and self.root is not None and _same(root, self.root)
+        self.root = root
+        skipped = 0
+        if root is None:
+            self.file_tree.clear()
+        elif not unchanged:
+            skipped = self.file_tree.show(root)
+        note = f" · {fmt.count(skipped)} more not shown" if skipped else ""
+        self.query_one("#files-summary", Static).update(Text(summary_text + note))
+        self._hint()
+
+    def _hint(self) -> None:
+        marked = len(self.file_tree.marked)
+        parts = [f"{marked} marked" if marked else "space marks"]
+        parts.append("d: download marked" if marked else "d: download all outputs")
+        parts.append("D: inputs")
+        parts.append("z: keep zip ON" if self.keep_zip else "z: keep zip off")
+        self.query_one("#files-hint", Static).update(Text(" · ".join(parts)))
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_download(self) -> None:
+        """``d``: the marked files, or every output when none is marked."""
+        task = self._shown
+        if task is None or self.services is None:
+            return
+        marked = sorted(self.file_tree.marked)
+        if self.source is not TailSource.ARCHIVE and marked:
+            self.notify(
+                "Marked files come from the output archive, which exists once the task ends.",
+                severity="warning",
+            )
+            return
+        self.services.downloads.start(
+            task.task_id, filenames=marked or None, keep_zip=self.keep_zip and not marked
+        )
+
+    def action_download_inputs(self) -> None:
+        """``D``: the task's inputs."""
+        if self._shown is not None and self.services is not None:
+            self.services.downloads.start(self._shown.task_id, inputs=True)
+
+    def action_toggle_zip(self) -> None:
+        """``z``: keep the outputs as the zip instead of extracting them."""
+        self.keep_zip = not self.keep_zip
+        self._hint()
+
+    def action_cancel_downloads(self) -> None:
+        """Esc: cancel the running downloads."""
+        if self.services is not None and self.services.downloads.cancel_all():
+            self.notify("Downloads cancelled.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_downloads":
+            # Esc is the screen's "clear" unless downloads are running.
+            return self.services is not None and bool(self.services.downloads.running)
+        return True
+
+    def on_tree_node_highlighted(self) -> None:
+        self._hint()
+
+
+def _same(a: FileNode, b: FileNode) -> bool:
+    """Whether two listings show the same files with the same sizes (no redraw needed)."""
+    left = [(f.path, f.size) for f in a.files()]
+    right = [(f.path, f.size) for f in b.files()]
+    return left == right
