@@ -9,6 +9,7 @@ running task and records it before the data dir is released.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -31,9 +32,12 @@ from inductiva_top.server.live import live_router
 from inductiva_top.server.processes import MachineInfo
 from inductiva_top.server.routes_other import compute_router, projects_router, version_router
 from inductiva_top.server.routes_tasks import DEFAULT_GROUP, tasks_router
+from inductiva_top.server.rtc import RtcSessions
+from inductiva_top.server.rtc_routes import rtc_router
+from inductiva_top.server.rtcops import TaskView
 from inductiva_top.server.signing import UrlSigner, load_or_create_signing_key
 from inductiva_top.server.storage import signed_router, storage_router
-from inductiva_top.server.store import TaskStore
+from inductiva_top.server.store import TaskNotFound, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,14 @@ def create_app(
     executor = Executor(
         store, data, MachineInfo.detect(), kill_grace_seconds=config.kill_grace_seconds
     )
+    sessions = RtcSessions(TaskView(data, executor.is_running, executor.pid_of))
+
+    def task_exists(task_id: str) -> bool:
+        try:
+            store.get(task_id)
+        except TaskNotFound:
+            return False
+        return True
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,6 +139,9 @@ def create_app(
             yield
         finally:
             try:
+                # Peers first: their follow streams would otherwise outlive the tasks.
+                with contextlib.suppress(Exception):
+                    await sessions.aclose()
                 await executor.shutdown()
             finally:
                 store.close()
@@ -152,5 +167,6 @@ def create_app(
     app.include_router(
         live_router(data, executor.is_running, executor.pid_of), dependencies=protected
     )
+    app.include_router(rtc_router(sessions, task_exists), dependencies=protected)
     app.include_router(signed_router(data, signer, on_upload=None))
     return app

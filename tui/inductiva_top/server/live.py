@@ -189,8 +189,24 @@ async def _follow(
     offset: int,
     is_running: Callable[[str], bool],
 ) -> AsyncIterator[bytes]:
-    """The follow stream: ``first``, then new complete lines from ``offset`` on."""
-    yield _message(first)
+    """The follow stream as newline-delimited JSON messages."""
+    async for batch in follow_batches(path, task_id, first, offset, is_running):
+        yield _message(batch)
+
+
+async def follow_batches(
+    path: Path,
+    task_id: str,
+    first: list[str],
+    offset: int,
+    is_running: Callable[[str], bool],
+) -> AsyncIterator[list[str]]:
+    """``first``, then batches of new complete lines of ``path`` from ``offset`` on.
+
+    Ends after a last read (which also gives an unfinished last line) once the
+    task stops running. Shared by the HTTP stream and the WebRTC data channel.
+    """
+    yield first
     pending = b""
     while True:
         running = is_running(task_id)
@@ -208,10 +224,10 @@ async def _follow(
             complete.append(pending.decode("utf-8", errors="replace"))
             pending = b""
         if complete:
-            yield _message(complete)
+            yield complete
         if not chunk and not running:
             if pending:
-                yield _message([pending.decode("utf-8", errors="replace")])
+                yield [pending.decode("utf-8", errors="replace")]
             return
         if len(chunk) < FOLLOW_BATCH_BYTES:
             await asyncio.sleep(FOLLOW_POLL_SECONDS)
