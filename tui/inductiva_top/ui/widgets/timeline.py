@@ -53,17 +53,19 @@ def _fit(text: str, width: int) -> str:
     return text[: width - 1] + "…"
 
 
+def _seconds(seconds: float) -> str:
+    # Tenths under ten seconds: the steps of a quick task are that short.
+    return f"{seconds:.1f}s" if seconds < 10 else fmt.duration(seconds)
+
+
 def _duration(span: Span) -> str:
-    text = fmt.duration(span.seconds)
-    if span.seconds < 10 and span.seconds > 0:
-        text = f"{span.seconds:.1f}s"
-    return text + ("…" if span.open else "")
+    return _seconds(span.seconds) + ("…" if span.open else "")
 
 
 def _header(timeline: Timeline) -> Text:
     text = Text()
     text.append("total ", style="dim")
-    text.append(fmt.duration(timeline.total))
+    text.append(_seconds(timeline.total))
     if timeline.live:
         text.append("  (live)", style="dim")
     if timeline.resubmissions:

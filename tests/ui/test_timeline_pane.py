@@ -1,0 +1,97 @@
+"""The timeline pane fed with real tasks of a real embedded server."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.ui.pane_helpers import PaneApp, api_client
+
+from inductiva_top.ui.widgets.timeline import TimelineView
+
+PY = sys.executable
+
+
+def screen_text(app: PaneApp) -> str:
+    view = app.query_one(TimelineView)
+    return "\n".join("".join(s.text for s in view.render_line(y)) for y in range(view.size.height))
+
+
+async def test_timeline_of_a_task_that_waited_ran_and_succeeded(
+    live_server: ServerProcess,
+) -> None:
+    with live_server.client() as http:
+        # Two slots: the third task waits in the queue until one of the first two ends.
+        blockers = [submit(http, [PY, "-c", "import time; time.sleep(1.0)"]) for _ in range(2)]
+        task_id = submit(http, [PY, "-c", "import time; print('x'); time.sleep(0.3)"])
+        for other in [*blockers, task_id]:
+            wait_status(http, other, "success")
+    client = api_client(live_server)
+    try:
+        task = await client.get_task(task_id)
+        app = PaneApp(lambda: TimelineView(id="timeline"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            view = app.query_one(TimelineView)
+            view.show_task(task)
+            await pilot.pause()
+            timeline = view.timeline
+            assert timeline is not None and not timeline.live
+            codes = [s.code for s in timeline.states]
+            assert codes[:2] == ["pending-input", "submitted"] and codes[-1] == "success"
+            waited = timeline.states[1].seconds
+            ran = next(s for s in timeline.states if s.code == "computation-started").seconds
+            assert waited >= 0.5 and ran >= 0.3  # it queued behind the blockers, then ran
+            ops = [s.code for s in timeline.rows if s.depth == 1]
+            assert ops == [
+                "download_input",
+                "uncompress_input",
+                "exec_command",
+                "compress_output",
+                "upload_output",
+            ]
+            text = screen_text(app)
+            assert "In Queue" in text and "Running" in text and "Success" in text
+            assert "█" in text and "$ " in text and "time.sleep(0.3)" in text
+            # The queue bar is longer than the preparing bar: lengths are proportional.
+            lines = text.splitlines()
+            queue = next(line for line in lines if "In Queue" in line)
+            prep = next(line for line in lines if "Preparing" in line)
+            assert queue.count("█") > prep.count("█")
+            # The compact form for narrow panes: no bars, durations kept.
+            await pilot.resize_terminal(40, 20)
+            await pilot.pause()
+            narrow = screen_text(app)
+            assert "█" not in narrow and "In Queue" in narrow
+    finally:
+        await client.aclose()
+
+
+async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
+    with live_server.client() as http:
+        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
+        wait_status(http, task_id, "computation-started")
+    client = api_client(live_server)
+    try:
+        app = PaneApp(lambda: TimelineView(id="timeline"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            view = app.query_one(TimelineView)
+            view.show_task(await client.get_task(task_id))
+            await pilot.pause()
+            assert view.timeline is not None and view.timeline.live
+            assert view.timeline.rows[-1].open or view.timeline.states[-1].open
+            await client.kill(task_id)
+            with live_server.client() as http:
+                wait_status(http, task_id, "killed")
+            view.show_task(await client.get_task(task_id))
+            await pilot.pause()
+            timeline = view.timeline
+            assert timeline is not None and not timeline.live
+            codes = [s.code for s in timeline.states]
+            assert codes[-2:] == ["pending-kill", "killed"]
+            exec_op = next(s for s in timeline.rows if s.code == "exec_command")
+            assert exec_op.status == "FAILED"
+            text = screen_text(app)
+            assert "Killed" in text and "FAILED" in text
+    finally:
+        await client.aclose()
