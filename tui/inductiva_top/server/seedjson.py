@@ -20,11 +20,9 @@ from inductiva_top.server.seedrecord import (
     DESCRIPTION,
     OPERATION_ALIAS,
     US,
-    VALUE,
     Recorder,
     iso,
 )
-from inductiva_top.server.statuses import OperationName, TaskStatusCode
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _STRINGS: dict[str, str] = {}
@@ -58,13 +56,10 @@ def _attributes(attributes: dict[str, Any]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-_ENTRY_WORDS = {
-    code: (VALUE[code], _text(DESCRIPTION[code]), _text(ALIAS[code])) for code in TaskStatusCode
-}
-_STATUS = {value: code for code, (value, _, _) in _ENTRY_WORDS.items()}
+_ENTRY_WORDS = {value: (_text(DESCRIPTION[value]), _text(ALIAS[value])) for value in DESCRIPTION}
 
 
-_OPERATION_ALIAS = {VALUE[name]: _text(OPERATION_ALIAS[name]) for name in OperationName}
+_OPERATION_ALIAS = {name: _text(alias) for name, alias in OPERATION_ALIAS.items()}
 
 
 def _instants(rec: Recorder) -> dict[int | None, str]:
@@ -86,9 +81,9 @@ def _instants(rec: Recorder) -> dict[int | None, str]:
 def _history(history: list[dict[str, Any]], when: dict[int | None, str]) -> str:
     entries = []
     for entry in history:
-        code = _STATUS[entry["status"]]
-        status, description, alias = _ENTRY_WORDS[code]
-        if entry["description"] != DESCRIPTION[code]:
+        status = entry["status"]
+        description, alias = _ENTRY_WORDS[status]
+        if entry["description"] != DESCRIPTION[status]:
             description = _text(entry["description"])
         operations = ",".join(
             f'{{"name":"{op["name"]}","alias":{_OPERATION_ALIAS[op["name"]]},'
@@ -150,14 +145,14 @@ def task_row(rec: Recorder, cost: float, resubmit_on_preemption: bool) -> dict[s
     when = _instants(rec)
     task_id = plan.task_id
     group = _text(plan.group.name)
-    status = VALUE[rec.status]
+    status: str = rec.status._value_
     total = rec.metrics.get("total_seconds")
     metadata = _encode(plan.metadata) if plan.metadata is not None else "null"
     command = _PARAMS.get(plan.command)
     if command is None:
         command = _PARAMS[plan.command] = _encode({"command": list(plan.command), "env": None})
     doc = (
-        f'{{"task_id":"{task_id}","status":"{status}","status_alias":{_text(ALIAS[rec.status])},'
+        f'{{"task_id":"{task_id}","status":"{status}","status_alias":{_text(ALIAS[status])},'
         f'"simulator":{_text(plan.simulator.name)},"storage_path":"{task_id}",'
         f'"storage_input_path":"{task_id}/input.zip",'
         f'"storage_output_path":"{task_id}/output.zip","storage_region":"local",'

@@ -81,7 +81,7 @@ class _Run:
         """The command could not start: ``failed`` straight from ``started``."""
         rec = self.rec
         rec.wait(self.rng.uniform(0.002, 0.02))
-        rec.start(Op.EXEC_COMMAND, {"command": shlex.join(rec.plan.command)})
+        rec.start(Op.EXEC_COMMAND, {"command": _command_line(rec.plan.command)})
         rec.end(Op.EXEC_COMMAND, ok=False)
         detail = f"the command could not be started: {reason}"
         rec.error_detail = detail
@@ -92,7 +92,7 @@ class _Run:
         rec = self.rec
         rec.wait(self.rng.uniform(0.002, 0.02))
         rec.enter(S.COMPUTATION_STARTED, self.id)
-        rec.start(Op.EXEC_COMMAND, {"command": shlex.join(rec.plan.command)})
+        rec.start(Op.EXEC_COMMAND, {"command": _command_line(rec.plan.command)})
         self.compute_start_us = rec.now
         rec.wait(seconds)
 
@@ -274,6 +274,17 @@ def _final_run(rec: Recorder, rng: random.Random, plan: TaskPlan, machine: Machi
         run.exited(0)
         rec.wait(rng.uniform(1.0, 60.0))
         run.fail_executer(rng.choice(EXECUTER_FAILURES))
+
+
+_COMMAND_LINES: dict[tuple[str, ...], str] = {}
+
+
+def _command_line(command: tuple[str, ...]) -> str:
+    """``shlex.join`` of a command, as the runner records it (few distinct commands: cached)."""
+    line = _COMMAND_LINES.get(command)
+    if line is None:
+        line = _COMMAND_LINES[command] = shlex.join(command)
+    return line
 
 
 def _input_size(rng: random.Random, plan: TaskPlan) -> int:
