@@ -67,7 +67,12 @@ def run_demo(args: argparse.Namespace) -> int:
     root = Path(tempfile.mkdtemp(prefix="inductiva-top-demo-")) if temporary else args.data_dir
     data_dir = root / "server" if temporary else root
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = ServerProcess(data_dir, slots=args.slots, log_path=data_dir / "server.log")
+    server = ServerProcess(
+        data_dir,
+        slots=args.slots,
+        log_path=data_dir / "server.log",
+        extra_args=("--exit-with-parent",),
+    )
     print(f"starting the embedded server (data in {data_dir}) ...", file=sys.stderr)
     try:
         server.start()

@@ -17,12 +17,16 @@ import re
 import shlex
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inductiva_top.server.layout import DataDir, default_data_dir
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from inductiva_top.server.app import ServerConfig
 
 EXIT_OK = 0
@@ -142,6 +146,11 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn log level (default warning)",
     )
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="shut down cleanly when the process that started the server exits",
+    )
     parser.set_defaults(handler=run_serve)
 
 
@@ -174,7 +183,14 @@ def run_serve(args: argparse.Namespace) -> int:
         kill_grace_seconds=args.kill_grace,
         machine_groups=tuple(args.machine_group),
     )
-    return serve(data, config, host=args.host, port=args.port, log_level=args.log_level)
+    return serve(
+        data,
+        config,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        exit_with_parent=args.exit_with_parent,
+    )
 
 
 def serve(
@@ -184,8 +200,13 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     log_level: str = "warning",
+    exit_with_parent: bool = False,
 ) -> int:
-    """Run a server on ``data`` until SIGINT/SIGTERM; returns an exit code."""
+    """Run a server on ``data`` until SIGINT/SIGTERM; returns an exit code.
+
+    With ``exit_with_parent`` it also shuts down cleanly when the process that
+    started it goes away, however that process ended.
+    """
     import sqlite3
 
     import uvicorn
@@ -232,8 +253,30 @@ def serve(
     server = uvicorn.Server(
         uvicorn.Config(app, log_level=log_level, timeout_graceful_shutdown=5, access_log=False)
     )
+    if exit_with_parent:
+        _watch_parent(server)
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
     return EXIT_OK
+
+
+def _watch_parent(server: uvicorn.Server) -> None:
+    """Ask ``server`` to shut down once our parent process is gone.
+
+    The demo starts the server in a session of its own, so a hang-up that
+    kills the dashboard (a dropped SSH connection) never reaches the server:
+    without this it would run on, orphaned. An orphan is re-parented, so a
+    changed parent pid is the signal.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                server.should_exit = True
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
