@@ -23,7 +23,8 @@ def test_every_api_route_needs_the_key(module_server: ServerProcess) -> None:
         ("POST", "/tasks/abc/kill"),
         ("POST", "/tasks/submit"),
         ("GET", "/projects"),
-        ("GET", "/version"),
+        ("GET", "/users/info"),
+        ("GET", "/users/fees"),
         ("DELETE", "/compute/group?machine_group_id=x"),
         ("GET", "/local/machine-groups"),
     ]:
@@ -45,10 +46,13 @@ def test_api_key_is_private_and_well_formed(module_server: ServerProcess) -> Non
     assert module_server.api_key not in repr(module_server)
 
 
-def test_version_and_version_check(module_server: ServerProcess) -> None:
-    with module_server.client() as client:
-        version = client.get("/version").json()
-        check = client.get("/version-check", params={"client_version": "0.18.12"}).json()
+def test_version_and_version_check_are_public(module_server: ServerProcess) -> None:
+    # As in the real API: the official client checks the version at import
+    # time, before it sends its key.
+    version = httpx.get(module_server.base_url + "/version").json()
+    check = httpx.get(
+        module_server.base_url + "/version-check", params={"client_version": "0.18.12"}
+    ).json()
     assert version["version"] and version["min_supported_client_version"] is None
     assert check == {
         "is_valid": True,

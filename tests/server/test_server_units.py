@@ -243,7 +243,9 @@ def test_pack_skips_symlinks_and_publishes_atomically(tmp_path: Path) -> None:
     archive.publish(partial, target)
     assert packed.files == 1 and packed.bytes == 6
     with zipfile.ZipFile(target) as z:
-        assert z.namelist() == ["artifacts/sub/out.txt"]
+        # The directory entry tells the official client to extract only artifacts/.
+        assert z.namelist() == ["artifacts/", "artifacts/sub/out.txt"]
+        assert z.getinfo("artifacts/").is_dir()
     (target.parent / ("output.zip" + archive.PARTIAL_SUFFIX)).write_bytes(b"half")
     assert archive.remove_partials(tmp_path / "storage") == 1
 

@@ -32,6 +32,7 @@ from inductiva_top.server.live import live_router
 from inductiva_top.server.processes import MachineInfo
 from inductiva_top.server.routes_other import compute_router, projects_router, version_router
 from inductiva_top.server.routes_tasks import DEFAULT_GROUP, tasks_router
+from inductiva_top.server.routes_users import users_router
 from inductiva_top.server.rtc import RtcSessions
 from inductiva_top.server.rtc_routes import rtc_router
 from inductiva_top.server.rtcops import TaskView
@@ -159,9 +160,12 @@ def create_app(
     app.add_exception_handler(Exception, _internal_error)
     app.state.parts = ServerParts(data=data, store=store, executor=executor, recovery=recovery)
     protected = [Depends(api_key_checker(api_key))]
-    app.include_router(version_router(__version__), dependencies=protected)
+    # Public, as in the real API: the official client probes the version at
+    # import time, before it sends any API key.
+    app.include_router(version_router(__version__))
     app.include_router(tasks_router(store, executor), dependencies=protected)
     app.include_router(projects_router(store), dependencies=protected)
+    app.include_router(users_router(data), dependencies=protected)
     app.include_router(compute_router(store, executor), dependencies=protected)
     app.include_router(storage_router(data, signer), dependencies=protected)
     app.include_router(

@@ -4,7 +4,8 @@ Inputs: members under ``sim_dir/`` land at the top of the work dir (members
 outside it keep their path); a member that would escape the work dir
 (absolute, ``..``, a drive) is refused and nothing of it is written.
 
-Outputs: every regular file of the work dir, under ``artifacts/``. Symbolic
+Outputs: every regular file of the work dir, under ``artifacts/`` (which has its
+own directory entry, as the official client expects). Symbolic
 links are skipped, never followed, so a task cannot make the server archive
 files from outside its work dir. The zip is written to a temporary name next
 to its destination, flushed to disk, then renamed into place: a reader sees
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -104,6 +106,12 @@ def _regular_files(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
+def _directory_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10  # 0x10: MS-DOS directory flag
+    return info
+
+
 def pack_output(work_dir: Path, output_zip: Path) -> tuple[Path, Packed]:
     """Zip the work dir's files to a temporary file next to ``output_zip``.
 
@@ -115,6 +123,9 @@ def pack_output(work_dir: Path, output_zip: Path) -> tuple[Path, Packed]:
     files = total = 0
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            # The official client extracts only ``artifacts/`` when the archive
+            # has that directory entry, and everything (prefix included) otherwise.
+            archive.writestr(_directory_entry(OUTPUT_PREFIX), b"")
             for path, relative in _regular_files(work_dir):
                 # surrogateescape keeps undecodable names; zip wants text names.
                 name = OUTPUT_PREFIX + relative.encode("utf-8", "surrogateescape").decode(

@@ -1,0 +1,234 @@
+"""The official ``inductiva`` client (PyPI, 0.18.12) against our embedded server.
+
+Issue 3's fidelity check: the real client, unmodified, in its own venv, lists,
+shows, kills and downloads (whole and chosen files) tasks that our server
+really ran. The client is heavy to import (seconds), so the read-only runs
+start together and the tests below only look at what they printed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.conftest import ServerProcess
+from tests.e2e.official_client import (
+    OFFICIAL_VERSION,
+    OfficialClientUnavailable,
+    Run,
+    cli,
+    client_env,
+    finish,
+    official_python,
+    script,
+    start,
+)
+from tests.server.task_helpers import submit, wait_status
+
+PY = sys.executable
+
+INPUTS = {"a.txt": b"hello\n"}
+WRITER = (
+    "import os, sys\n"
+    "os.makedirs('sub/deep', exist_ok=True)\n"
+    "open('sub/x.txt', 'w').write('one\\n')\n"
+    "open('sub/deep/y.bin', 'wb').write(bytes(range(256)) * 64)\n"
+    "sys.stdout.write(open('a.txt').read())\n"
+    "sys.stderr.write('err\\n')\n"
+)
+WRITTEN = {
+    "a.txt": b"hello\n",
+    "sub/x.txt": b"one\n",
+    "sub/deep/y.bin": bytes(range(256)) * 64,
+    "stdout.txt": b"hello\n",
+    "stderr.txt": b"err\n",
+}
+"""Every file of the writer task's output: its input, what it wrote, its stdout and stderr."""
+CHOSEN = ["stdout.txt", "sub/deep/y.bin"]
+SLEEP = [PY, "-c", "import time; time.sleep(300)"]
+
+API_SCRIPT = """
+import json, sys
+import inductiva
+
+writer, blocker, queued, out = sys.argv[1:5]
+result = {}
+task = inductiva.tasks.Task(writer)
+result["status"] = task.get_status().value
+info = task.get_info()
+result["info"] = {"status": info.status, "project": info.project,
+                  "simulator": task.get_simulator_name()}
+result["writer_position"] = task.get_position_in_queue()
+result["queued_position"] = inductiva.tasks.Task(queued).get_position_in_queue()
+result["output_files"] = sorted(f.name for f in task.get_output_info().files)
+result["whole"] = str(task.download_outputs(output_dir="api-whole"))
+result["chosen"] = str(task.download_outputs(filenames=["sub/x.txt"], output_dir="api-chosen"))
+result["last_5"] = [[t.id, t.get_status().value] for t in inductiva.tasks.get(last_n=5)]
+result["killed"] = [inductiva.tasks.Task(blocker).kill(wait_timeout=20),
+                    inductiva.tasks.Task(queued).kill(wait_timeout=20)]
+result["after_kill"] = [inductiva.tasks.Task(t).get_status().value for t in (blocker, queued)]
+json.dump(result, open(out, "w"))
+"""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A server with tasks in known states, and what the official client printed about them."""
+
+    server: ServerProcess
+    workdir: Path
+    writer: str
+    """Finished ``success``; wrote :data:`WRITTEN`."""
+    running: str
+    """Running ``sleep`` in the default group, killed through the CLI by a test."""
+    runs: dict[str, Run]
+    api: dict[str, object]
+
+
+def files_below(root: Path) -> dict[str, bytes]:
+    """Every regular file under ``root``, by POSIX relative path."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def python(request: pytest.FixtureRequest) -> Path:
+    cache = Path(request.config.cache.mkdir(f"inductiva-official-{OFFICIAL_VERSION}"))
+    try:
+        return official_python(cache)
+    except (OfficialClientUnavailable, subprocess.TimeoutExpired) as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def scene(python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
+    root = tmp_path_factory.mktemp("official")
+    server = ServerProcess(root / "data", slots=2).start()
+    try:
+        yield _build_scene(server, python, root)
+    finally:
+        server.stop()
+
+
+def _build_scene(server: ServerProcess, python: Path, root: Path) -> Scene:
+    workdir = root / "client"
+    (workdir / "home").mkdir(parents=True)
+    env = client_env(server.base_url, server.api_key, workdir / "home")
+    with server.client() as client:
+        response = client.post("/local/machine-groups", json={"name": "solo", "slots": 1})
+        assert response.status_code == 201, response.text
+        writer = submit(client, [PY, "-c", WRITER], files=INPUTS, project="fidelity")
+        wait_status(client, writer, "success")
+        running = submit(client, SLEEP)
+        blocker = submit(client, SLEEP, group="solo")
+        wait_status(client, running, "computation-started")
+        wait_status(client, blocker, "computation-started")
+        queued = submit(client, SLEEP, group="solo")
+        wait_status(client, queued, "submitted")
+    commands = {
+        "list": cli(python, "tasks", "list", "-n", "5"),
+        "list-project": cli(python, "tasks", "list", "-p", "fidelity"),
+        "info": cli(python, "tasks", "info", writer),
+        "download": cli(python, "tasks", "download", writer, "--dir", "cli-whole"),
+        "download-chosen": cli(
+            python, "tasks", "download", writer, "--dir", "cli-chosen", "--filenames", *CHOSEN
+        ),
+        "api": script(python, API_SCRIPT, writer, blocker, queued, "api.json"),
+    }
+    started = {name: start(command, env, workdir) for name, command in commands.items()}
+    runs = {name: finish(process) for name, process in started.items()}
+    api_file = workdir / "api.json"
+    assert api_file.exists(), runs["api"].explain()
+    api = json.loads(api_file.read_text(encoding="utf-8"))
+    return Scene(server, workdir, writer, running, runs, api)
+
+
+def ok(scene: Scene, name: str) -> Run:
+    run = scene.runs[name]
+    assert run.returncode == 0, run.explain()
+    assert "Traceback" not in run.stderr and "ERROR" not in run.stderr, run.explain()
+    return run
+
+
+def row_of(output: str, task_id: str) -> str:
+    rows = [line for line in output.splitlines() if line.split()[:1] == [task_id]]
+    assert len(rows) == 1, output
+    return rows[0]
+
+
+def test_list_shows_our_tasks_with_their_statuses(scene: Scene) -> None:
+    output = ok(scene, "list").stdout
+    assert "Success" in row_of(output, scene.writer)
+    assert "Running" in row_of(output, scene.running)
+    # The writer ran a Python program; its machine is a local one.
+    assert "local" in row_of(output, scene.writer)
+
+
+def test_list_by_project_shows_only_that_project(scene: Scene) -> None:
+    output = ok(scene, "list-project").stdout
+    assert "Success" in row_of(output, scene.writer)
+    assert scene.running not in output
+
+
+def test_info_shows_status_timeline_command_and_data(scene: Scene) -> None:
+    output = ok(scene, "info").stdout
+    assert "Task status: Success" in output
+    for alias in ("Waiting for Input", "In Queue", "Preparing", "Running", "Success"):
+        assert alias in output
+    assert "os.makedirs" in output  # the command line, under the Running step
+    assert f"Number of output files:   {len(WRITTEN)}" in output
+    assert scene.writer in output
+
+
+def test_download_whole_gives_every_file_the_task_wrote(scene: Scene) -> None:
+    ok(scene, "download")
+    outputs = scene.workdir / "cli-whole" / scene.writer / "outputs"
+    assert files_below(outputs) == WRITTEN
+
+
+def test_download_chosen_files_gives_just_those(scene: Scene) -> None:
+    ok(scene, "download-chosen")
+    outputs = scene.workdir / "cli-chosen" / scene.writer / "outputs"
+    assert files_below(outputs) == {name: WRITTEN[name] for name in CHOSEN}
+
+
+def test_python_api_reads_status_info_queue_and_outputs(scene: Scene) -> None:
+    ok(scene, "api")
+    api = scene.api
+    assert api["status"] == "success"
+    assert api["info"] == {"status": "success", "project": "fidelity", "simulator": "local"}
+    assert api["writer_position"] is None
+    assert api["queued_position"] == 0  # first in line; the blocker holds the one slot
+    # Not recursive: the top of artifacts/, a folder shown once.
+    assert api["output_files"] == ["a.txt", "stderr.txt", "stdout.txt", "sub/"]
+    assert files_below(scene.workdir / "api-whole") == WRITTEN
+    assert files_below(scene.workdir / "api-chosen") == {"sub/x.txt": WRITTEN["sub/x.txt"]}
+    assert [scene.writer, "success"] in api["last_5"]
+
+
+def test_python_api_kills_running_and_queued_tasks(scene: Scene) -> None:
+    ok(scene, "api")
+    assert scene.api["killed"] == [True, True]
+    assert scene.api["after_kill"] == ["killed", "killed"]
+
+
+def test_cli_kill_moves_a_running_task_to_killed(scene: Scene, python: Path) -> None:
+    env = client_env(scene.server.base_url, scene.server.api_key, scene.workdir / "home")
+    run = finish(start(cli(python, "tasks", "kill", scene.running, "-y"), env, scene.workdir))
+    assert run.returncode == 0, run.explain()
+    # The client reports through logging, which it sends to stderr.
+    assert f"Successfully sent kill request for task {scene.running}" in run.stderr
+    with httpx.Client(
+        base_url=scene.server.base_url, headers=scene.server.headers, timeout=10
+    ) as client:
+        done = wait_status(client, scene.running, "killed")
+    assert done["status_history"][-1]["status"] == "killed"
