@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -49,6 +50,10 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="YAML config file for the dashboard's settings (theme, keys, columns)",
     )
     parser.set_defaults(handler=run_demo)
+
+
+def _exit_on_hangup(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -92,6 +97,10 @@ def run_demo(args: argparse.Namespace) -> int:
             api_key_source=f"the demo server's key file {server.api_key_file}",
             profile="demo",
         )
+        # A hang-up (terminal closed, SSH dropped) would end the process with
+        # no clean-up; turn it into an exit so the server is stopped and the
+        # temporary data dir removed.
+        signal.signal(signal.SIGHUP, _exit_on_hangup)
         return run_dashboard(demo_config)
     finally:
         if driver is not None:
