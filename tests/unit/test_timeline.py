@@ -103,3 +103,19 @@ def test_bar_cells_fit_the_axis_and_never_vanish() -> None:
 def test_no_history_gives_an_empty_timeline() -> None:
     timeline = build_timeline(task("submitted", []), T0)
     assert timeline.rows == () and timeline.total == 0
+
+
+def test_unclosed_operation_of_a_closed_state_ends_with_the_state() -> None:
+    history = [
+        entry(
+            "computation-started",
+            0,
+            50,
+            operations=[{"name": "exec_command", "start_timestamp": at(0), "end_timestamp": None}],
+        ),
+        entry("executer-terminated", 50, 51),
+        entry("submitted", 51, None),
+    ]
+    timeline = build_timeline(task("submitted", history), T0 + timedelta(seconds=60))
+    run = timeline.rows[1]
+    assert run.seconds == 50 and not run.open

@@ -150,7 +150,8 @@ def build_timeline(task: TaskWithStatusHistory, now: datetime) -> Timeline:
         for operation in entry.operations:
             op_start = _seconds(operation.start_timestamp, origin, start)
             op_open = operation.end_timestamp is None and open_end
-            op_end = horizon if op_open else _seconds(operation.end_timestamp, origin, op_start)
+            # An operation the server never closed ended with its state at the latest.
+            op_end = horizon if op_open else _seconds(operation.end_timestamp, origin, end)
             rows.append(
                 Span(
                     label=_operation_label(operation),
