@@ -314,3 +314,10 @@ def test_remembered_counts_follow_commits_of_other_connections(tmp_path: Path) -
             assert queries.list_tasks(conn, failed)[0] == expected.fetchone()[0] >= before
     finally:
         conn.close()
+
+
+def test_worker_processes_write_the_same_tasks(tmp_path: Path) -> None:
+    alone, pooled = DataDir(tmp_path / "one"), DataDir(tmp_path / "two")
+    seed(alone, tasks=2_100, seed=5, now=NOW, workers=1)  # two chunks of work
+    seed(pooled, tasks=2_100, seed=5, now=NOW, workers=2)
+    assert _stored(alone.root) == _stored(pooled.root)

@@ -13,16 +13,19 @@ runs on it meanwhile; seeding a data dir whose server is running is refused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import random
+import signal
 import sqlite3
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 MAX_TASKS = 1_000_000
 """The plan of every task is held in memory while seeding (about 1 KB each)."""
 _MARGIN_US = 30 * US
@@ -46,11 +50,22 @@ _MARGIN_US = 30 * US
 _CHUNK = 2_000
 """Tasks per job handed to a worker (and per write transaction)."""
 
+_AHEAD = 8
+"""Jobs built ahead of the one being written (bounds memory to a few chunks of rows)."""
+
 _Job = tuple[int, int, int, list[PlannedTask]]
 
 
 class SeedError(RuntimeError):
-    """Seeding cannot be done; the message says why and nothing was written."""
+    """Seeding cannot be done or failed; the message says why and what was written."""
+
+
+class SeedInterrupted(KeyboardInterrupt):
+    """Ctrl+C while seeding: the tasks of the chunks already written stay."""
+
+    def __init__(self, written: int) -> None:
+        super().__init__(written)
+        self.written = written
 
 
 @dataclass(frozen=True)
@@ -124,26 +139,30 @@ def seed(
     from inductiva_top.server.store import TaskStore
 
     started = time.perf_counter()
-    lock = DataDirLock(data)
-    try:
-        lock.acquire()
-    except DataDirBusy as error:
-        raise SeedError(f"{error}; stop that server first, then seed") from None
-    except OSError as error:
-        raise SeedError(f"cannot use the data dir {data.root}: {error}") from None
-    try:
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    # Workers are forked first, before this process holds the data dir or
+    # any SQLite connection (a connection must never cross a fork).
+    with _worker_pool(count if tasks > _CHUNK else 1) as pool:
+        lock = DataDirLock(data)
         try:
-            store = TaskStore(data.database)
-        except (DatabaseTooNew, sqlite3.Error) as error:
-            raise SeedError(f"cannot open {data.database}: {error}") from None
+            lock.acquire()
+        except DataDirBusy as error:
+            raise SeedError(f"{error}; stop that server first, then seed") from None
+        except OSError as error:
+            raise SeedError(f"cannot use the data dir {data.root}: {error}") from None
         try:
-            now_s = time.time() if now is None else now
-            count, used = _fill(store, data, tasks, projects, seed, days, now_s, workers)
+            try:
+                store = TaskStore(data.database)
+            except (DatabaseTooNew, sqlite3.Error) as error:
+                raise SeedError(f"cannot open {data.database}: {error}") from None
+            try:
+                now_s = time.time() if now is None else now
+                written, used = _fill(store, data, tasks, projects, seed, days, now_s, pool)
+            finally:
+                store.close()
         finally:
-            store.close()
-    finally:
-        lock.release()
-    return SeedResult(count, used, seed, time.perf_counter() - started)
+            lock.release()
+    return SeedResult(written, used, seed, time.perf_counter() - started)
 
 
 def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
@@ -153,16 +172,53 @@ def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
     ]
 
 
-def _built(jobs: list[_Job], workers: int) -> Iterator[list[dict[str, Any]]]:
-    """Rows of each job, in job order, built by ``workers`` processes."""
-    if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl+C to the parent, which stops them (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _worker_pool(count: int) -> Iterator[Pool | None]:
+    """``count`` forked worker processes, or None to build in this process."""
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    # fork: workers need no re-import of __main__ (spawn would run the
+    # caller's script again).
+    pool = multiprocessing.get_context("fork").Pool(count, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _built(jobs: list[_Job], pool: Pool | None) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each job, in job order; at most a few jobs ahead of the writer (memory)."""
+    if pool is None:
         yield from map(build_rows, jobs)
         return
-    # fork: workers need no re-import of __main__ (spawn would run the caller's
-    # script again); they only compute and never touch the parent's connections.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(build_rows, jobs)
+    pending: deque[AsyncResult[list[dict[str, Any]]]] = deque()
+    for job in jobs:
+        pending.append(pool.apply_async(build_rows, (job,)))
+        if len(pending) > _AHEAD:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+def _written(store: TaskStore, planned: list[PlannedTask], now_s: float) -> None:
+    """After writing ``planned``: the queue counter past their places, their machine groups."""
+    if not planned:
+        return
+    last_seq = max(item.plan.queue_seq for item in planned)
+    with store.transaction() as writer:
+        writer.execute(
+            "UPDATE counters SET value = MAX(value, ?) WHERE name = 'queue_seq'", (last_seq,)
+        )
+    for group in GROUPS:
+        if store.group(group.name) is None:
+            store.put_group(group.name, group.slots, group.label, now_s)
 
 
 def _fill(
@@ -173,7 +229,7 @@ def _fill(
     seed: int,
     days: float,
     now_s: float,
-    workers: int | None,
+    pool: Pool | None,
 ) -> tuple[int, int]:
     """Plan, build and write the tasks; returns how many tasks and projects were written."""
     first_seq = int(
@@ -192,18 +248,16 @@ def _fill(
     count = 0
     try:
         # One transaction per chunk, so building and writing overlap.
-        for rows in _built(jobs, workers or min(os.cpu_count() or 1, 4)):
+        for rows in _built(jobs, pool):
             count += store.insert_rows(rows)
     except sqlite3.Error as error:
+        with contextlib.suppress(sqlite3.Error):
+            _written(store, planned[:count], now_s)
         raise SeedError(f"writing to {data.database} failed after {count} tasks: {error}") from None
-    last_seq = max((item.plan.queue_seq for item in planned), default=first_seq)
-    with store.transaction() as writer:
-        writer.execute(
-            "UPDATE counters SET value = MAX(value, ?) WHERE name = 'queue_seq'", (last_seq,)
-        )
-    for group in GROUPS:
-        if store.group(group.name) is None:
-            store.put_group(group.name, group.slots, group.label, now_s)
+    except KeyboardInterrupt:
+        _written(store, planned[:count], now_s)
+        raise SeedInterrupted(count) from None
+    _written(store, planned, now_s)
     return count, len({item.plan.project for item in planned})
 
 
@@ -290,6 +344,11 @@ def run_seed(args: argparse.Namespace) -> int:
     except SeedError as error:
         print(f"inductiva-top seed: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except SeedInterrupted as stop:
+        print(
+            f"inductiva-top seed: interrupted; {stop.written:,} tasks were added", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
     rate = result.tasks / result.seconds if result.seconds > 0 else 0.0
     print(f"added {result.tasks:,} finished tasks in {result.seconds:.1f} s ({rate:,.0f} tasks/s)")
     return EXIT_OK
