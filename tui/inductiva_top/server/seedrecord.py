@@ -60,7 +60,7 @@ class Machine:
     group: MachineGroup
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 100,000 are made at a time, and frozen init is slow
 class TaskPlan:
     """Everything chosen about a task before its history is written."""
 
