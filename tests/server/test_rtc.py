@@ -6,7 +6,9 @@ connects to it over a real data channel (host candidates only, no STUN/TURN).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -167,3 +169,50 @@ async def test_a_stream_cut_while_the_task_runs_is_an_error(
                     server.stop()  # the server closes every peer, the task still runs
         assert tracker.open_links == 0
     assert seen == ["line 1", "line 2", "line 3"]
+
+
+async def test_a_malformed_request_gets_an_error_and_the_channel_serves_on(
+    module_server: Any, http: httpx.Client, tmp_path: Path
+) -> None:
+    import aiortc
+
+    go = tmp_path / "go"
+    task_id = started(http, go)
+    pc = aiortc.RTCPeerConnection(aiortc.RTCConfiguration(iceServers=[]))
+    channel = pc.createDataChannel("file_transfer")
+    received: asyncio.Queue[Any] = asyncio.Queue()
+    opened = asyncio.Event()
+    channel.on("open", opened.set)
+    channel.on("message", lambda raw: received.put_nowait(json.loads(raw)))
+    base = f"/tasks/{task_id}"
+    async with httpx.AsyncClient(
+        base_url=module_server.base_url, headers=module_server.headers, timeout=10
+    ) as api:
+        assert (await api.post(f"{base}/register", json={"sender_id": "c1"})).status_code == 200
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = {"sender_id": "c1", "receiver_id": task_id, "type": "offer"}
+        assert (await api.post(f"{base}/offer", json=offer)).status_code == 422  # no sdp
+        offer["sdp"] = pc.localDescription.sdp
+        unregistered = await api.post(f"{base}/offer", json={**offer, "sender_id": "c2"})
+        assert unregistered.status_code == 404
+        assert (await api.post(f"{base}/offer", json=offer)).status_code == 200
+        stranger = await api.get(f"{base}/message", params={"client": "c2", "block_s": 0})
+        assert stranger.status_code == 204
+        answer = (await api.get(f"{base}/message", params={"client": "c1"})).json()
+        assert answer["type"] == "answer" and answer["receiver_id"] == "c1"
+        again = await api.get(f"{base}/message", params={"client": "c1", "block_s": 0})
+        assert again.status_code == 204  # an answer is given once
+    await pc.setRemoteDescription(aiortc.RTCSessionDescription(answer["sdp"], "answer"))
+    try:
+        await asyncio.wait_for(opened.wait(), 20)
+        channel.send("rm -rf /")
+        reply = await asyncio.wait_for(received.get(), 20)
+        assert reply == {"status": "error", "message": "the request is not JSON"}
+        channel.send(json.dumps({"type": "ls", "follow": False, "args": {}}))
+        reply = await asyncio.wait_for(received.get(), 20)
+        assert reply["status"] == "success" and "stdout.txt" in reply["message"]
+    finally:
+        await pc.close()
+    go.touch()
+    wait_status(http, task_id)
+    wait_until(lambda: all_closed(http), "every file tracker session to close")
