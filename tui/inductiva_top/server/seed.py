@@ -18,6 +18,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import resource
 import signal
 import sqlite3
 import sys
@@ -77,6 +78,8 @@ class SeedResult:
     """How many projects the tasks are in (fewer than asked when there are few tasks)."""
     seed: int
     seconds: float
+    cpu_seconds: float
+    """CPU time of this process and its workers: the cost, whatever else the machine runs."""
 
 
 def machine_for(seed: int) -> MachineFor:
@@ -138,7 +141,7 @@ def seed(
     from inductiva_top.server.runtime import DataDirBusy, DataDirLock
     from inductiva_top.server.store import TaskStore
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)
     # Workers are forked first, before this process holds the data dir or
     # any SQLite connection (a connection must never cross a fork).
@@ -162,7 +165,17 @@ def seed(
                 store.close()
         finally:
             lock.release()
-    return SeedResult(written, used, seed, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return SeedResult(written, used, seed, elapsed, _cpu_seconds() - cpu)
+
+
+def _cpu_seconds() -> float:
+    """User and system time of this process and of its finished children."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
@@ -350,5 +363,8 @@ def run_seed(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     rate = result.tasks / result.seconds if result.seconds > 0 else 0.0
-    print(f"added {result.tasks:,} finished tasks in {result.seconds:.1f} s ({rate:,.0f} tasks/s)")
+    print(
+        f"added {result.tasks:,} finished tasks in {result.seconds:.1f} s "
+        f"({rate:,.0f} tasks/s; {result.cpu_seconds:.1f} s of CPU)"
+    )
     return EXIT_OK
