@@ -175,7 +175,9 @@ async def test_cloud_running_task_says_live_tail_is_not_available(
         wait_status(http, task_id, "computation-started")
     client = api_client(module_server)
     try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        # Without aiortc there is no WebRTC file tracker to follow the task with.
+        services = PaneServices(client, webrtc=False)
+        app = PaneApp(lambda: TailPanel(services, id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
             panel.live_routes = False  # what the probe finds on the Inductiva cloud

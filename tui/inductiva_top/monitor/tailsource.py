@@ -2,8 +2,9 @@
 
 A task that runs on the embedded server is *followed* (its live stream); a
 finished one is read from its output archive; a running task on a server
-without the live routes (the Inductiva cloud) cannot be tailed yet, and a
-task that has not started has nothing to show. :func:`choose_source` says
+without the live routes (the Inductiva cloud) is followed over the WebRTC
+file tracker when aiortc is installed (and cannot be tailed without it), and
+a task that has not started has nothing to show. :func:`choose_source` says
 which, :class:`TailMode` which files (``o`` cycles them).
 """
 
@@ -67,8 +68,10 @@ class TailSource(Enum):
     """The embedded server's live stream of the running task."""
     ARCHIVE = "archive"
     """The last bytes of the file in the finished task's output archive."""
+    WEBRTC = "webrtc"
+    """A running task on a server without live routes, followed over the WebRTC file tracker."""
     CLOUD_RUNNING = "cloud-running"
-    """A running task on a server without live routes: nothing to read yet."""
+    """A running task on a server without live routes, and no WebRTC: nothing to read yet."""
     NOT_STARTED = "not-started"
     """The task has not started: no output exists yet."""
 
@@ -82,8 +85,11 @@ class TailTarget:
     source: TailSource
 
 
-def choose_source(task: Task, live_routes: bool) -> TailSource:
-    """The source for ``task``; ``live_routes``: the server has ``/local/...``."""
+def choose_source(task: Task, live_routes: bool, *, webrtc: bool = False) -> TailSource:
+    """The source for ``task``; ``live_routes``: the server has ``/local/...``.
+
+    ``webrtc``: the WebRTC file tracker is available (aiortc is installed).
+    """
     if is_terminal(task.status, task.is_terminated):
         return TailSource.ARCHIVE
     kind = status_info(task.status).kind
@@ -94,15 +100,18 @@ def choose_source(task: Task, live_routes: bool) -> TailSource:
     )
     if not running:
         return TailSource.NOT_STARTED
-    return TailSource.FOLLOW if live_routes else TailSource.CLOUD_RUNNING
+    if live_routes:
+        return TailSource.FOLLOW
+    return TailSource.WEBRTC if webrtc else TailSource.CLOUD_RUNNING
 
 
 def source_message(source: TailSource) -> str | None:
     """The line the pane shows instead of output, when there is no output to show."""
     if source is TailSource.CLOUD_RUNNING:
         return (
-            "Live tail of running tasks on the Inductiva cloud is not available yet; "
-            "the output shows here once the task has finished."
+            "Live tail of running tasks on the Inductiva cloud is not available yet: "
+            "it needs pip install 'inductiva-top[live]'. "
+            "The output shows here once the task has finished."
         )
     if source is TailSource.NOT_STARTED:
         return "The task has not started yet: no output so far."

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.filetracker import live_available
 from inductiva_top.api.local import LocalOps
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
@@ -28,6 +29,8 @@ class PaneServices:
     output_dir: Path = Path("inductiva_output")
     tail_lines: int = DEFAULT_MAX_LINES
     formatter: fmt.Formatter = field(default_factory=fmt.Formatter)
+    webrtc: bool = field(default_factory=live_available)
+    """Running tasks of a server without live routes are followed over WebRTC (aiortc)."""
     local: LocalOps = field(init=False)
     downloads: DownloadManager = field(init=False)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import NotFound
+from inductiva_top.api.filetracker import FileTracker, LiveRequestFailed
 from inductiva_top.api.local import LocalOps
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.sanitize import sanitize_name
@@ -56,19 +57,32 @@ FeedEvent = Lines | Data | Notice
 
 
 async def _follow_one(
-    local: LocalOps, task_id: str, stream: Stream | None, filename: str, lines: int
+    local: LocalOps | FileTracker,
+    task_id: str,
+    stream: Stream | None,
+    filename: str,
+    lines: int,
 ) -> AsyncGenerator[FeedEvent, None]:
+    if isinstance(local, FileTracker):  # the cloud's way: over the WebRTC file tracker
+        batches = local.tail(filename, lines, follow=True, wait=True)
+    else:
+        batches = local.follow(task_id, filename, lines)
     try:
-        async for batch in local.follow(task_id, filename, lines):
+        async for batch in batches:
             yield Lines(stream, batch)
     except NotFound:
         yield Notice(f"no {sanitize_name(filename)} in the task's work dir")
+    except LiveRequestFailed as refused:  # the machine's own words, already sanitized
+        yield Notice(str(refused))
 
 
 async def follow(
-    local: LocalOps, task_id: str, mode: TailMode, lines: int
+    local: LocalOps | FileTracker, task_id: str, mode: TailMode, lines: int
 ) -> AsyncGenerator[FeedEvent, None]:
     """The running task's output, live: the last ``lines`` lines, then new ones.
+
+    ``local`` is the embedded server's live routes, or a WebRTC file tracker
+    of the task (the Inductiva cloud's way).
 
     With two files the streams are merged in arrival order. Ends when the
     task stops running.

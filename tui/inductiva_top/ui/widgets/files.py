@@ -27,6 +27,8 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from inductiva_top.api.errors import ApiError, NotFound
+from inductiva_top.api.filetracker import FileTracker, LiveUnavailable
+from inductiva_top.api.local import parse_tree
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.filetree import FileNode, summary, tree_from_archive, tree_from_workdir
@@ -42,6 +44,8 @@ MAX_NODES = 2000
 
 REFRESH_SECONDS = 3.0
 """How often a running task's work dir is listed again."""
+WEBRTC_REFRESH_SECONDS = 10.0
+"""A cloud task's listing costs a new WebRTC connection: refreshed less often."""
 
 
 def _label(node: FileNode, marked: bool) -> Text:
@@ -164,7 +168,7 @@ class FilesPanel(Vertical):
             self._set_root(None, "Files need the API client.")
             return
         live = self.services.local.known_available
-        source = choose_source(task, bool(live))
+        source = choose_source(task, bool(live), webrtc=self.services.webrtc)
         key = (task.task_id, source)
         if key == self._listed:
             return
@@ -182,7 +186,8 @@ class FilesPanel(Vertical):
         if source is not TailSource.ARCHIVE and services.local.known_available is None:
             with contextlib.suppress(ApiError):  # the listing below reports API trouble
                 await services.local.available()
-            source = choose_source(task, bool(services.local.known_available))
+            live = bool(services.local.known_available)
+            source = choose_source(task, live, webrtc=services.webrtc)
             self.source = source
             self._listed = (task.task_id, source)
         self._set_root(None, "listing…")
@@ -198,6 +203,13 @@ class FilesPanel(Vertical):
                     entries = await services.local.files(task.task_id)
                     root = tree_from_workdir(entries)
                     self._set_root(root, f"{summary(root)} · live work dir")
+                elif source is TailSource.WEBRTC:
+                    # One connection per listing, as the official client does.
+                    async with FileTracker(services.client, task.task_id) as tracker:
+                        listing = await tracker.ls()
+                    root = tree_from_workdir(parse_tree(listing, f"the files of {task.task_id}"))
+                    self._set_root(root, f"{summary(root)} · live work dir (WebRTC)")
+                    await asyncio.sleep(WEBRTC_REFRESH_SECONDS - REFRESH_SECONDS)
                 elif source is TailSource.CLOUD_RUNNING:
                     self._set_root(None, "The outputs are listed once the task has finished.")
                     return
@@ -210,8 +222,12 @@ class FilesPanel(Vertical):
                 if source is TailSource.ARCHIVE or is_terminal(task.status):
                     return
             except ApiError as error:
-                self._set_root(None, f"Could not list the files: {error}")
-                return
+                if source is not TailSource.WEBRTC or isinstance(error, LiveUnavailable):
+                    self._set_root(None, f"Could not list the files: {error}")
+                    return
+                # No answer, no path, a refused request: say so, and ask again later.
+                self._set_root(None, f"Could not list the files: {error} (retrying)")
+                await asyncio.sleep(WEBRTC_REFRESH_SECONDS - REFRESH_SECONDS)
             await asyncio.sleep(REFRESH_SECONDS)
 
     def _set_root(self, root: FileNode | None, summary_text: str) -> None:

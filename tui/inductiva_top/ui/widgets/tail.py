@@ -14,7 +14,7 @@ resumes follow mode.
 
 from __future__ import annotations
 
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from typing import ClassVar
 
 from textual import events, on, work
@@ -24,6 +24,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from inductiva_top.api.errors import ApiError
+from inductiva_top.api.filetracker import FileTracker, LiveUnavailable
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
 from inductiva_top.monitor.tailsource import (
@@ -43,6 +44,9 @@ from inductiva_top.ui.widgets.tailview import TailView
 __all__ = ["FOLLOW_BACKLOG", "TailPanel"]
 
 FOLLOW_BACKLOG = 10_000
+WEBRTC_RETRY_SECONDS = 15.0
+"""After a failed WebRTC connection (no answer, no path, a cut stream), try again this late."""
+LIVE_SOURCES = (TailSource.FOLLOW, TailSource.WEBRTC)
 """Most lines the follow stream is asked to start with (the server's own cap)."""
 
 
@@ -115,7 +119,7 @@ class TailPanel(Vertical):
         if self.live_routes is None:
             self._probe()
             return
-        source = choose_source(task, self.live_routes)
+        source = choose_source(task, self.live_routes, webrtc=self.services.webrtc)
         target = TailTarget(task.task_id, self.mode, source)
         if target == self.target:
             return
@@ -124,7 +128,7 @@ class TailPanel(Vertical):
             previous is not None
             and previous.task_id == target.task_id
             and previous.mode == target.mode
-            and previous.source is TailSource.FOLLOW
+            and previous.source in LIVE_SOURCES
             and target.source is TailSource.ARCHIVE
             and self._stream_ended
         ):
@@ -155,18 +159,30 @@ class TailPanel(Vertical):
         self._status()
         if message is not None or services is None:
             return
+        backlog = min(services.tail_lines, FOLLOW_BACKLOG)
         try:
-            if target.source is TailSource.FOLLOW:
-                backlog = min(services.tail_lines, FOLLOW_BACKLOG)
-                events = follow(services.local, task.task_id, target.mode, backlog)
-            else:
-                events = archived(services.client, task, target.mode)
-            async with aclosing(events) as stream:
+            async with AsyncExitStack() as closing:
+                if target.source is TailSource.FOLLOW:
+                    events = follow(services.local, task.task_id, target.mode, backlog)
+                elif target.source is TailSource.WEBRTC:
+                    # Its peer connections close with this worker (cancelled on a new target).
+                    tracker = FileTracker(services.client, task.task_id)
+                    await closing.enter_async_context(tracker)
+                    events = follow(tracker, task.task_id, target.mode, backlog)
+                else:
+                    events = archived(services.client, task, target.mode)
+                stream = await closing.enter_async_context(aclosing(events))
                 async for event in stream:
                     self._consume(event)
         except (ApiError, TransferError) as error:
             self._notes.append(f"error: {error}")
-            self.view.show_message(f"Could not read the output: {error}")
+            if target.source is TailSource.WEBRTC and not isinstance(error, LiveUnavailable):
+                self.view.show_message(
+                    f"Could not read the output: {error} (retrying in {WEBRTC_RETRY_SECONDS:g} s)"
+                )
+                self.set_timer(WEBRTC_RETRY_SECONDS, lambda: self._retry(target))
+            else:
+                self.view.show_message(f"Could not read the output: {error}")
         else:
             self._stream_ended = True
             for stream_name, _ in mode_files(target.mode):
@@ -174,6 +190,12 @@ class TailPanel(Vertical):
             if not self.buffer.lines():
                 self.view.show_message(self._notes[0] if self._notes else "(no output)")
         self._status()
+
+    def _retry(self, target: TailTarget) -> None:
+        """Load ``target`` again, unless the pane has moved on since it failed."""
+        if self.target == target:
+            self.target = None
+            self._retarget()
 
     def _consume(self, event: FeedEvent) -> None:
         if isinstance(event, Lines):
@@ -197,7 +219,7 @@ class TailPanel(Vertical):
         target = self.target
         parts = [self.mode.label]
         if target is not None:
-            if target.source is TailSource.FOLLOW:
+            if target.source in LIVE_SOURCES:
                 parts.append("live" if not self._stream_ended else "ended")
             elif target.source is TailSource.ARCHIVE:
                 parts.append("from the output archive")
