@@ -50,6 +50,9 @@ class PlannedTask:
     create_us: int
     plan: TaskPlan
 
+    def __reduce__(self) -> tuple[type[PlannedTask], tuple[int, TaskPlan]]:
+        return (PlannedTask, (self.create_us, self.plan))  # see TaskPlan.__reduce__
+
 
 def random_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from ``rng``."""
