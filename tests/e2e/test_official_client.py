@@ -100,11 +100,16 @@ def files_below(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture(scope="module")
-def python(request: pytest.FixtureRequest) -> Path:
-    cache = Path(request.config.cache.mkdir(f"inductiva-official-{OFFICIAL_VERSION}"))
+@pytest.fixture(scope="session")
+def python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    name = f"inductiva-official-{OFFICIAL_VERSION}"
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        where = Path(cache.mkdir(name))
+    else:  # -p no:cacheprovider: pytest's temp root, kept across a few runs
+        where = tmp_path_factory.getbasetemp().parent / name
     try:
-        return official_python(cache)
+        return official_python(where)
     except (OfficialClientUnavailable, subprocess.TimeoutExpired) as error:
         pytest.fail(str(error), pytrace=False)
 

@@ -196,7 +196,7 @@ class TestUpload:
         assert url is not None
         response = env.client.put(url, content=b"not a zip at all")
         assert response.status_code == 422
-        assert "not a zip" in response.json()["detail"]
+        assert "not a zip" in response.json()["detail"][0]["msg"]
         assert env.data.input_zip(TASK).read_bytes() == previous
         assert env.uploads == []
         assert sorted(p.name for p in env.data.task_storage(TASK).iterdir()) == [
@@ -278,7 +278,7 @@ class TestZipContents:
         (broken / "output.zip").write_bytes(b"PK but not really")
         response = env.client.get("/storage/zip-contents", params={"path": "broken/output.zip"})
         assert response.status_code == 422
-        assert "zip" in response.json()["detail"]
+        assert "zip" in response.json()["detail"][0]["msg"]
 
 
 class TestZipFileRange:

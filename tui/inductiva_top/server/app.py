@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from inductiva_top import __version__
 from inductiva_top.server import runtime
 from inductiva_top.server.auth import api_key_checker, load_or_create_api_key
+from inductiva_top.server.errors import LiveError, error_responses
 from inductiva_top.server.executor import Executor
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.live import live_router
@@ -163,14 +164,28 @@ def create_app(
     # Public, as in the real API: the official client probes the version at
     # import time, before it sends any API key.
     app.include_router(version_router(__version__))
-    app.include_router(tasks_router(store, executor), dependencies=protected)
-    app.include_router(projects_router(store), dependencies=protected)
-    app.include_router(users_router(data), dependencies=protected)
-    app.include_router(compute_router(store, executor), dependencies=protected)
-    app.include_router(storage_router(data, signer), dependencies=protected)
+    # Each router's error codes are documented so the schema states every
+    # status a route can answer: 401 on all key-protected ones, 400 for a
+    # body that is not JSON (FastAPI's own answer).
+    for router, codes in [
+        (tasks_router(store, executor), (400, 401, 404, 409)),
+        (projects_router(store), (401, 404)),
+        (users_router(data), (401,)),
+        (compute_router(store, executor), (400, 401, 404, 409)),
+        (storage_router(data, signer), (400, 401, 403, 404)),
+        (rtc_router(sessions, task_exists), (400, 401, 404, 409, 429, 501, 503)),
+    ]:
+        app.include_router(router, dependencies=protected, responses=error_responses(*codes))
     app.include_router(
-        live_router(data, executor.is_running, executor.pid_of), dependencies=protected
+        live_router(data, executor.is_running, executor.pid_of),
+        dependencies=protected,
+        responses={
+            **error_responses(401),
+            **error_responses(400, 403, 404, 409, model=LiveError),
+        },
     )
-    app.include_router(rtc_router(sessions, task_exists), dependencies=protected)
-    app.include_router(signed_router(data, signer, on_upload=None))
+    app.include_router(
+        signed_router(data, signer, on_upload=None),
+        responses=error_responses(400, 403, 404, 413, 416, 507),
+    )
     return app

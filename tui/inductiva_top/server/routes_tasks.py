@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from inductiva_top.server import lifecycle, queries
+from inductiva_top.server.errors import unprocessable
 from inductiva_top.server.executor import Executor
 from inductiva_top.server.lifecycle import TaskRecord
 from inductiva_top.server.schemas import (
@@ -50,15 +51,12 @@ def _not_found(task_id: str) -> HTTPException:
     return HTTPException(status_code=404, detail=f"task {task_id!r} not found")
 
 
-def _unprocessable(detail: str) -> HTTPException:
-    return HTTPException(status_code=422, detail=detail)
-
-
 def _validate_local_params(extra: dict[str, Any] | None) -> None:
     """``extra_params`` of a local task: ``{"command": [str, ...], "env": {str: str} | None}``."""
     if extra is None or "command" not in extra:
-        raise _unprocessable(
-            'extra_params must give the command to run: {"command": ["prog", "arg", ...]}'
+        raise unprocessable(
+            ["body", "extra_params"],
+            'extra_params must give the command to run: {"command": ["prog", "arg", ...]}',
         )
     command = extra["command"]
     if (
@@ -66,7 +64,10 @@ def _validate_local_params(extra: dict[str, Any] | None) -> None:
         or not command
         or not all(isinstance(part, str) and part and "\x00" not in part for part in command)
     ):
-        raise _unprocessable("extra_params.command must be a non-empty list of non-empty strings")
+        raise unprocessable(
+            ["body", "extra_params", "command"],
+            "extra_params.command must be a non-empty list of non-empty strings",
+        )
     env = extra.get("env")
     if env is not None and not (
         isinstance(env, dict)
@@ -80,7 +81,10 @@ def _validate_local_params(extra: dict[str, Any] | None) -> None:
             for k, v in env.items()
         )
     ):
-        raise _unprocessable("extra_params.env must be an object of string names to string values")
+        raise unprocessable(
+            ["body", "extra_params", "env"],
+            "extra_params.env must be an object of string names to string values",
+        )
 
 
 def task_status(store: TaskStore, record: TaskRecord) -> TaskStatus:
@@ -127,7 +131,7 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
         try:
             order = queries.parse_sort(sort)
         except queries.BadQuery as error:
-            raise _unprocessable(str(error)) from None
+            raise unprocessable(["query", "sort"], str(error)) from None
         query = queries.TaskQuery(
             page=page,
             per_page=per_page,
@@ -195,13 +199,16 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
         """Create a task waiting for its input (``pending-input``)."""
         _validate_local_params(request.extra_params)
         if request.storage_path_prefix not in (None, ""):
-            raise _unprocessable("storage_path_prefix is not supported by the local server")
+            raise unprocessable(
+                ["body", "storage_path_prefix"],
+                "storage_path_prefix is not supported by the local server",
+            )
         group = request.resource_pool or DEFAULT_GROUP
         if store.group(group) is None:
             raise HTTPException(status_code=404, detail=f"machine group {group!r} not found")
         project = request.project or DEFAULT_PROJECT
         if not 1 <= len(project) <= 128:
-            raise _unprocessable("project must be 1 to 128 characters long")
+            raise unprocessable(["body", "project"], "project must be 1 to 128 characters long")
         request = request.model_copy(update={"project": project})
         record = lifecycle.new_task(new_task_id(), request, group, lifecycle.utcnow())
         store.insert(record)

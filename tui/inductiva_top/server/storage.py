@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from inductiva_top.server.archive import PARTIAL_SUFFIX
+from inductiva_top.server.errors import unprocessable
 from inductiva_top.server.fileserve import file_response
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.listing import list_folder, single_file, sort_and_filter
@@ -152,7 +153,7 @@ def storage_router(data: DataDir, signer: UrlSigner) -> APIRouter:
         try:
             listing = list_members(target, zip_relative_path, recursive)
         except ZipReadError as exc:
-            raise HTTPException(status_code=422, detail=f"{path!r}: {exc}") from None
+            raise unprocessable(["query", "path"], f"{path!r}: {exc}") from None
         return ZipArchiveInfo(
             size=listing.size,
             contents=[FileInfo(**vars(entry)) for entry in listing.contents],
@@ -170,7 +171,7 @@ def storage_router(data: DataDir, signer: UrlSigner) -> APIRouter:
         try:
             found = member_range(target, zip_relative_path, filename)
         except ZipReadError as exc:
-            raise HTTPException(status_code=422, detail=f"{path!r}: {exc}") from None
+            raise unprocessable(["query", "path"], f"{path!r}: {exc}") from None
         except MemberNotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
         return ZipFileRange(**vars(found))

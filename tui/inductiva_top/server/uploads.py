@@ -19,6 +19,7 @@ import anyio.to_thread
 from fastapi import HTTPException, Request
 
 from inductiva_top.server.archive import PARTIAL_SUFFIX
+from inductiva_top.server.errors import unprocessable
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 WRITE_BATCH_BYTES = 1024 * 1024
@@ -37,7 +38,7 @@ def _finish(handle: BinaryIO, temp: Path, target: Path) -> None:
     os.fsync(handle.fileno())
     handle.close()
     if not zipfile.is_zipfile(temp):
-        raise HTTPException(status_code=422, detail="the uploaded file is not a zip archive")
+        raise unprocessable(["body"], "the uploaded file is not a zip archive")
     os.replace(temp, target)
 
 
