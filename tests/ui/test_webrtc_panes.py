@@ -1,6 +1,6 @@
-"""The tail and file panes follow a running task over WebRTC, as on the Inductiva cloud.
+"""The panes and the detail screen follow a running task over WebRTC, as on the cloud.
 
-The panes are told the server has no live routes (what they find on the
+The tail and file panes are told the server has no live routes (what they find on the
 cloud), so they take the WebRTC file tracker, here to a real embedded server
 on loopback.
 """
@@ -15,10 +15,14 @@ from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status, wait_until
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
+from textual.app import App
 
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.tailsource import TailSource
+from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel
+from inductiva_top.ui.widgets.liveinfo import TOP_LINES, LiveInfo, live_lines
 from inductiva_top.ui.widgets.tail import TailPanel
 
 pytest.importorskip("aiortc")
@@ -108,3 +112,56 @@ async def test_the_files_pane_lists_a_cloud_task_over_webrtc(
         await client.aclose()
         go.touch()
     wait_until(lambda: open_peers(module_server) == 0, "the peer connection to close")
+
+
+class DetailApp(App[None]):
+    """Shows one task's detail screen."""
+
+    def __init__(self, screen: TaskDetailScreen) -> None:
+        super().__init__()
+        self._detail = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._detail)
+
+
+async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_runs(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    with module_server.client() as http:
+        task_id = submit(http, ticker(go))
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), refresh_every=0.2)
+        app = DetailApp(screen)
+        async with app.run_test(size=(120, 60)) as pilot:
+            await until(pilot, lambda: screen.query(LiveInfo), "the live section")
+            live = screen.query_one(LiveInfo)
+            await until(pilot, lambda: live.text[0].startswith("Most recent file:"), "top")
+            assert any("PID" in line for line in live.text)
+            assert any("python" in line.lower() for line in live.text)
+            go.touch()  # the task ends: the live section goes, and its connections with it
+            await until(pilot, lambda: not screen.query(LiveInfo), "the live section to go")
+            await until(pilot, lambda: open_peers(module_server) == 0, "the connections to close")
+    finally:
+        await client.aclose()
+        go.touch()
+
+
+def test_live_lines_show_the_newest_file_and_the_top_of_top() -> None:
+    newest = {
+        "most_recent_file": "out/\x1b[31mred.dat",
+        "most_recent_timestamp": 1_700_000_000.0,
+        "now_timestamp": 1_700_000_043.0,
+        "time_since_last_mod": 43.0,
+    }
+    top = "\n".join(["PID USER COMMAND"] + [f"{i} me python" for i in range(100)])
+    lines = live_lines(newest, top)
+    assert lines[0].startswith("Most recent file:") and "\x1b" not in lines[0]
+    assert lines[1].endswith("(43s ago)")
+    assert lines[4] == "PID USER COMMAND"
+    assert len(lines) == 4 + TOP_LINES + 1 and lines[-1] == f"… {101 - TOP_LINES} more lines"
+    odd = live_lines({"most_recent_timestamp": "soon", "time_since_last_mod": True}, "")
+    assert odd[1].startswith("Modified:") and "ago" in odd[1]

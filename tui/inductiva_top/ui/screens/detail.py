@@ -1,8 +1,10 @@
 """Everything ``inductiva tasks info`` shows about one task, on its own screen.
 
 Timestamps, the status timeline with its operations, data and time metrics,
-the executer, metadata, error detail, cost and storage paths. Every value
-from the API is sanitized and shown as plain text.
+the executer, metadata, error detail, cost and storage paths; while the task
+computes, ``top`` and its newest file from its machine (over WebRTC, when
+aiortc is installed). Every value from the API is sanitized and shown as
+plain text.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import ApiError
+from inductiva_top.api.filetracker import live_available
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
+from inductiva_top.ui.widgets.liveinfo import LiveInfo
 
 __all__ = ["TaskDetailScreen", "detail_sections"]
 
@@ -252,10 +257,23 @@ class TaskDetailScreen(Screen[None]):
             # Same sections as shown: update in place, keeping the scroll position.
             for table, (_, rows) in zip(tables, sections, strict=True):
                 table.update(_table(rows))
-            return
-        await body.remove_children()
-        widgets: list[Static] = []
-        for title, rows in sections:
-            widgets.append(Static(Text(title, style="bold underline"), classes="detail-heading"))
-            widgets.append(Static(_table(rows), classes="detail-section"))
-        await body.mount_all(widgets)
+        else:
+            await body.remove_children()
+            widgets: list[Static] = []
+            for title, rows in sections:
+                widgets.append(
+                    Static(Text(title, style="bold underline"), classes="detail-heading")
+                )
+                widgets.append(Static(_table(rows), classes="detail-section"))
+            await body.mount_all(widgets)
+        await self._live(task, body)
+
+    async def _live(self, task: TaskWithStatusHistory, body: VerticalScroll) -> None:
+        """While the task computes, ``top`` and its newest file from its machine (WebRTC)."""
+        shown = list(body.query(LiveInfo).results(LiveInfo))
+        client = self._source
+        if task.status != "computation-started" or not isinstance(client, InductivaClient):
+            for widget in shown:
+                await widget.remove()  # its worker, and with it the connection, ends
+        elif not shown and live_available():
+            await body.mount(LiveInfo(client, task.task_id))
