@@ -192,6 +192,10 @@ async def test_a_malformed_request_gets_an_error_and_the_channel_serves_on(
         await pc.setLocalDescription(await pc.createOffer())
         offer = {"sender_id": "c1", "receiver_id": task_id, "type": "offer"}
         assert (await api.post(f"{base}/offer", json=offer)).status_code == 422  # no sdp
+        for bad_sdp in ("garbage", "v=0\r\nm=application x y z\r\n"):
+            bad = await api.post(f"{base}/offer", json={**offer, "sdp": bad_sdp})
+            assert bad.status_code == 400, bad.text
+            assert (await api.post(f"{base}/register", json={"sender_id": "c1"})).is_success
         offer["sdp"] = pc.localDescription.sdp
         unregistered = await api.post(f"{base}/offer", json={**offer, "sender_id": "c2"})
         assert unregistered.status_code == 404

@@ -119,6 +119,8 @@ class RtcSessions:
             raise SessionRefused(f"client {client_id!r} already sent its offer", 409)
         if not rtc_available():
             raise SessionRefused(INSTALL_HINT, 501)
+        if "m=application" not in sdp:
+            raise SessionRefused("the offer has no data channel (m=application)", 400)
         if not self._view.is_running(task_id):
             session.answered.set()  # nobody will answer: message says 204 at once
             return
@@ -131,9 +133,10 @@ class RtcSessions:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
-        except ValueError as exc:
+        except Exception as exc:  # aiortc's parser fails in many ways on a bad SDP
             await self._close(session)
-            raise SessionRefused(f"unusable offer SDP: {exc}", 400) from None
+            reason = str(exc) or type(exc).__name__
+            raise SessionRefused(f"unusable offer SDP: {reason}", 400) from None
         local = pc.localDescription
         session.answer = {
             "sender_id": task_id,
