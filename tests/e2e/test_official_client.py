@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -88,7 +89,7 @@ class Scene:
     running: str
     """Running ``sleep`` in the default group, killed through the CLI by a test."""
     runs: dict[str, Run]
-    api: dict[str, object]
+    api: dict[str, Any]
 
 
 def files_below(root: Path) -> dict[str, bytes]:
