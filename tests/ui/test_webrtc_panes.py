@@ -17,8 +17,9 @@ from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
 from textual.app import App
 
+from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.tailsource import TailSource
+from inductiva_top.monitor.tailsource import TailSource, choose_source, source_message
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel
@@ -165,3 +166,12 @@ def test_live_lines_show_the_newest_file_and_the_top_of_top() -> None:
     assert len(lines) == 4 + TOP_LINES + 1 and lines[-1] == f"… {101 - TOP_LINES} more lines"
     odd = live_lines({"most_recent_timestamp": "soon", "time_since_last_mod": True}, "")
     assert odd[1].startswith("Modified:") and "ago" in odd[1]
+
+
+def test_a_running_task_without_live_routes_takes_webrtc_when_it_is_installed() -> None:
+    task = Task.model_validate({"task_id": "t1", "status": "computation-started"})
+    assert choose_source(task, False, webrtc=True) is TailSource.WEBRTC
+    assert choose_source(task, False, webrtc=False) is TailSource.CLOUD_RUNNING
+    assert choose_source(task, True, webrtc=True) is TailSource.FOLLOW
+    assert "pip install 'inductiva-top[live]'" in (source_message(TailSource.CLOUD_RUNNING) or "")
+    assert source_message(TailSource.WEBRTC) is None

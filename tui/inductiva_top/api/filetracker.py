@@ -181,7 +181,8 @@ class FileTracker:
     ) -> AsyncIterator[list[str]]:
         """Batches of lines of ``filename``: its last ``lines``, then (``follow``) new ones.
 
-        Without ``follow`` there is one batch. A follow stream ends when the
+        Without ``follow`` there is one batch (a ``wait`` for it is bounded by
+        ``reply_seconds``). A follow stream ends when the
         machine closes it after the task stopped; if it is cut while the task
         still runs, :class:`~.errors.ConnectionFailed`. ``wait`` waits for a
         file the task has not created yet. Close the iterator (``aclosing``)
