@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
@@ -84,7 +84,9 @@ __all__ = [
     "Secret",
     "load_config",
     "official_key_file",
+    "profile_names",
     "save_setting",
+    "switch_profile",
     "user_config_file",
 ]
 
@@ -273,6 +275,32 @@ def load_config(
         config_path=path,
         warnings=tuple(warnings),
         **values,  # type: ignore[arg-type]  # each value was checked by its setting
+    )
+
+
+def profile_names(path: Path | None) -> list[str]:
+    """The profiles defined in the YAML file at ``path`` (none without a file).
+
+    Raises :class:`ConfigError` when the file or its ``profiles`` section is bad.
+    """
+    if path is None:
+        return []
+    return list(parse_profiles(_read_file(path).get("profiles"), path))
+
+
+def switch_profile(config: Config, name: str) -> Config:
+    """``config`` pointed at profile ``name``: its URL and key, every other setting kept.
+
+    Raises :class:`ConfigError` when the profile does not exist or its key is bad.
+    """
+    chosen = load_config(CliOverrides(config=config.config_path, profile=name))
+    return replace(
+        config,
+        api_url=chosen.api_url,
+        api_key=chosen.api_key,
+        api_key_source=chosen.api_key_source,
+        profile=chosen.profile,
+        warnings=chosen.warnings,
     )
 
 

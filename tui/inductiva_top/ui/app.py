@@ -11,18 +11,19 @@ from __future__ import annotations
 from datetime import tzinfo
 from urllib.parse import urlsplit
 
-from textual.app import App
-
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.config import Config
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.window import RowWindow, TaskQuery
+from inductiva_top.ui.app_home import HomeApp
 from inductiva_top.ui.columns import columns_from_config
 from inductiva_top.ui.keymap import binding_ids, unknown_keymap_ids
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.screens.export import ExportDialog
+from inductiva_top.ui.screens.help import HelpScreen
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.project_picker import ProjectPicker
@@ -44,7 +45,7 @@ def api_label(config: Config) -> str:
     return parts.netloc or config.api_url
 
 
-class InductivaTopApp(App[None]):
+class InductivaTopApp(HomeApp):
     """``inductiva-top``: the dashboard."""
 
     TITLE = "inductiva-top"
@@ -85,6 +86,9 @@ class InductivaTopApp(App[None]):
         if config.keymap:
             known = binding_ids(
                 [
+                    type(self),
+                    HelpScreen,
+                    ExportDialog,
                     MainScreen,
                     TaskTable,
                     TaskDetailScreen,
@@ -126,6 +130,14 @@ class InductivaTopApp(App[None]):
 
 
 def run_dashboard(config: Config) -> int:
-    """Run the dashboard until the user quits; returns the exit code."""
-    InductivaTopApp(config).run()
-    return 0
+    """Run the dashboard until the user quits; returns the exit code.
+
+    Switching profile ends the app with the new configuration, and a fresh
+    app starts on it.
+    """
+    while True:
+        app = InductivaTopApp(config)
+        app.run()
+        if app.next_config is None:
+            return 0
+        config = app.next_config

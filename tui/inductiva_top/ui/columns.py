@@ -62,7 +62,7 @@ COLUMNS: dict[str, Column] = {
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
         Column("started", "STARTED", 10, "start_time", "right"),
         Column("duration", "DURATION", 11, None, "right"),
-        Column("machine", "MACHINE", 12, "machine_group_name"),
+        Column("machine", "MACHINE", 14, "machine_group_name"),
         Column("queue", "QUEUE", 5, None, "right"),
         Column("cost", "COST", 8, None, "right"),
     )
@@ -132,7 +132,13 @@ def _cell_duration(task: Task, context: RowContext) -> Text:
 
 
 def _cell_machine(task: Task, context: RowContext) -> Text:
-    return Text(fmt.machine_label(task)) if task.executer else _name(task.machine_group_name)
+    if task.executer is None:
+        return _name(task.machine_group_name)
+    label = fmt.machine_label(task)
+    host = task.executer.host_type
+    if host and label.startswith(f"{host} {host}"):
+        label = label[len(host) + 1 :]  # "local local-std" says "local" twice
+    return Text(label)
 
 
 def _cell_queue(task: Task, context: RowContext) -> Text:
@@ -140,7 +146,11 @@ def _cell_queue(task: Task, context: RowContext) -> Text:
 
 
 def _cell_cost(task: Task, context: RowContext) -> Text:
-    return Text(fmt.cost(task.estimated_computation_cost))
+    amount = task.estimated_computation_cost
+    if not amount:
+        # Nothing billed (yet, or ever on a local machine): "$0.0000" would read as a price.
+        return Text("-")
+    return Text(fmt.cost(amount))
 
 
 _CELLS: dict[str, Callable[[Task, RowContext], Text]] = {

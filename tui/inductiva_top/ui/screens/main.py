@@ -14,7 +14,6 @@ from typing import ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +28,7 @@ from inductiva_top.monitor.statuses import is_killable
 from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.screens.home import HomeActions
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -47,7 +47,7 @@ WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
 """Actions that change something on the server; read-only mode removes them."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(HomeActions):
     """The dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -168,6 +168,7 @@ class MainScreen(Screen[None]):
             self._set_query(good)
             return
         self._show()
+        self.check_watched()
         self.refresh_bindings()
         if self.state.followup:
             self.state.followup = False

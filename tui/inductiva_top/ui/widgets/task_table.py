@@ -36,9 +36,13 @@ from inductiva_top.ui.columns import Column, RowContext
 __all__ = ["TaskTable"]
 
 GUTTER = 2
-"""Columns before the first cell: the mark of a marked row."""
+"""Columns before the first cell: the mark of a marked row, the eye of a watched one."""
 
 CellRenderer = Callable[[Column, Task, RowContext], Text]
+
+
+def _nothing_watched(task_id: str) -> bool:
+    return False
 
 
 @dataclass
@@ -56,8 +60,9 @@ class TaskTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="table.cursor_down"),
         Binding("up", "cursor_up", "Up", show=False, id="table.cursor_up"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
+        # No ctrl+b/ctrl+f: ctrl+b is tmux's prefix (remap under keymap: if you want them).
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
         Binding("home,g", "first", "First", show=False, id="table.first"),
         Binding("end,G", "last", "Last", show=False, id="table.last"),
         Binding("left,h", "scroll_columns(-8)", "Left", show=False, id="table.left"),
@@ -141,6 +146,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._last_range: tuple[int, int] | None = None
         self.hold_cursor = False
         """While True, a cursor task missing from the loaded rows is being looked for."""
+        self.watched: Callable[[str], bool] = _nothing_watched
+        """Whether a task is watched (its row shows an eye in the gutter)."""
+        self._shown_query: object = None
 
     # -- geometry ----------------------------------------------------------------
 
@@ -204,6 +212,13 @@ class TaskTable(ScrollView, can_focus=True):
         if total == 0:
             self._set_cursor(0, None)
             return
+        same_view, self._shown_query = self._shown_query == window.query, window.query
+        if same_view and self.cursor == 0 and self.scroll_y == 0 and not self.hold_cursor:
+            # On the first row the cursor follows the head: new tasks arrive under it.
+            task = window.row(0)
+            if task is not None:
+                self._set_cursor(0, task.task_id)
+                return
         if self.cursor_id is not None:
             index = window.index_of(self.cursor_id)
             if index is not None:
@@ -343,11 +358,15 @@ class TaskTable(ScrollView, can_focus=True):
         for column in self.columns:
             title = column.title
             style = base
+            after = " "
             if column.sort_field is not None and column.sort_field == self.sort_field:
                 arrow = "▼" if self.sort_descending else "▲"
-                title = _fit(title, column.width - 1, column.align) + arrow
+                if len(title) < column.width:
+                    title += arrow
+                else:
+                    after = arrow  # in the gap after the column: the label stays whole
                 style = base + sorted_style
-            segments.append(Segment(_fit(title, column.width, column.align) + " ", style))
+            segments.append(Segment(_fit(title, column.width, column.align) + after, style))
         return Strip(segments)
 
     def _row_strip(self, index: int) -> Strip:
@@ -367,7 +386,8 @@ class TaskTable(ScrollView, can_focus=True):
         if index == self.cursor and self.cursor_id == task.task_id:
             row_style += self.get_component_rich_style("task-table--cursor")
         line = Text(style=row_style, no_wrap=True, end="")
-        line.append("✓ " if task.task_id in self.marked else "  ")
+        line.append("✓" if task.task_id in self.marked else " ")
+        line.append("◉" if self.watched(task.task_id) else " ")
         for column in self.columns:
             cell = self._render_cell(column, task, context)
             if column.key == "status":

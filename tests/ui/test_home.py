@@ -1,0 +1,143 @@
+"""Help, palette, copy, watch and export on the dashboard, against a real server."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.ui.conftest import Seeded
+from tests.ui.dashboard_helpers import make_app, until
+from textual.command import CommandPalette
+from textual.widgets import Checkbox, Input, Label, RadioButton
+
+from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.screens.export import ExportDialog
+from inductiva_top.ui.screens.help import HelpScreen, help_sections
+from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.widgets.task_table import TaskTable
+
+
+def _table(app: InductivaTopApp) -> TaskTable:
+    screen = app.screen_stack[1] if len(app.screen_stack) > 1 else app.screen
+    assert isinstance(screen, MainScreen)
+    return screen.query_one(TaskTable)
+
+
+async def test_help_lists_the_live_keys_with_the_keymap_applied(seeded: Seeded) -> None:
+    app = make_app(seeded.server, keymap={"main.kill": "x", "main.export": "ctrl+e"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {
+            key.description: key.keys for section in app.screen.sections for key in section.keys
+        }
+        assert keys["Kill"] == "x"
+        assert keys["Export"] == "^e"
+        assert keys["Help"] == "?"
+        assert keys["Details"] == "⏎"
+        titles = [section.title for section in app.screen.sections]
+        assert titles[0] == "Main screen" and titles[-1] == "Everywhere"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_dims_what_read_only_switches_off(seeded: Seeded) -> None:
+    app = make_app(seeded.server, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        kill = [
+            key
+            for section in help_sections(app.screen)
+            for key in section.keys
+            if key.description == "Kill"
+        ]
+        assert [k.enabled for k in kill] == [False]
+
+
+async def test_c_copies_the_cursor_task_id(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.cursor_id is not None, "a cursor task")
+        await pilot.press("c")
+        assert app.clipboard == table.cursor_id
+
+
+async def test_w_marks_the_row_and_a_finishing_task_is_announced(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.cursor_id is not None, "a cursor task")
+        await pilot.press("w")
+        assert table.cursor_id is not None and table.watched(table.cursor_id)
+        # A task seen running, then finished: the watcher reports it once.
+        running = seeded.running[0]
+        with seeded.server.client() as client:
+            client.post(f"/tasks/{running}/kill")
+        app.watcher.watched.add(running)
+        app.watcher._last[running] = False
+        await until(
+            pilot,
+            lambda: any(
+                "is" in str(n.message) and running in str(n.message) for n in app._notifications
+            ),
+            "a toast for the killed task",
+        )
+
+
+async def test_palette_offers_the_dashboard_commands(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).cursor_id is not None, "rows")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"copy task id")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.clipboard == _table(app).cursor_id, "a copy")
+
+
+async def test_export_writes_every_task_of_the_view(seeded: Seeded, tmp_path: Path) -> None:
+    app = make_app(seeded.server, page_size=3, output_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        dialog = app.screen
+        target = tmp_path / "view.csv"
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-go")
+        await until(pilot, target.exists, "the CSV file")
+        rows = list(csv.DictReader(target.open()))
+        assert sorted(row["task_id"] for row in rows) == sorted(
+            seeded.success + seeded.failed + seeded.running + seeded.waiting
+        )
+
+
+async def test_export_refuses_to_overwrite_and_writes_json_on_request(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    app = make_app(seeded.server, page_size=4, statuses=("success", "failed"))
+    target = tmp_path / "view.json"
+    target.write_text("keep")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        dialog = app.screen
+        await pilot.click("#export-json")
+        dialog.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-go")
+        await pilot.pause(0.2)
+        assert "already exists" in str(dialog.query_one("#export-error", Label).content)
+        assert target.read_text() == "keep"
+        dialog.query_one("#export-overwrite", Checkbox).value = True
+        assert dialog.query_one("#export-json", RadioButton).value
+        await pilot.click("#export-go")
+        await until(pilot, lambda: target.read_text() != "keep", "the JSON file")
+        ids = [item["task_id"] for item in json.loads(target.read_text())]
+        assert sorted(ids) == sorted(seeded.success + seeded.failed)
+        assert not isinstance(app.screen, ExportDialog)

@@ -1,0 +1,135 @@
+"""The dashboard's commands in the command palette (ctrl+p).
+
+Each command calls the same action a key runs, so the palette and the keys
+never disagree. The list is built when the palette opens, from the screen it
+opened over: sort commands come from the table's columns, profile commands
+from config.yaml's ``profiles:``, and commands the moment does not allow
+(kill in read-only mode, kill with nothing killable) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from inductiva_top.config import ConfigError, profile_names
+from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.widgets.files import FilesPanel
+from inductiva_top.ui.widgets.task_table import TaskTable
+
+if TYPE_CHECKING:
+    from inductiva_top.ui.app import InductivaTopApp
+
+__all__ = ["DashboardCommands", "PaletteCommand", "dashboard_commands"]
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    """One palette entry."""
+
+    name: str
+    help: str
+    run: Callable[[], object]
+
+
+def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
+    table = screen.query_one(TaskTable)
+    commands = [
+        PaletteCommand("Filter by status…", "Choose statuses", screen.action_status_filter),
+        PaletteCommand("Filter by project…", "Show one project", screen.action_project_filter),
+        PaletteCommand(
+            "Toggle active only", "Hide (or show) finished tasks", screen.action_toggle_active
+        ),
+    ]
+    for column in screen.columns:
+        if column.sort_field is not None:
+            post = partial(table.post_message, TaskTable.SortRequested(column.sort_field))
+            commands.append(
+                PaletteCommand(
+                    f"Sort by {column.title.lower()}",
+                    "Again to reverse the order",
+                    post,
+                )
+            )
+    if screen.check_action("kill", ()) is True:
+        commands.append(
+            PaletteCommand("Kill…", "The marked tasks, or the cursor task", screen.action_kill)
+        )
+    if table.cursor_id is not None:
+        commands += [
+            PaletteCommand("Copy task id", "To the clipboard (OSC 52)", screen.action_copy),
+            PaletteCommand(
+                "Watch task", "A toast when it finishes (again: stop)", screen.action_watch
+            ),
+        ]
+        panels = screen.query(FilesPanel)
+        if panels:
+            commands.append(
+                PaletteCommand(
+                    "Download outputs", "The cursor task's outputs", panels.first().action_download
+                )
+            )
+    commands.append(
+        PaletteCommand("Export view…", "Every matching task to CSV or JSON", screen.action_export)
+    )
+    if not screen.read_only:
+        commands.append(
+            PaletteCommand(
+                "Read-only mode",
+                "No kill until restart (read-only from config cannot be turned off here)",
+                partial(_read_only, screen),
+            )
+        )
+    return commands
+
+
+def _read_only(screen: MainScreen) -> None:
+    # One way only: config's read_only is a promise this session must keep.
+    screen.read_only = True
+    screen.refresh_bindings()
+    screen.notify("Read-only: nothing will be changed on the server.", timeout=4)
+
+
+def dashboard_commands(app: InductivaTopApp, screen: object) -> list[PaletteCommand]:
+    """The commands for the palette opened over ``screen``."""
+    commands = _screen_commands(screen) if isinstance(screen, MainScreen) else []
+    commands += [
+        PaletteCommand("Choose theme…", "Saved to config.yaml", app.action_change_theme),
+        PaletteCommand("Keys", "Every key of this screen", app.action_help),
+    ]
+    try:
+        names = profile_names(app.config.config_path)
+    except ConfigError:
+        names = []  # the file was fine at start; a broken edit since is not the palette's to report
+    for name in names:
+        if name != app.config.profile:
+            commands.append(
+                PaletteCommand(
+                    f"Switch profile: {name}",
+                    "Reconnect to that profile's API",
+                    partial(app.switch_profile, name),
+                )
+            )
+    return commands
+
+
+class DashboardCommands(Provider):
+    """The dashboard's actions for Textual's command palette."""
+
+    def _commands(self) -> list[PaletteCommand]:
+        return dashboard_commands(cast("InductivaTopApp", self.app), self.screen)
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(command.name, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score = matcher.match(command.name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.name), command.run, help=command.help)
