@@ -62,6 +62,14 @@ async def _loaded(pilot: Pilot[None]) -> None:
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the dashboard never loaded")
+    # The task panes read the archive in the background: wait until they are done.
+    for _ in range(400):
+        busy = [
+            w for w in app.workers if w.group.startswith(("tail", "files")) and not w.is_finished
+        ]
+        if not busy:
+            break
+        await asyncio.sleep(0.05)
     await pilot.pause()
 
 

@@ -178,8 +178,8 @@ async def test_timeline_pane_follows_the_cursor(seeded: Seeded) -> None:
         while table.cursor_id != seeded.success[-1]:
             await pilot.press("down")
         body = screen.query_one(TimelinePane).query_one("#timeline-body")
-        await until(pilot, lambda: "Success" in str(body.content), "the success timeline")  # type: ignore[attr-defined]
-        assert "In Queue" in str(body.content)  # type: ignore[attr-defined]
+        await until(pilot, lambda: "Success" in str(body.render()), "the success timeline")
+        assert "In Queue" in str(body.render())
 
 
 async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:

@@ -29,6 +29,9 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.project_picker import ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.files import FilesPanel, FileTree
+from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
 
 __all__ = ["InductivaTopApp", "api_label", "run_dashboard"]
@@ -73,6 +76,15 @@ class InductivaTopApp(HomeApp):
             )
             source = self._owned_client
         self.source = source
+        self.services: PaneServices | None = None
+        """What the task panes fetch with; needs a real API client."""
+        if isinstance(source, InductivaClient):
+            self.services = PaneServices(
+                source,
+                output_dir=config.output_dir,
+                tail_lines=config.tail_lines,
+                formatter=self.formatter,
+            )
         query = TaskQuery(
             statuses=frozenset(config.statuses),
             project=config.project or None,
@@ -96,6 +108,9 @@ class InductivaTopApp(HomeApp):
                     StatusFilter,
                     ProjectPicker,
                     QueueScreen,
+                    TailPanel,
+                    FilesPanel,
+                    FileTree,
                 ]
             )
             unknown = unknown_keymap_ids(config.keymap, known)
@@ -121,10 +136,13 @@ class InductivaTopApp(HomeApp):
                 formatter=self.formatter,
                 policy=PollPolicy(interval=config.refresh),
                 read_only=config.read_only,
+                services=self.services,
             )
         )
 
     async def on_unmount(self) -> None:
+        if self.services is not None:
+            await self.services.downloads.aclose()
         if self._owned_client is not None:
             await self._owned_client.aclose()
 

@@ -71,7 +71,7 @@ async def _follow_one(
         async for batch in batches:
             yield Lines(stream, batch)
     except NotFound:
-        yield Notice(f"no {sanitize_name(filename)} in the task's work dir")
+        yield Notice(f"No {sanitize_name(filename)} in the task's work dir.")
     except LiveRequestFailed as refused:  # the machine's own words, already sanitized
         yield Notice(str(refused))
 
@@ -136,9 +136,9 @@ async def archived(
                 client, storage_path, filename, max_bytes, region=task.storage_region
             )
         except MemberNotFound:
-            yield Notice(f"no {filename} in the output archive")
+            yield Notice(f"No {filename} in the output archive.")
             continue
         except NotFound:
-            yield Notice("the task has no output archive")
+            yield Notice("The task has no output archive.")
             return
         yield Data(stream, data, truncated=len(data) >= max_bytes)

@@ -33,6 +33,7 @@ from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
+from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.filter_bar import FilterBar
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
@@ -74,9 +75,11 @@ class MainScreen(HomeActions):
         formatter: fmt.Formatter,
         policy: PollPolicy,
         read_only: bool = False,
+        services: PaneServices | None = None,
     ) -> None:
         super().__init__()
         self.state = state
+        self.services = services
         self.api_label = api_label
         self.columns = columns
         self.formatter = formatter
@@ -100,7 +103,9 @@ class MainScreen(HomeActions):
         yield StatusHeader(self.api_label, id="header")
         yield FilterBar(id="filters")
         yield TaskTable(self.columns, render_cell, id="tasks")
-        yield TaskPanes(tz=self.formatter.tz, id="panes")
+        yield TaskPanes(
+            tz=self.formatter.tz, services=self.services, formatter=self.formatter, id="panes"
+        )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -143,6 +143,9 @@ class FilesPanel(Vertical):
         self._shown: Task | None = None
         self._listed: tuple[str, TailSource] | None = None
 
+    def on_mount(self) -> None:
+        self.show_task(self._shown)
+
     def compose(self) -> ComposeResult:
         yield Static(id="files-summary")
         yield FileTree(id="files-tree")
@@ -159,6 +162,8 @@ class FilesPanel(Vertical):
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """List ``task``'s files; a new task or state (running -> finished) lists again."""
         self._shown = task
+        if not self.query(FileTree):
+            return  # not composed yet (a layout change): on_mount shows it
         if task is None:
             self.workers.cancel_group(self, "files")
             self._listed = None

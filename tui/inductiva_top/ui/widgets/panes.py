@@ -7,17 +7,20 @@ the cursor task (attributes down); panes never query each other.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
-from inductiva_top.monitor.statuses import display_alias, status_info
+from inductiva_top.monitor.fmt import Formatter
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.files import FilesPanel
+from inductiva_top.ui.widgets.tail import TailPanel
+from inductiva_top.ui.widgets.timeline import TimelineView
 
 __all__ = ["WIDE_AT", "FilesPane", "TailPane", "TaskPanes", "TimelinePane"]
 
@@ -25,68 +28,57 @@ WIDE_AT = 110
 """Terminal width from which the panes sit side by side."""
 
 
-def _clock(moment: datetime | None, tz: tzinfo | None) -> str:
-    return moment.astimezone(tz).strftime("%H:%M:%S") if moment else "--:--:--"
-
-
 class TimelinePane(VerticalScroll):
     """The states the selected task went through, oldest first."""
 
     BORDER_TITLE = "Timeline"
 
-    tz: tzinfo | None = None
-    """Where times are shown (None: the machine's zone); set by :class:`TaskPanes`."""
+    def __init__(self, formatter: Formatter, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.formatter = formatter
 
     def compose(self) -> ComposeResult:
-        yield Static(id="timeline-body")
+        yield TimelineView(self.formatter, id="timeline-body")
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Show ``task``'s status history (a plain list until the timeline lands)."""
-        body = self.query_one("#timeline-body", Static)
-        if task is None:
-            body.update("")
-            return
-        history = getattr(task, "status_history", None)
-        text = Text()
-        if not history:
-            info = status_info(task.status)
-            text.append(f"{info.symbol} {display_alias(task.status, task.status_alias)}")
-        for entry in history or []:
-            info = status_info(entry.status)
-            text.append(f"{_clock(entry.timestamp, self.tz)} {info.symbol} ")
-            text.append(display_alias(entry.status, entry.alias))
-            if entry.end_timestamp and entry.timestamp:
-                seconds = (entry.end_timestamp - entry.timestamp).total_seconds()
-                text.append(f"  {seconds:.1f}s", style="dim")
-            text.append("\n")
-        text.rstrip()
-        body.update(text)
+        """Draw ``task``'s status history as bars on a time axis."""
+        self.query_one(TimelineView).show_task(task)
 
 
-class TailPane(VerticalScroll):
+class TailPane(Vertical):
     """The selected task's output lines."""
 
     BORDER_TITLE = "Output"
 
+    def __init__(self, services: PaneServices | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.services = services
+
     def compose(self) -> ComposeResult:
-        yield Static(id="tail-body")
+        yield TailPanel(self.services, id="tail-body")
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Follow ``task``; the lines come from the tail source."""
-        self.border_subtitle = "stdout.txt" if task is not None else ""
+        """Follow ``task``'s output (live, or from its archive once finished)."""
+        panel = self.query_one(TailPanel)
+        panel.show_task(task)
+        self.border_subtitle = panel.mode.label if task is not None else ""
 
 
-class FilesPane(VerticalScroll):
+class FilesPane(Vertical):
     """The selected task's files."""
 
     BORDER_TITLE = "Files"
 
+    def __init__(self, services: PaneServices | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.services = services
+
     def compose(self) -> ComposeResult:
-        yield Static(id="files-body")
+        yield FilesPanel(self.services, id="files-body")
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """List ``task``'s files; the listing comes from the file source."""
-        self.border_subtitle = "outputs" if task is not None else ""
+        """List ``task``'s files (its outputs, or its live work dir while it runs)."""
+        self.query_one(FilesPanel).show_task(task)
 
 
 class TaskPanes(Widget):
@@ -99,25 +91,34 @@ class TaskPanes(Widget):
 
     wide: reactive[bool] = reactive(True, recompose=True)
 
-    def __init__(self, *, tz: tzinfo | None = None, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tz: tzinfo | None = None,
+        services: PaneServices | None = None,
+        formatter: Formatter | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._shown: TaskWithStatusHistory | Task | None = None
         self._tz = tz
+        self.services = services
+        self.formatter = formatter or Formatter(tz=tz)
 
     def compose(self) -> ComposeResult:
         if self.wide:
             with Horizontal():
-                yield TimelinePane(id="pane-timeline")
-                yield TailPane(id="pane-tail")
-                yield FilesPane(id="pane-files")
+                yield TimelinePane(self.formatter, id="pane-timeline")
+                yield TailPane(self.services, id="pane-tail")
+                yield FilesPane(self.services, id="pane-files")
         else:
             with TabbedContent():
                 with TabPane("Timeline", id="tab-timeline"):
-                    yield TimelinePane(id="pane-timeline")
+                    yield TimelinePane(self.formatter, id="pane-timeline")
                 with TabPane("Output", id="tab-tail"):
-                    yield TailPane(id="pane-tail")
+                    yield TailPane(self.services, id="pane-tail")
                 with TabPane("Files", id="tab-files"):
-                    yield FilesPane(id="pane-files")
+                    yield FilesPane(self.services, id="pane-files")
 
     def on_resize(self) -> None:
         wide = self.app.size.width >= WIDE_AT
@@ -134,7 +135,6 @@ class TaskPanes(Widget):
 
     def _redraw(self) -> None:
         for pane in self.query(TimelinePane):
-            pane.tz = self._tz
             pane.show_task(self._shown)
         for tail in self.query(TailPane):
             tail.show_task(self._shown)

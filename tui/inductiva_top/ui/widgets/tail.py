@@ -103,6 +103,10 @@ class TailPanel(Vertical):
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """Show ``task``'s output; a new task, mode or source restarts the pane."""
         self._shown = task
+        if self.query(TailView):  # else not composed yet (a layout change): on_mount shows it
+            self._retarget()
+
+    def on_mount(self) -> None:
         self._retarget()
 
     def _retarget(self) -> None:

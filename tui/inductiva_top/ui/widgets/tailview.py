@@ -214,17 +214,20 @@ class TailView(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= len(self._lines):
             if index == 0 and self.message:
-                segments = list(Text(self.message, style="dim").render(self.app.console))
-                return Strip(segments).crop_extend(0, width, base)
+                message = Text(self.message, style="dim", no_wrap=True, end="")
+                return self._strip(message, base).crop_extend(0, width, base)
             return Strip.blank(width, base)
         key = (index, width)
         strip = self._cache.get(key)
         if strip is None:
-            text = self._text(index, self._lines[index])
-            segments = [
-                Segment(seg.text, base + seg.style if seg.style else base, None)
-                for seg in text.render(self.app.console)
-            ]
-            strip = Strip(segments)
+            strip = self._strip(self._text(index, self._lines[index]), base)
             self._cache[key] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+
+    def _strip(self, text: Text, base: Style) -> Strip:
+        # Every segment gets a full style: filters (NO_COLOR's monochrome) expect one.
+        return Strip(
+            Segment(seg.text, base + seg.style if seg.style else base)
+            for seg in text.render(self.app.console)
+            if seg.text
+        )

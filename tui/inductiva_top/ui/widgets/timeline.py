@@ -110,7 +110,8 @@ def render_timeline(timeline: Timeline, width: int) -> Text:
             lines.append(detail)
         if span.depth == 1 and span.status and span.status != "OK":
             lines.append(Text(f"      {span.status}", style="red"))
-    return Text("\n").join(lines)
+    # The separator's settings apply to the whole: every row stays one line.
+    return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
 
 
 class TimelineView(Widget):
