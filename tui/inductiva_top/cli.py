@@ -85,6 +85,11 @@ def _add_dashboard_flags(parser: argparse.ArgumentParser) -> None:
         help="where downloads go (default inductiva_output)",
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme")
+    group.add_argument(
+        "--notify",
+        action=argparse.BooleanOptionalAction,
+        help="watch every task: a toast and the terminal bell when one finishes",
+    )
 
 
 def _overrides(args: argparse.Namespace) -> CliOverrides:
@@ -108,6 +113,7 @@ def _overrides(args: argparse.Namespace) -> CliOverrides:
         read_only=given("read_only"),
         output_dir=Path(output_dir) if output_dir is not None else None,
         theme=given("theme"),
+        notify=given("notify"),
     )
 
 

@@ -100,6 +100,7 @@ _FLAGS = {
     "read_only": ("read_only", "--read-only"),
     "output_dir": ("output_dir", "--output-dir"),
     "theme": ("theme", "--theme"),
+    "notify": ("notify", "--notify"),
 }
 
 
@@ -128,6 +129,7 @@ class Config:
     tail_lines: int = 10_000
     """How many lines of a task's output tail to keep."""
     notify: bool = False
+    """Watch every task: a toast and the terminal bell when one finishes."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.keymap, FrozenMap):
@@ -148,6 +150,7 @@ class CliOverrides:
     read_only: bool | None = None
     output_dir: Path | None = None
     theme: str | None = None
+    notify: bool | None = None
 
 
 def user_config_file(config_dir: Path | None = None) -> Path:

@@ -149,6 +149,8 @@ class TaskTable(ScrollView, can_focus=True):
         self.watched: Callable[[str], bool] = _nothing_watched
         """Whether a task is watched (its row shows an eye in the gutter)."""
         self._shown_query: object = None
+        self._on_head = False
+        """The cursor sits on the first row of the view shown last."""
 
     # -- geometry ----------------------------------------------------------------
 
@@ -213,12 +215,13 @@ class TaskTable(ScrollView, can_focus=True):
             self._set_cursor(0, None)
             return
         same_view, self._shown_query = self._shown_query == window.query, window.query
-        if same_view and self.cursor == 0 and self.scroll_y == 0 and not self.hold_cursor:
+        if same_view and self._on_head and not self.hold_cursor:
             # On the first row the cursor follows the head: new tasks arrive under it.
             task = window.row(0)
             if task is not None:
                 self._set_cursor(0, task.task_id)
                 return
+        self._on_head = False
         if self.cursor_id is not None:
             index = window.index_of(self.cursor_id)
             if index is not None:
@@ -238,6 +241,7 @@ class TaskTable(ScrollView, can_focus=True):
         moved = task_id != self.cursor_id
         self.cursor_id = task_id
         self.cursor = index
+        self._on_head = index == 0 and task_id is not None
         self._keep_cursor_visible()
         if moved:
             self.post_message(self.CursorMoved(task_id))
