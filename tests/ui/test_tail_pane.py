@@ -214,7 +214,7 @@ async def test_search_highlights_and_bad_regex_is_explained(
             await pilot.press(*"ERR(OR")
             await pilot.press("enter")
             status = str(panel.query_one("#tail-status").render())
-            assert "invalid regex" in status
+            assert "bad regex" in status
             search = panel.query_one("#tail-search")
             search.value = "ERR.R"  # type: ignore[attr-defined]
             await pilot.press("enter")

@@ -6,6 +6,8 @@ reports a change; hidden while there is nothing to show.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -17,6 +19,16 @@ __all__ = ["DownloadsBar", "job_line"]
 
 _STATE_STYLES = {"running": "cyan", "done": "green", "failed": "red", "cancelled": "yellow"}
 _SYMBOLS = {"running": "⇣", "done": "✔", "failed": "✘", "cancelled": "⊘"}
+
+
+def _shown_path(path: Path | None) -> str:
+    """``path`` relative to the working directory when it is below it (shorter)."""
+    if path is None:
+        return ""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 def job_line(job: DownloadJob) -> Text:
@@ -36,7 +48,7 @@ def job_line(job: DownloadJob) -> Text:
             text.append(f"  {fmt.rate(progress.rate)}  {fmt.eta(remaining, progress.rate)}")
             text.append("  Esc cancels", style="dim")
     elif job.state == "done":
-        text.append(f"  → {sanitize_name(str(job.destination or ''), 200)}", style="dim")
+        text.append(f"  → {sanitize_name(_shown_path(job.destination), 200)}", style="dim")
     elif job.state == "failed":
         text.append(f"  {sanitize_name(job.error or '', 300)}", style="red")
     else:
@@ -48,7 +60,10 @@ class DownloadsBar(Static):
     """The manager's jobs, newest last."""
 
     DEFAULT_CSS = """
-    DownloadsBar { height: auto; max-height: 6; display: none; }
+    DownloadsBar {
+        height: auto; max-height: 6; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     DownloadsBar.-busy { display: block; }
     """
 

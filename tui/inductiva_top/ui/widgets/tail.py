@@ -17,6 +17,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack, aclosing
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -205,6 +206,9 @@ class TailPanel(Vertical):
         if isinstance(event, Lines):
             if event.lines:
                 self.view.apply(self.buffer.feed("\n".join(event.lines) + "\n", event.stream))
+            elif not self.buffer.lines():
+                # The stream is open and the file is empty so far.
+                self.view.show_message("No output yet; new lines show here as they are written.")
         elif isinstance(event, Data):
             data = event.data
             if event.truncated:
@@ -220,22 +224,23 @@ class TailPanel(Vertical):
     # --- status line ------------------------------------------------------------------
 
     def _status(self) -> None:
+        # Most urgent first: a narrow pane cuts the end of the line.
         target = self.target
-        parts = [self.mode.label]
+        view = self.view
+        parts = []
+        if not view.following:
+            unseen = f"{view.new_lines:,} new lines" if view.new_lines else "paused"
+            parts.append(f"⏸ {unseen} (End resumes)")
+        if self._search_note:
+            parts.append(self._search_note)
         if target is not None:
             if target.source in LIVE_SOURCES:
                 parts.append("live" if not self._stream_ended else "ended")
             elif target.source is TailSource.ARCHIVE:
                 parts.append("from the output archive")
-        view = self.view
-        if not view.following and view.new_lines:
-            parts.append(f"{view.new_lines:,} new lines, End resumes")
-        elif not view.following:
-            parts.append("paused, End resumes")
-        if self._search_note:
-            parts.append(self._search_note)
+        parts.append(self.mode.label)
         parts.extend(note for note in self._notes if not note.startswith("error"))
-        self.query_one("#tail-status", Static).update(" · ".join(parts))
+        self.query_one("#tail-status", Static).update(Text(" · ".join(parts)))
 
     @on(TailView.FollowChanged)
     def _follow_changed(self) -> None:
@@ -268,7 +273,8 @@ class TailPanel(Vertical):
         try:
             query = SearchQuery.compile(event.value, regex=True)
         except SearchError as error:
-            self._search_note = str(error)
+            self._search_note = "bad regex"
+            self.notify(str(error), title="Search", severity="warning")
             self._status()
             return
         count = self.view.set_search(query if event.value else None)

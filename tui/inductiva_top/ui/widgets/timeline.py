@@ -118,7 +118,7 @@ class TimelineView(Widget):
     """The cursor task's states and operations, drawn to the pane's width."""
 
     DEFAULT_CSS = """
-    TimelineView { height: auto; width: 1fr; }
+    TimelineView { height: auto; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(
