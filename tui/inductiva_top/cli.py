@@ -180,7 +180,7 @@ _SUBCOMMANDS.append(_register_download)
 
 
 def _register_seed(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from inductiva_top.server.seed import register
+    from inductiva_top.server.seed_cmd import register
 
     register(subcommands)
 
@@ -195,6 +195,15 @@ def _register_demo(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 _SUBCOMMANDS.append(_register_demo)
+
+
+def _register_web(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from inductiva_top.web import register
+
+    register(subcommands)
+
+
+_SUBCOMMANDS.append(_register_web)
 
 
 def _dashboard(args: argparse.Namespace) -> int:

@@ -1,0 +1,118 @@
+"""``inductiva-top seed``: the command line of :mod:`inductiva_top.server.seed`.
+
+Kept apart from the seeding code so that building the argument parser (which
+``--version`` and ``--help`` do) loads none of the server's models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+from inductiva_top.server.layout import DataDir, default_data_dir
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+MAX_TASKS = 1_000_000
+"""The plan of every task is held in memory while seeding (about 1 KB each)."""
+
+
+def _count(text: str, lowest: int, highest: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not lowest <= value <= highest:
+        raise argparse.ArgumentTypeError(f"must be between {lowest} and {highest:,}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.01 <= value <= 3650:
+        raise argparse.ArgumentTypeError("must be between 0.01 and 3650")
+    return value
+
+
+def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``seed`` to the command line."""
+    parser = subcommands.add_parser(
+        "seed",
+        help="fill a server data dir with finished example tasks (for demos and benchmarks)",
+        description=(
+            "Add finished tasks with realistic histories to a server data dir: every final "
+            "state, resubmissions, several simulators, machine groups and projects, created "
+            "over the last weeks. The server, the dashboard and the official client see them "
+            "like real tasks, but they have no input or output files: their outputs are not "
+            "available for download. Prints the seed used and the time taken. The data "
+            "dir's server must not be running."
+        ),
+    )
+    parser.add_argument(
+        "--tasks",
+        type=lambda t: _count(t, 1, MAX_TASKS),
+        required=True,
+        metavar="N",
+        help="how many tasks to add",
+    )
+    parser.add_argument(
+        "--projects",
+        type=lambda t: _count(t, 1, 1000),
+        default=8,
+        metavar="K",
+        help="how many projects they belong to (default 8)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"the server's data dir (default {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=lambda t: _count(t, 0, 2**63 - 1),
+        metavar="S",
+        help="random seed: the same seed gives the same tasks (default: a random one, printed)",
+    )
+    parser.add_argument(
+        "--days",
+        type=_days,
+        default=42.0,
+        metavar="D",
+        help="spread creation times over the last D days (default 42)",
+    )
+    parser.set_defaults(handler=run_seed)
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    """Handler of ``inductiva-top seed``."""
+    from inductiva_top.server.seed import SeedError, SeedInterrupted, seed
+
+    data = DataDir(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
+    chosen = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    print(
+        f"seeding {args.tasks:,} tasks in {args.projects} projects into {data.root} "
+        f"(--seed {chosen}) ...",
+        flush=True,
+    )
+    try:
+        result = seed(data, tasks=args.tasks, projects=args.projects, seed=chosen, days=args.days)
+    except SeedError as error:
+        print(f"inductiva-top seed: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SeedInterrupted as stop:
+        print(
+            f"inductiva-top seed: interrupted; {stop.written:,} tasks were added", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    rate = result.tasks / result.seconds if result.seconds > 0 else 0.0
+    print(
+        f"added {result.tasks:,} finished tasks in {result.seconds:.1f} s "
+        f"({rate:,.0f} tasks/s; {result.cpu_seconds:.1f} s of CPU)"
+    )
+    return EXIT_OK
