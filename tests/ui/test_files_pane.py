@@ -150,3 +150,31 @@ async def test_keep_zip_toggle_downloads_the_archive(
             assert not (tmp_path / task_id / "outputs" / "stdout.txt").exists()
     finally:
         await client.aclose()
+
+
+async def test_escape_cancels_a_running_download(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    script = "import os\nopen('big.bin', 'wb').write(os.urandom(48 * 1024 * 1024))\n"
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        services = PaneServices(client, output_dir=tmp_path)
+        app = PaneApp(lambda: FilesPanel(services, id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            panel.file_tree.focus()
+            await pilot.press("d")
+            job = services.downloads.jobs[-1]
+            assert job.state == "running"
+            await pilot.press("escape")
+            await until(pilot, lambda: job.state != "running", "the cancellation")
+            assert job.state == "cancelled", job
+            assert not (tmp_path / task_id / "outputs" / "big.bin").exists()
+            assert "⊘" in str(app.query_one("#downloads").render())
+    finally:
+        await client.aclose()
