@@ -4,7 +4,8 @@ Each command calls the same action a key runs, so the palette and the keys
 never disagree. The list is built when the palette opens, from the screen it
 opened over: sort commands come from the table's columns, profile commands
 from config.yaml's ``profiles:``, and commands the moment does not allow
-(kill in read-only mode, kill with nothing killable) are left out.
+(kill in read-only mode, kill with nothing killable) are left out. Choosing
+a theme is Textual's own "Theme" command (and ``t``); the choice is saved.
 """
 
 from __future__ import annotations
@@ -98,8 +99,7 @@ def dashboard_commands(app: InductivaTopApp, screen: object) -> list[PaletteComm
     """The commands for the palette opened over ``screen``."""
     commands = _screen_commands(screen) if isinstance(screen, MainScreen) else []
     commands += [
-        PaletteCommand("Choose theme…", "Saved to config.yaml", app.action_change_theme),
-        PaletteCommand("Keys", "Every key of this screen", app.action_help),
+        PaletteCommand("Help", "Every key of this screen (?)", app.action_help),
     ]
     try:
         names = profile_names(app.config.config_path)

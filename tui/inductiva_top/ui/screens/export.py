@@ -43,7 +43,10 @@ class ExportDialog(ModalScreen[Path | None]):
     """Export the view ``describe`` names; dismisses with the written path, or None."""
 
     DEFAULT_CSS = """
-    #export-dialog { width: 72; }
+    #export-dialog {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
     #export-format { layout: horizontal; height: auto; width: auto; border: none; }
     #export-path { width: 100%; }
     #export-progress { display: none; margin-top: 1; }
@@ -74,7 +77,7 @@ class ExportDialog(ModalScreen[Path | None]):
         return "json" if self.query_one("#export-json", RadioButton).value else "csv"
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export-dialog", classes="dialog"):
+        with Vertical(id="export-dialog"):
             yield Label(Text("Export the view", style="bold"), classes="dialog-title")
             yield Label(Text(self.describe), classes="dialog-note")
             with RadioSet(id="export-format"):

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 __all__ = ["HelpKey", "HelpScreen", "HelpSection", "help_sections"]
@@ -88,9 +89,14 @@ def _node_keys(app: App[object], node: DOMNode, keymap: Mapping[str, str]) -> tu
     return tuple(keys)
 
 
+def _shown(node: DOMNode) -> bool:
+    return all(n.display for n in node.ancestors_with_self if isinstance(n, Widget))
+
+
 def _nodes(screen: Screen[object]) -> Iterable[DOMNode]:
     yield screen
-    yield from screen.walk_children()
+    # Hidden widgets (the closed search box, a tab not shown) take no keys now.
+    yield from (node for node in screen.walk_children() if _shown(node))
     yield screen.app
 
 
@@ -129,7 +135,11 @@ class HelpScreen(ModalScreen[None]):
     """The keys of the screen it was opened over; any of Esc, ``?``, ``q`` closes it."""
 
     DEFAULT_CSS = """
-    #help-dialog { width: 76; height: 90%; }
+    #help-dialog {
+        width: 76; max-width: 100%; height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    #help-dialog .dialog-title { margin-bottom: 0; }
     #help-body { height: 1fr; }
     HelpScreen .help-title { margin-top: 1; color: $text-primary; }
     HelpScreen .help-keys { height: auto; }
@@ -145,7 +155,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         width = max((len(k.keys) for s in self.sections for k in s.keys), default=4)
-        with Vertical(id="help-dialog", classes="dialog"):
+        with Vertical(id="help-dialog"):
             yield Label(Text("Keys", style="bold"), classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 for section in self.sections:

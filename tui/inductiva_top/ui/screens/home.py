@@ -25,6 +25,7 @@ from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.export import default_export_path
 from inductiva_top.monitor.state import DashboardState
+from inductiva_top.monitor.statuses import is_terminal
 from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.screens.export import ExportDialog
@@ -119,6 +120,11 @@ class HomeActions(Screen[None]):
     def action_watch(self) -> None:
         task = self.cursor_task()
         if task is None:
+            return
+        if task.task_id not in self.watcher.watched and is_terminal(
+            task.status, task.is_terminated
+        ):
+            self.notify(f"{task.task_id} has already finished.", timeout=3, markup=False)
             return
         watching = self.watcher.toggle(task)
         table = self.query_one(TaskTable)

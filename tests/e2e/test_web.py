@@ -1,0 +1,145 @@
+"""``inductiva-top web`` in a real headless Chromium, against a real embedded server.
+
+Chromium is Debian's ``chromium`` package (``.ci/run`` installs it), driven by
+Playwright with its executable path: Playwright's own browsers are never
+downloaded. Without either, the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_SECONDS = 30.0
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+    pytest.mark.timeout(120),
+]
+
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+class Screen:
+    """What the dashboard sent the page (the page draws it on a canvas, so read the stream)."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    def on_websocket(self, socket: Any) -> None:
+        socket.on("framereceived", self._frame)
+
+    def _frame(self, payload: bytes | str) -> None:
+        data = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+        self.received.append(data)
+
+    def text(self) -> str:
+        return ANSI.sub("", "".join(self.received))
+
+
+def _wait_for(page: Any, screen: Screen, needle: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while needle not in screen.text():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never showed {needle!r}")
+        page.wait_for_timeout(100)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"inductiva-top web exited with {process.returncode}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("inductiva-top web never answered")
+
+
+@pytest.fixture
+def web(live_server: ServerProcess, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """``inductiva-top web`` on a free port, pointed at a server with one finished task."""
+    with live_server.client() as client:
+        task_id = submit(client, [sys.executable, "-c", "print('hi')"], project="web")
+        wait_status(client, task_id)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "INDUCTIVA_API_KEY": live_server.api_key,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no user config.yaml
+        "HOME": str(tmp_path),
+    }
+    env.pop("INDUCTIVA_TOP_CONFIG", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "inductiva_top",
+            "web",
+            "--port",
+            str(port),
+            "--api-url",
+            live_server.base_url,
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        _wait_listening(port, process)
+        yield f"http://127.0.0.1:{port}/", task_id
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_the_dashboard_renders_in_a_browser_and_keys_work(web: tuple[str, str]) -> None:
+    url, task_id = web
+    screen = Screen()
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("websocket", screen.on_websocket)
+            page.goto(url)
+            _wait_for(page, screen, task_id)  # the table rendered the task
+            page.click(".textual-terminal")
+            page.keyboard.press("?")
+            _wait_for(page, screen, "Esc closes")  # the help screen
+        finally:
+            browser.close()
