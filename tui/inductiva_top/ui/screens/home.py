@@ -61,9 +61,10 @@ class HomeActions(Screen[None]):
     """Copy, export and watch for the dashboard screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy", "Copy", id="main.copy"),
-        Binding("e", "export", "Export", id="main.export"),
-        Binding("w", "watch", "Watch", id="main.watch"),
+        # Out of the footer (it is full at 80 columns); ? and ctrl+p list them.
+        Binding("c", "copy", "Copy", show=False, id="main.copy"),
+        Binding("e", "export", "Export", show=False, id="main.export"),
+        Binding("w", "watch", "Watch", show=False, id="main.watch"),
     ]
 
     state: DashboardState
