@@ -230,3 +230,51 @@ async def test_search_highlights_and_bad_regex_is_explained(
             assert panel.view.following
     finally:
         await client.aclose()
+
+
+async def test_moving_to_another_task_cancels_the_previous_stream(
+    module_server: ServerProcess,
+) -> None:
+    chatty = (
+        "import time\nfor i in range(6000):\n    print(f'a {i}', flush=True)\n    time.sleep(0.1)\n"
+    )
+    with module_server.client() as http:
+        first = submit(http, [PY, "-c", chatty])
+        second = submit(http, [PY, "-c", "print('b only')"])
+        wait_status(http, first, "computation-started")
+        wait_status(http, second, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(await client.get_task(first))
+            await until(pilot, lambda: len(texts(panel)) >= 2, "the first task's lines")
+            streaming = [w for w in app.workers if w.group == "tail" and not w.is_finished]
+            assert len(streaming) == 1
+            panel.show_task(await client.get_task(second))
+            await until(pilot, lambda: texts(panel) == ["b only"], "the second task's output")
+            await until(pilot, lambda: streaming[0].is_finished, "the first stream to stop")
+            assert streaming[0].is_cancelled
+            await pilot.pause(0.5)
+            assert texts(panel) == ["b only"]  # nothing of the first task leaks in
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{first}/kill")
+
+
+async def test_the_buffer_keeps_at_most_tail_lines(module_server: ServerProcess) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", "for i in range(500):\n    print(f'l {i}')\n"])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.show_task(await client.get_task(task_id))
+            await until(pilot, lambda: "l 499" in texts(panel), "the last line")
+            assert texts(panel) == [f"l {i}" for i in range(450, 500)]
+    finally:
+        await client.aclose()
