@@ -17,6 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+# The fault and abuse counts printed at the end of a run (see tests/tally.py).
+from tests.tally import pytest_runtest_logreport, pytest_terminal_summary, tally  # noqa: F401
+
 from inductiva_top.server import launcher
 
 

@@ -1,0 +1,67 @@
+"""Counts the fault and abuse tests report, summed and printed at the end of the run.
+
+A test asks for the ``tally`` fixture and calls ``tally.fault(survived)`` per
+injected fault or ``tally.inputs(tried, failures)`` per fuzz run. The counts
+travel as the test report's ``user_properties`` so that they also reach the
+controller under pytest-xdist; :func:`pytest_terminal_summary` prints the sums.
+Hooks and fixture are imported into ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from _pytest.terminal import TerminalReporter
+
+_KEYS = ("faults_injected", "faults_survived", "inputs_tried", "input_failures")
+_TOTALS: Counter[str] = Counter()
+
+
+class Tally:
+    """What one test records (added to its report when it finishes)."""
+
+    def __init__(self, node: pytest.Item) -> None:
+        self._node = node
+
+    def _add(self, key: str, amount: int) -> None:
+        self._node.user_properties.append((key, amount))
+
+    def fault(self, *, survived: bool) -> None:
+        """One injected fault, and whether the dashboard came through it."""
+        self._add("faults_injected", 1)
+        self._add("faults_survived", int(survived))
+
+    def inputs(self, tried: int, failures: int = 0) -> None:
+        """``tried`` generated inputs, ``failures`` of which broke a check."""
+        self._add("inputs_tried", tried)
+        self._add("input_failures", failures)
+
+
+@pytest.fixture
+def tally(request: pytest.FixtureRequest) -> Tally:
+    """Record fault and fuzz counts for the end-of-run summary."""
+    assert isinstance(request.node, pytest.Item)
+    return Tally(request.node)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    if "test_schemathesis" in report.nodeid:  # its own examples; counted by outcome
+        _TOTALS["schemathesis_run"] += 1
+        _TOTALS["schemathesis_failed"] += int(report.failed)
+    for key, value in report.user_properties:
+        if key in _KEYS and isinstance(value, int):
+            _TOTALS[key] += value
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    if not any(_TOTALS.values()):
+        return
+    terminalreporter.write_sep("-", "fault and abuse counts")
+    terminalreporter.write_line(
+        f"faults injected {_TOTALS['faults_injected']}, survived {_TOTALS['faults_survived']}; "
+        f"inputs tried {_TOTALS['inputs_tried']}, failures {_TOTALS['input_failures']}; "
+        f"schemathesis tests {_TOTALS['schemathesis_run']}, failed {_TOTALS['schemathesis_failed']}"
+    )
