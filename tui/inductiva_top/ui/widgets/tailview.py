@@ -34,6 +34,8 @@ from inductiva_top.monitor.tailbuffer import (
 __all__ = ["TailView"]
 
 _MARKS = {"stdout": ("out│", "dim"), "stderr": ("err│", "red")}
+_MARK_WIDTH = 5
+"""Cells a stream mark and its space take before a merged line."""
 _MATCH = Style(bgcolor="yellow", color="black")
 _CURRENT = Style(bgcolor="bright_magenta", color="black", bold=True)
 
@@ -108,13 +110,18 @@ class TailView(ScrollView, can_focus=True):
         self._cache.clear()
         added = max((cell_len(line.text) for line in update.added), default=0)
         opened = max((cell_len(line.text) for line in update.open_lines), default=0)
-        self._width = max(self._width, added + 5, opened + 5)
+        self._width = max(self._width, added + _MARK_WIDTH, opened + _MARK_WIDTH)
         if self._query is not None:
             self._set_matches(self._query.search(self._lines))
         self.virtual_size = Size(self._width, len(self._lines))
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # Deferred: the new virtual size counts only after the next layout.
+            self.scroll_end(animate=False, x_axis=False)
         else:
+            if update.dropped:
+                # The oldest lines went: keep the lines the user reads in place.
+                y = max(0, round(self.scroll_y) - update.dropped)
+                self.scroll_to(y=y, animate=False, immediate=True)
             self.new_lines += len(update.added)
             self.post_message(self.FollowChanged(False, self.new_lines))
         self.refresh()

@@ -1,0 +1,39 @@
+"""The tail view alone, fed directly: follow, pause, unseen lines, End, bounded drops."""
+
+from __future__ import annotations
+
+from tests.ui.pane_helpers import PaneApp
+
+from inductiva_top.monitor.tailbuffer import TailBuffer
+from inductiva_top.ui.widgets.tailview import TailView
+
+
+def feed(view: TailView, first: int, count: int) -> None:
+    text = "".join(f"line {i}\n" for i in range(first, first + count))
+    view.apply(view.buffer.feed(text))
+
+
+def top_line(view: TailView) -> str:
+    return "".join(segment.text for segment in view.render_line(0)).strip()
+
+
+async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
+    app = PaneApp(lambda: TailView(TailBuffer(max_lines=50), id="view"))
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.query_one(TailView)
+        view.focus()
+        feed(view, 0, 100)
+        await pilot.pause()
+        assert view.following and view.scroll_y == view.max_scroll_y
+        assert top_line(view) == f"line {100 - view.size.height}"
+        await pilot.press("up", "up", "up")
+        assert not view.following
+        reading = top_line(view)
+        feed(view, 100, 10)  # ten new lines, ten old ones dropped
+        await pilot.pause()
+        assert view.new_lines == 10
+        assert top_line(view) == reading  # what the user reads stays put
+        await pilot.press("end")
+        assert view.following and view.new_lines == 0
+        await pilot.pause()
+        assert top_line(view) == f"line {110 - view.size.height}"
