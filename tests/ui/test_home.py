@@ -6,12 +6,15 @@ import csv
 import json
 from pathlib import Path
 
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit
 from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import make_app, until
+from tests.ui.dashboard_helpers import QUICK, make_app, until
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Input, Label, RadioButton
 
 from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
@@ -141,3 +144,33 @@ async def test_export_refuses_to_overwrite_and_writes_json_on_request(
         ids = [item["task_id"] for item in json.loads(target.read_text())]
         assert sorted(ids) == sorted(seeded.success + seeded.failed)
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_the_cursor_on_the_first_row_follows_new_tasks(live_server: ServerProcess) -> None:
+    app = make_app(live_server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.data is not None and table.data.window.total == 0, "empty")
+        with live_server.client() as client:
+            first = submit(client, QUICK, project="head")
+            await until(pilot, lambda: table.cursor_id == first, "the cursor on the first task")
+            second = submit(client, QUICK, project="head")
+            await until(pilot, lambda: table.row_count == 2, "the second task")
+            assert (table.cursor, table.cursor_id) == (0, second)
+            # Off the first row, the cursor stays on its task as new ones arrive.
+            await pilot.press("down")
+            assert table.cursor_id == first
+            submit(client, QUICK, project="head")
+            await until(pilot, lambda: table.row_count == 3, "the third task")
+            assert (table.cursor, table.cursor_id) == (2, first)
+
+
+async def test_mouse_clicks_select_and_double_clicks_open(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.row_count == seeded.total, "rows")
+        await pilot.click(TaskTable, offset=(5, 3))  # line 0 is the header: row 2
+        assert table.cursor == 2
+        await pilot.double_click(TaskTable, offset=(5, 1))
+        await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the details")
