@@ -18,6 +18,7 @@ from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TaskTable
 
 
@@ -174,3 +175,34 @@ async def test_mouse_clicks_select_and_double_clicks_open(seeded: Seeded) -> Non
         assert table.cursor == 2
         await pilot.double_click(TaskTable, offset=(5, 1))
         await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the details")
+
+
+async def test_c_in_the_output_pane_copies_its_lines(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.row_count == seeded.total, "rows")
+        index = table.data.window.index_of(seeded.success[0]) if table.data else None
+        assert index is not None
+        table.move_to(index)
+        view = app.screen.query_one(TailView)
+        await until(pilot, lambda: any(line.text == "done" for line in view.lines), "output")
+        view.focus()
+        await pilot.press("c")
+        assert app.clipboard == "done"
+
+
+async def test_a_theme_picked_is_saved_to_the_config_file(seeded: Seeded, tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("refresh: 1\n")
+    app = make_app(seeded.server, config_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the theme picker")
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: "theme: nord" in path.read_text(), "the saved theme")
+        assert app.theme == "nord"
+        assert "refresh: 1" in path.read_text()
