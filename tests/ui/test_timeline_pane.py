@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.pane_helpers import PaneApp, api_client
 
-from inductiva_top.ui.widgets.timeline import TimelineView
+from inductiva_top.api.models import TaskWithStatusHistory
+from inductiva_top.monitor.timeline import build_timeline
+from inductiva_top.ui.widgets.timeline import TimelineView, render_timeline
 
 PY = sys.executable
 
@@ -95,3 +99,42 @@ async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
             assert "Killed" in text and "FAILED" in text
     finally:
         await client.aclose()
+
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def _at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat()
+
+
+def _entry(status: str, start: float, end: float | None, **extra: Any) -> dict[str, Any]:
+    end_at = _at(end) if end is not None else None
+    return {"status": status, "timestamp": _at(start), "end_timestamp": end_at, **extra}
+
+
+def _task(status: str, history: list[dict[str, Any]]) -> TaskWithStatusHistory:
+    return TaskWithStatusHistory.model_validate(
+        {"task_id": "t1", "status": status, "status_history": history}
+    )
+
+
+def test_only_failed_operations_are_spelled_out() -> None:
+    history = [
+        _entry(
+            "computation-started",
+            0,
+            None,
+            operations=[
+                {
+                    "name": "download_input",
+                    "start_timestamp": _at(0),
+                    "end_timestamp": _at(1),
+                    "status": "FAILED",
+                },
+                {"name": "exec_command", "start_timestamp": _at(1), "status": "RUNNING"},
+            ],
+        )
+    ]
+    text = render_timeline(build_timeline(_task("computation-started", history), T0), 80).plain
+    assert "FAILED" in text and "RUNNING" not in text

@@ -38,6 +38,14 @@ _DURATION_WIDTH = 11
 _RESUBMIT = "↻ "
 
 
+_FINE_STATUSES = frozenset({"", "OK", "RUNNING", "SUCCESS", "STARTED"})
+
+
+def _went_wrong(span: Span) -> bool:
+    """An operation whose status says it failed (shown in red, status spelled out)."""
+    return span.depth == 1 and span.status.upper() not in _FINE_STATUSES
+
+
 def _label(span: Span) -> str:
     if span.depth == 0:
         prefix = _RESUBMIT if span.resubmission else f"{span.kind.symbol} "
@@ -88,7 +96,7 @@ def _row(span: Span, timeline: Timeline, width: int) -> Text:
     first, length = bar_cells(span, timeline.total, axis)
     glyph = "█" if span.depth == 0 else "▬"
     bar_style = style if span.depth == 0 else f"dim {style}"
-    if span.depth == 1 and span.status and span.status != "OK":
+    if _went_wrong(span):
         bar_style = "red"
     text.append(" " + " " * first)
     text.append(glyph * length, style=bar_style)
@@ -108,7 +116,7 @@ def render_timeline(timeline: Timeline, width: int) -> Text:
             detail.no_wrap = True
             detail.overflow = "ellipsis"
             lines.append(detail)
-        if span.depth == 1 and span.status and span.status != "OK":
+        if _went_wrong(span):
             lines.append(Text(f"      {span.status}", style="red"))
     # The separator's settings apply to the whole: every row stays one line.
     return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
