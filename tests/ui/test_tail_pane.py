@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
@@ -79,12 +80,18 @@ def rendered(panel: TailPanel, rows: int) -> list[str]:
     return out
 
 
+@pytest.mark.parametrize("live", [False, True], ids=["archive", "follow"])
 async def test_hostile_output_never_reaches_the_terminal_raw(
-    module_server: ServerProcess,
+    module_server: ServerProcess, live: bool
 ) -> None:
     with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", HOSTILE])
-        wait_status(http, task_id, "success")
+        if live:  # still running: the lines come over the follow stream
+            script = HOSTILE + "sys.stdout.flush()\nimport time\ntime.sleep(600)\n"
+            task_id = submit(http, [PY, "-c", script])
+            wait_status(http, task_id, "computation-started")
+        else:
+            task_id = submit(http, [PY, "-c", HOSTILE])
+            wait_status(http, task_id, "success")
     client = api_client(module_server)
     try:
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
@@ -92,7 +99,8 @@ async def test_hostile_output_never_reaches_the_terminal_raw(
             panel = app.query_one(TailPanel)
             panel.show_task(await client.get_task(task_id))
             await until(pilot, lambda: "last line" in texts(panel), "the last line")
-            assert panel.target is not None and panel.target.source is TailSource.ARCHIVE
+            expected = TailSource.FOLLOW if live else TailSource.ARCHIVE
+            assert panel.target is not None and panel.target.source is expected
             panel.view.scroll_to(0, 0, animate=False, immediate=True)
             await pilot.pause()
             screen = rendered(panel, 12)
@@ -111,6 +119,9 @@ async def test_hostile_output_never_reaches_the_terminal_raw(
                     assert not FORBIDDEN & set(segment.text)
     finally:
         await client.aclose()
+        if live:
+            with module_server.client() as http:
+                http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_finished_task_tail_reads_only_the_file_range(
