@@ -159,3 +159,12 @@ def test_an_unwritable_directory_is_reported(tmp_path: Path) -> None:
             write_export([task(1)], locked / "tasks.csv", "csv")
     finally:
         locked.chmod(0o700)
+
+
+def test_the_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = write_export([task(1)], tmp_path / "tasks.csv", "csv")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

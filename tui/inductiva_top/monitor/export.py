@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -166,10 +166,10 @@ def write_export(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExportError(f"cannot create {path.parent}: {_reason(error)}") from None
+    # Not tempfile.mkstemp: its 0600 would stick to the export; this honours the umask.
+    temporary = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.part")
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".part", dir=path.parent
-        )
+        descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     except OSError as error:
         raise ExportError(f"cannot write in {path.parent}: {_reason(error)}") from None
     try:

@@ -42,7 +42,9 @@ class TimelinePane(VerticalScroll):
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """Draw ``task``'s status history as bars on a time axis."""
-        self.query_one(TimelineView).show_task(task)
+        # Not composed yet (the layout is being rebuilt): the rebuild's redraw shows it.
+        for view in self.query(TimelineView):
+            view.show_task(task)
 
 
 class TailPane(Vertical):
@@ -59,9 +61,9 @@ class TailPane(Vertical):
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """Follow ``task``'s output (live, or from its archive once finished)."""
-        panel = self.query_one(TailPanel)
-        panel.show_task(task)
-        self.border_subtitle = panel.mode.label if task is not None else ""
+        for panel in self.query(TailPanel):  # none while the layout is rebuilt
+            panel.show_task(task)
+            self.border_subtitle = panel.mode.label if task is not None else ""
 
 
 class FilesPane(Vertical):
@@ -78,7 +80,8 @@ class FilesPane(Vertical):
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """List ``task``'s files (its outputs, or its live work dir while it runs)."""
-        self.query_one(FilesPanel).show_task(task)
+        for panel in self.query(FilesPanel):  # none while the layout is rebuilt
+            panel.show_task(task)
 
 
 class TaskPanes(Widget):
