@@ -321,6 +321,44 @@ def print_table(listings: list[Listing], figures: list[Figures], pollers: int) -
     return missed
 
 
+def time_listings(
+    url: str, key: str, listings: list[Listing], args: argparse.Namespace
+) -> tuple[list[Figures], list[float]]:
+    """Latencies of each listing alone, then under ``args.pollers`` pollers; the pollers' own.
+
+    ``args`` needs ``requests``, ``pollers``, ``poll_interval`` and ``max_seconds``.
+    """
+    figures = [Figures() for _ in listings]
+    print(f"timing {args.requests} requests per listing, alone ...", flush=True)
+    for got, times in zip(figures, measure_sync(url, key, listings, args), strict=True):
+        got.alone = times
+    print(
+        f"... and with {args.pollers} pollers (one page every {args.poll_interval:g} s each)",
+        flush=True,
+    )
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    out = context.Queue()
+    limit = args.max_seconds
+    poller = context.Process(
+        target=pollers_process,
+        args=(url, key, args.pollers, args.poll_interval, limit, ready, stop, out),
+        daemon=True,
+    )
+    poller.start()
+    try:
+        if not ready.wait(timeout=120):
+            raise RuntimeError("the pollers did not start within 120 s")
+        time.sleep(args.poll_interval)  # their requests are spread over an interval
+        for got, times in zip(figures, measure_sync(url, key, listings, args), strict=True):
+            got.loaded = times
+    finally:
+        stop.set()
+        poll_times: list[float] = out.get(timeout=limit + 30)
+        poller.join(timeout=30)
+    return figures, poll_times
+
+
 def run(args: argparse.Namespace, root: Path) -> int:
     data = DataDir(root)
     stored = stored_tasks(data)
@@ -342,34 +380,7 @@ def run(args: argparse.Namespace, root: Path) -> int:
     log = root.parent / f"{root.name}-server.log"
     with running_server(data, log) as (url, key):
         listings = listings_for(url, key, stored)
-        figures = [Figures() for _ in listings]
-        print(f"timing {args.requests} requests per listing, alone ...", flush=True)
-        for got, times in zip(figures, measure_sync(url, key, listings, args), strict=True):
-            got.alone = times
-        print(
-            f"... and with {args.pollers} pollers (one page every {args.poll_interval:g} s each)",
-            flush=True,
-        )
-        context = multiprocessing.get_context("spawn")
-        ready, stop = context.Event(), context.Event()
-        out = context.Queue()
-        limit = args.max_seconds
-        poller = context.Process(
-            target=pollers_process,
-            args=(url, key, args.pollers, args.poll_interval, limit, ready, stop, out),
-            daemon=True,
-        )
-        poller.start()
-        try:
-            if not ready.wait(timeout=120):
-                raise RuntimeError("the pollers did not start within 120 s")
-            time.sleep(args.poll_interval)  # their requests are spread over an interval
-            for got, times in zip(figures, measure_sync(url, key, listings, args), strict=True):
-                got.loaded = times
-        finally:
-            stop.set()
-            poll_times: list[float] = out.get(timeout=limit + 30)
-            poller.join(timeout=30)
+        figures, poll_times = time_listings(url, key, listings, args)
     for got, times in zip(figures, db_times(data.database, listings, args.requests), strict=True):
         got.db = times
     print()

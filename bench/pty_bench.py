@@ -1,0 +1,160 @@
+"""The real ``inductiva-top`` command in a 120x40 pseudo-terminal: bytes written and CPU.
+
+:class:`PtyProgram` starts a program on the slave side of a pty of the given
+size (its own session, so the pty is its controlling terminal), reads
+everything it writes from the master side in a thread, and counts it.
+:func:`measure_window` gives bytes/s and CPU % (the process and its children)
+over a window; :func:`key_latency` times a key press until a marker it makes
+appear is written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import subprocess
+import termios
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+SIZE = (120, 40)
+
+
+@dataclass
+class Window:
+    """What a program wrote and spent over a window."""
+
+    seconds: float
+    written: int
+    cpu_seconds: float
+
+    @property
+    def bytes_per_second(self) -> float:
+        return self.written / self.seconds
+
+    @property
+    def cpu_percent(self) -> float:
+        return 100.0 * self.cpu_seconds / self.seconds
+
+
+class PtyProgram:
+    """A program running on a pty; what it writes is read (and counted) continuously."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int] = SIZE) -> None:
+        master, slave = os.openpty()
+        columns, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self._master = master
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self._lock = threading.Lock()
+        self._data = bytearray()
+        self._total = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._ps = psutil.Process(self.process.pid)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # EIO: the slave side is closed
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._total += len(chunk)
+                self._data += chunk
+                if len(self._data) > 1 << 20:  # only recent output is searched
+                    del self._data[: len(self._data) - (1 << 19)]
+
+    @property
+    def written(self) -> int:
+        with self._lock:
+            return self._total
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the program and its live children so far."""
+        try:
+            times = self._ps.cpu_times()
+            total = times.user + times.system + times.children_user + times.children_system
+            for child in self._ps.children(recursive=True):
+                with_child = child.cpu_times()
+                total += with_child.user + with_child.system
+            return total
+        except psutil.NoSuchProcess:
+            return 0.0
+
+    def send(self, keys: bytes) -> None:
+        os.write(self._master, keys)
+
+    def wait_for(self, marker: bytes, since: int, limit: float) -> float | None:
+        """Seconds until ``marker`` appears in output written after byte ``since``, or None."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < limit:
+            with self._lock:
+                tail_start = max(0, len(self._data) - (self._total - since))
+                if marker in self._data[tail_start:]:
+                    return time.perf_counter() - started
+            time.sleep(0.001)
+        return None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        os.close(self._master)
+        self._reader.join(timeout=5)
+
+
+def measure_window(program: PtyProgram, seconds: float) -> Window:
+    """Bytes written and CPU spent by ``program`` over the next ``seconds``."""
+    written, cpu = program.written, program.cpu_seconds()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    return Window(elapsed, program.written - written, program.cpu_seconds() - cpu)
+
+
+def key_latency(program: PtyProgram, presses: int = 5) -> list[float]:
+    """Seconds from writing ``?`` until the help screen's note is written, per press.
+
+    The help screen is closed with ``q`` after each press. A press that never
+    shows the help within 5 s counts as 5 s.
+    """
+    times = []
+    for _ in range(presses):
+        since = program.written
+        program.send(b"?")
+        got = program.wait_for(b"Esc closes", since, 5.0)
+        times.append(5.0 if got is None else got)
+        program.send(b"q")
+        time.sleep(0.5)
+    return times
+
+
+def dashboard_env(home: Path, url: str, key: str) -> dict[str, str]:
+    """The environment of a user running ``inductiva-top`` on ``url`` (HOME isolated)."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "INDUCTIVA_API_URL": url,
+        "INDUCTIVA_API_KEY": key,
+    }
