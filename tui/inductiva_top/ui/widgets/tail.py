@@ -24,7 +24,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from inductiva_top.api.errors import ApiError
+from inductiva_top.api.errors import (
+    ApiError,
+    ConnectionFailed,
+    RateLimited,
+    ServerError,
+    TimedOut,
+)
 from inductiva_top.api.filetracker import FileTracker, LiveUnavailable
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
@@ -45,10 +51,19 @@ from inductiva_top.ui.widgets.tailview import TailView
 __all__ = ["FOLLOW_BACKLOG", "TailPanel"]
 
 FOLLOW_BACKLOG = 10_000
+"""Most lines the follow stream is asked to start with (the server's own cap)."""
+
+RETRY_SECONDS = 5.0
+"""Wait before reading again after a transient failure (connection, timeout, 5xx, 429)."""
+
+TRANSIENT = (ConnectionFailed, TimedOut, ServerError, RateLimited)
+"""API errors worth another try: the next read may well work."""
+
 WEBRTC_RETRY_SECONDS = 15.0
 """After a failed WebRTC connection (no answer, no path, a cut stream), try again this late."""
+
 LIVE_SOURCES = (TailSource.FOLLOW, TailSource.WEBRTC)
-"""Most lines the follow stream is asked to start with (the server's own cap)."""
+"""Sources whose lines arrive live."""
 
 
 class TailPanel(Vertical):
@@ -181,11 +196,13 @@ class TailPanel(Vertical):
                     self._consume(event)
         except (ApiError, TransferError) as error:
             self._notes.append(f"error: {error}")
-            if target.source is TailSource.WEBRTC and not isinstance(error, LiveUnavailable):
+            webrtc = target.source is TailSource.WEBRTC
+            if (webrtc and not isinstance(error, LiveUnavailable)) or isinstance(error, TRANSIENT):
+                delay = WEBRTC_RETRY_SECONDS if webrtc else RETRY_SECONDS
                 self.view.show_message(
-                    f"Could not read the output: {error} (retrying in {WEBRTC_RETRY_SECONDS:g} s)"
+                    f"Could not read the output: {error} (retrying in {delay:g} s)"
                 )
-                self.set_timer(WEBRTC_RETRY_SECONDS, lambda: self._retry(target))
+                self.set_timer(delay, lambda: self._retry(target))
             else:
                 self.view.show_message(f"Could not read the output: {error}")
         else:
