@@ -34,7 +34,8 @@ class StatusFilter(ModalScreen[frozenset[str] | None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="status_filter.cancel"),
-        Binding("ctrl+s,f2", "apply", "Apply", id="status_filter.apply"),
+        # Not ctrl+s: it is XOFF on terminals with flow control (and screen's chord).
+        Binding("a,f2", "apply", "Apply", id="status_filter.apply"),
     ]
 
     def __init__(self, selected: Iterable[str]) -> None:
@@ -55,7 +56,7 @@ class StatusFilter(ModalScreen[frozenset[str] | None]):
                             ),
                             id=f"status-{group}",
                         )
-            yield Label("space toggles · ctrl+s applies · esc cancels", classes="dialog-note")
+            yield Label("space toggles · a applies · esc cancels", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="status-cancel", compact=True)
                 yield Button("All statuses", id="status-clear", compact=True)
