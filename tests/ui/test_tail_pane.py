@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import pytest
-from tests.conftest import ServerProcess
+from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
@@ -287,5 +288,31 @@ async def test_the_buffer_keeps_at_most_tail_lines(module_server: ServerProcess)
             panel.show_task(await client.get_task(task_id))
             await until(pilot, lambda: "l 499" in texts(panel), "the last line")
             assert texts(panel) == [f"l {i}" for i in range(450, 500)]
+    finally:
+        await client.aclose()
+
+
+async def test_a_failed_read_is_retried_once_the_server_is_back(
+    server_factory: ServerFactory,
+) -> None:
+    with socket.socket() as probe:  # a port of our own, so the restarted server keeps it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = server_factory(args=["--port", str(port)])
+    with server.client() as http:
+        task_id = submit(http, [PY, "-c", "print('survived')"])
+        wait_status(http, task_id, "success")
+    client = api_client(server)
+    try:
+        task = await client.get_task(task_id)
+        server.stop()
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.live_routes = True  # known before the server went away
+            panel.show_task(task)
+            await until(pilot, lambda: "retrying" in (panel.view.message or ""), "the retry note")
+            server.start()
+            await until(pilot, lambda: texts(panel) == ["survived"], "the output after the retry")
     finally:
         await client.aclose()
