@@ -206,3 +206,26 @@ async def test_a_theme_picked_is_saved_to_the_config_file(seeded: Seeded, tmp_pa
         await until(pilot, lambda: "theme: nord" in path.read_text(), "the saved theme")
         assert app.theme == "nord"
         assert "refresh: 1" in path.read_text()
+
+
+async def test_switching_profile_from_the_palette_restarts_on_it(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "profiles:\n"
+        f"  other:\n    api_url: {seeded.server.base_url}/\n    api_key: {seeded.server.api_key}\n"
+    )
+    app = make_app(seeded.server, config_path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"switch profile")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.next_config is not None, "the switch")
+    assert app.next_config is not None
+    assert app.next_config.profile == "other"
+    assert app.next_config.api_url.rstrip("/") == seeded.server.base_url.rstrip("/")
+    assert app.next_config.refresh == 1.0  # the rest of the settings carried over
