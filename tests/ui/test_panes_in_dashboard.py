@@ -9,6 +9,7 @@ from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import make_app, until
 
+from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.files import FilesPanel, FileTree
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -40,6 +41,14 @@ async def test_panes_follow_the_cursor_and_download_in_read_only_mode(
         await until(pilot, lambda: shown() == ["newer output"], "the newest task's output")
         await pilot.press("down")
         await until(pilot, lambda: shown() == ["older output"], "the older task's output")
+        await pilot.press("o")  # from the table: the tail pane switches to stderr
+        assert tail.mode is TailMode.STDERR
+        await until(
+            pilot, lambda: tail.target is not None and tail.target.mode is TailMode.STDERR, "stderr"
+        )
+        await pilot.press("o", "o")
+        assert tail.mode is TailMode.STDOUT
+        await until(pilot, lambda: shown() == ["older output"], "stdout again")
         timeline = screen.query_one(TimelineView)
         await until(
             pilot,

@@ -37,6 +37,7 @@ from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.filter_bar import FilterBar
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
+from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable
 
 __all__ = ["MainScreen"]
@@ -64,6 +65,7 @@ class MainScreen(HomeActions):
         Binding("asterisk", "mark_killable", "Mark killable", show=False, id="main.mark_killable"),
         Binding("q", "queue", "Queue", id="main.queue"),
         Binding("f5", "refresh", "Refresh", show=False, id="main.refresh"),
+        Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
     ]
 
     def __init__(
@@ -357,6 +359,11 @@ class MainScreen(HomeActions):
 
     def action_refresh(self) -> None:
         self.loop.poke(now=True)
+
+    def action_tail_mode(self) -> None:
+        """``o`` from anywhere: the tail pane cycles stdout, stderr, both."""
+        for panel in self.query(TailPanel):
+            panel.action_cycle_mode()
 
     # -- kill ------------------------------------------------------------------------
 
