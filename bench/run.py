@@ -1,0 +1,346 @@
+"""Every benchmark of inductiva-top, printed as one table: figure, target, met/missed.
+
+Run: ``.venv/bin/python bench/run.py [--quick] [--work-dir DIR]``. Everything
+runs on loopback against real embedded servers (``inductiva-top serve``):
+
+* first frame and one refresh of the dashboard, headless, beside Textual's
+  DataTable holding the same rows (bench_table.py), on seeded servers;
+* requests and bytes over the wire of one refresh (the client's counters);
+* the real ``inductiva-top`` in a 120x40 pty (HOME isolated, the server in
+  INDUCTIVA_API_URL/KEY): bytes written per second and CPU % when quiet,
+  with 50 running tasks, and following a task printing 1,000 lines/s, beside
+  ``htop -d 20`` in the same pty; key latency (``?`` until the help screen is
+  written) while the tail runs at increasing rates;
+* a partial and a full download of a real task's output.zip, beside curl;
+* the server's p50/p99 for a 50-task page, alone and with 50 pollers.
+
+``--quick`` uses 100 / 10,000 tasks, 5 s windows and a 100 MB archive.
+The machine's load is printed with the table: figures from a shared machine
+are noisy. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import bench_server
+import bench_table
+import transfer_bench
+from inductiva_top.server.launcher import ServerProcess
+from pty_bench import PtyProgram, Window, dashboard_env, key_latency, measure_window
+from tasks import api, printer, submit, wait_status
+
+LATENCY_TARGET = 0.1
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    measure: str
+    figure: str
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "MISSED", None: ""}[self.met]
+
+
+@dataclass
+class Plan:
+    """Sizes of a run."""
+
+    sizes: list[int]
+    window: float
+    archive_mb: int
+    rates: list[int]
+    requests: int
+
+
+FULL = Plan([100, 10_000, 100_000], 20.0, 1024, [1000, 5000, 20000], 500)
+QUICK = Plan([100, 10_000], 5.0, 100, [1000, 5000], 100)
+
+
+# -- headless table and wire ---------------------------------------------------------
+
+
+def table_rows(plan: Plan, work: Path) -> tuple[list[Row], Path]:
+    """First frame and refresh per size, beside DataTable; wire cost per refresh."""
+    rows: list[Row] = []
+    costs: dict[int, bench_table.Cost] = {}
+    largest = Path()
+    for tasks in plan.sizes:
+        print(f"table: {tasks:,} tasks ...", flush=True)
+        largest = bench_table.seeded_dir(work, tasks)
+        with bench_table.Server(largest) as server:
+            asyncio.run(bench_table.warm_up(server))
+            first, refresh = asyncio.run(bench_table.bench_dashboard(server))
+            dt_first, dt_refresh = asyncio.run(bench_table.bench_datatable(server))
+        costs[tasks] = refresh
+        target, met = "", None
+        if tasks == max(FULL.sizes):
+            target, met = "< 0.5 s", first < 0.5
+        rows.append(
+            Row(
+                f"first frame, {tasks:,} tasks (DataTable)",
+                f"{first:.3f} s ({dt_first:.3f} s, x{dt_first / first:.1f})",
+                target,
+                met,
+            )
+        )
+        rows.append(
+            Row(
+                f"one refresh, {tasks:,} tasks (DataTable)",
+                f"{refresh.seconds:.3f} s ({dt_refresh.seconds:.3f} s, "
+                f"x{dt_refresh.seconds / refresh.seconds:.1f})",
+            )
+        )
+    small, big = min(costs), max(costs)
+    ratio = costs[big].seconds / costs[small].seconds
+    rows.append(
+        Row(
+            f"refresh time {big:,} vs {small:,} tasks",
+            f"x{ratio:.2f}",
+            "flat (< x2)",
+            ratio < 2,
+        )
+    )
+    for tasks in (small, big):
+        cost = costs[tasks]
+        rows.append(
+            Row(
+                f"wire per refresh, {tasks:,} tasks",
+                f"{cost.requests} req, {cost.received / 1024:.1f} KiB",
+            )
+        )
+    same = costs[big].received <= 1.1 * costs[small].received + 1024
+    rows[-1].target, rows[-1].met = "flat", same and costs[big].requests == costs[small].requests
+    return rows, largest
+
+
+# -- the real command in a pty ------------------------------------------------------
+
+
+def _pty_window(argv: list[str], env: dict[str, str], settle: float, window: float) -> Window:
+    program = PtyProgram(argv, env)
+    try:
+        time.sleep(settle)
+        return measure_window(program, window)
+    finally:
+        program.close()
+
+
+def _window_row(
+    name: str, got: Window, htop: Window | None, target: str, limit: tuple[float, float] | None
+) -> Row:
+    beside = (
+        f"; htop {htop.bytes_per_second:,.0f} B/s {htop.cpu_percent:.1f} %"
+        if htop
+        else "; htop n/a"
+    )
+    met = None
+    if limit is not None:
+        met = got.bytes_per_second < limit[0] and got.cpu_percent < limit[1]
+    return Row(
+        f"pty {name}: bytes/s, CPU",
+        f"{got.bytes_per_second:,.0f} B/s, {got.cpu_percent:.1f} %{beside}",
+        target,
+        met,
+    )
+
+
+def pty_rows(plan: Plan, work: Path) -> list[Row]:
+    """Quiet, busy and tailing dashboards (and htop) in a 120x40 pty; key latency."""
+    rows: list[Row] = []
+    command = [str(Path(sys.executable).with_name("inductiva-top"))]
+    if not Path(command[0]).exists():
+        command = [sys.executable, "-m", "inductiva_top"]
+    htop = shutil.which("htop")
+    root = work / "pty-server"
+    shutil.rmtree(root, ignore_errors=True)
+    server = ServerProcess(root / "data", slots=64).start()
+    settle = 4.0
+    try:
+        env = dashboard_env(root / "home", server.base_url, server.api_key)
+        with api(server.base_url, server.api_key) as client:
+            done = [submit(client, [sys.executable, "-c", "print('done')"]) for _ in range(3)]
+            wait_status(client, done, {"success"})
+            scenarios: list[tuple[str, str, tuple[float, float] | None]] = [
+                ("quiet", "< 100 B/s, < 1 %", (100.0, 1.0)),
+                ("busy (50 running)", "< 3 KB/s", (3000.0, float("inf"))),
+                ("tail 1,000 lines/s", "", None),
+            ]
+            sleepers: list[str] = []
+            for name, target, limit in scenarios:
+                if name.startswith("busy"):
+                    sleepers = [
+                        submit(client, ["sleep", "3600"], project="busy") for _ in range(50)
+                    ]
+                    wait_status(client, sleepers, {"computation-started"})
+                if name.startswith("tail"):
+                    for sleeper in sleepers:
+                        client.post(f"/tasks/{sleeper}/kill")
+                    wait_status(client, sleepers, {"killed"})
+                    # The newest task is the first row: the cursor's task, whose tail shows.
+                    tail = submit(client, printer(1000), project="tail")
+                    wait_status(client, [tail], {"computation-started"})
+                print(f"pty: {name} ...", flush=True)
+                got = _pty_window(command, env, settle, plan.window)
+                beside = _pty_window([htop, "-d", "20"], env, 2.0, plan.window) if htop else None
+                rows.append(_window_row(name, got, beside, target, limit))
+            client.post(f"/tasks/{tail}/kill")
+        rows.extend(latency_rows(plan, command, env, server))
+    finally:
+        server.stop()
+    return rows
+
+
+def latency_rows(
+    plan: Plan, command: list[str], env: dict[str, str], server: ServerProcess
+) -> list[Row]:
+    """Key latency while the cursor task prints ``rate`` lines/s, per rate."""
+    rows = []
+    sustained = 0
+    with api(server.base_url, server.api_key) as client:
+        for rate in [0, *plan.rates]:  # 0: the cursor on a finished task (the baseline)
+            task_id = None
+            if rate:
+                task_id = submit(client, printer(rate), project="tail")
+                wait_status(client, [task_id], {"computation-started"})
+            print(f"pty: key latency at {rate:,} lines/s ...", flush=True)
+            program = PtyProgram(command, env)
+            try:
+                time.sleep(4.0)
+                times = key_latency(program, presses=5)
+            finally:
+                program.close()
+                if task_id is not None:
+                    client.post(f"/tasks/{task_id}/kill")
+            ok = max(times) < LATENCY_TARGET
+            if ok and rate:
+                sustained = max(sustained, rate)
+            rows.append(
+                Row(
+                    f"key latency ('?' to help), tail at {rate:,} lines/s",
+                    f"median {statistics.median(times) * 1000:.0f} ms, "
+                    f"max {max(times) * 1000:.0f} ms",
+                    "< 100 ms",
+                    ok,
+                )
+            )
+    rows.append(Row("tail lines/s with keys < 100 ms", f"{sustained:,} (of {plan.rates} tried)"))
+    return rows
+
+
+# -- transfers and server -----------------------------------------------------------
+
+
+def transfer_rows(plan: Plan, work: Path) -> list[Row]:
+    root = work / "transfer-server"
+    shutil.rmtree(root, ignore_errors=True)
+    server = ServerProcess(root / "data", slots=2).start()
+    try:
+        print(f"transfer: building a {plan.archive_mb} MB output.zip on the server ...", flush=True)
+        task_id = transfer_bench.make_archive(server.base_url, server.api_key, plan.archive_mb)
+        archive = root / "data" / "storage" / task_id / "output.zip"
+        got = transfer_bench.measure(server.base_url, server.api_key, task_id, archive)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    ratio = got.partial_received / got.member_compressed
+    curl = f"{got.curl_mb_s:.0f} MB/s" if got.curl_mb_s is not None else "n/a"
+    return [
+        Row(
+            f"partial: 1 MB file of a {got.archive_bytes / 1e6:,.0f} MB zip",
+            f"{got.partial_received / 1e6:.2f} MB in {got.partial_requests} req "
+            f"(x{ratio:.2f} the member's {got.member_compressed / 1e6:.2f} MB)",
+            "< x2",
+            ratio < 2,
+        ),
+        Row("full download (curl)", f"{got.full_mb_s:.0f} MB/s ({curl})"),
+    ]
+
+
+def server_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
+    data = bench_server.DataDir(data_dir)
+    stored = bench_server.stored_tasks(data)
+    args = argparse.Namespace(
+        requests=plan.requests, pollers=50, poll_interval=1.0, max_seconds=600.0
+    )
+    listing = bench_server.Listing("newest first", {})
+    with bench_server.running_server(data, work / "server-bench.log") as (url, key):
+        (figures,), _ = bench_server.time_listings(url, key, [listing], args)
+    rows = []
+    for name, times in (("alone", figures.alone), ("50 pollers", figures.loaded)):
+        p50 = bench_server.percentile(times, 0.5)
+        p99 = bench_server.percentile(times, 0.99)
+        rows.append(
+            Row(
+                f"server 50-task page, {stored:,} stored, {name}",
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                "p99 < 20 ms",
+                p99 < bench_server.TARGET_P99_MS,
+            )
+        )
+    return rows
+
+
+# -- the table ------------------------------------------------------------------------
+
+
+def print_table(rows: list[Row], plan: Plan, seconds: float) -> None:
+    width = max(len(row.measure) for row in rows)
+    fig = max(len(row.figure) for row in rows)
+    print()
+    print(f"inductiva-top benchmarks ({'quick' if plan is QUICK else 'full'}, {seconds:.0f} s)")
+    print(f"machine: {bench_server.machine_load()}")
+    header = f"{'measure':<{width}}  {'figure':<{fig}}  {'target':<16}  result"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(f"{row.measure:<{width}}  {row.figure:<{fig}}  {row.target:<16}  {row.verdict}")
+    missed = [row.measure for row in rows if row.met is False]
+    print(f"\n{len(missed)} missed" + (": " + "; ".join(missed) if missed else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes")
+    parser.add_argument("--work-dir", type=Path, help="seeded data dirs are kept (and reused) here")
+    parser.add_argument(
+        "--only",
+        default="table,pty,transfer,server",
+        help="comma-separated parts to run (table, pty, transfer, server)",
+    )
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    parts = set(args.only.split(","))
+    work = args.work_dir or Path(tempfile.gettempdir()) / "inductiva-top-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    rows: list[Row] = []
+    largest = bench_table.seeded_dir(work, max(plan.sizes))
+    if "table" in parts:
+        table, largest = table_rows(plan, work)
+        rows += table
+    if "pty" in parts:
+        rows += pty_rows(plan, work)
+    if "transfer" in parts:
+        rows += transfer_rows(plan, work)
+    if "server" in parts:
+        rows += server_rows(plan, largest, work)
+    print_table(rows, plan, time.monotonic() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
