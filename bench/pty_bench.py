@@ -127,19 +127,34 @@ def measure_window(program: PtyProgram, seconds: float) -> Window:
     return Window(elapsed, program.written - written, program.cpu_seconds() - cpu)
 
 
-def key_latency(program: PtyProgram, presses: int = 5) -> list[float]:
-    """Seconds from writing ``?`` until the help screen's note is written, per press.
+@dataclass(frozen=True)
+class Probe:
+    """A key whose answer writes ``marker``; ``close`` undoes it."""
 
-    The help screen is closed with ``q`` after each press. A press that never
-    shows the help within 5 s counts as 5 s.
+    name: str
+    key: bytes
+    marker: bytes
+    close: bytes
+
+
+# "/" opens the id filter (its placeholder is written); Enter closes it.
+FILTER = Probe("'/' to filter input", b"/", b"id contains", b"\r")
+# "?" builds and shows the help screen (from the live bindings); q closes it.
+HELP = Probe("'?' to help screen", b"?", b"Esc closes", b"q")
+
+
+def key_latency(program: PtyProgram, probe: Probe, presses: int = 5) -> list[float]:
+    """Seconds from writing the probe's key until its marker is written, per press.
+
+    A press whose marker is not written within 5 s counts as 5 s.
     """
     times = []
     for _ in range(presses):
         since = program.written
-        program.send(b"?")
-        got = program.wait_for(b"Esc closes", since, 5.0)
+        program.send(probe.key)
+        got = program.wait_for(probe.marker, since, 5.0)
         times.append(5.0 if got is None else got)
-        program.send(b"q")
+        program.send(probe.close)
         time.sleep(0.5)
     return times
 

@@ -35,7 +35,15 @@ import bench_server
 import bench_table
 import transfer_bench
 from inductiva_top.server.launcher import ServerProcess
-from pty_bench import PtyProgram, Window, dashboard_env, key_latency, measure_window
+from pty_bench import (
+    FILTER,
+    HELP,
+    PtyProgram,
+    Window,
+    dashboard_env,
+    key_latency,
+    measure_window,
+)
 from tasks import api, printer, submit, wait_status
 
 LATENCY_TARGET = 0.1
@@ -220,23 +228,24 @@ def latency_rows(
             program = PtyProgram(command, env)
             try:
                 time.sleep(4.0)
-                times = key_latency(program, presses=5)
+                times = {probe: key_latency(program, probe) for probe in (FILTER, HELP)}
             finally:
                 program.close()
                 if task_id is not None:
                     client.post(f"/tasks/{task_id}/kill")
-            ok = max(times) < LATENCY_TARGET
+            ok = max(times[FILTER]) < LATENCY_TARGET
             if ok and rate:
                 sustained = max(sustained, rate)
-            rows.append(
-                Row(
-                    f"key latency ('?' to help), tail at {rate:,} lines/s",
-                    f"median {statistics.median(times) * 1000:.0f} ms, "
-                    f"max {max(times) * 1000:.0f} ms",
-                    "< 100 ms",
-                    ok,
+            for probe, got in times.items():
+                rows.append(
+                    Row(
+                        f"key {probe.name}, tail at {rate:,} lines/s",
+                        f"median {statistics.median(got) * 1000:.0f} ms, "
+                        f"max {max(got) * 1000:.0f} ms",
+                        "< 100 ms" if probe is FILTER else "",
+                        max(got) < LATENCY_TARGET if probe is FILTER else None,
+                    )
                 )
-            )
     rows.append(Row("tail lines/s with keys < 100 ms", f"{sustained:,} (of {plan.rates} tried)"))
     return rows
 
