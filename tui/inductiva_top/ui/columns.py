@@ -56,13 +56,13 @@ COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
         Column("id", "ID", 25, "task_id"),
-        Column("simulator", "SIMULATOR", 11, "simulator"),
+        Column("simulator", "SIMULATOR", 10, "simulator"),
         Column("status", "STATUS", 17, "status"),
-        Column("project", "PROJECT", 12, "project"),
+        Column("project", "PROJECT", 11, "project"),
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
         Column("started", "STARTED", 10, "start_time", "right"),
         Column("duration", "DURATION", 11, None, "right"),
-        Column("machine", "MACHINE", 14, "machine_group_name"),
+        Column("machine", "MACHINE", 18, "machine_group_name"),
         Column("queue", "QUEUE", 5, None, "right"),
         Column("cost", "COST", 8, None, "right"),
     )
@@ -76,11 +76,13 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "project",
     "submitted",
     "duration",
-    "queue",
     "cost",
     "machine",
+    "queue",
     "started",
 )
+"""At 120 columns everything up to MACHINE fits whole; QUEUE (a number only for
+waiting tasks, whose place the queue view shows too) and STARTED follow."""
 
 
 def columns_from_config(names: Sequence[str] | None) -> tuple[list[Column], list[str]]:
