@@ -48,7 +48,7 @@ def tally(request: pytest.FixtureRequest) -> Tally:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":
         return
-    if "test_schemathesis" in report.nodeid:  # its own examples; counted by outcome
+    if "test_schemathesis" in report.nodeid:  # one report per API operation (subtests)
         _TOTALS["schemathesis_run"] += 1
         _TOTALS["schemathesis_failed"] += int(report.failed)
     for key, value in report.user_properties:
@@ -63,5 +63,6 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     terminalreporter.write_line(
         f"faults injected {_TOTALS['faults_injected']}, survived {_TOTALS['faults_survived']}; "
         f"inputs tried {_TOTALS['inputs_tried']}, failures {_TOTALS['input_failures']}; "
-        f"schemathesis tests {_TOTALS['schemathesis_run']}, failed {_TOTALS['schemathesis_failed']}"
+        f"schemathesis reports {_TOTALS['schemathesis_run']} "
+        f"(the test and its per-operation subtests), failed {_TOTALS['schemathesis_failed']}"
     )
