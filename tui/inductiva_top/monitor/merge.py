@@ -22,13 +22,15 @@ from typing import Any, Protocol
 
 from inductiva_top.api.models import Task, TaskPage
 
-__all__ = ["MAX_PER_PAGE", "merged_page"]
+__all__ = ["MAX_PER_PAGE", "TaskLister", "merged_page"]
 
 MAX_PER_PAGE = 500
 """The API's largest ``per_page``."""
 
 
-class _Lister(Protocol):
+class TaskLister(Protocol):
+    """What listing needs of :class:`~inductiva_top.api.client.InductivaClient`."""
+
     async def list_tasks(
         self,
         *,
@@ -55,7 +57,7 @@ def _key(field: str) -> Any:
 
 
 async def _prefix(
-    source: _Lister, status: str, count: int, params: dict[str, Any]
+    source: TaskLister, status: str, count: int, params: dict[str, Any]
 ) -> tuple[int, list[Task]]:
     """The first ``count`` rows of one status's stream, and that stream's total."""
     per_page = min(MAX_PER_PAGE, max(1, count))
@@ -82,7 +84,7 @@ def _flip(sort: Sequence[str]) -> list[str]:
 
 
 async def _merged_prefix(
-    source: _Lister,
+    source: TaskLister,
     statuses: Sequence[str],
     count: int,
     sort: Sequence[str],
@@ -100,7 +102,7 @@ async def _merged_prefix(
 
 
 async def merged_page(
-    source: _Lister,
+    source: TaskLister,
     statuses: Sequence[str],
     page: int,
     page_size: int,

@@ -23,7 +23,7 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
-from inductiva_top.monitor.merge import merged_page
+from inductiva_top.monitor.merge import TaskLister, merged_page
 from inductiva_top.monitor.window import RowWindow, TaskQuery
 
 __all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count_statuses"]
@@ -43,20 +43,8 @@ WAITING_CODES = frozenset({"pending-input", "submitted", "in-queue"})
 T = TypeVar("T")
 
 
-class TaskSource(Protocol):
+class TaskSource(TaskLister, Protocol):
     """The part of :class:`~inductiva_top.api.client.InductivaClient` the dashboard uses."""
-
-    async def list_tasks(
-        self,
-        *,
-        page: int = 1,
-        per_page: int = 50,
-        status: str | Sequence[str] | None = None,
-        project: str | None = None,
-        active: bool | None = None,
-        task_id_filter: str | None = None,
-        sort: Sequence[str] = (),
-    ) -> TaskPage: ...
 
     async def get_task(self, task_id: str) -> TaskWithStatusHistory: ...
 
