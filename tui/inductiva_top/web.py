@@ -15,7 +15,6 @@ host gets a warning.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import shlex
 import sys
 from collections.abc import Iterator
@@ -58,15 +57,6 @@ def child_command(args: argparse.Namespace, python: str = sys.executable) -> str
     return shlex.join([python, "-m", "inductiva_top", *_flags(args)])
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``web`` subcommand."""
     from inductiva_top.cli import add_config_flags
@@ -98,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"inductiva-top: --port {args.port} is not a port (1-65535)", file=sys.stderr)
         return EXIT_USAGE
-    if not _is_loopback(args.host):
+    from inductiva_top.server.serve import is_loopback
+
+    if not is_loopback(args.host):
         print(
             f"inductiva-top: warning: listening on {args.host}: anyone who can reach it "
             "uses your API key (consider --read-only)",
