@@ -19,11 +19,13 @@ import pytest
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.tally import Tally
-from tests.ui.dashboard_helpers import QUICK, make_app, until
+from tests.ui.dashboard_helpers import QUICK, until
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.retry import RetryPolicy
+from inductiva_top.config import Config
+from inductiva_top.config.secret import Secret
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.task_table import TaskTable
@@ -167,7 +169,8 @@ async def test_the_dashboard_survives_every_fault_and_recovers(
         poll_interval=1.0,
     )
     try:
-        app = InductivaTopApp(make_app(server).config, source=client)
+        config = Config(api_url=server.base_url, api_key=Secret(server.api_key), refresh=1.0)
+        app = InductivaTopApp(config, source=client)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             assert isinstance(screen, MainScreen)
