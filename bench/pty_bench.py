@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import struct
 import subprocess
 import termios
@@ -92,6 +93,11 @@ class PtyProgram:
         except psutil.NoSuchProcess:
             return 0.0
 
+    def recent(self, size: int = 1 << 18) -> bytes:
+        """The last ``size`` bytes written."""
+        with self._lock:
+            return bytes(self._data[-size:])
+
     def send(self, keys: bytes) -> None:
         os.write(self._master, keys)
 
@@ -157,6 +163,20 @@ def key_latency(program: PtyProgram, probe: Probe, presses: int = 5) -> list[flo
         program.send(probe.close)
         time.sleep(0.5)
     return times
+
+
+_LINE_NUMBER = re.compile(rb"line (\d+) of the output")
+
+
+def shown_line_rate(program: PtyProgram, seconds: float) -> float:
+    """Lines/s by which the newest ``line N of the output`` written to the screen advances."""
+
+    def newest() -> int:
+        return max((int(n) for n in _LINE_NUMBER.findall(program.recent())), default=0)
+
+    first, started = newest(), time.perf_counter()
+    time.sleep(seconds)
+    return (newest() - first) / (time.perf_counter() - started)
 
 
 def dashboard_env(home: Path, url: str, key: str) -> dict[str, str]:

@@ -43,6 +43,7 @@ from pty_bench import (
     dashboard_env,
     key_latency,
     measure_window,
+    shown_line_rate,
 )
 from tasks import api, printer, submit, wait_status
 
@@ -228,12 +229,15 @@ def latency_rows(
             program = PtyProgram(command, env)
             try:
                 time.sleep(4.0)
+                shown = shown_line_rate(program, 3.0)
                 times = {probe: key_latency(program, probe) for probe in (FILTER, HELP)}
             finally:
                 program.close()
                 if task_id is not None:
                     client.post(f"/tasks/{task_id}/kill")
             ok = max(times[FILTER]) < LATENCY_TARGET
+            if rate:
+                rows.append(Row(f"tail at {rate:,} lines/s: lines/s shown", f"{shown:,.0f}"))
             if ok and rate:
                 sustained = max(sustained, rate)
             for probe, got in times.items():
@@ -306,12 +310,13 @@ def server_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
 # -- the table ------------------------------------------------------------------------
 
 
-def print_table(rows: list[Row], plan: Plan, seconds: float) -> None:
+def print_table(rows: list[Row], plan: Plan, seconds: float, load_at_start: str) -> None:
     width = max(len(row.measure) for row in rows)
     fig = max(len(row.figure) for row in rows)
     print()
     print(f"inductiva-top benchmarks ({'quick' if plan is QUICK else 'full'}, {seconds:.0f} s)")
-    print(f"machine: {bench_server.machine_load()}")
+    print(f"machine at start: {load_at_start}")
+    print(f"machine at end:   {bench_server.machine_load()}")
     header = f"{'measure':<{width}}  {'figure':<{fig}}  {'target':<16}  result"
     print(header)
     print("-" * len(header))
@@ -336,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work_dir or Path(tempfile.gettempdir()) / "inductiva-top-bench"
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    load_at_start = bench_server.machine_load()
     rows: list[Row] = []
     largest = bench_table.seeded_dir(work, max(plan.sizes))
     if "table" in parts:
@@ -347,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += transfer_rows(plan, work)
     if "server" in parts:
         rows += server_rows(plan, largest, work)
-    print_table(rows, plan, time.monotonic() - started)
+    print_table(rows, plan, time.monotonic() - started, load_at_start)
     return 0
 
 
