@@ -15,9 +15,9 @@ import zipfile
 
 from tests.conftest import ServerFactory
 from tests.server.task_helpers import PY, history, submit, wait_status, wait_until
-from tests.tally import Tally
 
 from inductiva_top.server.archive import OUTPUT_PREFIX
+from tally import Tally
 
 FILES = 16
 FILE_BYTES = 2 * 1024 * 1024  # random, so deflate works hard and the window is wide

@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.segment import Segment
-from tests.tally import Tally
 from textual.app import App, ComposeResult
 
 from inductiva_top.api.models import Task, TaskPage
@@ -25,6 +24,7 @@ from inductiva_top.monitor.window import RowWindow
 from inductiva_top.ui.columns import COLUMNS, RowContext, render_cell
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable
+from tally import Tally
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 # What must never reach the terminal: C0 (tab and newline included: the
