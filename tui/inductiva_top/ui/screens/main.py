@@ -94,6 +94,7 @@ class MainScreen(HomeActions):
         )
         self._last_error: str | None = None
         self._good_query: TaskQuery | None = None
+        self._allowed_actions: tuple[tuple[str, bool | None], ...] = ()
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -176,7 +177,7 @@ class MainScreen(HomeActions):
             return
         self._show()
         self.check_watched()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
         if self.state.followup:
             self.state.followup = False
             self.loop.poke(now=True)
@@ -189,9 +190,25 @@ class MainScreen(HomeActions):
             self.notify(message or "", title=title, severity="warning")
         self._last_error = message
 
+    def _refresh_bindings_if_changed(self) -> None:
+        """Rebuild the footer only when what the keys may do has changed.
+
+        ``refresh_bindings`` redraws the whole footer; once per poll that is
+        most of what a quiet dashboard would write to the terminal.
+        """
+        actions = {
+            binding.action.partition("(")[0]
+            for bindings in self._bindings.key_to_bindings.values()
+            for binding in bindings
+        }
+        allowed = tuple((action, self.check_action(action, ())) for action in sorted(actions))
+        if allowed != self._allowed_actions:
+            self._allowed_actions = allowed
+            self.refresh_bindings()
+
     def _second(self) -> None:
         """Tick the clock: running durations and the data age move every second."""
-        self.query_one(TaskTable).refresh()
+        self.query_one(TaskTable).refresh_changed()
         self._update_bars()
 
     # -- messages up -------------------------------------------------------------

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.ui.widgets.header import update_if_changed
 
 __all__ = ["FilterBar"]
 
@@ -42,7 +43,7 @@ class FilterBar(Horizontal):
             text.append(f"  marked: {marked}", style="bold")
         if read_only:
             text.append("  [read-only]", style="italic")
-        self.query_one("#filter-summary", Label).update(text)
+        update_if_changed(self.query_one("#filter-summary", Label), text)
 
     def open_search(self, current: str) -> None:
         """Show and focus the id search box."""

@@ -68,11 +68,11 @@ class StatusHeader(Horizontal):
         """Redraw from the poll loop's freshness and the status counts."""
         state = freshness.connection_state()
         state_label = self.query_one("#header-state", Label)
-        state_label.update(state_label_text(state))
+        update_if_changed(state_label, state_label_text(state))
         state_label.set_class(state != "connected", "-trouble")
         age_text = freshness.describe(now)
         age = self.query_one("#header-age", Label)
-        age.update(age_text)
+        update_if_changed(age, age_text)
         age.set_class(freshness.stale, "-stale")
         # Use the room the other labels leave: full counts, else compact, else drop the title.
         title = "inductiva-top"
@@ -82,7 +82,17 @@ class StatusHeader(Horizontal):
         compact = full.cell_len > room - len(title) - 1
         shown = counts_text(counts, compact=True) if compact else full
         self.query_one("#header-title").display = shown.cell_len <= room - len(title) - 1
-        self.query_one("#header-counts", Label).update(shown)
+        update_if_changed(self.query_one("#header-counts", Label), shown)
+
+
+def update_if_changed(label: Label, content: str | Text) -> None:
+    """Set ``label``'s content unless it already shows exactly that.
+
+    ``Static.update`` repaints even for identical content; the header is
+    updated every second, and an unchanged label must cost the terminal nothing.
+    """
+    if label.content != content:
+        label.update(content)
 
 
 def state_label_text(state: str) -> str:

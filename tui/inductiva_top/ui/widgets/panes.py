@@ -132,7 +132,9 @@ class TaskPanes(Widget):
         self.call_after_refresh(self._redraw)
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Hand the selected task to every pane."""
+        """Hand the selected task to every pane (nothing to do if it has not changed)."""
+        if task == self._shown:
+            return
         self._shown = task
         self._redraw()
 

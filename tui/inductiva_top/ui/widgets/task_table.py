@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -151,6 +151,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._shown_query: object = None
         self._on_head = False
         """The cursor sits on the first row of the view shown last."""
+        self._painted: dict[int, tuple[tuple[str, Style | None], ...]] = {}
+        """Screen line -> what :meth:`render_line` last drew there."""
 
     # -- geometry ----------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.marked &= self._known_ids() | self.marked
         self._update_virtual_size()
         self._follow_cursor_task()
-        self.refresh()
+        self.refresh_changed()
         self._announce_range()
 
     def set_sort(self, sort_field: str | None, descending: bool) -> None:
@@ -347,10 +349,25 @@ class TaskTable(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------
 
+    def refresh_changed(self) -> None:
+        """Repaint only the screen lines whose content changed since they were drawn.
+
+        A quiet dashboard over SSH must not resend the whole table every
+        second: a poll that changed nothing, or a clock tick with no running
+        task in view, writes nothing to the terminal.
+        """
+        for y in range(self.scrollable_content_region.height):
+            if self._painted.get(y) != _strip_key(self._line_strip(y)):
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def _line_strip(self, y: int) -> Strip:
+        return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
-        strip = self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
+        strip = self._line_strip(y)
+        self._painted[y] = _strip_key(strip)
         # The widget style goes under every cell (and fills unstyled segments).
         base = self.rich_style
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
@@ -409,6 +426,11 @@ class TaskTable(ScrollView, can_focus=True):
         # Only the colour: the row's background (cursor, marks) must show through.
         style = self.get_component_rich_style(f"task-table--{status_info(code).kind.value}")
         return Style(color=style.color, bold=style.bold)
+
+
+def _strip_key(strip: Strip) -> tuple[tuple[str, Style | None], ...]:
+    """What a line looks like, to tell whether it needs repainting."""
+    return tuple((segment.text, segment.style) for segment in strip)
 
 
 def _fit(text: str, width: int, align: str) -> str:
