@@ -88,11 +88,20 @@ class StatusHeader(Horizontal):
 def update_if_changed(label: Label, content: str | Text) -> None:
     """Set ``label``'s content unless it already shows exactly that.
 
-    ``Static.update`` repaints even for identical content; the header is
-    updated every second, and an unchanged label must cost the terminal nothing.
+    ``Static.update`` repaints even for identical content, and asks for a new
+    layout, which repaints the scrollbars of the whole screen. The header is
+    updated every second: an unchanged label must cost the terminal nothing,
+    and a new text of the same width only its own cells.
     """
-    if label.content != content:
-        label.update(content)
+    old = label.content
+    if old == content:
+        return
+    same_width = isinstance(old, (str, Text)) and _cells(old) == _cells(content)
+    label.update(content, layout=not same_width)
+
+
+def _cells(content: str | Text) -> int:
+    return content.cell_len if isinstance(content, Text) else Text(content).cell_len
 
 
 def state_label_text(state: str) -> str:

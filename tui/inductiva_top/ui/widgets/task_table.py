@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -356,9 +357,16 @@ class TaskTable(ScrollView, can_focus=True):
         second: a poll that changed nothing, or a clock tick with no running
         task in view, writes nothing to the terminal.
         """
+        scroll_x, width = int(self.scroll_x), self.size.width
         for y in range(self.scrollable_content_region.height):
-            if self._painted.get(y) != _strip_key(self._line_strip(y)):
-                self.refresh(Region(0, y, self.size.width, 1))
+            old, new = self._painted.get(y), _strip_key(self._line_strip(y))
+            if old == new:
+                continue
+            # A ticking duration changes one cell of a row: repaint just that.
+            start, end = _changed_cells(old, new) or (scroll_x, scroll_x + width)
+            left, right = max(start - scroll_x, 0), min(end - scroll_x, width)
+            if right > left:
+                self.refresh(Region(left, y, right - left, 1))
 
     def _line_strip(self, y: int) -> Strip:
         return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
@@ -431,6 +439,24 @@ class TaskTable(ScrollView, can_focus=True):
 def _strip_key(strip: Strip) -> tuple[tuple[str, Style | None], ...]:
     """What a line looks like, to tell whether it needs repainting."""
     return tuple((segment.text, segment.style) for segment in strip)
+
+
+def _changed_cells(
+    old: tuple[tuple[str, Style | None], ...] | None, new: tuple[tuple[str, Style | None], ...]
+) -> tuple[int, int] | None:
+    """The cell span where two drawings of a line differ; None when the layout moved."""
+    if old is None or len(old) != len(new):
+        return None
+    span: tuple[int, int] | None = None
+    offset = 0
+    for before, after in zip(old, new, strict=True):
+        width = cell_len(after[0])
+        if cell_len(before[0]) != width:
+            return None
+        if before != after:
+            span = (span[0] if span else offset, offset + width)
+        offset += width
+    return span
 
 
 def _fit(text: str, width: int, align: str) -> str:
