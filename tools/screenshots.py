@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the scenarios live with the tests
 
-from tests.conftest import ServerProcess  # noqa: E402
 from tests.snapshots.scenarios import SCENARIOS, Scenario, seeded_server  # noqa: E402
+
+from inductiva_top.server.launcher import ServerProcess  # noqa: E402
 
 
 async def _render(scenario: Scenario, server: ServerProcess) -> str:

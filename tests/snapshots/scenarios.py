@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from pathlib import Path
 
-from tests.conftest import ServerProcess
 from tests.snapshots.test_main_screen import NOW
 from tests.snapshots.test_main_screen import _app as dashboard
 from tests.snapshots.test_main_screen import _loaded as loaded
@@ -28,6 +27,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from inductiva_top.monitor.fmt import FixedClock, Formatter
+from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed import seed
 from inductiva_top.ui.screens.help import HelpScreen

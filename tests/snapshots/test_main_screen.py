@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 import pytest
-from tests.conftest import ServerProcess
 from textual.pilot import Pilot
 
 from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
 from inductiva_top.monitor.fmt import FixedClock
+from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed import seed
 from inductiva_top.ui.app import InductivaTopApp
