@@ -7,7 +7,7 @@ import random
 import pytest
 
 from inductiva_top.api.errors import ConnectionFailed, RateLimited, Unauthorized
-from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
 
 
 class _Stop(Exception):
@@ -20,10 +20,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def test_interval_is_at_least_one_second() -> None:
-    assert PollPolicy(interval=0.2).interval == 1.0
 
 
 def test_healthy_pace_slows_while_nothing_changes_and_resets_on_change() -> None:
@@ -69,16 +65,16 @@ def test_retry_after_is_honoured() -> None:
 def test_freshness_describes_age_and_retry() -> None:
     fresh = Freshness()
     assert fresh.describe(0) == "connecting…"
-    assert fresh.connection_state() == "connecting"
+    assert fresh.connection is Connection.CONNECTING
     fresh.succeeded(10)
     assert fresh.describe(12) == "updated 2s ago"
-    assert fresh.connection_state() == "connected"
+    assert fresh.connection is Connection.CONNECTED
     fresh.failed(ConnectionFailed("down"), 45, retry_in=8)
     assert fresh.stale
     assert fresh.describe(51) == "stale 41s, retrying in 2s"
-    assert fresh.connection_state() == "offline"
+    assert fresh.connection is Connection.OFFLINE
     fresh.failed(Unauthorized("no", status=401, key_source="env"), 51, retry_in=4)
-    assert fresh.connection_state() == "unauthorized"
+    assert fresh.connection is Connection.UNAUTHORIZED
     fresh.succeeded(60)
     assert not fresh.stale and fresh.describe(60) == "updated 0s ago"
 
@@ -91,7 +87,7 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
         RateLimited("slow", retry_after=20),
         False,
     ]
-    seen: list[str] = []
+    seen: list[Connection] = []
 
     async def tick() -> bool:
         outcome = outcomes.pop(0)
@@ -103,7 +99,7 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
     loop = PollLoop(
         tick,
         PollSchedule(PollPolicy(interval=2), random.Random(0)),
-        on_update=lambda f: seen.append(f.connection_state()),
+        on_update=lambda f: seen.append(f.connection),
         monotonic=clock,
     )
     assert await loop.tick_once() == 2
@@ -113,7 +109,12 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
     assert await loop.tick_once() == 20
     assert await loop.tick_once() == 2
     assert not loop.freshness.stale
-    assert seen == ["connected", "offline", "error", "connected"]
+    assert seen == [
+        Connection.CONNECTED,
+        Connection.OFFLINE,
+        Connection.ERROR,
+        Connection.CONNECTED,
+    ]
     assert loop.ticks == 4
 
 

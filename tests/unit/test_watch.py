@@ -54,3 +54,12 @@ def test_the_server_is_terminated_flag_wins() -> None:
     watcher.toggle(task("a", "started"))
     arrivals = watcher.observe([Task(task_id="a", status="weird-new-code", is_terminated=True)])
     assert [a.label for a in arrivals] == ["weird-new-code"]
+
+
+def test_to_fetch_names_pending_watched_tasks_not_held_up_to_a_limit() -> None:
+    watcher = Watcher()
+    for task_id in ("c", "a", "b", "d"):
+        watcher.toggle(task(task_id, "started"))
+    watcher.toggle(task("done", "success"))
+    assert watcher.to_fetch([task("b", "started")], limit=2) == ["a", "c"]
+    assert watcher.to_fetch([task("b", "started")]) == ["a", "c", "d"]

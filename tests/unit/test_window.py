@@ -90,3 +90,13 @@ def test_describe_lists_active_filters() -> None:
     query = TaskQuery(statuses=frozenset({"failed", "killed"}), project="p", id_filter="ab")
     assert query.describe() == ["status: failed,killed", "project: p", "id ~ ab"]
     assert TaskQuery().describe() == []
+
+
+def test_sort_step_walks_the_fields_and_wraps() -> None:
+    fields = ["task_id", "status", "create_time"]
+    query = TaskQuery()  # sorted by create_time, which is last
+    forward = query.sort_step(fields, 1)
+    assert forward.sort == (SortKey("task_id"),)
+    assert forward.sort_step(fields, -1).sort == (SortKey("create_time", descending=True),)
+    assert TaskQuery(sort=()).sort_step(fields, -1).sort == (SortKey("task_id"),)
+    assert query.sort_step([], 1) is query

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.state import TaskSource
+from inductiva_top.monitor.merge import TaskLister
 from inductiva_top.monitor.window import TaskQuery
 
 __all__ = ["locate"]
@@ -32,7 +32,7 @@ def _value(task: Task, field: str) -> SortValue:
 class _Probe:
     """Single-row and page reads of one query's sorted list."""
 
-    def __init__(self, source: TaskSource, query: TaskQuery) -> None:
+    def __init__(self, source: TaskLister, query: TaskQuery) -> None:
         self.source = source
         self.query = query
         self.requests = 0
@@ -61,7 +61,7 @@ class _Probe:
 
 
 async def locate(
-    source: TaskSource,
+    source: TaskLister,
     query: TaskQuery,
     task: Task,
     *,

@@ -3,7 +3,8 @@
 :class:`PollSchedule` is pure arithmetic over an injected random source: the
 normal interval, a slower pace while nothing changes, exponential backoff
 with jitter after failures, and ``Retry-After``. :class:`Freshness` keeps the
-age of the data and the last error for the header line. :class:`PollLoop`
+age of the data, the last error and the :class:`Connection` state for the
+header line. :class:`PollLoop`
 runs one tick at a time (never overlapping itself) and never ends on an API
 error; a key press or a filter change wakes it early.
 """
@@ -16,13 +17,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from inductiva_top.api.errors import ApiError, ConnectionFailed, TimedOut, Unauthorized
 
-__all__ = ["MIN_INTERVAL", "Freshness", "PollLoop", "PollPolicy", "PollSchedule"]
-
-MIN_INTERVAL = 1.0
-"""The shortest refresh interval accepted, in seconds."""
+__all__ = ["Connection", "Freshness", "PollLoop", "PollPolicy", "PollSchedule"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,7 @@ class PollPolicy:
     per further unchanged tick up to ``max_idle_interval``. Failures back off
     from ``backoff_base`` doubling to ``backoff_max``, each delay spread by
     ``±jitter`` (a fraction) so many dashboards do not retry in step.
+    The shortest ``interval`` a user may ask for is config's ``MIN_REFRESH``.
     """
 
     interval: float = 2.0
@@ -43,8 +43,6 @@ class PollPolicy:
     jitter: float = 0.25
 
     def __post_init__(self) -> None:
-        if self.interval < MIN_INTERVAL:
-            object.__setattr__(self, "interval", MIN_INTERVAL)
         if self.max_idle_interval < self.interval:
             object.__setattr__(self, "max_idle_interval", self.interval)
 
@@ -86,6 +84,16 @@ class PollSchedule:
     def on_activity(self) -> None:
         """The user did something: return to the normal pace."""
         self.unchanged = 0
+
+
+class Connection(Enum):
+    """How the API answered the last poll; the value is the header's word for it."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    UNAUTHORIZED = "unauthorized"
+    OFFLINE = "offline"
+    ERROR = "error"
 
 
 @dataclass
@@ -133,17 +141,18 @@ class Freshness:
             return f"no data yet{retry}"
         return f"stale {age:.0f}s{retry}"
 
-    def connection_state(self) -> str:
-        """One word for the header: connecting, connected, unauthorized, offline, error."""
+    @property
+    def connection(self) -> Connection:
+        """The connection state the last attempt (or its absence) shows."""
         if self.connecting:
-            return "connecting"
+            return Connection.CONNECTING
         if self.last_error is None:
-            return "connected"
+            return Connection.CONNECTED
         if isinstance(self.last_error, Unauthorized):
-            return "unauthorized"
+            return Connection.UNAUTHORIZED
         if isinstance(self.last_error, (ConnectionFailed, TimedOut)):
-            return "offline"
-        return "error"
+            return Connection.OFFLINE
+        return Connection.ERROR
 
 
 Tick = Callable[[], Awaitable[bool]]

@@ -11,8 +11,10 @@ merges the answers. Nothing here knows about Textual.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from inductiva_top.api.errors import ApiError, NotFound
@@ -23,7 +25,10 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
+from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.merge import TaskLister, merged_page
+from inductiva_top.monitor.queue import QueueView, queue_view
+from inductiva_top.monitor.statuses import is_killable
 from inductiva_top.monitor.window import RowWindow, TaskQuery
 
 __all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count_statuses"]
@@ -96,9 +101,7 @@ class DashboardState:
     selected_id: str | None = None
     selected: TaskWithStatusHistory | None = None
     active: list[Task] = field(default_factory=list)
-    active_total: int = 0
     queue_ahead: dict[str, int] = field(default_factory=dict)
-    projects: list[Project] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     kills: dict[str, str] = field(default_factory=dict)
     ticks: int = 0
@@ -106,6 +109,23 @@ class DashboardState:
     """Set when a tick fetched only a new view's rows and the rest is due right away."""
 
     # -- what the UI sets ------------------------------------------------------
+
+    def select(self, task_id: str | None) -> None:
+        """The cursor moved to ``task_id``: forget the old task's detail until it is fetched."""
+        self.selected_id = task_id
+        self.selected = None
+
+    def take_selected(self, task: TaskWithStatusHistory) -> bool:
+        """Keep ``task`` as the selected task's detail; False (dropped) if the cursor moved on."""
+        if task.task_id != self.selected_id:
+            return False
+        self.selected = task
+        return True
+
+    def take_followup(self) -> bool:
+        """Whether the rest of a new view is due right away (asked once per new view)."""
+        due, self.followup = self.followup, False
+        return due
 
     def set_visible(self, first: int, last: int) -> bool:
         """The rows on screen; returns True when some of them are not fetched yet."""
@@ -204,7 +224,7 @@ class DashboardState:
         if projects is not None:
             counts = count_statuses(projects)
             changed |= counts != self.counts
-            self.projects, self.counts = projects, counts
+            self.counts = counts
         changed |= await self._refresh_queue()
         changed |= self._settle_kills()
         return changed
@@ -213,16 +233,17 @@ class DashboardState:
         return await self.source.list_projects() if due else None
 
     def _merge_active(self, page: TaskPage) -> bool:
-        changed = page.tasks != self.active or page.total_size != self.active_total
-        self.active, self.active_total = list(page.tasks), page.total_size
+        changed = page.tasks != self.active
+        self.active = list(page.tasks)
         return changed
 
     def _merge_selected(self, selected: TaskWithStatusHistory | None) -> bool:
-        if selected is not None and selected.task_id != self.selected_id:
-            return False  # the cursor moved while the request was in flight
-        changed = selected != self.selected
-        self.selected = selected
-        return changed
+        if selected is None:  # nothing selected, or the task is gone
+            changed, self.selected = self.selected is not None, None
+            return changed
+        before = self.selected
+        # False when the cursor moved while the request was in flight.
+        return self.take_selected(selected) and selected != before
 
     def waiting_visible(self) -> list[Task]:
         """Waiting tasks among the rows on screen."""
@@ -256,13 +277,20 @@ class DashboardState:
 
     # -- kills -------------------------------------------------------------------
 
-    async def kill(self, task_ids: Sequence[str]) -> list[KillOutcome]:
+    async def kill(
+        self, task_ids: Sequence[str], *, on_pending: Callable[[], None] | None = None
+    ) -> list[KillOutcome]:
         """Ask the API to kill each task once; a failure is reported, never retried.
 
         Rows show ``pending-kill`` from the moment of asking (see
-        :meth:`row_status`) until the server reports the outcome.
+        :meth:`row_status`) until the server reports the outcome;
+        ``on_pending`` is called once they do, before any request goes out,
+        so the UI can show it at once.
         """
-        self.begin_kill(task_ids)
+        for task_id in task_ids:
+            self.kills[task_id] = "pending-kill"
+        if on_pending is not None:
+            on_pending()
 
         async def one(task_id: str) -> KillOutcome:
             try:
@@ -275,11 +303,6 @@ class DashboardState:
 
         return list(await asyncio.gather(*(one(task_id) for task_id in task_ids)))
 
-    def begin_kill(self, task_ids: Iterable[str]) -> None:
-        """Show ``task_ids`` as pending-kill until the server says otherwise."""
-        for task_id in task_ids:
-            self.kills[task_id] = "pending-kill"
-
     def _settle_kills(self) -> bool:
         """Forget kills whose rows now show a terminal status."""
         done = [
@@ -290,6 +313,55 @@ class DashboardState:
         for task_id in done:
             del self.kills[task_id]
         return bool(done)
+
+    async def fetch_row_of(self, task: Task, query: TaskQuery) -> None:
+        """Fetch the page of ``query`` that holds ``task`` (after a sort moved it).
+
+        Nothing is fetched when the task's row is loaded already, when it is
+        not in the view, or when the view changed meanwhile.
+        """
+        window = self.window
+        index = await locate(self.source, query, task, page_size=window.page_size)
+        if index is None or window.query != query or window.index_of(task.task_id) is not None:
+            return
+        page = index // window.page_size + 1
+        _, result = await self.fetch_page(query, page)
+        window.store(query, page, result)
+
+    async def queue_of(self, task_id: str, now: datetime) -> QueueView:
+        """Where ``task_id`` stands in its queue: the server's count, the rest from active tasks."""
+        status = await self.source.get_status(task_id)
+        task = await self.source.get_task(task_id)
+        ahead = status.position_in_queue.tasks_ahead if status.position_in_queue else None
+        return queue_view(task, self.active, ahead, now)
+
+    async def fetch_each(self, task_ids: Iterable[str]) -> list[TaskWithStatusHistory]:
+        """Each of ``task_ids`` the API returns, one request at a time.
+
+        A task whose request fails is left out: the poll loop reports API
+        trouble, and whoever asked can ask again later.
+        """
+        fetched: list[TaskWithStatusHistory] = []
+        for task_id in task_ids:
+            with contextlib.suppress(ApiError):
+                fetched.append(await self.source.get_task(task_id))
+        return fetched
+
+    def held_tasks(self) -> list[Task]:
+        """Every task the dashboard holds: the fetched rows, the selected task, the active ones."""
+        held = list(self.window.loaded_tasks())
+        if self.selected is not None:
+            held.append(self.selected)
+        held.extend(self.active)
+        return held
+
+    def killable(self, task_ids: Iterable[str]) -> list[str]:
+        """Those of ``task_ids`` the dashboard holds in a status a kill applies to."""
+        return [
+            task_id
+            for task_id in task_ids
+            if (task := self.task(task_id)) is not None and is_killable(self.row_status(task))
+        ]
 
     def task(self, task_id: str) -> Task | None:
         """The freshest copy of ``task_id`` the dashboard holds."""

@@ -4,8 +4,10 @@ The user watches single tasks (``w``) or every task (``--notify`` /
 ``notify: true``). After each poll the dashboard hands :meth:`Watcher.observe`
 the tasks it holds; the watcher answers with the ones that went from a
 non-terminal state to a terminal one since it last saw them, once each. A
-task first seen already finished is not news. Nothing here knows about
-Textual.
+task first seen already finished is not news. Watched tasks the dashboard
+does not hold (scrolled away, filtered out) are named by
+:meth:`Watcher.to_fetch`, so they are still followed. Nothing here knows
+about Textual.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from dataclasses import dataclass, field
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 
-__all__ = ["Arrival", "Watcher"]
+__all__ = ["FETCH_LIMIT", "Arrival", "Watcher"]
+
+FETCH_LIMIT = 10
+"""Most watched tasks the dashboard does not hold that one poll fetches."""
 
 
 @dataclass(frozen=True)
@@ -77,3 +82,8 @@ class Watcher:
     def pending(self) -> set[str]:
         """Watched ids not yet seen terminal (worth fetching when off screen)."""
         return {task_id for task_id in self.watched if not self._last.get(task_id, False)}
+
+    def to_fetch(self, held: Iterable[Task], limit: int = FETCH_LIMIT) -> list[str]:
+        """Pending watched ids missing from ``held``: at most ``limit``, to fetch one by one."""
+        known = {task.task_id for task in held}
+        return sorted(self.pending() - known)[:limit]

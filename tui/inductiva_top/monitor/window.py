@@ -10,7 +10,7 @@ tasks exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from inductiva_top.api.models import Task, TaskPage
@@ -78,6 +78,18 @@ class TaskQuery:
         # Times and money read best newest/largest first; names alphabetically.
         descending = field_name.endswith("_time")
         return replace(self, sort=(SortKey(field_name, descending),))
+
+    def sort_step(self, fields: Sequence[str], step: int) -> TaskQuery:
+        """Sorted by the field ``step`` places along ``fields`` from the current one (wrapping).
+
+        Unchanged when ``fields`` is empty; from a sort on none of ``fields``
+        either way lands on the first one.
+        """
+        if not fields:
+            return self
+        current = self.sort[0].field if self.sort else None
+        index = fields.index(current) if current in fields else -step
+        return self.sorted_by(fields[(index + step) % len(fields)])
 
     @property
     def sort_params(self) -> tuple[str, ...]:
@@ -204,16 +216,6 @@ class RowWindow:
                 if task.task_id == task_id:
                     return (page_no - 1) * self.page_size + offset
         return None
-
-    def update_task(self, task: Task) -> bool:
-        """Replace the fetched copy of ``task`` (by id) wherever it is; True if found."""
-        found = False
-        for page in self._pages.values():
-            for offset, existing in enumerate(page.tasks):
-                if existing.task_id == task.task_id:
-                    page.tasks[offset] = task
-                    found = True
-        return found
 
     def loaded_tasks(self) -> Iterable[Task]:
         """Every fetched task (in page order)."""

@@ -4,26 +4,43 @@ Kept small on purpose: screens and widgets live in their own modules. The
 clock and the time zone are injectable (``clock=``, ``tz=``) so snapshot
 tests can freeze time, and a task source can be injected to share a client
 (the app then does not close it).
+
+App-wide keys and habits live here too:
+
+- ``?`` opens help for the screen underneath (generated from its bindings).
+- ``t`` opens Textual's theme picker; the theme chosen is written to
+  config.yaml (``theme:``), so it is there next time.
+- ``Q`` quits, as does Textual's own ctrl+q (``q`` is the queue view).
+- The command palette gains the dashboard's commands.
+- Switching profile ends this app with :attr:`InductivaTopApp.next_config`
+  set; :func:`run_dashboard` starts a fresh one on it, so nothing of the old
+  server (client, rows, watches, downloads) leaks over.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import tzinfo
+from typing import ClassVar
 from urllib.parse import urlsplit
 
+from textual.app import App
+from textual.binding import Binding, BindingType
+
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.config import Config
+from inductiva_top.config import Config, ConfigError, save_setting, switch_profile
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.state import DashboardState, TaskSource
+from inductiva_top.monitor.watch import Watcher
 from inductiva_top.monitor.window import RowWindow, TaskQuery
-from inductiva_top.ui.app_home import HomeApp
 from inductiva_top.ui.columns import columns_from_config
+from inductiva_top.ui.commands import DashboardCommands
 from inductiva_top.ui.keymap import binding_ids, unknown_keymap_ids
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
-from inductiva_top.ui.screens.help import HelpScreen
+from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.project_picker import ProjectPicker
@@ -48,10 +65,24 @@ def api_label(config: Config) -> str:
     return parts.netloc or config.api_url
 
 
-class InductivaTopApp(HomeApp):
-    """``inductiva-top``: the dashboard."""
+class InductivaTopApp(App[None]):
+    """``inductiva-top``: the dashboard, with help, theme memory, quit and the palette."""
 
     TITLE = "inductiva-top"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("t", "change_theme", "Theme", show=False, id="app.theme"),
+        Binding("Q", "quit", "Quit", id="app.quit"),
+    ]
+
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+
+    _picking_theme = False
+    """True once the user opened the theme picker: only their choice is saved.
+
+    A class attribute, as Textual may call :meth:`watch_theme` before
+    ``__init__`` has set anything."""
 
     def __init__(
         self,
@@ -64,6 +95,10 @@ class InductivaTopApp(HomeApp):
     ) -> None:
         super().__init__(css_path=[stylesheet("app.tcss")])
         self.config = config
+        self.next_config: Config | None = None
+        """Set when the user switched profile: run again on this configuration."""
+        self.watcher = Watcher(watch_all=config.notify)
+        """The watched tasks (they outlive a screen); ``notify`` watches all of them."""
         self.formatter = fmt.Formatter(clock=clock, tz=tz)
         self._owned_client: InductivaClient | None = None
         if source is None:
@@ -137,8 +172,42 @@ class InductivaTopApp(HomeApp):
                 policy=PollPolicy(interval=config.refresh),
                 read_only=config.read_only,
                 services=self.services,
+                watcher=self.watcher,
+                output_dir=config.output_dir,
+                bell=config.notify,
             )
         )
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_sections(self.screen, self.config.keymap)))
+
+    def action_change_theme(self) -> None:
+        self._picking_theme = True
+        super().action_change_theme()
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme the user picked (not one set from config or by the program)."""
+        if not self._picking_theme or theme == self.config.theme:
+            return
+        try:
+            path = save_setting(self.config.config_path, "theme", theme)
+        except ConfigError as error:
+            self.notify(str(error), title="Theme not saved", severity="warning")
+            return
+        self.config = replace(self.config, theme=theme)
+        self.notify(f"Saved to {path}", title=f"Theme {theme}", timeout=3)
+
+    def switch_profile(self, name: str) -> None:
+        """Reconnect to profile ``name``'s API (restarts the dashboard on it)."""
+        try:
+            config = switch_profile(self.config, name)
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot switch profile", severity="error")
+            return
+        self.next_config = config
+        self.exit()
 
     async def on_unmount(self) -> None:
         if self.services is not None:

@@ -6,6 +6,9 @@ opened over: sort commands come from the table's columns, profile commands
 from config.yaml's ``profiles:``, and commands the moment does not allow
 (kill in read-only mode, kill with nothing killable) are left out. Choosing
 a theme is Textual's own "Theme" command (and ``t``); the choice is saved.
+
+The app-wide commands (help, profiles) need only what :class:`PaletteHost`
+names, so this module does not import the app that lists it in ``COMMANDS``.
 """
 
 from __future__ import annotations
@@ -13,19 +16,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from inductiva_top.config import ConfigError, profile_names
+from inductiva_top.config import Config, ConfigError, profile_names
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
 
-if TYPE_CHECKING:
-    from inductiva_top.ui.app import InductivaTopApp
+__all__ = ["DashboardCommands", "PaletteCommand", "PaletteHost", "dashboard_commands"]
 
-__all__ = ["DashboardCommands", "PaletteCommand", "dashboard_commands"]
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    """What the palette asks of the app: its settings, help, and switching profile."""
+
+    config: Config
+
+    def action_help(self) -> None: ...
+
+    def switch_profile(self, name: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -95,9 +106,11 @@ def _read_only(screen: MainScreen) -> None:
     screen.notify("Read-only: nothing will be changed on the server.", timeout=4)
 
 
-def dashboard_commands(app: InductivaTopApp, screen: object) -> list[PaletteCommand]:
-    """The commands for the palette opened over ``screen``."""
+def dashboard_commands(app: object, screen: object) -> list[PaletteCommand]:
+    """The commands for the palette opened over ``screen`` of ``app``."""
     commands = _screen_commands(screen) if isinstance(screen, MainScreen) else []
+    if not isinstance(app, PaletteHost):
+        return commands
     commands += [
         PaletteCommand("Help", "Every key of this screen (?)", app.action_help),
     ]
@@ -121,7 +134,7 @@ class DashboardCommands(Provider):
     """The dashboard's actions for Textual's command palette."""
 
     def _commands(self) -> list[PaletteCommand]:
-        return dashboard_commands(cast("InductivaTopApp", self.app), self.screen)
+        return dashboard_commands(self.app, self.screen)
 
     async def discover(self) -> Hits:
         for command in self._commands():

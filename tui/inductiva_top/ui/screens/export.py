@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,7 +26,14 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioBu
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import TaskPage
-from inductiva_top.monitor.export import ExportError, ExportFormat, fetch_all, write_export
+from inductiva_top.monitor.export import (
+    ExportError,
+    ExportFormat,
+    default_export_path,
+    fetch_all,
+    write_export,
+)
+from inductiva_top.monitor.state import DashboardState
 
 __all__ = ["ExportDialog"]
 
@@ -71,6 +79,25 @@ class ExportDialog(ModalScreen[Path | None]):
         self.per_page = per_page
         self.default_path = default_path
         self.describe = describe
+
+    @classmethod
+    def of_view(cls, state: DashboardState, output_dir: Path, now: datetime) -> ExportDialog:
+        """The dialog for the dashboard's current view, offering a file under ``output_dir``."""
+        window = state.window
+        query = window.query
+
+        async def fetch(page: int) -> TaskPage:
+            return (await state.fetch_page(query, page))[1]
+
+        described = ", ".join(query.describe()) or "every task"
+        if window.total is not None:
+            described += f" · {window.total} task{'s' if window.total != 1 else ''}"
+        return cls(
+            fetch,
+            window.page_size,
+            default_path=default_export_path(output_dir, "csv", now),
+            describe=described,
+        )
 
     @property
     def fmt(self) -> ExportFormat:

@@ -4,31 +4,45 @@ The screen owns the poll loop (one worker, never overlapping itself) and
 routes messages between its widgets: the table says where the cursor is and
 which rows are on screen; the screen tells the state, pokes the loop and
 hands fresh data back down.
+
+Its everyday keys besides: copy (``c``), export (``e``), watch (``w``),
+kill (``k``) and the queue view (``q``). Watching: after each poll the
+screen hands the :class:`~inductiva_top.monitor.watch.Watcher` (the app's;
+it outlives a screen) the tasks it holds; tasks that reached a terminal
+state get a toast, and the terminal bell when ``bell`` is on.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from inductiva_top.api.errors import ApiError, ClientError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.locate import locate
-from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
-from inductiva_top.monitor.queue import queue_view
+from inductiva_top.monitor.poller import (
+    Connection,
+    Freshness,
+    PollLoop,
+    PollPolicy,
+    PollSchedule,
+)
 from inductiva_top.monitor.state import DashboardState
-from inductiva_top.monitor.statuses import is_killable
+from inductiva_top.monitor.statuses import is_killable, is_terminal
+from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.screens.detail import TaskDetailScreen
-from inductiva_top.ui.screens.home import HomeActions
+from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -48,11 +62,24 @@ RESTART_AFTER = 5.0
 WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
 """Actions that change something on the server; read-only mode removes them."""
 
+TROUBLE_TITLES = {
+    Connection.UNAUTHORIZED: "The API refused the key",
+    Connection.OFFLINE: "The API is unreachable",
+}
+"""The title of the toast for a new API error, by connection state."""
 
-class MainScreen(HomeActions):
+SEVERITY = {"success": "information", "failed": "error", "killed": "warning"}
+"""Toast severity of a finished watched task, by status kind."""
+
+
+class MainScreen(Screen[None]):
     """The dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Out of the footer (it is full at 80 columns); ? and ctrl+p list them.
+        Binding("c", "copy", "Copy", show=False, id="main.copy"),
+        Binding("e", "export", "Export", show=False, id="main.export"),
+        Binding("w", "watch", "Watch", show=False, id="main.watch"),
         Binding("slash", "filter_id", "Find", id="main.filter_id"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("s", "status_filter", "Status", id="main.status_filter"),
@@ -78,10 +105,19 @@ class MainScreen(HomeActions):
         policy: PollPolicy,
         read_only: bool = False,
         services: PaneServices | None = None,
+        watcher: Watcher,
+        output_dir: Path,
+        bell: bool = False,
     ) -> None:
         super().__init__()
         self.state = state
         self.services = services
+        self.watcher = watcher
+        """The watched tasks; the app's, so that they outlive this screen."""
+        self.output_dir = output_dir
+        """Where an export is written by default."""
+        self.bell = bell
+        """Ring the terminal bell when a watched task finishes."""
         self.api_label = api_label
         self.columns = columns
         self.formatter = formatter
@@ -178,15 +214,11 @@ class MainScreen(HomeActions):
         self._show()
         self.check_watched()
         self._refresh_bindings_if_changed()
-        if self.state.followup:
-            self.state.followup = False
+        if self.state.take_followup():
             self.loop.poke(now=True)
         message = str(error) if error is not None else None
         if error is not None and message != self._last_error:
-            title = {
-                "unauthorized": "The API refused the key",
-                "offline": "The API is unreachable",
-            }.get(freshness.connection_state(), "The API answered with an error")
+            title = TROUBLE_TITLES.get(freshness.connection, "The API answered with an error")
             self.notify(message or "", title=title, severity="warning")
         self._last_error = message
 
@@ -220,8 +252,7 @@ class MainScreen(HomeActions):
 
     @on(TaskTable.CursorMoved)
     def _cursor_moved(self, event: TaskTable.CursorMoved) -> None:
-        self.state.selected_id = event.task_id
-        self.state.selected = None
+        self.state.select(event.task_id)
         self.query_one(TaskPanes).show_task(
             self.state.task(event.task_id) if event.task_id else None
         )
@@ -236,8 +267,7 @@ class MainScreen(HomeActions):
             task = await self.state.source.get_task(task_id)
         except ApiError:
             return  # the poll loop reports API trouble; the next tick retries
-        if self.state.selected_id == task_id:
-            self.state.selected = task
+        if self.state.take_selected(task):
             self.query_one(TaskPanes).show_task(task)
 
     @on(TaskTable.OpenRequested)
@@ -280,23 +310,13 @@ class MainScreen(HomeActions):
     @work(exclusive=True, group="locate", exit_on_error=False)
     async def _locate(self, task: Task, query: TaskQuery) -> None:
         """Find the cursor task's row in the new order and fetch its page."""
-        table = self.query_one(TaskTable)
-        window = self.state.window
         try:
-            index = await locate(self.state.source, query, task, page_size=window.page_size)
-            if (
-                index is not None
-                and window.query == query
-                and window.index_of(task.task_id) is None
-            ):
-                page = index // window.page_size + 1
-                _, result = await self.state.fetch_page(query, page)
-                window.store(query, page, result)
+            await self.state.fetch_row_of(task, query)
         except ApiError:
             pass  # the cursor falls back to a neighbour; the poll loop reports API trouble
         finally:
-            table.hold_cursor = False
-        if window.query == query:
+            self.query_one(TaskTable).hold_cursor = False
+        if self.state.window.query == query:
             self._show()
 
     def _sync_sort(self) -> None:
@@ -361,13 +381,7 @@ class MainScreen(HomeActions):
 
     def action_sort_step(self, step: int) -> None:
         fields = [c.sort_field for c in self.columns if c.sort_field is not None]
-        if not fields:
-            return
-        sort = self.state.window.query.sort
-        current = sort[0].field if sort else None
-        index = fields.index(current) if current in fields else -step
-        next_field = fields[(index + step) % len(fields)]
-        self._set_query(self.state.window.query.sorted_by(next_field))
+        self._set_query(self.state.window.query.sort_step(fields, step))
 
     def action_sort_reverse(self) -> None:
         sort = self.state.window.query.sort
@@ -384,19 +398,12 @@ class MainScreen(HomeActions):
 
     # -- kill ------------------------------------------------------------------------
 
-    def _current_status(self, task_id: str) -> str | None:
-        task = self.state.task(task_id)
-        return None if task is None else self.state.row_status(task)
-
     def kill_targets(self) -> list[str]:
         """The marked killable tasks, or the cursor task if none is marked."""
         table = self.query_one(TaskTable)
-        candidates = sorted(table.marked) if table.marked else [table.cursor_id or ""]
-        return [
-            task_id
-            for task_id in candidates
-            if (status := self._current_status(task_id)) is not None and is_killable(status)
-        ]
+        return self.state.killable(
+            sorted(table.marked) if table.marked else [table.cursor_id or ""]
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.read_only:
@@ -432,9 +439,7 @@ class MainScreen(HomeActions):
     @work(group="kill", exit_on_error=False)
     async def _kill(self, task_ids: list[str]) -> None:
         table = self.query_one(TaskTable)
-        self.state.begin_kill(task_ids)
-        self._show()  # rows show pending-kill right away
-        outcomes = await self.state.kill(task_ids)
+        outcomes = await self.state.kill(task_ids, on_pending=self._show)
         failed = [o for o in outcomes if o.error is not None]
         for outcome in failed:
             self.notify(
@@ -457,11 +462,68 @@ class MainScreen(HomeActions):
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def _open_queue(self, task_id: str) -> None:
         try:
-            status = await self.state.source.get_status(task_id)
-            task = await self.state.source.get_task(task_id)
+            view = await self.state.queue_of(task_id, self.formatter.now())
         except ApiError as error:
             self.notify(str(error), title="Could not read the queue", severity="error")
             return
-        ahead = status.position_in_queue.tasks_ahead if status.position_in_queue else None
-        view = queue_view(task, self.state.active, ahead, self.formatter.now())
         self.app.push_screen(QueueScreen(view, self.formatter))
+
+    # -- copy, export, watch ---------------------------------------------------------
+
+    def cursor_task(self) -> Task | None:
+        """The task under the table's cursor."""
+        task_id = self.query_one(TaskTable).cursor_id
+        return self.state.task(task_id) if task_id else None
+
+    def action_copy(self) -> None:
+        found = what_to_copy(self.focused, self.cursor_task())
+        if found is None:
+            self.notify("Nothing to copy here.", severity="warning", timeout=3)
+            return
+        copy_text(self.app, *found)
+
+    def action_export(self) -> None:
+        now = self.formatter.now()
+        self.app.push_screen(ExportDialog.of_view(self.state, self.output_dir, now))
+
+    def action_watch(self) -> None:
+        task = self.cursor_task()
+        if task is None:
+            return
+        if task.task_id not in self.watcher.watched and is_terminal(
+            task.status, task.is_terminated
+        ):
+            self.notify(f"{task.task_id} has already finished.", timeout=3, markup=False)
+            return
+        watching = self.watcher.toggle(task)
+        table = self.query_one(TaskTable)
+        table.watched = self.watcher.is_watched
+        table.refresh()
+        verb = "Watching" if watching else "Stopped watching"
+        self.notify(f"{verb} {task.task_id}", timeout=3, markup=False)
+
+    def check_watched(self) -> None:
+        """After a poll: announce watched tasks that finished; follow those off screen."""
+        self.query_one(TaskTable).watched = self.watcher.is_watched
+        held = self.state.held_tasks()
+        self._announce(self.watcher.observe(held))
+        missing = self.watcher.to_fetch(held)
+        if missing:
+            self._fetch_watched(missing)
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _fetch_watched(self, task_ids: list[str]) -> None:
+        self._announce(self.watcher.observe(await self.state.fetch_each(task_ids)))
+
+    def _announce(self, arrivals: list[Arrival]) -> None:
+        """A toast per watched task that finished, and one bell if asked."""
+        for arrival in arrivals:
+            self.notify(
+                f"{arrival.task_id} is {arrival.label}",
+                title="Task finished",
+                severity=SEVERITY.get(arrival.kind, "information"),  # type: ignore[arg-type]
+                timeout=10,
+                markup=False,
+            )
+        if arrivals and self.bell:
+            self.app.bell()

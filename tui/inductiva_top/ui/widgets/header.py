@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.poller import Freshness
+from inductiva_top.monitor.poller import Connection, Freshness
 from inductiva_top.monitor.statuses import StatusKind, status_info
 
 __all__ = ["StatusHeader", "counts_text"]
@@ -60,16 +60,16 @@ class StatusHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(Text("inductiva-top", style="bold"), id="header-title")
         yield Label(Text(f"API {self._api_label}"), id="header-api")
-        yield Label("connecting", id="header-state")
+        yield Label(Connection.CONNECTING.value, id="header-state")
         yield Label("", id="header-age")
         yield Label("", id="header-counts")
 
     def update_status(self, freshness: Freshness, now: float, counts: Mapping[str, int]) -> None:
         """Redraw from the poll loop's freshness and the status counts."""
-        state = freshness.connection_state()
+        state = freshness.connection
         state_label = self.query_one("#header-state", Label)
         update_if_changed(state_label, state_label_text(state))
-        state_label.set_class(state != "connected", "-trouble")
+        state_label.set_class(state is not Connection.CONNECTED, "-trouble")
         age_text = freshness.describe(now)
         age = self.query_one("#header-age", Label)
         update_if_changed(age, age_text)
@@ -104,7 +104,10 @@ def _cells(content: str | Text) -> int:
     return content.cell_len if isinstance(content, Text) else Text(content).cell_len
 
 
-def state_label_text(state: str) -> str:
+STATE_SYMBOLS = {Connection.CONNECTED: "●", Connection.CONNECTING: "○"}
+"""The symbol before the connection state's word; trouble of any kind is ✘."""
+
+
+def state_label_text(state: Connection) -> str:
     """The connection state as shown: a symbol and the word."""
-    symbol = {"connected": "●", "connecting": "○"}.get(state, "✘")
-    return f"{symbol} {state}"
+    return f"{STATE_SYMBOLS.get(state, '✘')} {state.value}"

@@ -14,7 +14,7 @@ Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -52,7 +52,6 @@ class TableData:
 
     window: RowWindow
     context: Callable[[Task], RowContext]
-    marked: set[str] = field(default_factory=set)
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -190,7 +189,6 @@ class TaskTable(ScrollView, can_focus=True):
     def show(self, data: TableData) -> None:
         """Take fresh data: keep the cursor on its task, redraw the visible lines."""
         self.data = data
-        self.marked &= self._known_ids() | self.marked
         self._update_virtual_size()
         self._follow_cursor_task()
         self.refresh_changed()
@@ -200,11 +198,6 @@ class TaskTable(ScrollView, can_focus=True):
         """Mark the column the view is sorted by (the screen decides the sort)."""
         self.sort_field, self.sort_descending = sort_field, descending
         self.refresh()
-
-    def _known_ids(self) -> set[str]:
-        if self.data is None:
-            return set()
-        return {task.task_id for task in self.data.window.loaded_tasks()}
 
     def _follow_cursor_task(self) -> None:
         """Put the cursor back on its task, or on a neighbour if it left the view."""

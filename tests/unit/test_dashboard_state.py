@@ -1,0 +1,180 @@
+"""The dashboard's state, changed through its methods, over an in-memory task source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from inductiva_top.api.errors import ClientError, NotFound
+from inductiva_top.api.models import (
+    PositionInQueue,
+    Project,
+    Task,
+    TaskPage,
+    TaskStatus,
+    TaskWithStatusHistory,
+)
+from inductiva_top.monitor.state import DashboardState
+from inductiva_top.monitor.window import RowWindow
+
+NOW = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+
+
+class MemorySource:
+    """Tasks in a dict; sorted by ``task_id`` or ``create_time``, one status filter at most."""
+
+    def __init__(self, tasks: Sequence[Task]) -> None:
+        self.tasks = {task.task_id: task for task in tasks}
+        self.requests: list[str] = []
+        self.kill_fails: set[str] = set()
+
+    async def list_tasks(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        status: str | Sequence[str] | None = None,
+        project: str | None = None,
+        active: bool | None = None,
+        task_id_filter: str | None = None,
+        sort: Sequence[str] = (),
+    ) -> TaskPage:
+        self.requests.append(f"list {page}")
+        rows = [t for t in self.tasks.values() if status is None or t.status == status]
+        if active:
+            rows = [t for t in rows if not t.is_terminated]
+        field, _, direction = (sort[0] if sort else "task_id:asc").partition(":")
+        rows.sort(key=lambda t: getattr(t, field), reverse=direction == "desc")
+        start = (page - 1) * per_page
+        return TaskPage(total_size=len(rows), tasks=rows[start : start + per_page])
+
+    async def get_task(self, task_id: str) -> TaskWithStatusHistory:
+        self.requests.append(f"get {task_id}")
+        if task_id not in self.tasks:
+            raise NotFound(f"no task {task_id}", status=404)
+        return TaskWithStatusHistory(**self.tasks[task_id].model_dump())
+
+    async def get_status(self, task_id: str) -> TaskStatus:
+        self.requests.append(f"status {task_id}")
+        return TaskStatus(
+            id=task_id,
+            status=self.tasks[task_id].status,
+            position_in_queue=PositionInQueue(tasks_ahead=3),
+        )
+
+    async def kill(self, task_id: str) -> TaskStatus:
+        self.requests.append(f"kill {task_id}")
+        if task_id in self.kill_fails:
+            raise ClientError("not now", status=409)
+        return TaskStatus(id=task_id, status="pending-kill")
+
+    async def list_projects(
+        self, *, page: int = 1, per_page: int = 100, project_type: str | None = None
+    ) -> list[Project]:
+        return [Project(name="p", task_status_overview={"started": len(self.tasks)})]
+
+
+def _task(task_id: str, status: str = "started", minutes_ago: float = 0) -> Task:
+    terminated = status in {"success", "failed", "killed"}
+    return Task(
+        task_id=task_id,
+        status=status,
+        is_terminated=terminated,
+        machine_group_id="g",
+        create_time=NOW - timedelta(minutes=minutes_ago),
+        input_submit_time=NOW - timedelta(minutes=minutes_ago),
+    )
+
+
+async def _loaded(source: MemorySource, page_size: int = 50) -> DashboardState:
+    """A state whose first view has arrived and been followed up."""
+    state = DashboardState(source, window=RowWindow(page_size=page_size))
+    state.set_visible(0, 9)
+    await state.tick()
+    assert state.take_followup()
+    await state.tick()
+    return state
+
+
+async def test_a_new_view_asks_for_its_follow_up_once() -> None:
+    state = DashboardState(MemorySource([_task("a")]))
+    assert not state.take_followup()
+    await state.tick()
+    assert state.take_followup()
+    assert not state.take_followup()
+
+
+async def test_select_forgets_the_detail_and_a_late_answer_for_another_task_is_dropped() -> None:
+    source = MemorySource([_task("a"), _task("b")])
+    state = await _loaded(source)
+    state.select("a")
+    a = await source.get_task("a")
+    assert state.take_selected(a) and state.selected == a
+    state.select("b")
+    assert state.selected is None
+    assert not state.take_selected(a)
+    assert state.selected is None
+    await state.tick()
+    assert state.selected is not None and state.selected.task_id == "b"
+
+
+async def test_a_kill_shows_pending_before_asking_and_is_asked_once_per_task() -> None:
+    source = MemorySource([_task("a"), _task("b"), _task("c", "success")])
+    source.kill_fails.add("b")
+    state = await _loaded(source)
+    seen: list[tuple[str, ...]] = []
+
+    def pending() -> None:
+        held = {task.task_id: task for task in state.held_tasks()}
+        seen.append(tuple(state.row_status(held[i]) for i in ("a", "b")))
+        assert not [r for r in source.requests if r.startswith("kill")]
+
+    outcomes = await state.kill(["a", "b"], on_pending=pending)
+    assert seen == [("pending-kill", "pending-kill")]
+    assert [r for r in source.requests if r.startswith("kill")] == ["kill a", "kill b"]
+    assert [(o.task_id, o.status, o.error) for o in outcomes] == [
+        ("a", "pending-kill", None),
+        ("b", None, "not now"),
+    ]
+    assert state.kills == {"a": "pending-kill"}
+
+
+async def test_killable_keeps_the_held_tasks_a_kill_applies_to() -> None:
+    state = await _loaded(MemorySource([_task("a"), _task("done", "success")]))
+    assert state.killable(["a", "done", "unknown", ""]) == ["a"]
+
+
+async def test_held_tasks_are_the_rows_the_selected_task_and_the_active_ones() -> None:
+    source = MemorySource([_task("a"), _task("b", "success")])
+    state = await _loaded(source)
+    state.select("b")
+    await state.tick()
+    held = [task.task_id for task in state.held_tasks()]
+    assert held == ["a", "b", "b", "a"]  # rows, then the selected, then the active
+
+
+async def test_fetch_row_of_loads_the_page_a_sort_moved_the_task_to() -> None:
+    tasks = [_task(f"t{i:02}", minutes_ago=i) for i in range(12)]
+    state = await _loaded(MemorySource(tasks), page_size=5)
+    target = state.task("t01")
+    assert target is not None
+    query = state.window.query.sorted_by("task_id")  # ascending by id
+    query = query.sorted_by("task_id")  # again: descending, t01 is on page 3
+    assert state.set_query(query)
+    await state.fetch_row_of(target, query)
+    assert state.window.index_of("t01") == 10
+    assert state.window.total == 12
+
+
+async def test_queue_of_takes_the_servers_count_and_the_active_tasks() -> None:
+    source = MemorySource([_task("me", "submitted", 1), _task("old", "submitted", 5)])
+    state = await _loaded(source)
+    view = await state.queue_of("me", NOW)
+    assert (view.task.task_id, view.tasks_ahead) == ("me", 3)
+    assert [task.task_id for task in view.ahead] == ["old"]
+
+
+async def test_fetch_each_leaves_out_what_fails() -> None:
+    state = DashboardState(MemorySource([_task("a"), _task("b")]))
+    fetched = await state.fetch_each(["a", "gone", "b"])
+    assert [task.task_id for task in fetched] == ["a", "b"]
