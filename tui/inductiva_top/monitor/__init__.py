@@ -1,1 +1,7 @@
-"""monitor"""
+"""What the dashboard knows and how it refreshes it, without Textual.
+
+Poll scheduling, the row window, the dashboard state and its tick, merging,
+sanitizing, formatting, status codes, the tail buffer, the timeline, watched
+tasks and export: pure code and asyncio over the API client, tested without
+a terminal.
+"""

@@ -283,9 +283,9 @@ class DashboardState:
         """Ask the API to kill each task once; a failure is reported, never retried.
 
         Rows show ``pending-kill`` from the moment of asking (see
-        :meth:`row_status`) until the server reports the outcome;
-        ``on_pending`` is called once they do, before any request goes out,
-        so the UI can show it at once.
+        :meth:`row_status`) until the server reports the outcome.
+        ``on_pending`` runs once the tasks are marked and before any request
+        goes out, so the UI can show the mark at once.
         """
         for task_id in task_ids:
             self.kills[task_id] = "pending-kill"
@@ -313,6 +313,16 @@ class DashboardState:
         for task_id in done:
             del self.kills[task_id]
         return bool(done)
+
+    def killable(self, task_ids: Iterable[str]) -> list[str]:
+        """Those of ``task_ids`` the dashboard holds in a status a kill applies to."""
+        return [
+            task_id
+            for task_id in task_ids
+            if (task := self.task(task_id)) is not None and is_killable(self.row_status(task))
+        ]
+
+    # -- fetched on demand -------------------------------------------------------
 
     async def fetch_row_of(self, task: Task, query: TaskQuery) -> None:
         """Fetch the page of ``query`` that holds ``task`` (after a sort moved it).
@@ -347,6 +357,8 @@ class DashboardState:
                 fetched.append(await self.source.get_task(task_id))
         return fetched
 
+    # -- what the dashboard holds ------------------------------------------------
+
     def held_tasks(self) -> list[Task]:
         """Every task the dashboard holds: the fetched rows, the selected task, the active ones."""
         held = list(self.window.loaded_tasks())
@@ -354,14 +366,6 @@ class DashboardState:
             held.append(self.selected)
         held.extend(self.active)
         return held
-
-    def killable(self, task_ids: Iterable[str]) -> list[str]:
-        """Those of ``task_ids`` the dashboard holds in a status a kill applies to."""
-        return [
-            task_id
-            for task_id in task_ids
-            if (task := self.task(task_id)) is not None and is_killable(self.row_status(task))
-        ]
 
     def task(self, task_id: str) -> Task | None:
         """The freshest copy of ``task_id`` the dashboard holds."""

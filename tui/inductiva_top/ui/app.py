@@ -1,9 +1,8 @@
 """The Textual app: builds the client, the state and the main screen from config.
 
-Kept small on purpose: screens and widgets live in their own modules. The
-clock and the time zone are injectable (``clock=``, ``tz=``) so snapshot
-tests can freeze time, and a task source can be injected to share a client
-(the app then does not close it).
+Screens and widgets live in their own modules. The clock and the time zone
+are injectable (``clock=``, ``tz=``) so snapshot tests can freeze time, and a
+task source can be injected to share a client (the app then does not close it).
 
 App-wide keys and habits live here too:
 
@@ -79,10 +78,7 @@ class InductivaTopApp(App[None]):
     COMMANDS = App.COMMANDS | {DashboardCommands}
 
     _picking_theme = False
-    """True once the user opened the theme picker: only their choice is saved.
-
-    A class attribute, as Textual may call :meth:`watch_theme` before
-    ``__init__`` has set anything."""
+    """True once the user opened the theme picker: only their choice is saved."""
 
     def __init__(
         self,
@@ -170,11 +166,11 @@ class InductivaTopApp(App[None]):
                 columns=self.columns,
                 formatter=self.formatter,
                 policy=PollPolicy(interval=config.refresh),
-                read_only=config.read_only,
-                services=self.services,
                 watcher=self.watcher,
                 output_dir=config.output_dir,
+                read_only=config.read_only,
                 bell=config.notify,
+                services=self.services,
             )
         )
 

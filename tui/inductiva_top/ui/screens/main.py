@@ -28,13 +28,7 @@ from textual.worker import Worker, WorkerState
 from inductiva_top.api.errors import ApiError, ClientError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.poller import (
-    Connection,
-    Freshness,
-    PollLoop,
-    PollPolicy,
-    PollSchedule,
-)
+from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import is_killable, is_terminal
 from inductiva_top.monitor.watch import Arrival, Watcher
@@ -103,11 +97,11 @@ class MainScreen(Screen[None]):
         columns: list[Column],
         formatter: fmt.Formatter,
         policy: PollPolicy,
-        read_only: bool = False,
-        services: PaneServices | None = None,
         watcher: Watcher,
         output_dir: Path,
+        read_only: bool = False,
         bell: bool = False,
+        services: PaneServices | None = None,
     ) -> None:
         super().__init__()
         self.state = state
