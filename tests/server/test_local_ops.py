@@ -1,4 +1,4 @@
-"""LocalOps: the embedded server's live routes through the client, against a real server."""
+"""The live interface over HTTP (the embedded server's live routes), against a real server."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.api.errors import BadResponse, NotFound
-from inductiva_top.api.local import LocalOps, WorkEntry, parse_tree
+from inductiva_top.api.errors import BadResponse, LiveRequestFailed, NotFound
+from inductiva_top.api.live import HttpLiveTask, LiveAccess, NoLive, WorkEntry, parse_tree
+from inductiva_top.api.local import LocalOps
 
 PY = sys.executable
 
@@ -34,32 +35,46 @@ async def test_live_routes_on_the_embedded_server(module_server: ServerProcess) 
         task_id = submit(http, [PY, "-c", script])
         wait_status(http, task_id, "computation-started")
     async with client_of(module_server) as client:
-        local = LocalOps(client)
-        assert local.known_available is None
-        assert await local.available() is True
-        assert local.known_available is True
-        batches = [batch async for batch in local.follow(task_id, "stdout.txt", lines=100)]
+        access = LiveAccess(client, webrtc=True)
+        assert access.routes is None
+        live = await access.live_for(task_id)
+        assert access.routes is True  # the server's own routes, although WebRTC could be had
+        assert isinstance(live, HttpLiveTask)
+        before = client.stats.snapshot()
+        batches = [batch async for batch in live.follow("stdout.txt", lines=100)]
         lines = [line for batch in batches for line in batch]
         assert lines == ["n0", "n1", "n2", "n3", "n4", "last"]
+        assert (client.stats.snapshot() - before).bytes_received > len("".join(lines))
         # The task ended (the stream did); its work dir is still listed.
-        tree = await local.files(task_id)
+        tree = await live.files()
         assert WorkEntry("stdout.txt") in tree
         out = next(entry for entry in tree if entry.name == "out")
         assert out.children == (WorkEntry("deep", (WorkEntry("f.txt"),)),)
-        assert (await local.tail(task_id, "stdout.txt", 2)) == ["n4", "last"]
-        with pytest.raises(NotFound):
-            await local.tail(task_id, "nothing.txt")
+        assert (await live.tail("stdout.txt", 2)) == ["n4", "last"]
+        newest = await live.last_modified_file()
+        assert newest.path in {"stdout.txt", "stderr.txt", "out/deep/f.txt"}
+        assert newest.age is not None and newest.age >= 0
+        # Refusals read as over WebRTC: the machine's words, one error type.
+        with pytest.raises(LiveRequestFailed, match=r"no file 'nothing\.txt'"):
+            await live.tail("nothing.txt")
+        with pytest.raises(LiveRequestFailed, match="not running") as refused:
+            await live.top()
+        assert live.retry_after(refused.value) == HttpLiveTask.RETRY_SECONDS
+        with pytest.raises(NotFound):  # below the interface: the HTTP status's own error
+            await LocalOps(client).tail(task_id, "nothing.txt")
 
 
-async def test_a_server_without_live_routes_is_told_apart() -> None:
+async def test_a_server_without_live_routes_is_told_apart_once() -> None:
     def cloud(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, json={"detail": "Not Found"})
 
     transport = httpx.MockTransport(cloud)
     async with InductivaClient("https://api.example", "k", transport=transport) as client:
-        local = LocalOps(client)
-        assert await local.available() is False
-        assert local.known_available is False
+        access = LiveAccess(client, webrtc=False)
+        assert isinstance(await access.live_for("t1"), NoLive)
+        assert access.routes is False
+        assert isinstance(await access.live_for("t2"), NoLive)
+        assert client.stats.requests == 1  # asked once, remembered
 
 
 def test_listing_shapes_are_checked() -> None:

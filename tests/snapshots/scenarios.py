@@ -17,11 +17,11 @@ from tests.snapshots.test_main_screen import NOW
 from tests.snapshots.test_main_screen import _app as dashboard
 from tests.snapshots.test_main_screen import _loaded as loaded
 from tests.snapshots.test_panes import (
-    RESUBMITTED,
     T0,
     OnePane,
     _fill_files,
     _fill_tail,
+    show_resubmitted,
 )
 from textual.app import App
 from textual.pilot import Pilot
@@ -92,7 +92,8 @@ async def _mark_file(pilot: Pilot[None]) -> None:
 def _timeline(server: ServerProcess) -> App[None]:
     formatter = Formatter(clock=FixedClock(T0 + timedelta(seconds=300)), tz=timezone.utc)
     return OnePane(
-        lambda: TimelineView(formatter, id="pane"), lambda pane: pane.show_task(RESUBMITTED)
+        lambda: TimelineView(formatter, id="pane"),
+        show_resubmitted,
     )
 
 

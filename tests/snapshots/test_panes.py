@@ -85,15 +85,19 @@ class OnePane(App[None]):
         self._setup(self.query_one("#pane"))
 
 
+def show_resubmitted(view: TimelineView) -> None:
+    view.selected = RESUBMITTED
+
+
 def test_timeline_pane(snap_compare: Compare) -> None:
     formatter = Formatter(clock=FixedClock(T0 + timedelta(seconds=300)), tz=timezone.utc)
-    app = OnePane(lambda: TimelineView(formatter, id="pane"), lambda p: p.show_task(RESUBMITTED))
+    app = OnePane(lambda: TimelineView(formatter, id="pane"), show_resubmitted)
     assert snap_compare(app, terminal_size=(90, 20))
 
 
 def test_timeline_pane_compact(snap_compare: Compare) -> None:
     formatter = Formatter(clock=FixedClock(T0 + timedelta(seconds=300)), tz=timezone.utc)
-    app = OnePane(lambda: TimelineView(formatter, id="pane"), lambda p: p.show_task(RESUBMITTED))
+    app = OnePane(lambda: TimelineView(formatter, id="pane"), show_resubmitted)
     assert snap_compare(app, terminal_size=(40, 20))
 
 

@@ -44,7 +44,7 @@ async def test_finished_task_lists_its_output_archive(module_server: ServerProce
         app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             assert panel.source is TailSource.ARCHIVE
             assert paths(panel) == {"stdout.txt", "stderr.txt", "vtk/a.vtk", "vtk/sub/b.txt"}
@@ -73,10 +73,10 @@ async def test_running_task_lists_its_live_work_dir(module_server: ServerProcess
         app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: "input.dat" in paths(panel), "the work dir")
-            assert panel.source is TailSource.FOLLOW
-            assert "live work dir" in summary_text(panel)
+            assert panel.source is TailSource.LIVE
+            assert summary_text(panel).endswith("live work dir (HTTP)")
             await until(pilot, lambda: "later.txt" in paths(panel), "the refreshed listing")
     finally:
         await client.aclose()
@@ -96,7 +96,7 @@ async def test_download_marked_file_and_all_outputs_from_keys(
         app = PaneApp(lambda: FilesPanel(services, id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             tree = panel.file_tree
             tree.focus()
@@ -142,7 +142,7 @@ async def test_keep_zip_toggle_downloads_the_archive(
         app = PaneApp(lambda: FilesPanel(services, id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
             await pilot.press("z", "d")
@@ -166,7 +166,7 @@ async def test_escape_cancels_a_running_download(
         app = PaneApp(lambda: FilesPanel(services, id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
             # A frozen server: the download hangs mid-way until it is cancelled.

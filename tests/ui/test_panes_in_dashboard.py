@@ -8,10 +8,12 @@ from pathlib import Path
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import make_app, until
+from textual.widgets import Tabs
 
 from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.files import FilesPanel, FileTree
+from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
 from inductiva_top.ui.widgets.timeline import TimelineView
@@ -65,3 +67,95 @@ async def test_panes_follow_the_cursor_and_download_in_read_only_mode(
         await until(pilot, lambda: downloads.jobs and downloads.jobs[-1].state != "running", "dl")
         assert downloads.jobs[-1].state == "done", downloads.jobs[-1].error
         assert (tmp_path / older / "outputs" / "stdout.txt").read_text() == "older output\n"
+
+
+TICKER = (
+    "import os, sys, time\n"
+    "os.makedirs('out', exist_ok=True)\n"
+    "for name in ('a.dat', 'b.dat'):\n"
+    "    open(os.path.join('out', name), 'w').write('x')\n"
+    "for i in range(6000):\n"
+    "    print(f'tick {i}', flush=True)\n"
+    "    print(f'warn {i}', file=sys.stderr, flush=True)\n"
+    "    time.sleep(0.05)\n"
+)
+
+
+async def test_resizing_across_the_layout_keeps_every_pane_state(
+    live_server: ServerProcess, tmp_path: Path
+) -> None:
+    with live_server.client() as http:
+        task_id = submit(http, [PY, "-c", TICKER])
+        wait_status(http, task_id, "computation-started")
+    app = make_app(live_server, output_dir=tmp_path)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+            screen = app.screen
+            panes = screen.query_one(TaskPanes)
+            tail = screen.query_one(TailPanel)
+            files = screen.query_one(FilesPanel)
+            await until(pilot, lambda: screen.query_one(TaskTable).cursor_id == task_id, "cursor")
+            # The output mode: both files, merged.
+            await pilot.press("o", "o")
+            assert tail.mode is TailMode.BOTH
+            await until(
+                pilot,
+                lambda: {line.stream for line in tail.view.lines} == {"stdout", "stderr"},
+                "both streams followed",
+            )
+            # A search.
+            tail.view.focus()
+            await pilot.press("slash", *"tick 1", "enter")
+            assert tail.view.matches
+            # Marks and keep-zip in the files pane.
+            await until(pilot, lambda: files.root is not None, "the live work dir")
+            tree = files.file_tree
+            tree.focus()
+            out = next(n for n in tree.root.children if n.data is not None and n.data.is_dir)
+            tree.move_cursor(out)
+            await pilot.press("space", "z")
+            marks = set(tree.marked)
+            assert marks == {"out/"} and files.keep_zip
+
+            def followers() -> list[object]:
+                return [w for w in app.workers if w.node is tail and w.group == "tail"]
+
+            (worker,) = followers()
+            widgets = (panes.query_one("#pane-tail"), tail, tail.view, files, tree)
+            buffer = tail.buffer
+            first_lines = [line.text for line in buffer.lines()[:5]]
+            matches = len(tail.view.matches)
+            assert not panes.has_class("-narrow")
+
+            await pilot.resize_terminal(100, 40)
+            await until(pilot, lambda: panes.has_class("-narrow"), "the narrow layout")
+            tabs = panes.query_one(Tabs)
+            assert tabs.display and tabs.active == "tab-timeline"
+            assert not panes.query_one("#pane-tail").display
+            tabs.focus()
+            await pilot.press("right")  # the tab strip's own keys pick the pane shown
+            await until(pilot, lambda: tabs.active == "tab-tail", "the output tab")
+            await until(pilot, lambda: panes.query_one("#pane-tail").display, "the output pane")
+            assert not panes.query_one("#pane-timeline").display
+            count = len(buffer.lines())
+            await until(pilot, lambda: len(buffer.lines()) > count, "lines while narrow")
+
+            await pilot.resize_terminal(120, 40)
+            await until(pilot, lambda: not panes.has_class("-narrow"), "the wide layout")
+            assert not tabs.display
+            assert all(pane.display for pane in panes.query_one("#panes-row").children)
+
+            # The same widgets, holding the same state; the same stream, never restarted.
+            assert (panes.query_one("#pane-tail"), tail, tail.view, files, tree) == widgets
+            assert followers() == [worker] and worker.is_running
+            assert tail.buffer is buffer and tail.view.buffer is buffer
+            assert [line.text for line in buffer.lines()[:5]] == first_lines
+            assert len(tail.view.matches) >= matches
+            assert "matches for /tick 1/" in str(tail.query_one("#tail-status").render())
+            assert tail.mode is TailMode.BOTH and panes.query_one("#pane-tail").border_subtitle
+            assert tree.marked == marks and files.keep_zip
+            assert "out/" in {n.data.path for n in tree.root.children if n.data is not None}
+    finally:
+        with live_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")

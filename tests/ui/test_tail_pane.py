@@ -11,6 +11,7 @@ from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
 
+from inductiva_top.api.live import LiveTask, NoLive
 from inductiva_top.monitor.tailsource import TailMode, TailSource
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -39,10 +40,11 @@ async def test_follow_shows_new_lines_of_a_running_task(module_server: ServerPro
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
             task = await client.get_task(task_id)
-            panel.show_task(task)
+            panel.selected = task
             await until(pilot, lambda: panel.target is not None, "a target")
-            assert panel.target is not None and panel.target.source is TailSource.FOLLOW
+            assert panel.target is not None and panel.target.source is TailSource.LIVE
             await until(pilot, lambda: len(texts(panel)) >= 3, "three lines")
+            assert isinstance(panel.live, LiveTask) and panel.live.via == "HTTP"
             seen = len(texts(panel))
             await until(pilot, lambda: len(texts(panel)) > seen, "a newer line")
             assert texts(panel)[0] == "tick 0"
@@ -98,9 +100,9 @@ async def test_hostile_output_never_reaches_the_terminal_raw(
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
         async with app.run_test(size=(120, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: "last line" in texts(panel), "the last line")
-            expected = TailSource.FOLLOW if live else TailSource.ARCHIVE
+            expected = TailSource.LIVE if live else TailSource.ARCHIVE
             assert panel.target is not None and panel.target.source is expected
             panel.view.scroll_to(0, 0, animate=False, immediate=True)
             await pilot.pause()
@@ -145,7 +147,7 @@ async def test_finished_task_tail_reads_only_the_file_range(
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(task)
+            panel.selected = task
             await until(pilot, lambda: "line 49" in texts(panel), "the last stdout line")
             assert texts(panel)[0] == "line 0"
         spent = client.stats.snapshot() - before
@@ -164,7 +166,7 @@ async def test_mode_cycles_to_stderr_and_both(module_server: ServerProcess) -> N
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: texts(panel) == ["to out"], "stdout")
             panel.view.focus()
             await pilot.press("o")
@@ -189,15 +191,16 @@ async def test_cloud_running_task_says_live_tail_is_not_available(
     try:
         # Without aiortc there is no WebRTC file tracker to follow the task with.
         services = PaneServices(client, webrtc=False)
+        services.live.routes = False  # what the probe finds on the Inductiva cloud
         app = PaneApp(lambda: TailPanel(services, id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.live_routes = False  # what the probe finds on the Inductiva cloud
-            panel.show_task(await client.get_task(task_id))
-            await pilot.pause()
-            assert panel.target is not None
-            assert panel.target.source is TailSource.CLOUD_RUNNING
+            panel.selected = await client.get_task(task_id)
+            await until(pilot, lambda: isinstance(panel.live, NoLive), "the choice")
+            assert panel.target is not None and panel.target.source is TailSource.LIVE
             assert "not available yet" in (panel.view.message or "")
+            assert "pip install 'inductiva-top[live]'" in (panel.view.message or "")
+            assert "live" not in str(panel.query_one("#tail-status").render())
             assert not panel.workers or all(
                 w.group != "tail" or w.is_finished for w in panel.workers
             )
@@ -219,7 +222,7 @@ async def test_search_highlights_and_bad_regex_is_explained(
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
         async with app.run_test(size=(100, 12)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: len(texts(panel)) == 30, "30 lines")
             panel.view.focus()
             await pilot.press("slash")
@@ -260,11 +263,11 @@ async def test_moving_to_another_task_cancels_the_previous_stream(
         app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(await client.get_task(first))
+            panel.selected = await client.get_task(first)
             await until(pilot, lambda: len(texts(panel)) >= 2, "the first task's lines")
             streaming = [w for w in app.workers if w.group == "tail" and not w.is_finished]
             assert len(streaming) == 1
-            panel.show_task(await client.get_task(second))
+            panel.selected = await client.get_task(second)
             await until(pilot, lambda: texts(panel) == ["b only"], "the second task's output")
             await until(pilot, lambda: streaming[0].is_finished, "the first stream to stop")
             assert streaming[0].is_cancelled
@@ -285,7 +288,7 @@ async def test_the_buffer_keeps_at_most_tail_lines(module_server: ServerProcess)
         app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: "l 499" in texts(panel), "the last line")
             assert texts(panel) == [f"l {i}" for i in range(450, 500)]
     finally:
@@ -309,8 +312,7 @@ async def test_a_failed_read_is_retried_once_the_server_is_back(
         app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
         async with app.run_test(size=(100, 20)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.live_routes = True  # known before the server went away
-            panel.show_task(task)
+            panel.selected = task  # finished: read from the archive, no probe needed
             await until(pilot, lambda: "retrying" in (panel.view.message or ""), "the retry note")
             server.start()
             await until(pilot, lambda: texts(panel) == ["survived"], "the output after the retry")

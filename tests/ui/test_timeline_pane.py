@@ -37,7 +37,7 @@ async def test_timeline_of_a_task_that_waited_ran_and_succeeded(
         app = PaneApp(lambda: TimelineView(id="timeline"))
         async with app.run_test(size=(100, 20)) as pilot:
             view = app.query_one(TimelineView)
-            view.show_task(task)
+            view.selected = task
             await pilot.pause()
             timeline = view.timeline
             assert timeline is not None and not timeline.live
@@ -80,14 +80,14 @@ async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
         app = PaneApp(lambda: TimelineView(id="timeline"))
         async with app.run_test(size=(100, 20)) as pilot:
             view = app.query_one(TimelineView)
-            view.show_task(await client.get_task(task_id))
+            view.selected = await client.get_task(task_id)
             await pilot.pause()
             assert view.timeline is not None and view.timeline.live
             assert view.timeline.rows[-1].open or view.timeline.states[-1].open
             await client.kill(task_id)
             with live_server.client() as http:
                 wait_status(http, task_id, "killed")
-            view.show_task(await client.get_task(task_id))
+            view.selected = await client.get_task(task_id)
             await pilot.pause()
             timeline = view.timeline
             assert timeline is not None and not timeline.live

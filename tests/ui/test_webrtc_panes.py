@@ -1,8 +1,8 @@
 """The panes and the detail screen follow a running task over WebRTC, as on the cloud.
 
-The tail and file panes are told the server has no live routes (what they find on the
-cloud), so they take the WebRTC file tracker, here to a real embedded server
-on loopback.
+The panes' live access is told the server has no live routes (what it finds on the
+cloud), so it takes the WebRTC file tracker, here to a real embedded server on
+loopback. The panes only see the live interface, whichever transport is behind it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,17 @@ from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
 from textual.app import App
 
-from inductiva_top.api.models import Task
+from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.live import (
+    HttpLiveTask,
+    LastModified,
+    LiveAccess,
+    LiveTask,
+    NoLive,
+    WebRtcLiveTask,
+)
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.tailsource import TailSource, choose_source, source_message
+from inductiva_top.monitor.tailsource import TailSource
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel
@@ -66,21 +74,23 @@ async def test_the_tail_pane_follows_a_cloud_task_over_webrtc(
         wait_status(http, task_id, "computation-started")
     client = api_client(module_server)
     try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        services = PaneServices(client)
+        services.live.routes = False  # what the probe finds on the Inductiva cloud
+        app = PaneApp(lambda: TailPanel(services, id="tail"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(TailPanel)
-            panel.live_routes = False  # what the probe finds on the Inductiva cloud
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await pilot.pause()
-            assert panel.target is not None and panel.target.source is TailSource.WEBRTC
+            assert panel.target is not None and panel.target.source is TailSource.LIVE
             lines = lambda: [line.text for line in panel.view.lines]  # noqa: E731
             await until(pilot, lambda: len(lines()) >= 3, "three lines")
+            assert isinstance(panel.live, LiveTask) and panel.live.via == "WebRTC"
             seen = len(lines())
             await until(pilot, lambda: len(lines()) > seen, "a newer line")
             assert lines()[0] == "tick 0"
             assert lines() == [f"tick {i}" for i in range(len(lines()))]
             assert open_peers(module_server) == 1
-            panel.show_task(None)  # the cursor leaves the task: its connection closes
+            panel.selected = None  # the cursor leaves the task: its connection closes
             await until(pilot, lambda: open_peers(module_server) == 0, "the connection to close")
     finally:
         await client.aclose()
@@ -97,13 +107,13 @@ async def test_the_files_pane_lists_a_cloud_task_over_webrtc(
     client = api_client(module_server)
     try:
         services = PaneServices(client)
-        services.local._available = False  # what the probe finds on the Inductiva cloud
+        services.live.routes = False  # what the probe finds on the Inductiva cloud
         app = PaneApp(lambda: FilesPanel(services, id="files"))
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.query_one(FilesPanel)
-            panel.show_task(await client.get_task(task_id))
+            panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
-            assert panel.source is TailSource.WEBRTC
+            assert panel.source is TailSource.LIVE
             root = panel.root
             assert root is not None
             assert {"stdout.txt", "out/a.dat"} <= {f.path for f in root.files()}
@@ -126,8 +136,9 @@ class DetailApp(App[None]):
         self.push_screen(self._detail)
 
 
+@pytest.mark.parametrize("routes", [False, True], ids=["webrtc", "http"])
 async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_runs(
-    module_server: ServerProcess, tmp_path: Path
+    module_server: ServerProcess, tmp_path: Path, routes: bool
 ) -> None:
     go = tmp_path / "go"
     with module_server.client() as http:
@@ -135,14 +146,17 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
         wait_status(http, task_id, "computation-started")
     client = api_client(module_server)
     try:
-        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), refresh_every=0.2)
+        live = LiveAccess(client, routes=routes)  # routes=False: as on the Inductiva cloud
+        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), refresh_every=0.2, live=live)
         app = DetailApp(screen)
         async with app.run_test(size=(120, 60)) as pilot:
             await until(pilot, lambda: screen.query(LiveInfo), "the live section")
-            live = screen.query_one(LiveInfo)
-            await until(pilot, lambda: live.text[0].startswith("Most recent file:"), "top")
-            assert any("PID" in line for line in live.text)
-            assert any("python" in line.lower() for line in live.text)
+            info = screen.query_one(LiveInfo)
+            await until(pilot, lambda: info.text[0].startswith("Most recent file:"), "top")
+            assert any("PID" in line for line in info.text)
+            assert any("python" in line.lower() for line in info.text)
+            assert isinstance(info.live, LiveTask)
+            assert info.live.via == ("HTTP" if routes else "WebRTC")
             go.touch()  # the task ends: the live section goes, and its connections with it
             await until(pilot, lambda: not screen.query(LiveInfo), "the live section to go")
             await until(pilot, lambda: open_peers(module_server) == 0, "the connections to close")
@@ -152,26 +166,30 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
 
 
 def test_live_lines_show_the_newest_file_and_the_top_of_top() -> None:
-    newest = {
+    answer = {
         "most_recent_file": "out/\x1b[31mred.dat",
         "most_recent_timestamp": 1_700_000_000.0,
         "now_timestamp": 1_700_000_043.0,
         "time_since_last_mod": 43.0,
     }
     top = "\n".join(["PID USER COMMAND"] + [f"{i} me python" for i in range(100)])
-    lines = live_lines(newest, top)
+    lines = live_lines(LastModified.parse(answer, "a test"), top)
     assert lines[0].startswith("Most recent file:") and "\x1b" not in lines[0]
     assert lines[1].endswith("(43s ago)")
     assert lines[4] == "PID USER COMMAND"
     assert len(lines) == 4 + TOP_LINES + 1 and lines[-1] == f"… {101 - TOP_LINES} more lines"
-    odd = live_lines({"most_recent_timestamp": "soon", "time_since_last_mod": True}, "")
-    assert odd[1].startswith("Modified:") and "ago" in odd[1]
+    odd = {**answer, "most_recent_timestamp": "soon", "time_since_last_mod": True}
+    odd_lines = live_lines(LastModified.parse(odd, "a test"), "")
+    assert odd_lines[1].startswith("Modified:") and "ago" in odd_lines[1]
 
 
-def test_a_running_task_without_live_routes_takes_webrtc_when_it_is_installed() -> None:
-    task = Task.model_validate({"task_id": "t1", "status": "computation-started"})
-    assert choose_source(task, False, webrtc=True) is TailSource.WEBRTC
-    assert choose_source(task, False, webrtc=False) is TailSource.CLOUD_RUNNING
-    assert choose_source(task, True, webrtc=True) is TailSource.FOLLOW
-    assert "pip install 'inductiva-top[live]'" in (source_message(TailSource.CLOUD_RUNNING) or "")
-    assert source_message(TailSource.WEBRTC) is None
+async def test_the_transport_is_chosen_once_for_the_server() -> None:
+    async with InductivaClient("https://api.example", "k") as client:
+        cloud = LiveAccess(client, webrtc=True, routes=False)
+        over_webrtc = await cloud.live_for("t1")
+        assert isinstance(over_webrtc, WebRtcLiveTask) and over_webrtc.task_id == "t1"
+        without_aiortc = await LiveAccess(client, webrtc=False, routes=False).live_for("t1")
+        assert isinstance(without_aiortc, NoLive)
+        assert "pip install 'inductiva-top[live]'" in without_aiortc.message
+        local = await LiveAccess(client, webrtc=True, routes=True).live_for("t1")
+        assert isinstance(local, HttpLiveTask)  # the server's own routes win over WebRTC

@@ -565,6 +565,35 @@ async def test_stats_count_requests_and_bytes() -> None:
     assert spent.bytes_received == len(payload) + len(b'{"detail":"x"}')
 
 
+async def test_request_json_is_the_public_call() -> None:
+    recorder = Recorder(ok({"a": 1}), httpx.Response(204), httpx.Response(500))
+    async with make_client(recorder, retry=RetryPolicy(max_attempts=1)) as client:
+        assert await client.request_json("GET", "/x", params=[("k", "v")]) == {"a": 1}
+        assert await client.request_json("POST", "/y", json={"b": 2}) is None
+        with pytest.raises(ServerError):
+            await client.request_json("GET", "/z")
+    first, second, _ = recorder.requests
+    assert first.url == f"{API}/x?k=v" and first.headers["X-API-Key"] == KEY
+    assert json.loads(second.content) == {"b": 2}
+
+
+async def test_an_api_stream_is_read_as_it_arrives_counted_and_mapped() -> None:
+    lines = b'{"n": 1}\n{"n": 2}\n'
+    recorder = Recorder(streamed(200, lines), streamed(404, b'{"detail": "no such task"}'))
+    async with make_client(recorder) as client:
+        async with client.stream("GET", "/follow", params=[("follow", "true")]) as response:
+            assert response.status == 200
+            body = b"".join([chunk async for chunk in response.aiter_bytes()])
+        assert body == lines
+        assert client.stats.bytes_received == len(lines)
+        with pytest.raises(NotFound, match="no such task"):
+            async with client.stream("GET", "/gone"):
+                pass
+    follow = recorder.requests[0]
+    assert follow.url == f"{API}/follow?follow=true" and follow.headers["X-API-Key"] == KEY
+    assert follow.extensions["timeout"]["read"] is None  # a quiet stream is not a dead one
+
+
 # -- signed storage URLs -----------------------------------------------------------------------
 
 

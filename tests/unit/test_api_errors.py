@@ -116,6 +116,14 @@ def test_detail_of_non_json_or_odd_bodies() -> None:
     assert render_detail(body(["a", "b"])) == "a; b"
 
 
+def test_the_live_routes_error_shape_gives_its_message() -> None:
+    refusal = body({"status": "error", "message": "no file 'x' in the work dir"})
+    assert render_detail(refusal) == "no file 'x' in the work dir"
+    error = error_for_status(404, what="GET /local/tasks/t/tail", body=refusal, key_source="")
+    assert isinstance(error, NotFound) and error.detail == "no file 'x' in the work dir"
+    assert str(error) == "not found: GET /local/tasks/t/tail: no file 'x' in the work dir"
+
+
 def test_server_text_is_sanitized_and_short() -> None:
     nasty = "\x1b[31mred\x1b]0;title\x07\u202eevil\r\nline" + "x" * 1000
     text = sanitize_excerpt(nasty)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inductiva_top.api.local import WorkEntry
+from inductiva_top.api.live import WorkEntry
 from inductiva_top.api.models import FileInfo, Task
 from inductiva_top.monitor.filetree import summary, tree_from_archive, tree_from_workdir
 from inductiva_top.monitor.tailsource import (
@@ -45,16 +45,16 @@ def task(status: str, terminated: bool | None = None) -> Task:
     return Task(task_id="t", status=status, is_terminated=terminated)
 
 
-def test_source_follows_the_state_and_the_server() -> None:
-    assert choose_source(task("success"), True) is TailSource.ARCHIVE
-    assert choose_source(task("killed"), False) is TailSource.ARCHIVE
-    assert choose_source(task("computation-started"), True) is TailSource.FOLLOW
-    assert choose_source(task("computation-started"), False) is TailSource.CLOUD_RUNNING
-    assert choose_source(task("pending-kill"), True) is TailSource.FOLLOW
-    assert choose_source(task("submitted"), True) is TailSource.NOT_STARTED
-    assert choose_source(task("some-new-state"), True) is TailSource.NOT_STARTED
-    assert "not available yet" in (source_message(TailSource.CLOUD_RUNNING) or "")
-    assert source_message(TailSource.FOLLOW) is None
+def test_source_follows_the_state() -> None:
+    assert choose_source(task("success")) is TailSource.ARCHIVE
+    assert choose_source(task("killed")) is TailSource.ARCHIVE
+    assert choose_source(task("computation-started", terminated=True)) is TailSource.ARCHIVE
+    assert choose_source(task("computation-started")) is TailSource.LIVE
+    assert choose_source(task("pending-kill")) is TailSource.LIVE
+    assert choose_source(task("submitted")) is TailSource.NOT_STARTED
+    assert choose_source(task("some-new-state")) is TailSource.NOT_STARTED
+    assert "not started" in (source_message(TailSource.NOT_STARTED) or "")
+    assert source_message(TailSource.LIVE) is None
 
 
 def test_modes_cycle_and_mark_streams_only_when_merged() -> None:

@@ -20,14 +20,13 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from inductiva_top import __version__
-from inductiva_top.api.errors import BadResponse, sanitize_excerpt
+from inductiva_top.api.errors import BadResponse
 from inductiva_top.api.models import (
     ApiVersion,
     Project,
@@ -40,14 +39,11 @@ from inductiva_top.api.models import (
     ZipFileRange,
 )
 from inductiva_top.api.retry import NO_RETRY, Clock, RetryPolicy, Sleep, run_with_retries
+from inductiva_top.api.shapes import Query, segment, validate, validate_model
 from inductiva_top.api.timeouts import DEFAULT_TIMEOUTS, Timeouts, pool_limits
-from inductiva_top.api.wire import ClientStats, StorageResponse, Wire, describe_url
+from inductiva_top.api.wire import ClientStats, StreamedResponse, Wire, describe_url
 
-__all__ = ["ClientStats", "InductivaClient", "StorageResponse"]
-
-T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
-Query = list[tuple[str, str]]
+__all__ = ["ClientStats", "InductivaClient", "StreamedResponse"]
 
 _PROJECTS: TypeAdapter[list[Project]] = TypeAdapter(list[Project])
 _SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(list[str | None])
@@ -63,42 +59,8 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
 
 
-def _seg(value: str) -> str:
-    """One path segment, fully escaped: a task id of ``../x`` stays one segment."""
-    if not value:
-        raise ValueError("an empty id or name cannot name a resource")
-    segment = quote(value, safe="")
-    # "." and ".." would be resolved away as dot segments: escape them too.
-    return segment.replace(".", "%2E") if segment in {".", ".."} else segment
-
-
 def _flag(value: bool) -> str:
     return "true" if value else "false"
-
-
-def _shape_error(exc: ValidationError, payload: Any, what: str) -> BadResponse:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "answer"
-    return BadResponse(
-        f"unexpected answer to {what}: {where}: {first.get('msg', 'invalid')}",
-        excerpt=sanitize_excerpt(repr(payload)),
-    )
-
-
-def _parse(adapter: TypeAdapter[T], payload: Any, what: str) -> T:
-    """Validate a decoded answer; a wrong shape becomes ``BadResponse``."""
-    try:
-        return adapter.validate_python(payload)
-    except ValidationError as exc:
-        raise _shape_error(exc, payload, what) from None
-
-
-def _model(model: type[M], payload: Any, what: str) -> M:
-    """Validate a decoded answer as ``model``; a wrong shape becomes ``BadResponse``."""
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise _shape_error(exc, payload, what) from None
 
 
 class InductivaClient:
@@ -209,7 +171,9 @@ class InductivaClient:
         query = httpx.QueryParams(tuple(params)) if params else None
         return self._http.build_request(method, url, params=query, headers=headers, json=json)
 
-    async def _call(
+    # -- any API call ----------------------------------------------------------------
+
+    async def request_json(
         self,
         method: str,
         path: str,
@@ -217,7 +181,13 @@ class InductivaClient:
         params: Query | None = None,
         json: Any | None = None,
     ) -> Any:
-        """One API call; only GETs go through the retry policy."""
+        """One call to the API; returns its decoded JSON answer (``None`` when empty, as a 204).
+
+        ``path`` is below the base URL, its ids escaped with
+        :func:`~inductiva_top.api.shapes.segment`. Only GETs go through the
+        retry policy. Every failure is an :class:`~inductiva_top.api.errors.ApiError`;
+        requests and bytes are counted in :attr:`stats`.
+        """
         what = f"{method} {path}"
         policy = self._retry if method == "GET" else NO_RETRY
 
@@ -227,6 +197,28 @@ class InductivaClient:
         return await run_with_retries(
             attempt, policy, sleep=self._sleep, clock=self._clock, rng=self._rng
         )
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path: str, *, params: Query | None = None
+    ) -> AsyncIterator[StreamedResponse]:
+        """One call to the API whose answer is read as it arrives (a follow stream).
+
+        Yields the response once its status is 2xx (an error status raises the
+        mapped :class:`~inductiva_top.api.errors.ApiError`); iterate its body
+        with :meth:`StreamedResponse.aiter_bytes`. There is no read timeout,
+        since a stream may stay quiet for long: cancel the consumer to stop.
+        Sent once, never retried; the response closes when the block ends.
+        """
+        what = f"{method} {path}"
+        request = self._api_request(method, path, params, None)
+        request.extensions["timeout"] = self._timeouts.stream().as_dict()
+        response = await self._wire.send(request, what)
+        try:
+            await self._wire.check(response, what, storage=False)
+            yield StreamedResponse(response, self._wire, what)
+        finally:
+            await response.aclose()
 
     # -- tasks ---------------------------------------------------------------------
 
@@ -260,45 +252,49 @@ class InductivaClient:
         if task_id_filter:
             params.append(("task_id_filter", task_id_filter))
         params += [("sort", key) for key in sort]
-        return _model(TaskPage, await self._call("GET", "/tasks", params=params), "GET /tasks")
+        return validate_model(
+            TaskPage, await self.request_json("GET", "/tasks", params=params), "GET /tasks"
+        )
 
     async def get_task(self, task_id: str) -> TaskWithStatusHistory:
         """``GET /tasks/{id}``: the task with its status history."""
-        path = f"/tasks/{_seg(task_id)}"
-        return _model(TaskWithStatusHistory, await self._call("GET", path), f"GET {path}")
+        path = f"/tasks/{segment(task_id)}"
+        return validate_model(
+            TaskWithStatusHistory, await self.request_json("GET", path), f"GET {path}"
+        )
 
     async def get_status(self, task_id: str) -> TaskStatus:
         """``GET /tasks/{id}/status``: status and queue position."""
-        path = f"/tasks/{_seg(task_id)}/status"
-        return _model(TaskStatus, await self._call("GET", path), f"GET {path}")
+        path = f"/tasks/{segment(task_id)}/status"
+        return validate_model(TaskStatus, await self.request_json("GET", path), f"GET {path}")
 
     async def kill(self, task_id: str) -> TaskStatus:
         """``POST /tasks/{id}/kill``; sent once, never retried."""
-        path = f"/tasks/{_seg(task_id)}/kill"
-        return _model(TaskStatus, await self._call("POST", path), f"POST {path}")
+        path = f"/tasks/{segment(task_id)}/kill"
+        return validate_model(TaskStatus, await self.request_json("POST", path), f"POST {path}")
 
     async def get_metadata(self, task_id: str) -> dict[str, str]:
         """``GET /tasks/{id}/metadata``."""
-        path = f"/tasks/{_seg(task_id)}/metadata"
-        payload = await self._call("GET", path)
-        return _parse(_METADATA, payload if payload is not None else {}, f"GET {path}")
+        path = f"/tasks/{segment(task_id)}/metadata"
+        payload = await self.request_json("GET", path)
+        return validate(_METADATA, payload if payload is not None else {}, f"GET {path}")
 
     async def set_metadata(self, task_id: str, metadata: Mapping[str, str]) -> None:
         """``PUT /tasks/{id}/metadata``: replace all of the task's metadata."""
-        await self._call("PUT", f"/tasks/{_seg(task_id)}/metadata", json=dict(metadata))
+        await self.request_json("PUT", f"/tasks/{segment(task_id)}/metadata", json=dict(metadata))
 
     async def patch_metadata(self, task_id: str, metadata: Mapping[str, str]) -> None:
         """``PATCH /tasks/{id}/metadata``: merge into the task's metadata."""
-        await self._call("PATCH", f"/tasks/{_seg(task_id)}/metadata", json=dict(metadata))
+        await self.request_json("PATCH", f"/tasks/{segment(task_id)}/metadata", json=dict(metadata))
 
     async def submit_task(self, request: Mapping[str, Any]) -> TaskSubmittedInfo:
         """``POST /tasks/submit`` with a ``TaskRequest`` body; never retried."""
-        payload = await self._call("POST", "/tasks/submit", json=dict(request))
-        return _model(TaskSubmittedInfo, payload, "POST /tasks/submit")
+        payload = await self.request_json("POST", "/tasks/submit", json=dict(request))
+        return validate_model(TaskSubmittedInfo, payload, "POST /tasks/submit")
 
     async def input_uploaded(self, task_id: str) -> None:
         """``POST /tasks/{id}/input_uploaded``: the task may now be queued."""
-        await self._call("POST", f"/tasks/{_seg(task_id)}/input_uploaded")
+        await self.request_json("POST", f"/tasks/{segment(task_id)}/input_uploaded")
 
     # -- projects and machine groups -----------------------------------------------
 
@@ -309,18 +305,18 @@ class InductivaClient:
         params: Query = [("page", str(page)), ("per_page", str(per_page))]
         if project_type is not None:
             params.append(("project_type", project_type))
-        return _parse(
-            _PROJECTS, await self._call("GET", "/projects", params=params), "GET /projects"
+        return validate(
+            _PROJECTS, await self.request_json("GET", "/projects", params=params), "GET /projects"
         )
 
     async def get_project(self, name: str) -> Project:
         """``GET /projects/{name}``."""
-        path = f"/projects/{_seg(name)}"
-        return _model(Project, await self._call("GET", path), f"GET {path}")
+        path = f"/projects/{segment(name)}"
+        return validate_model(Project, await self.request_json("GET", path), f"GET {path}")
 
     async def terminate_machine_group(self, machine_group_id: str) -> None:
         """``DELETE /compute/group?machine_group_id=...``; its waiting tasks become zombies."""
-        await self._call(
+        await self.request_json(
             "DELETE", "/compute/group", params=[("machine_group_id", machine_group_id)]
         )
 
@@ -330,11 +326,13 @@ class InductivaClient:
         An extension of the embedded server; the Inductiva cloud has no such route.
         """
         body = {"name": name, "slots": slots, "machine_type": machine_type}
-        await self._call("POST", "/local/machine-groups", json=body)
+        await self.request_json("POST", "/local/machine-groups", json=body)
 
     async def version(self) -> ApiVersion:
         """``GET /version``."""
-        return _model(ApiVersion, await self._call("GET", "/version"), "GET /version")
+        return validate_model(
+            ApiVersion, await self.request_json("GET", "/version"), "GET /version"
+        )
 
     # -- storage metadata ----------------------------------------------------------
 
@@ -346,8 +344,10 @@ class InductivaClient:
         if region is not None:
             params.append(("region", region))
         what = "GET /storage/signed-urls"
-        urls = _parse(
-            _SIGNED_URLS, await self._call("GET", "/storage/signed-urls", params=params), what
+        urls = validate(
+            _SIGNED_URLS,
+            await self.request_json("GET", "/storage/signed-urls", params=params),
+            what,
         )
         if len(urls) != len(paths):
             raise BadResponse(f"{what} returned {len(urls)} URLs for {len(paths)} paths")
@@ -362,8 +362,8 @@ class InductivaClient:
             ("zip_relative_path", zip_relative_path),
             ("recursive", _flag(recursive)),
         ]
-        payload = await self._call("GET", "/storage/zip-contents", params=params)
-        return _model(ZipArchiveInfo, payload, "GET /storage/zip-contents")
+        payload = await self.request_json("GET", "/storage/zip-contents", params=params)
+        return validate_model(ZipArchiveInfo, payload, "GET /storage/zip-contents")
 
     async def zip_file_range(
         self, path: str, zip_relative_path: str, filename: str
@@ -374,8 +374,8 @@ class InductivaClient:
             ("zip_relative_path", zip_relative_path),
             ("filename", filename),
         ]
-        payload = await self._call("GET", "/storage/zip-file-range", params=params)
-        return _model(ZipFileRange, payload, "GET /storage/zip-file-range")
+        payload = await self.request_json("GET", "/storage/zip-file-range", params=params)
+        return validate_model(ZipFileRange, payload, "GET /storage/zip-file-range")
 
     async def storage_contents(
         self,
@@ -398,8 +398,8 @@ class InductivaClient:
             "order": order,
         }
         params += [(name, str(value)) for name, value in optional.items() if value is not None]
-        payload = await self._call("GET", "/storage/contents", params=params)
-        return _model(StorageContents, payload, "GET /storage/contents")
+        payload = await self.request_json("GET", "/storage/contents", params=params)
+        return validate_model(StorageContents, payload, "GET /storage/contents")
 
     # -- signed storage URLs (never with the API key) ------------------------------
 
@@ -419,7 +419,7 @@ class InductivaClient:
         *,
         byte_range: tuple[int, int | None] | None = None,
         if_range: str | None = None,
-    ) -> AsyncIterator[StorageResponse]:
+    ) -> AsyncIterator[StreamedResponse]:
         """Open a signed download URL; yields the response with its body unread.
 
         ``byte_range`` ``(start, end)`` asks for bytes ``start..end`` inclusive
@@ -445,7 +445,7 @@ class InductivaClient:
             attempt, self._retry, sleep=self._sleep, clock=self._clock, rng=self._rng
         )
         try:
-            yield StorageResponse(response, self._wire, what)
+            yield StreamedResponse(response, self._wire, what)
         finally:
             await response.aclose()
 

@@ -14,11 +14,13 @@ import re
 from typing import Any
 
 __all__ = [
+    "TRANSIENT",
     "ApiError",
     "BadResponse",
     "ClientError",
     "Conflict",
     "ConnectionFailed",
+    "LiveRequestFailed",
     "NotFound",
     "RateLimited",
     "ServerError",
@@ -51,11 +53,13 @@ class ApiError(Exception):
     """Base of every error the API client raises.
 
     ``status`` is the HTTP status when there was a response, ``retry_after``
-    the seconds the server asked to wait (``Retry-After``), when it said so.
+    the seconds the server asked to wait (``Retry-After``), when it said so,
+    and ``detail`` the server's own explanation, made readable (``""``: none).
     """
 
     status: int | None = None
     retry_after: float | None = None
+    detail: str = ""
 
     def __init__(
         self,
@@ -63,11 +67,13 @@ class ApiError(Exception):
         *,
         status: int | None = None,
         retry_after: float | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.retry_after = retry_after
+        self.detail = detail
 
     def __str__(self) -> str:
         return self.message
@@ -104,6 +110,14 @@ class ServerError(ApiError):
     """HTTP 5xx: the server failed."""
 
 
+class LiveRequestFailed(ApiError):
+    """A running task's machine refused a live request (no such file, not running).
+
+    The same error whether the request went over HTTP or WebRTC; the message
+    carries the machine's own words, sanitized.
+    """
+
+
 class BadResponse(ApiError):
     """The server answered with something unusable: bad JSON, wrong shape, too big.
 
@@ -119,12 +133,15 @@ class ClientError(ApiError):
     """Any other HTTP 4xx; ``detail`` is the server's explanation, made readable."""
 
     def __init__(self, message: str, *, status: int, detail: str = "") -> None:
-        super().__init__(message, status=status)
-        self.detail = detail
+        super().__init__(message, status=status, detail=detail)
 
 
 class Conflict(ClientError):
     """HTTP 409: the request conflicts with the current state of the resource."""
+
+
+TRANSIENT = (ConnectionFailed, TimedOut, ServerError, RateLimited)
+"""Errors worth another try: the same request may well work a little later."""
 
 
 def _render_validation_item(item: Any) -> str:
@@ -145,7 +162,8 @@ def render_detail(body: bytes) -> str:
     """The FastAPI ``detail`` of an error body as one readable, sanitized line.
 
     ``{"detail": "text"}`` gives the text; a 422 list of ``{"loc", "msg"}``
-    gives ``field: message; field: message``. A body that is not FastAPI
+    gives ``field: message; field: message``; the live routes' ``{"status":
+    "error", "message": "text"}`` gives the text. A body that is not FastAPI
     JSON gives a short excerpt of it, or ``""`` when it is empty.
     """
     if not body.strip():
@@ -154,7 +172,9 @@ def render_detail(body: bytes) -> str:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return sanitize_excerpt(body)
-    detail = payload.get("detail", payload) if isinstance(payload, dict) else payload
+    detail = payload
+    if isinstance(payload, dict):
+        detail = payload.get("detail", payload.get("message", payload))
     if isinstance(detail, str):
         return sanitize_excerpt(detail)
     if isinstance(detail, list):
@@ -192,7 +212,7 @@ def error_for_status(
             text = f"the API requires a key and none is set (HTTP {status})"
         return Unauthorized(_with_detail(text, detail), status=status, key_source=key_source)
     if status == 404:
-        return NotFound(_with_detail(f"not found: {what}", detail), status=status)
+        return NotFound(_with_detail(f"not found: {what}", detail), status=status, detail=detail)
     if status == 408:
         return TimedOut(f"the server timed out waiting for {what} (HTTP 408)", status=status)
     if status == 409:

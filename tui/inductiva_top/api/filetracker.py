@@ -27,7 +27,7 @@ connection fails or a follow stream is cut while the task still runs,
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import TracebackType
 from typing import Any
 
@@ -36,6 +36,7 @@ from inductiva_top.api.errors import (
     ApiError,
     BadResponse,
     ConnectionFailed,
+    LiveRequestFailed,
     sanitize_excerpt,
 )
 from inductiva_top.api.rtclink import (
@@ -51,6 +52,7 @@ from inductiva_top.api.rtclink import (
 __all__ = [
     "DEFAULT_TURN_SERVER",
     "INSTALL_HINT",
+    "LAST_MODIFIED_KEYS",
     "TURN_ENV",
     "FileTracker",
     "LinkTimeouts",
@@ -66,10 +68,6 @@ DEFAULT_TURN_SERVER = "webrtc.inductiva.ai:3478"
 """The official client's default STUN/TURN server (``host:port``)."""
 RUNNING = "computation-started"
 LAST_MODIFIED_KEYS = ("most_recent_file", "most_recent_timestamp", "now_timestamp")
-
-
-class LiveRequestFailed(ApiError):
-    """The task's machine answered a request with an error (e.g. no such file)."""
 
 
 def ice_urls(turn_url: str | None) -> list[str]:
@@ -178,7 +176,7 @@ class FileTracker:
         *,
         follow: bool = False,
         wait: bool = False,
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncGenerator[list[str], None]:
         """Batches of lines of ``filename``: its last ``lines``, then (``follow``) new ones.
 
         Without ``follow`` there is one batch (a ``wait`` for it is bounded by

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from inductiva_top.api.client import InductivaClient, _seg
+from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import (
     ApiError,
     BadResponse,
@@ -30,6 +30,7 @@ from inductiva_top.api.errors import (
     TimedOut,
     sanitize_excerpt,
 )
+from inductiva_top.api.shapes import segment
 
 if TYPE_CHECKING:
     from aiortc import RTCPeerConnection
@@ -147,9 +148,11 @@ class RtcLink:
     async def _signal(self, pc: RTCPeerConnection) -> None:
         from aiortc import RTCSessionDescription
 
-        task = _seg(self.task_id)
+        task = segment(self.task_id)
         client_id = str(uuid.uuid4())
-        await self._client._call("POST", f"/tasks/{task}/register", json={"sender_id": client_id})
+        await self._client.request_json(
+            "POST", f"/tasks/{task}/register", json={"sender_id": client_id}
+        )
         try:
             offer = await pc.createOffer()
             await asyncio.wait_for(pc.setLocalDescription(offer), self._timeouts.gather_seconds)
@@ -164,7 +167,7 @@ class RtcLink:
             "type": "offer",
             "sdp": pc.localDescription.sdp,
         }
-        await self._client._call("POST", f"/tasks/{task}/offer", json=body)
+        await self._client.request_json("POST", f"/tasks/{task}/offer", json=body)
         answer = await self._poll_answer(task, client_id)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
@@ -178,7 +181,9 @@ class RtcLink:
         what = f"GET /tasks/{task}/message"
         params = [("client", client_id), ("block_s", str(self._timeouts.answer_block_seconds))]
         for _ in range(max(1, self._timeouts.answer_polls)):
-            payload = await self._client._call("GET", f"/tasks/{task}/message", params=params)
+            payload = await self._client.request_json(
+                "GET", f"/tasks/{task}/message", params=params
+            )
             if payload is None:  # 204: the machine has not answered
                 continue
             if (

@@ -31,6 +31,10 @@ class Timeouts:
         """The timeout of an API request."""
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
+    def stream(self) -> httpx.Timeout:
+        """The timeout of an API answer read as it arrives: no read timeout (it may stay quiet)."""
+        return httpx.Timeout(connect=self.connect, read=None, write=self.write, pool=self.pool)
+
     def storage(self) -> httpx.Timeout:
         """The timeout of a signed-URL download or upload."""
         return httpx.Timeout(

@@ -27,7 +27,7 @@ from inductiva_top.api.errors import (
 )
 from inductiva_top.api.retry import parse_retry_after
 
-__all__ = ["ClientStats", "StorageResponse", "Wire", "describe_url"]
+__all__ = ["ClientStats", "StreamedResponse", "Wire", "describe_url"]
 
 log = logging.getLogger("inductiva_top.api")
 
@@ -86,10 +86,11 @@ def transport_error(
     return ConnectionFailed(f"connection failed{where}: {what}: {reason}")
 
 
-class StorageResponse:
-    """An open response from a signed storage URL.
+class StreamedResponse:
+    """An open response whose body is read as it arrives (a storage download, an API stream).
 
-    ``status`` is 200 or 206; ``headers`` are case-insensitive. Iterate the
+    ``status`` is the 2xx status (200 or 206 from storage); ``headers`` are
+    case-insensitive. Iterate the
     body with :meth:`aiter_bytes`; a failure mid-stream raises an
     :class:`~inductiva_top.api.errors.ApiError` (resume with a ``Range``).
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from inductiva_top.api.local import WorkEntry
+from inductiva_top.api.live import WorkEntry
 from inductiva_top.api.models import FileInfo
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name

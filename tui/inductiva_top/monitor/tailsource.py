@@ -1,11 +1,10 @@
-"""Where the tail pane's lines come from, decided without doing any I/O.
+"""Where a pane's lines and files come from, decided from the task's state alone.
 
-A task that runs on the embedded server is *followed* (its live stream); a
-finished one is read from its output archive; a running task on a server
-without the live routes (the Inductiva cloud) is followed over the WebRTC
-file tracker when aiortc is installed (and cannot be tailed without it), and
-a task that has not started has nothing to show. :func:`choose_source` says
-which, :class:`TailMode` which files (``o`` cycles them).
+A running task is watched live (through :mod:`~inductiva_top.api.live`,
+which alone knows over which transport); a finished one is read from its
+output archive; a task that has not started has nothing to show.
+:func:`choose_source` says which, :class:`TailMode` which files (``o``
+cycles them).
 """
 
 from __future__ import annotations
@@ -62,16 +61,12 @@ def mode_files(mode: TailMode) -> tuple[tuple[Stream | None, str], ...]:
 
 
 class TailSource(Enum):
-    """How the pane gets the lines of a task."""
+    """Where a pane gets a task's output."""
 
-    FOLLOW = "follow"
-    """The embedded server's live stream of the running task."""
+    LIVE = "live"
+    """The running task itself, through its live interface (:mod:`inductiva_top.api.live`)."""
     ARCHIVE = "archive"
-    """The last bytes of the file in the finished task's output archive."""
-    WEBRTC = "webrtc"
-    """A running task on a server without live routes, followed over the WebRTC file tracker."""
-    CLOUD_RUNNING = "cloud-running"
-    """A running task on a server without live routes, and no WebRTC: nothing to read yet."""
+    """The finished task's output archive."""
     NOT_STARTED = "not-started"
     """The task has not started: no output exists yet."""
 
@@ -85,11 +80,8 @@ class TailTarget:
     source: TailSource
 
 
-def choose_source(task: Task, live_routes: bool, *, webrtc: bool = False) -> TailSource:
-    """The source for ``task``; ``live_routes``: the server has ``/local/...``.
-
-    ``webrtc``: the WebRTC file tracker is available (aiortc is installed).
-    """
+def choose_source(task: Task) -> TailSource:
+    """The source for ``task``, from its state."""
     if is_terminal(task.status, task.is_terminated):
         return TailSource.ARCHIVE
     kind = status_info(task.status).kind
@@ -98,21 +90,11 @@ def choose_source(task: Task, live_routes: bool, *, webrtc: bool = False) -> Tai
         "computation-started",
         "computation-ended",
     )
-    if not running:
-        return TailSource.NOT_STARTED
-    if live_routes:
-        return TailSource.FOLLOW
-    return TailSource.WEBRTC if webrtc else TailSource.CLOUD_RUNNING
+    return TailSource.LIVE if running else TailSource.NOT_STARTED
 
 
 def source_message(source: TailSource) -> str | None:
     """The line the pane shows instead of output, when there is no output to show."""
-    if source is TailSource.CLOUD_RUNNING:
-        return (
-            "Live tail of running tasks on the Inductiva cloud is not available yet: "
-            "it needs pip install 'inductiva-top[live]'. "
-            "The output shows here once the task has finished."
-        )
     if source is TailSource.NOT_STARTED:
         return "The task has not started yet: no output so far."
     return None

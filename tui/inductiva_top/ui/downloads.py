@@ -1,8 +1,9 @@
 """Downloads started from the UI: several at once, each cancellable, with progress.
 
-A :class:`DownloadManager` outlives the panes (they are rebuilt when the
-terminal is resized), so a download keeps going while the user moves the
-cursor or the layout changes. Each download is an asyncio task running
+A :class:`DownloadManager` belongs to the screen's
+:class:`~inductiva_top.ui.services.PaneServices`, not to a pane, so a
+download keeps going while the user moves the cursor to other tasks. Each
+download is an asyncio task running
 :func:`~inductiva_top.transfer.outputs.download_outputs` (or ``download_inputs``);
 ``on_change`` is called on the event loop whenever a job's progress or
 state changes, and a widget redraws from :attr:`DownloadManager.jobs`.

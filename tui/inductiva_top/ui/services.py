@@ -1,4 +1,4 @@
-"""What the task panes need from the app: the API client, live routes and config.
+"""What the task panes need from the app: the API client, live access and config.
 
 Handed down by the screen (attributes down); a pane without services (a test
 that only feeds it tasks, or an injected task source that is not an
@@ -8,12 +8,11 @@ and fetches nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.api.filetracker import live_available
-from inductiva_top.api.local import LocalOps
+from inductiva_top.api.live import LiveAccess
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
 from inductiva_top.ui.downloads import DownloadManager
@@ -23,17 +22,21 @@ __all__ = ["PaneServices"]
 
 @dataclass
 class PaneServices:
-    """The client, live routes, downloads and settings the panes share (one per screen)."""
+    """The client, live access, downloads and settings the panes share (one per screen).
+
+    ``webrtc`` None: running tasks of a server without live routes are
+    followed over WebRTC when aiortc is installed.
+    """
 
     client: InductivaClient
     output_dir: Path = Path("inductiva_output")
     tail_lines: int = DEFAULT_MAX_LINES
     formatter: fmt.Formatter = field(default_factory=fmt.Formatter)
-    webrtc: bool = field(default_factory=live_available)
-    """Running tasks of a server without live routes are followed over WebRTC (aiortc)."""
-    local: LocalOps = field(init=False)
+    webrtc: InitVar[bool | None] = None
+    live: LiveAccess = field(init=False)
+    """How running tasks are watched live (the transport, chosen once)."""
     downloads: DownloadManager = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.local = LocalOps(self.client)
+    def __post_init__(self, webrtc: bool | None) -> None:
+        self.live = LiveAccess(self.client, webrtc=webrtc)
         self.downloads = DownloadManager(self.client, self.output_dir)

@@ -13,11 +13,9 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.api.errors import NotFound
-from inductiva_top.api.filetracker import FileTracker, LiveRequestFailed
-from inductiva_top.api.local import LocalOps
+from inductiva_top.api.errors import LiveRequestFailed, NotFound
+from inductiva_top.api.live import LiveTask
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.tailbuffer import Stream
 from inductiva_top.monitor.tailsource import TailMode, mode_files
 from inductiva_top.transfer.errors import MemberNotFound
@@ -57,32 +55,17 @@ FeedEvent = Lines | Data | Notice
 
 
 async def _follow_one(
-    local: LocalOps | FileTracker,
-    task_id: str,
-    stream: Stream | None,
-    filename: str,
-    lines: int,
+    live: LiveTask, stream: Stream | None, filename: str, lines: int
 ) -> AsyncGenerator[FeedEvent, None]:
-    if isinstance(local, FileTracker):  # the cloud's way: over the WebRTC file tracker
-        batches = local.tail(filename, lines, follow=True, wait=True)
-    else:
-        batches = local.follow(task_id, filename, lines)
     try:
-        async for batch in batches:
+        async for batch in live.follow(filename, lines):
             yield Lines(stream, batch)
-    except NotFound:
-        yield Notice(f"No {sanitize_name(filename)} in the task's work dir.")
-    except LiveRequestFailed as refused:  # the machine's own words, already sanitized
+    except LiveRequestFailed as refused:  # the machine's own words (no such file), sanitized
         yield Notice(str(refused))
 
 
-async def follow(
-    local: LocalOps | FileTracker, task_id: str, mode: TailMode, lines: int
-) -> AsyncGenerator[FeedEvent, None]:
+async def follow(live: LiveTask, mode: TailMode, lines: int) -> AsyncGenerator[FeedEvent, None]:
     """The running task's output, live: the last ``lines`` lines, then new ones.
-
-    ``local`` is the embedded server's live routes, or a WebRTC file tracker
-    of the task (the Inductiva cloud's way).
 
     With two files the streams are merged in arrival order. Ends when the
     task stops running.
@@ -90,14 +73,14 @@ async def follow(
     files = mode_files(mode)
     if len(files) == 1:
         stream, filename = files[0]
-        async for event in _follow_one(local, task_id, stream, filename, lines):
+        async for event in _follow_one(live, stream, filename, lines):
             yield event
         return
     queue: asyncio.Queue[FeedEvent | BaseException | None] = asyncio.Queue()
 
     async def pump(stream: Stream | None, filename: str) -> None:
         try:
-            async for event in _follow_one(local, task_id, stream, filename, lines):
+            async for event in _follow_one(live, stream, filename, lines):
                 await queue.put(event)
         except Exception as exc:  # handed to the consumer, which raises it
             await queue.put(exc)

@@ -2,9 +2,9 @@
 
 Timestamps, the status timeline with its operations, data and time metrics,
 the executer, metadata, error detail, cost and storage paths; while the task
-computes, ``top`` and its newest file from its machine (over WebRTC, when
-aiortc is installed). Every value from the API is sanitized and shown as
-plain text.
+computes, ``top`` and its newest file from its machine (through
+:mod:`~inductiva_top.api.live`, over whichever transport reaches it). Every
+value from the API is sanitized and shown as plain text.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from textual.widgets import Footer, Label, Static
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import ApiError
-from inductiva_top.api.filetracker import live_available
+from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
@@ -198,7 +198,11 @@ def _table(rows: Iterable[Row]) -> Table:
 
 
 class TaskDetailScreen(Screen[None]):
-    """One task in full; refreshes on ``r``, closes on Esc."""
+    """One task in full; refreshes on ``r``, closes on Esc.
+
+    ``live`` reaches the running task's machine; by default one is made for
+    ``source`` when it is an API client (nothing live otherwise).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
@@ -212,10 +216,14 @@ class TaskDetailScreen(Screen[None]):
         formatter: fmt.Formatter,
         *,
         refresh_every: float = 2.0,
+        live: LiveAccess | None = None,
     ) -> None:
         super().__init__()
         self.task_id = task_id
         self._source = source
+        if live is None and isinstance(source, InductivaClient):
+            live = LiveAccess(source)
+        self._live_access = live
         self._formatter = formatter
         self._refresh_every = refresh_every
         self._finished = False
@@ -269,11 +277,15 @@ class TaskDetailScreen(Screen[None]):
         await self._live(task, body)
 
     async def _live(self, task: TaskWithStatusHistory, body: VerticalScroll) -> None:
-        """While the task computes, ``top`` and its newest file from its machine (WebRTC)."""
+        """While the task computes, ``top`` and its newest file from its machine."""
         shown = list(body.query(LiveInfo).results(LiveInfo))
-        client = self._source
-        if task.status != "computation-started" or not isinstance(client, InductivaClient):
+        access = self._live_access
+        if task.status != "computation-started" or access is None:
             for widget in shown:
                 await widget.remove()  # its worker, and with it the connection, ends
-        elif not shown and live_available():
-            await body.mount(LiveInfo(client, task.task_id))
+        elif not shown:
+            try:
+                live = await access.live_for(task.task_id)
+            except ApiError:
+                return  # the server did not say how to reach the task: asked at the next reload
+            await body.mount(LiveInfo(live))

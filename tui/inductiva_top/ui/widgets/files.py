@@ -1,8 +1,9 @@
 """The file-tree pane: the cursor task's outputs (or live work dir), and downloads.
 
 A finished task shows its output archive (``zip-contents``, recursive) with
-sizes and compressed sizes, the total on top. A running task on the embedded
-server shows its work dir, refreshed every few seconds. Keys while the tree
+sizes and compressed sizes, the total on top. A running task shows its work
+dir through :mod:`~inductiva_top.api.live` (whichever transport reaches
+it), listed again every few seconds. Keys while the tree
 has focus: space marks a file or folder, ``d`` downloads the marked ones (all
 outputs when none is marked), ``D`` the inputs, ``z`` toggles keeping the zip
 instead of extracting, Esc cancels running downloads.
@@ -15,7 +16,6 @@ previous task's listing; downloads belong to the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,29 +23,25 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from inductiva_top.api.errors import ApiError, NotFound
-from inductiva_top.api.filetracker import FileTracker, LiveUnavailable
-from inductiva_top.api.local import parse_tree
+from inductiva_top.api.live import NoLive
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.filetree import FileNode, summary, tree_from_archive, tree_from_workdir
-from inductiva_top.monitor.statuses import is_terminal
 from inductiva_top.monitor.tailsource import TailSource, choose_source
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
 
-__all__ = ["MAX_NODES", "REFRESH_SECONDS", "FileTree", "FilesPanel"]
+__all__ = ["MAX_NODES", "FileTree", "FilesPanel"]
 
 MAX_NODES = 2000
 """Tree nodes drawn at most; a note says how many more files there are."""
 
-REFRESH_SECONDS = 3.0
-"""How often a running task's work dir is listed again."""
-WEBRTC_REFRESH_SECONDS = 10.0
-"""A cloud task's listing costs a new WebRTC connection: refreshed less often."""
+LISTED_AT_THE_END = "The outputs are listed once the task has finished."
 
 
 def _label(node: FileNode, marked: bool) -> Text:
@@ -132,6 +128,9 @@ class FilesPanel(Vertical):
         Binding("escape", "cancel_downloads", "Cancel", show=False, id="files.cancel"),
     ]
 
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    """The task whose files are listed; a new task or state (running -> finished) lists again."""
+
     def __init__(self, services: PaneServices | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.services = services
@@ -140,11 +139,7 @@ class FilesPanel(Vertical):
         self.root: FileNode | None = None
         """What the tree shows (None: nothing listed)."""
         self.source: TailSource | None = None
-        self._shown: Task | None = None
         self._listed: tuple[str, TailSource] | None = None
-
-    def on_mount(self) -> None:
-        self.show_task(self._shown)
 
     def compose(self) -> ComposeResult:
         yield Static(id="files-summary")
@@ -159,11 +154,7 @@ class FilesPanel(Vertical):
 
     # --- attributes down ----------------------------------------------------------
 
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """List ``task``'s files; a new task or state (running -> finished) lists again."""
-        self._shown = task
-        if not self.query(FileTree):
-            return  # not composed yet (a layout change): on_mount shows it
+    def watch_selected(self, task: TaskWithStatusHistory | Task | None) -> None:
         if task is None:
             self.workers.cancel_group(self, "files")
             self._listed = None
@@ -172,8 +163,7 @@ class FilesPanel(Vertical):
         if self.services is None:
             self._set_root(None, "Files need the API client.")
             return
-        live = self.services.local.known_available
-        source = choose_source(task, bool(live), webrtc=self.services.webrtc)
+        source = choose_source(task)
         key = (task.task_id, source)
         if key == self._listed:
             return
@@ -188,52 +178,49 @@ class FilesPanel(Vertical):
         services = self.services
         if services is None:
             return
-        if source is not TailSource.ARCHIVE and services.local.known_available is None:
-            with contextlib.suppress(ApiError):  # the listing below reports API trouble
-                await services.local.available()
-            live = bool(services.local.known_available)
-            source = choose_source(task, live, webrtc=services.webrtc)
-            self.source = source
-            self._listed = (task.task_id, source)
+        if source is TailSource.NOT_STARTED:
+            self._set_root(None, "The task has not started yet: no files so far.")
+            return
         self._set_root(None, "listing…")
-        while True:
-            try:
-                if source is TailSource.ARCHIVE:
-                    path = task.storage_output_path or f"{task.task_id}/output.zip"
-                    info = await services.client.zip_contents(path, "artifacts/", recursive=True)
-                    root = tree_from_archive(info.contents)
-                    self._set_root(root, f"{summary(root)} · output archive {fmt.size(info.size)}")
-                    return
-                if source is TailSource.FOLLOW:
-                    entries = await services.local.files(task.task_id)
-                    root = tree_from_workdir(entries)
-                    self._set_root(root, f"{summary(root)} · live work dir")
-                elif source is TailSource.WEBRTC:
-                    # One connection per listing, as the official client does.
-                    async with FileTracker(services.client, task.task_id) as tracker:
-                        listing = await tracker.ls()
-                    root = tree_from_workdir(parse_tree(listing, f"the files of {task.task_id}"))
-                    self._set_root(root, f"{summary(root)} · live work dir (WebRTC)")
-                    await asyncio.sleep(WEBRTC_REFRESH_SECONDS - REFRESH_SECONDS)
-                elif source is TailSource.CLOUD_RUNNING:
-                    self._set_root(None, "The outputs are listed once the task has finished.")
-                    return
+        if source is TailSource.ARCHIVE:
+            await self._list_archive(services, task)
+            return
+        try:
+            live = await services.live.live_for(task.task_id)
+        except ApiError as error:  # the server did not say how to reach its running tasks
+            self._set_root(None, f"Could not list the files: {error}")
+            return
+        if isinstance(live, NoLive):
+            self._set_root(
+                None, f"{live.message} The outputs are listed once the task has finished."
+            )
+            return
+        async with live:
+            while True:
+                try:
+                    root = tree_from_workdir(await live.files())
+                except ApiError as error:
+                    if live.retry_after(error) is None:
+                        self._set_root(None, f"Could not list the files: {error}")
+                        return
+                    # No work dir yet, no answer, no path: say so, and ask again later.
+                    self._set_root(None, f"Could not list the files: {error} (retrying)")
                 else:
-                    self._set_root(None, "The task has not started yet: no files so far.")
-                    return
-            except NotFound:
-                gone = "no output archive" if source is TailSource.ARCHIVE else "no work dir"
-                self._set_root(None, f"The task has {gone}.")
-                if source is TailSource.ARCHIVE or is_terminal(task.status):
-                    return
-            except ApiError as error:
-                if source is not TailSource.WEBRTC or isinstance(error, LiveUnavailable):
-                    self._set_root(None, f"Could not list the files: {error}")
-                    return
-                # No answer, no path, a refused request: say so, and ask again later.
-                self._set_root(None, f"Could not list the files: {error} (retrying)")
-                await asyncio.sleep(WEBRTC_REFRESH_SECONDS - REFRESH_SECONDS)
-            await asyncio.sleep(REFRESH_SECONDS)
+                    self._set_root(root, f"{summary(root)} · live work dir ({live.via})")
+                await asyncio.sleep(live.poll_seconds)
+
+    async def _list_archive(self, services: PaneServices, task: Task) -> None:
+        path = task.storage_output_path or f"{task.task_id}/output.zip"
+        try:
+            info = await services.client.zip_contents(path, "artifacts/", recursive=True)
+        except NotFound:
+            self._set_root(None, "The task has no output archive.")
+            return
+        except ApiError as error:
+            self._set_root(None, f"Could not list the files: {error}")
+            return
+        root = tree_from_archive(info.contents)
+        self._set_root(root, f"{summary(root)} · output archive {fmt.size(info.size)}")
 
     def _set_root(self, root: FileNode | None, summary_text: str) -> None:
         unchanged = root is not None and self.root is not None and _same(root, self.root)
@@ -259,7 +246,7 @@ class FilesPanel(Vertical):
 
     def action_download(self) -> None:
         """``d``: the marked files, or every output when none is marked."""
-        task = self._shown
+        task = self.selected
         if task is None or self.services is None:
             return
         marked = sorted(self.file_tree.marked)
@@ -275,8 +262,8 @@ class FilesPanel(Vertical):
 
     def action_download_inputs(self) -> None:
         """``D``: the task's inputs."""
-        if self._shown is not None and self.services is not None:
-            self.services.downloads.start(self._shown.task_id, inputs=True)
+        if self.selected is not None and self.services is not None:
+            self.services.downloads.start(self.selected.task_id, inputs=True)
 
     def action_toggle_zip(self) -> None:
         """``z``: keep the outputs as the zip instead of extracting them."""

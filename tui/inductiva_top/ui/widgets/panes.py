@@ -1,19 +1,25 @@
 """The selected task's panes: state timeline, live tail, file tree.
 
-Side by side on wide terminals, as tabs on narrow ones: the container
-recomposes when the width crosses :data:`WIDE_AT`. The screen hands each pane
-the cursor task (attributes down); panes never query each other.
+Side by side on wide terminals, one at a time under a tab strip on narrow
+ones. The layout switches with a CSS class (``-narrow``) when the width
+crosses :data:`WIDE_AT`, never by rebuilding the panes: what they hold (a
+followed stream, a search, marks, the output mode) survives a resize.
+
+Attributes down: the screen calls :meth:`TaskPanes.show_task`, and each pane's
+``selected`` is bound to :attr:`TaskPanes.selected` (``data_bind``); panes
+never query each other.
 """
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import Tab, Tabs
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.fmt import Formatter
@@ -33,37 +39,15 @@ class TimelinePane(VerticalScroll):
 
     BORDER_TITLE = "Timeline"
 
-    def __init__(self, formatter: Formatter, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.formatter = formatter
-
-    def compose(self) -> ComposeResult:
-        yield TimelineView(self.formatter, id="timeline-body")
-
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Draw ``task``'s status history as bars on a time axis."""
-        # Not composed yet (the layout is being rebuilt): the rebuild's redraw shows it.
-        for view in self.query(TimelineView):
-            view.show_task(task)
-
 
 class TailPane(Vertical):
-    """The selected task's output lines."""
+    """The selected task's output lines; its subtitle names the files shown."""
 
     BORDER_TITLE = "Output"
 
-    def __init__(self, services: PaneServices | None, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.services = services
-
-    def compose(self) -> ComposeResult:
-        yield TailPanel(self.services, id="tail-body")
-
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Follow ``task``'s output (live, or from its archive once finished)."""
-        for panel in self.query(TailPanel):  # none while the layout is rebuilt
-            panel.show_task(task)
-            self.border_subtitle = panel.mode.label if task is not None else ""
+    @on(TailPanel.ModeShown)
+    def _mode_shown(self, event: TailPanel.ModeShown) -> None:
+        self.border_subtitle = event.label
 
 
 class FilesPane(Vertical):
@@ -71,28 +55,27 @@ class FilesPane(Vertical):
 
     BORDER_TITLE = "Files"
 
-    def __init__(self, services: PaneServices | None, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.services = services
-
-    def compose(self) -> ComposeResult:
-        yield FilesPanel(self.services, id="files-body")
-
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """List ``task``'s files (its outputs, or its live work dir while it runs)."""
-        for panel in self.query(FilesPanel):  # none while the layout is rebuilt
-            panel.show_task(task)
-
 
 class TaskPanes(Widget):
-    """The three panes, laid out by the terminal's width."""
+    """The three panes, laid out by the terminal's width.
+
+    Narrow, the tab strip picks the pane on show (its keys as Textual's
+    ``Tabs``: left and right while it has focus).
+    """
 
     DEFAULT_CSS = """
     TaskPanes { height: 1fr; }
-    TaskPanes > Horizontal > * { width: 1fr; }
+    TaskPanes > Tabs { display: none; }
+    TaskPanes > #panes-row { height: 1fr; }
+    TaskPanes > #panes-row > * { width: 1fr; }
+    TaskPanes.-narrow > Tabs { display: block; }
+    TaskPanes.-narrow > #panes-row > * { display: none; }
+    TaskPanes.-narrow > #panes-row > .-current { display: block; }
     """
 
-    wide: reactive[bool] = reactive(True, recompose=True)
+    wide: reactive[bool] = reactive(True)
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    """The cursor task, bound into every pane."""
 
     def __init__(
         self,
@@ -103,45 +86,37 @@ class TaskPanes(Widget):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._shown: TaskWithStatusHistory | Task | None = None
-        self._tz = tz
         self.services = services
         self.formatter = formatter or Formatter(tz=tz)
+        """Formats the timeline's times (``tz`` only sets the default one's zone)."""
 
     def compose(self) -> ComposeResult:
-        if self.wide:
-            with Horizontal():
-                yield TimelinePane(self.formatter, id="pane-timeline")
-                yield TailPane(self.services, id="pane-tail")
-                yield FilesPane(self.services, id="pane-files")
-        else:
-            with TabbedContent():
-                with TabPane("Timeline", id="tab-timeline"):
-                    yield TimelinePane(self.formatter, id="pane-timeline")
-                with TabPane("Output", id="tab-tail"):
-                    yield TailPane(self.services, id="pane-tail")
-                with TabPane("Files", id="tab-files"):
-                    yield FilesPane(self.services, id="pane-files")
+        yield Tabs(
+            Tab("Timeline", id="tab-timeline"),
+            Tab("Output", id="tab-tail"),
+            Tab("Files", id="tab-files"),
+        )
+        with Horizontal(id="panes-row"):
+            with TimelinePane(id="pane-timeline", classes="-current"):
+                yield TimelineView(self.formatter, id="timeline-body").data_bind(TaskPanes.selected)
+            with TailPane(id="pane-tail"):
+                yield TailPanel(self.services, id="tail-body").data_bind(TaskPanes.selected)
+            with FilesPane(id="pane-files"):
+                yield FilesPanel(self.services, id="files-body").data_bind(TaskPanes.selected)
 
     def on_resize(self) -> None:
-        wide = self.app.size.width >= WIDE_AT
-        if wide != self.wide:
-            self.wide = wide
+        self.wide = self.app.size.width >= WIDE_AT
 
-    async def watch_wide(self) -> None:
-        self.call_after_refresh(self._redraw)
+    def watch_wide(self, wide: bool) -> None:
+        self.set_class(not wide, "-narrow")
+
+    @on(Tabs.TabActivated)
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        current = (event.tab.id or "").replace("tab-", "pane-", 1)
+        for pane in self.query_one("#panes-row").children:
+            pane.set_class(pane.id == current, "-current")
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Hand the selected task to every pane (nothing to do if it has not changed)."""
-        if task == self._shown:
-            return
-        self._shown = task
-        self._redraw()
-
-    def _redraw(self) -> None:
-        for pane in self.query(TimelinePane):
-            pane.show_task(self._shown)
-        for tail in self.query(TailPane):
-            tail.show_task(self._shown)
-        for files in self.query(FilesPane):
-            files.show_task(self._shown)
+        """Hand the cursor task to every pane (nothing happens if it has not changed)."""
+        self.selected = task

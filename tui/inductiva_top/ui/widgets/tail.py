@@ -1,11 +1,12 @@
 """The live tail pane: the cursor task's output, followed live or read from its archive.
 
-Attributes down: the screen calls :meth:`TailPanel.show_task` with the
-cursor task on every cursor move and poll, and sets :attr:`TailPanel.services`.
-The panel works out the source (:func:`~inductiva_top.monitor.tailsource.choose_source`)
+Attributes down: :attr:`TailPanel.selected` is bound to the cursor task
+(``data_bind``), and :attr:`TailPanel.services` is handed down. The panel
+works out the source (:func:`~inductiva_top.monitor.tailsource.choose_source`)
 and restarts only when the task, the mode or the source changes; one
 exclusive worker per panel reads, so moving the cursor cancels the previous
-task's stream or range read.
+task's stream or range read. A running task is followed through
+:mod:`~inductiva_top.api.live`, whichever transport reaches it.
 
 Keys while the pane has focus: ``o`` cycles stdout / stderr / both, ``/``
 searches (a regular expression), ``n``/``N`` move between matches, End
@@ -22,16 +23,12 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from inductiva_top.api.errors import (
-    ApiError,
-    ConnectionFailed,
-    RateLimited,
-    ServerError,
-    TimedOut,
-)
-from inductiva_top.api.filetracker import FileTracker, LiveUnavailable
+from inductiva_top.api.errors import TRANSIENT, ApiError
+from inductiva_top.api.live import LiveTask, NoLive
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
 from inductiva_top.monitor.tailsource import (
@@ -54,16 +51,9 @@ FOLLOW_BACKLOG = 10_000
 """Most lines the follow stream is asked to start with (the server's own cap)."""
 
 RETRY_SECONDS = 5.0
-"""Wait before reading again after a transient failure (connection, timeout, 5xx, 429)."""
+"""Wait before reading the archive again after a transient failure (connection, 5xx, 429)."""
 
-TRANSIENT = (ConnectionFailed, TimedOut, ServerError, RateLimited)
-"""API errors worth another try: the next read may well work."""
-
-WEBRTC_RETRY_SECONDS = 15.0
-"""After a failed WebRTC connection (no answer, no path, a cut stream), try again this late."""
-
-LIVE_SOURCES = (TailSource.FOLLOW, TailSource.WEBRTC)
-"""Sources whose lines arrive live."""
+UNTIL_THE_END = "The output shows here once the task has finished."
 
 
 class TailPanel(Vertical):
@@ -83,6 +73,16 @@ class TailPanel(Vertical):
         Binding("N", "match(-1)", "Previous", show=False, id="tail.prev_match"),
     ]
 
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    """The task whose output is shown; a new task, mode or source restarts the pane."""
+
+    class ModeShown(Message):
+        """What the pane shows changed: ``label`` names the files ("" with no task)."""
+
+        def __init__(self, label: str) -> None:
+            super().__init__()
+            self.label = label
+
     def __init__(
         self,
         services: PaneServices | None = None,
@@ -95,11 +95,10 @@ class TailPanel(Vertical):
         self.mode = mode
         max_lines = services.tail_lines if services is not None else 10_000
         self.buffer = TailBuffer(max_lines=max_lines)
-        self.live_routes: bool | None = None
-        """Whether the server has the live routes; None until asked."""
         self.target: TailTarget | None = None
         """What is being shown now."""
-        self._shown: Task | None = None
+        self.live: LiveTask | NoLive | None = None
+        """The running task's live interface being followed (or why there is none)."""
         self._stream_ended = False
         self._notes: list[str] = []
         self._search_note = ""
@@ -116,17 +115,12 @@ class TailPanel(Vertical):
 
     # --- attributes down ----------------------------------------------------------
 
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Show ``task``'s output; a new task, mode or source restarts the pane."""
-        self._shown = task
-        if self.query(TailView):  # else not composed yet (a layout change): on_mount shows it
-            self._retarget()
-
-    def on_mount(self) -> None:
+    def watch_selected(self) -> None:
         self._retarget()
 
     def _retarget(self) -> None:
-        task = self._shown
+        task = self.selected
+        self.post_message(self.ModeShown(self.mode.label if task is not None else ""))
         if task is None:
             self.workers.cancel_group(self, "tail")
             self.target = None
@@ -136,11 +130,7 @@ class TailPanel(Vertical):
         if self.services is None:
             self.view.reset("Output needs the API client.")
             return
-        if self.live_routes is None:
-            self._probe()
-            return
-        source = choose_source(task, self.live_routes, webrtc=self.services.webrtc)
-        target = TailTarget(task.task_id, self.mode, source)
+        target = TailTarget(task.task_id, self.mode, choose_source(task))
         if target == self.target:
             return
         previous, self.target = self.target, target
@@ -148,24 +138,12 @@ class TailPanel(Vertical):
             previous is not None
             and previous.task_id == target.task_id
             and previous.mode == target.mode
-            and previous.source in LIVE_SOURCES
+            and previous.source is TailSource.LIVE
             and target.source is TailSource.ARCHIVE
             and self._stream_ended
         ):
             return  # the live stream already showed everything up to the end
         self._load(target, task)
-
-    @work(exclusive=True, group="tail-probe", exit_on_error=False)
-    async def _probe(self) -> None:
-        services = self.services
-        if services is None:
-            return
-        try:
-            self.live_routes = await services.local.available()
-        except ApiError as error:
-            self.view.reset(f"Cannot reach the API: {error}")
-            return
-        self._retarget()
 
     # --- loading ----------------------------------------------------------------------
 
@@ -174,6 +152,7 @@ class TailPanel(Vertical):
         services = self.services
         self._stream_ended = False
         self._notes = []
+        self.live = live = None
         message = source_message(target.source)
         self.view.reset(message or "loading…")
         self._status()
@@ -182,23 +161,27 @@ class TailPanel(Vertical):
         backlog = min(services.tail_lines, FOLLOW_BACKLOG)
         try:
             async with AsyncExitStack() as closing:
-                if target.source is TailSource.FOLLOW:
-                    events = follow(services.local, task.task_id, target.mode, backlog)
-                elif target.source is TailSource.WEBRTC:
-                    # Its peer connections close with this worker (cancelled on a new target).
-                    tracker = FileTracker(services.client, task.task_id)
-                    await closing.enter_async_context(tracker)
-                    events = follow(tracker, task.task_id, target.mode, backlog)
-                else:
+                if target.source is TailSource.ARCHIVE:
                     events = archived(services.client, task, target.mode)
+                else:
+                    found = self.live = await services.live.live_for(task.task_id)
+                    if isinstance(found, NoLive):
+                        self.view.show_message(f"{found.message} {UNTIL_THE_END}")
+                        self._status()
+                        return
+                    # Its connections close with this worker (cancelled on a new target).
+                    live = await closing.enter_async_context(found)
+                    events = follow(live, target.mode, backlog)
                 stream = await closing.enter_async_context(aclosing(events))
                 async for event in stream:
                     self._consume(event)
         except (ApiError, TransferError) as error:
             self._notes.append(f"error: {error}")
-            webrtc = target.source is TailSource.WEBRTC
-            if (webrtc and not isinstance(error, LiveUnavailable)) or isinstance(error, TRANSIENT):
-                delay = WEBRTC_RETRY_SECONDS if webrtc else RETRY_SECONDS
+            if live is not None and isinstance(error, ApiError):
+                delay = live.retry_after(error)
+            else:
+                delay = RETRY_SECONDS if isinstance(error, TRANSIENT) else None
+            if delay is not None:
                 self.view.show_message(
                     f"Could not read the output: {error} (retrying in {delay:g} s)"
                 )
@@ -251,7 +234,7 @@ class TailPanel(Vertical):
         if self._search_note:
             parts.append(self._search_note)
         if target is not None:
-            if target.source in LIVE_SOURCES:
+            if target.source is TailSource.LIVE and isinstance(self.live, LiveTask):
                 parts.append("live" if not self._stream_ended else "ended")
             elif target.source is TailSource.ARCHIVE:
                 parts.append("from the output archive")

@@ -1,8 +1,8 @@
 """The state-timeline pane: one bar per state on a shared time axis.
 
-Attributes down: the screen calls :meth:`TimelineView.show_task` with the
-cursor task (a ``TaskWithStatusHistory`` when it has one, else a plain
-``Task`` shows only its status). The layout is :mod:`inductiva_top.monitor.timeline`;
+Attributes down: :attr:`TimelineView.selected` is bound to the cursor task
+(a ``TaskWithStatusHistory`` when it has one, else a plain ``Task`` shows
+only its status). The layout is :mod:`inductiva_top.monitor.timeline`;
 this widget only draws it, as Rich ``Text`` built from sanitized strings
 (never markup). While the task is not terminal the open state grows once a
 second.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
@@ -129,6 +130,9 @@ class TimelineView(Widget):
     TimelineView { height: auto; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    """The task drawn; every poll hands it again, cheap when nothing changed."""
+
     def __init__(
         self,
         formatter: fmt.Formatter | None = None,
@@ -137,20 +141,17 @@ class TimelineView(Widget):
     ) -> None:
         super().__init__(id=id)
         self.formatter = formatter or fmt.Formatter()
-        self._shown: TaskWithStatusHistory | Task | None = None
         self.timeline: Timeline | None = None
         """The last timeline drawn (None: no task, or a task without history)."""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
 
-    def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
-        """Draw ``task`` (called on every poll; cheap when nothing changed)."""
-        self._shown = task
+    def watch_selected(self) -> None:
         self._rebuild()
 
     def _rebuild(self) -> None:
-        task = self._shown
+        task = self.selected
         if isinstance(task, TaskWithStatusHistory) and task.status_history:
             self.timeline = build_timeline(task, self.formatter.now())
         else:
@@ -162,7 +163,7 @@ class TimelineView(Widget):
             self._rebuild()
 
     def render(self) -> Text:
-        task = self._shown
+        task = self.selected
         if task is None:
             return Text("No task selected.", style="dim")
         if self.timeline is None:
