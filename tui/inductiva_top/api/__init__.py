@@ -1,1 +1,9 @@
-"""api"""
+"""The client side of the Inductiva API (no Textual).
+
+``client.py`` is the typed httpx client; ``wire.py``, ``retry.py``,
+``timeouts.py`` and ``errors.py`` its plumbing and its one error tree;
+``models.py`` and ``shapes.py`` the answers' shapes. ``live.py`` is the one
+interface to a running task, with its HTTP adapter over ``local.py`` (the
+embedded server's live routes) and its WebRTC adapter over ``filetracker.py``
+and ``rtclink.py`` (the Inductiva cloud's way).
+"""

@@ -16,7 +16,7 @@ an adapter per task, or :class:`NoLive` saying why there is none::
     if isinstance(live, NoLive):
         show(live.message)
     else:
-        async with live:  # closes whatever connection is still open
+        async with aclosing(live):  # closes whatever connection is still open
             async for batch in live.follow("stdout.txt", 100):
                 ...
 
@@ -35,7 +35,6 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, ClassVar
 
 from inductiva_top.api.client import InductivaClient
@@ -145,9 +144,9 @@ class NoLive:
 class LiveTask(ABC):
     """The live views of one running task (see the module doc).
 
-    Use as ``async with``, or call :meth:`aclose`: it closes any connection
-    an operation still holds. Every operation may be cancelled; its
-    connection closes with it.
+    Call :meth:`aclose` when done (or ``async with aclosing(live)``): it
+    closes any connection an operation still holds. Every operation may be
+    cancelled; its connection closes with it.
     """
 
     via: ClassVar[str]
@@ -157,17 +156,6 @@ class LiveTask(ABC):
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
-
-    async def __aenter__(self) -> LiveTask:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     @abstractmethod
     async def aclose(self) -> None:
@@ -344,7 +332,7 @@ class LiveAccess:
     async def live_for(self, task_id: str) -> LiveTask | NoLive:
         """The live views of the running task ``task_id``, or why there are none.
 
-        Close the adapter when done (``async with``).
+        Close the adapter when done (:meth:`LiveTask.aclose`).
         """
         if await self.has_routes():
             return HttpLiveTask(self._ops, task_id)

@@ -16,6 +16,7 @@ previous task's listing; downloads belong to the
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from typing import ClassVar
 
 from rich.text import Text
@@ -191,11 +192,9 @@ class FilesPanel(Vertical):
             self._set_root(None, f"Could not list the files: {error}")
             return
         if isinstance(live, NoLive):
-            self._set_root(
-                None, f"{live.message} The outputs are listed once the task has finished."
-            )
+            self._set_root(None, f"{live.message} {LISTED_AT_THE_END}")
             return
-        async with live:
+        async with aclosing(live):
             while True:
                 try:
                     root = tree_from_workdir(await live.files())

@@ -11,6 +11,7 @@ closed) cancels its worker, which closes the connections.
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from datetime import datetime
 
 from rich.console import Group
@@ -91,7 +92,7 @@ class LiveInfo(Static):
 
     @work(exclusive=True, group="live-info", exit_on_error=False)
     async def _watch(self, live: LiveTask) -> None:
-        async with live:  # its connections close with this worker
+        async with aclosing(live):  # its connections close with this worker
             while True:
                 try:
                     newest = await live.last_modified_file()

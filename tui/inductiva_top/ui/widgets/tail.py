@@ -51,7 +51,7 @@ FOLLOW_BACKLOG = 10_000
 """Most lines the follow stream is asked to start with (the server's own cap)."""
 
 RETRY_SECONDS = 5.0
-"""Wait before reading the archive again after a transient failure (connection, 5xx, 429)."""
+"""Wait before reading the archive again after a transient error (timeout, 5xx, 429...)."""
 
 UNTIL_THE_END = "The output shows here once the task has finished."
 
@@ -170,7 +170,7 @@ class TailPanel(Vertical):
                         self._status()
                         return
                     # Its connections close with this worker (cancelled on a new target).
-                    live = await closing.enter_async_context(found)
+                    live = await closing.enter_async_context(aclosing(found))
                     events = follow(live, target.mode, backlog)
                 stream = await closing.enter_async_context(aclosing(events))
                 async for event in stream:
