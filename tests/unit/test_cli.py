@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inductiva_top import __version__, cli
+from inductiva_top.cli.common import EXIT_USAGE, add_config_flags, config_from_args
 from inductiva_top.config import Config, ConfigError
 
 KEY = "cli-test-key.0123456789"
@@ -41,12 +42,12 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
     configs: list[Config] = []
 
     def probe(args: argparse.Namespace) -> int:
-        configs.append(cli.config_from_args(args))
+        configs.append(config_from_args(args))
         return 0
 
     def register(subcommands: SubParsers) -> None:
         parser = subcommands.add_parser("probe")
-        cli.add_config_flags(parser, subcommand=True)
+        add_config_flags(parser, subcommand=True)
         parser.set_defaults(handler=probe)
 
     monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
@@ -143,7 +144,7 @@ def test_config_error_is_one_line_and_exit_code_2(
     seen: list[Config], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "missing.yaml"
-    assert cli.main(["--config", str(missing), "probe"]) == cli.EXIT_USAGE == 2
+    assert cli.main(["--config", str(missing), "probe"]) == EXIT_USAGE == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"inductiva-top: config file {missing} (from option --config) does not exist\n"
@@ -196,7 +197,7 @@ def test_loaded_key_is_never_printed(
     monkeypatch.setenv("INDUCTIVA_API_KEY", KEY)
 
     def show(args: argparse.Namespace) -> int:
-        config = cli.config_from_args(args)
+        config = config_from_args(args)
         print(config, config.api_key, f"{config.api_key}")
         print(repr(config), file=sys.stderr)
         return 0

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from inductiva_top.cli import build_parser, main
-from inductiva_top.download_cmd import ProgressPrinter, format_progress
+from inductiva_top.cli.download import ProgressPrinter, format_progress
 from inductiva_top.transfer.progress import Progress, ProgressMeter
 
 

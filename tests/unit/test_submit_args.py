@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inductiva_top.cli import build_parser, main
-from inductiva_top.submit import (
-    SubmitError,
-    SubmitRequest,
-    parse_pairs,
-    task_request_body,
-)
+from inductiva_top.cli.submit import parse_pairs
+from inductiva_top.transfer.submit import SubmitError, SubmitRequest, task_request_body
 
 
 def test_task_request_of_a_local_command() -> None:

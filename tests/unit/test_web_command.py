@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from inductiva_top.cli import build_parser
-from inductiva_top.web import child_command
+from inductiva_top.cli.web import child_command
 
 
 def test_config_and_dashboard_flags_are_passed_to_each_session() -> None:

@@ -21,26 +21,13 @@ A relative ``api_key_file`` is relative to the YAML file.
 
 **The YAML file** is ``--config PATH``, else ``INDUCTIVA_TOP_CONFIG``, else
 ``config.yaml`` in platformdirs' user config dir for ``inductiva-top`` if it
-exists. Its keys: ``refresh``, ``project``, ``status`` (a code or a list),
-``active``, ``theme``, ``keymap`` (binding id -> key), ``read_only``,
-``output_dir``, ``columns``, ``tail_lines``, ``notify``, ``profiles``.
-An empty ``project``/``status``/``theme`` means no filter / the default theme.
+exists. Its keys are the settings' and ``profiles``.
 
-**Environment variables** for the other settings (lists are comma-separated,
-booleans are 1/0, true/false, yes/no or on/off)::
-
-    INDUCTIVA_TOP_CONFIG      the YAML file
-    INDUCTIVA_TOP_PROFILE     the profile
-    INDUCTIVA_TOP_REFRESH     refresh
-    INDUCTIVA_TOP_PROJECT     project
-    INDUCTIVA_TOP_STATUS      status
-    INDUCTIVA_TOP_ACTIVE      active
-    INDUCTIVA_TOP_THEME       theme
-    INDUCTIVA_TOP_READ_ONLY   read_only
-    INDUCTIVA_TOP_OUTPUT_DIR  output_dir (else INDUCTIVA_OUTPUT_DIR, the official client's)
-    INDUCTIVA_TOP_COLUMNS     columns
-    INDUCTIVA_TOP_TAIL_LINES  tail_lines
-    INDUCTIVA_TOP_NOTIFY      notify
+**The settings** are declared once, in :mod:`inductiva_top.config.settings`:
+each is a YAML key, the environment variable ``INDUCTIVA_TOP_<KEY>`` and the
+flag ``--<key>`` (the keymap, a mapping, is YAML only). In the environment
+lists are comma-separated and booleans are 1/0, true/false, yes/no or on/off. An empty
+``project``/``status``/``theme`` means no filter / the default theme.
 
 Bad configuration raises :class:`ConfigError` with a one-line message naming
 where the bad value came from and what is wrong with it. The API key never
@@ -51,7 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -64,9 +51,7 @@ from inductiva_top.config._credentials import (
     resolve_api,
 )
 from inductiva_top.config._values import (
-    FILE_KEYS,
     MIN_REFRESH,
-    SETTINGS,
     ConfigError,
     FrozenMap,
     did_you_mean,
@@ -74,6 +59,20 @@ from inductiva_top.config._values import (
 )
 from inductiva_top.config._yaml import YamlFileError, read_mapping, write_setting
 from inductiva_top.config.secret import Secret
+from inductiva_top.config.settings import (
+    ACTIVE,
+    COLUMNS,
+    KEYMAP,
+    NOTIFY,
+    OUTPUT_DIR,
+    PROJECT,
+    READ_ONLY,
+    REFRESH,
+    SETTINGS,
+    STATUS,
+    TAIL_LINES,
+    THEME,
+)
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -91,44 +90,39 @@ __all__ = [
 ]
 
 _APP_NAME = "inductiva-top"
-# CliOverrides field -> (YAML key, flag name)
-_FLAGS = {
-    "refresh": ("refresh", "--refresh"),
-    "project": ("project", "--project"),
-    "statuses": ("status", "--status"),
-    "active": ("active", "--active"),
-    "read_only": ("read_only", "--read-only"),
-    "output_dir": ("output_dir", "--output-dir"),
-    "theme": ("theme", "--theme"),
-    "notify": ("notify", "--notify"),
-}
+_FILE_KEYS = (*SETTINGS, "profiles")
+_FLAG_FIELDS = {setting.field: setting for setting in SETTINGS.values() if setting.flag}
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything the program was configured with. Build it with :func:`load_config`."""
+    """Everything the program was configured with. Build it with :func:`load_config`.
+
+    Each setting's field takes its default from its declaration in
+    :mod:`inductiva_top.config.settings`.
+    """
 
     api_url: str = DEFAULT_API_URL
     api_key: Secret | None = None
     api_key_source: str = ""
     """Where the key came from, for messages (e.g. ``environment variable INDUCTIVA_API_KEY``)."""
     profile: str | None = None
-    refresh: float = 2.0
-    project: str | None = None
-    statuses: tuple[str, ...] = ()
-    active: bool = False
-    theme: str | None = None
-    keymap: Mapping[str, str] = field(default_factory=FrozenMap)
+    refresh: float = REFRESH.default
+    project: str | None = PROJECT.default
+    statuses: tuple[str, ...] = STATUS.default
+    active: bool = ACTIVE.default
+    theme: str | None = THEME.default
+    keymap: Mapping[str, str] = KEYMAP.default
     """Binding id -> key, read-only."""
-    read_only: bool = False
-    output_dir: Path = Path("inductiva_output")
-    columns: tuple[str, ...] | None = None
+    read_only: bool = READ_ONLY.default
+    output_dir: Path = OUTPUT_DIR.default
+    columns: tuple[str, ...] | None = COLUMNS.default
     config_path: Path | None = None
     """The YAML file that was read, if any."""
     warnings: tuple[str, ...] = ()
-    tail_lines: int = 10_000
+    tail_lines: int = TAIL_LINES.default
     """How many lines of a task's output tail to keep."""
-    notify: bool = False
+    notify: bool = NOTIFY.default
     """Watch every task: a toast and the terminal bell when one finishes."""
 
     def __post_init__(self) -> None:
@@ -136,21 +130,36 @@ class Config:
             object.__setattr__(self, "keymap", FrozenMap(self.keymap))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CliOverrides:
-    """Values given on the command line; ``None`` means the flag was not given."""
+    """Values given on the command line; ``None`` (or left out) means the flag was not given.
 
-    config: Path | None = None
-    profile: str | None = None
-    api_url: str | None = None
-    refresh: float | None = None
-    project: str | None = None
-    statuses: tuple[str, ...] | None = None
-    active: bool | None = None
-    read_only: bool | None = None
-    output_dir: Path | None = None
-    theme: str | None = None
-    notify: bool | None = None
+    ``config``, ``profile`` and ``api_url`` choose the file and the server;
+    every other keyword is a setting that has a flag, by its ``Config``
+    attribute (``refresh=5.0``, ``statuses=("failed",)``).
+    """
+
+    config: Path | None
+    profile: str | None
+    api_url: str | None
+    settings: Mapping[str, object]
+    """``Config`` attribute -> the value given."""
+
+    def __init__(
+        self,
+        config: Path | None = None,
+        profile: str | None = None,
+        api_url: str | None = None,
+        **settings: object,
+    ) -> None:
+        unknown = sorted(set(settings) - set(_FLAG_FIELDS))
+        if unknown:
+            raise TypeError(f"CliOverrides() got settings without a flag: {', '.join(unknown)}")
+        object.__setattr__(self, "config", config)
+        object.__setattr__(self, "profile", profile)
+        object.__setattr__(self, "api_url", api_url)
+        given = {name: value for name, value in settings.items() if value is not None}
+        object.__setattr__(self, "settings", given)
 
 
 def user_config_file(config_dir: Path | None = None) -> Path:
@@ -188,8 +197,8 @@ def _file_layer(data: Mapping[str, object], path: Path) -> dict[str, object]:
             continue
         setting = SETTINGS.get(key)
         if setting is None:
-            unknown_key(str(path), key, FILE_KEYS)
-        layer[setting.attr] = setting.check(value, f"{path}: key '{key}'")
+            unknown_key(str(path), key, _FILE_KEYS)
+        layer[setting.field] = setting.check(value, f"{path}: key '{key}'")
     return layer
 
 
@@ -197,19 +206,18 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, object]:
     layer: dict[str, object] = {}
     for setting in SETTINGS.values():
         name = next((name for name in setting.env if env.get(name)), None)
-        if name is not None:
+        if name is not None and setting.form is not None:
             where = f"environment variable {name}"
-            layer[setting.attr] = setting.check(setting.from_env(env[name], where), where)
+            layer[setting.field] = setting.check(setting.form.from_env(env[name], where), where)
     return layer
 
 
 def _flag_layer(overrides: CliOverrides) -> dict[str, object]:
     layer: dict[str, object] = {}
-    for attr, (key, flag) in _FLAGS.items():
-        value = getattr(overrides, attr)
-        if value is not None:
-            shaped = list(value) if isinstance(value, tuple) else value
-            layer[SETTINGS[key].attr] = SETTINGS[key].check(shaped, f"option {flag}")
+    for attr, value in overrides.settings.items():
+        setting = _FLAG_FIELDS[attr]
+        shaped = list(value) if isinstance(value, tuple) else value
+        layer[attr] = setting.check(shaped, f"option {setting.flag}")
     return layer
 
 

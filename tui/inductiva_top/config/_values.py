@@ -1,7 +1,8 @@
 """Checking setting values, wherever they come from, into their typed form.
 
 Each check takes a YAML-shaped value (what ``yaml.safe_load`` gives; the
-environment's text is first shaped by an ``_env_*`` parser) and ``where`` it
+environment's and the command line's text is first shaped by the setting's
+:class:`~inductiva_top.config.settings.Form`) and ``where`` it
 came from, and either returns the typed value or raises :class:`ConfigError`
 with a one-line message that starts with ``where``.
 """
@@ -10,8 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, final
 from urllib.parse import urlsplit
@@ -67,7 +67,8 @@ def type_fault(where: str, expected: str, value: object) -> NoReturn:
     fail(where, f"expected {expected}, got {type(value).__name__} {shown(value)}")
 
 
-def _seconds(value: object, where: str) -> float:
+def check_seconds(value: object, where: str) -> float:
+    """A finite number of seconds, at least :data:`MIN_REFRESH`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         type_fault(where, "a number of seconds", value)
     if not math.isfinite(value):
@@ -77,7 +78,8 @@ def _seconds(value: object, where: str) -> float:
     return float(value)
 
 
-def _count(value: object, where: str) -> int:
+def check_count(value: object, where: str) -> int:
+    """A whole number, at least 1."""
     if isinstance(value, bool) or not isinstance(value, int):
         type_fault(where, "a whole number", value)
     if value < 1:
@@ -85,13 +87,15 @@ def _count(value: object, where: str) -> int:
     return value
 
 
-def _flag(value: object, where: str) -> bool:
+def check_switch(value: object, where: str) -> bool:
+    """True or false."""
     if not isinstance(value, bool):
         type_fault(where, "true or false", value)
     return value
 
 
-def _text_or_none(value: object, where: str) -> str | None:
+def check_text(value: object, where: str) -> str | None:
+    """Text, stripped; empty means none."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -99,19 +103,22 @@ def _text_or_none(value: object, where: str) -> str | None:
     return value.strip() or None
 
 
-def _texts(value: object, where: str) -> tuple[str, ...]:
+def check_texts(value: object, where: str) -> tuple[str, ...]:
+    """Text or a list of text: the non-empty items, stripped, first occurrence kept."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         type_fault(where, "text or a list of text", value)
     return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 
-def _columns(value: object, where: str) -> tuple[str, ...] | None:
+def check_columns(value: object, where: str) -> tuple[str, ...] | None:
+    """Column ids, in order; none or empty means the default set."""
     # No columns at all is never meant: empty means the default set.
-    return (_texts(value, where) or None) if value is not None else None
+    return (check_texts(value, where) or None) if value is not None else None
 
 
-def _keymap(value: object, where: str) -> FrozenMap:
+def check_keymap(value: object, where: str) -> FrozenMap:
+    """Binding id -> key name."""
     if value is None:
         return FrozenMap()
     if not isinstance(value, dict):
@@ -140,69 +147,6 @@ def check_url(value: object, where: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         fail(where, f"expected an http(s) URL, got {shown(text)}")
     return text.rstrip("/")
-
-
-# --- environment text -> YAML-shaped value ---
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _env_text(text: str, where: str) -> object:
-    return text
-
-
-def _env_number(text: str, where: str) -> object:
-    try:
-        return float(text)
-    except ValueError:
-        fail(where, f"expected a number, got {shown(text)}")
-
-
-def _env_int(text: str, where: str) -> object:
-    try:
-        return int(text)
-    except ValueError:
-        fail(where, f"expected a whole number, got {shown(text)}")
-
-
-def _env_bool(text: str, where: str) -> object:
-    word = text.strip().lower()
-    if word in _TRUE | _FALSE:
-        return word in _TRUE
-    fail(where, f"expected one of 1/0, true/false, yes/no, on/off, got {shown(text)}")
-
-
-def _env_list(text: str, where: str) -> object:
-    return text.split(",")
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its ``Config`` attribute, its check, and its environment variables."""
-
-    attr: str
-    check: Callable[[object, str], object]
-    env: tuple[str, ...] = ()
-    from_env: Callable[[str, str], object] = _env_text
-
-
-SETTINGS: dict[str, Setting] = {
-    "refresh": Setting("refresh", _seconds, ("INDUCTIVA_TOP_REFRESH",), _env_number),
-    "project": Setting("project", _text_or_none, ("INDUCTIVA_TOP_PROJECT",)),
-    "status": Setting("statuses", _texts, ("INDUCTIVA_TOP_STATUS",), _env_list),
-    "active": Setting("active", _flag, ("INDUCTIVA_TOP_ACTIVE",), _env_bool),
-    "theme": Setting("theme", _text_or_none, ("INDUCTIVA_TOP_THEME",)),
-    "keymap": Setting("keymap", _keymap),
-    "read_only": Setting("read_only", _flag, ("INDUCTIVA_TOP_READ_ONLY",), _env_bool),
-    "output_dir": Setting(
-        "output_dir", check_path, ("INDUCTIVA_TOP_OUTPUT_DIR", "INDUCTIVA_OUTPUT_DIR")
-    ),
-    "columns": Setting("columns", _columns, ("INDUCTIVA_TOP_COLUMNS",), _env_list),
-    "tail_lines": Setting("tail_lines", _count, ("INDUCTIVA_TOP_TAIL_LINES",), _env_int),
-    "notify": Setting("notify", _flag, ("INDUCTIVA_TOP_NOTIFY",), _env_bool),
-}
-FILE_KEYS = (*SETTINGS, "profiles")
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:

@@ -11,15 +11,20 @@ written through its link.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import stat
 import tempfile
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported when a file is read or written, not with the package:
+# the command line builds its parser from the settings and must start fast.
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -28,24 +33,33 @@ class YamlFileError(Exception):
     """The file cannot be read, parsed or written; ``str()`` is one line naming it."""
 
 
-class _StrictLoader(yaml.SafeLoader):
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
     """A safe loader that rejects a key given twice in one mapping."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"key '{key_node.value}' appears twice", key_node.start_mark
-                    )
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep)
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(
+            self, node: yaml.MappingNode, deep: bool = False
+        ) -> dict[Hashable, Any]:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"key '{key_node.value}' appears twice", key_node.start_mark
+                        )
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep)
+
+    return StrictLoader
 
 
 def _parse(text: str, path: Path) -> dict[str, object]:
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_strict_loader())  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         # Only the position and the problem: the context snippet could quote a key.
         mark = exc.problem_mark
@@ -127,6 +141,8 @@ def write_setting(path: Path, key: str, value: object) -> None:
     A missing file is created. A file that cannot be parsed is left untouched
     (:class:`YamlFileError`), so nothing the user wrote is lost.
     """
+    import yaml
+
     try:
         text = _read_text(path)
     except YamlFileError:

@@ -29,7 +29,7 @@ from inductiva_top.demo.plan import (
     trickle,
     write_inputs,
 )
-from inductiva_top.submit import SubmitError, SubmitRequest, submit
+from inductiva_top.transfer.submit import SubmitError, SubmitRequest, submit
 from inductiva_top.transfer.upload import InputError
 
 

@@ -3,8 +3,8 @@
 textual-serve runs one dashboard process per browser tab and streams it
 over a websocket. Each process is ``python -m inductiva_top`` with the same
 configuration flags this command got (``--config``, ``--profile``,
-``--api-url`` and the dashboard flags); the API key travels in the
-environment or the key file, never on a command line. The configuration is
+``--api-url`` and every dashboard flag: ``common.forwarded_flags``); the API
+key travels in the environment or the key file, never on a command line. The configuration is
 checked here first, so a bad flag fails in the terminal, not in a browser.
 
 Anyone who can reach the port gets a dashboard with this key (kill
@@ -17,50 +17,32 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from inductiva_top.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_config_flags,
+    config_from_args,
+    forwarded_flags,
+)
+
+if TYPE_CHECKING:
+    from inductiva_top.cli.common import SubParsers
 
 __all__ = ["child_command", "register", "run"]
 
 DEFAULT_PORT = 8000
 
-_VALUE_FLAGS = (
-    ("config", "--config"),
-    ("profile", "--profile"),
-    ("api_url", "--api-url"),
-    ("refresh", "--refresh"),
-    ("project", "--project"),
-    ("output_dir", "--output-dir"),
-    ("theme", "--theme"),
-)
-_SWITCHES = (
-    ("active", "--active", "--no-active"),
-    ("read_only", "--read-only", "--no-read-only"),
-    ("notify", "--notify", "--no-notify"),
-)
-
-
-def _flags(args: argparse.Namespace) -> Iterator[str]:
-    for attr, flag in _VALUE_FLAGS:
-        value = getattr(args, attr, None)
-        if value is not None:
-            yield f"{flag}={value}"
-    for status in getattr(args, "status", None) or ():
-        yield f"--status={status}"
-    for attr, on, off in _SWITCHES:
-        value = getattr(args, attr, None)
-        if value is not None:
-            yield on if value else off
-
 
 def child_command(args: argparse.Namespace, python: str = sys.executable) -> str:
     """The shell command each browser session runs: the dashboard with ``args``' flags."""
-    return shlex.join([python, "-m", "inductiva_top", *_flags(args)])
+    return shlex.join([python, "-m", "inductiva_top", *forwarded_flags(args)])
 
 
-def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subcommands: SubParsers) -> None:
     """Add the ``web`` subcommand."""
-    from inductiva_top.cli import add_config_flags
-
     parser = subcommands.add_parser(
         "web",
         help="serve the dashboard to a web browser (textual-serve)",
@@ -82,8 +64,6 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit code."""
-    from inductiva_top.cli import EXIT_USAGE, config_from_args
-
     config_from_args(args)  # a bad configuration is reported here, once
     if not 0 < args.port < 65536:
         print(f"inductiva-top: --port {args.port} is not a port (1-65535)", file=sys.stderr)
@@ -109,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
             f"inductiva-top: cannot listen on {args.host}:{args.port}: {error.strerror}",
             file=sys.stderr,
         )
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK

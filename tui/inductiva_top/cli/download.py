@@ -22,22 +22,25 @@ import shutil
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from inductiva_top.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_config_flags,
+    config_from_args,
+)
+
 if TYPE_CHECKING:
+    from inductiva_top.cli.common import SubParsers
     from inductiva_top.config import Config
     from inductiva_top.transfer.progress import Progress
 
 __all__ = ["ProgressPrinter", "format_progress", "register", "run"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
-
-def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subcommands: SubParsers) -> None:
     """Add the ``download`` subcommand."""
-    from inductiva_top.cli import add_config_flags
-
     parser = subcommands.add_parser(
         "download",
         help="download a task's outputs (or inputs), as the official client does",
@@ -81,7 +84,6 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace) -> int:
     """Run the download described by ``args``; returns the exit code."""
-    from inductiva_top.cli import config_from_args
     from inductiva_top.transfer.errors import TransferError
     from inductiva_top.transfer.outputs import check_task_id
 

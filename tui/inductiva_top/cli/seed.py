@@ -1,7 +1,7 @@
-"""``inductiva-top seed``: the command line of :mod:`inductiva_top.server.seed`.
+"""``inductiva-top seed``: fill a server data dir (:mod:`inductiva_top.server.seed`).
 
-Kept apart from the seeding code so that building the argument parser (which
-``--version`` and ``--help`` do) loads none of the server's models.
+The seeding code is imported by the handler only, so building the argument
+parser (which ``--version`` and ``--help`` do) loads none of the server's models.
 """
 
 from __future__ import annotations
@@ -10,12 +10,16 @@ import argparse
 import random
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from inductiva_top.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from inductiva_top.server.layout import DataDir, default_data_dir
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from inductiva_top.cli.common import SubParsers
+
+__all__ = ["MAX_TASKS", "register", "run"]
+
 MAX_TASKS = 1_000_000
 """The plan of every task is held in memory while seeding (about 1 KB each)."""
 
@@ -40,7 +44,7 @@ def _days(text: str) -> float:
     return value
 
 
-def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subcommands: SubParsers) -> None:
     """Add ``seed`` to the command line."""
     parser = subcommands.add_parser(
         "seed",
@@ -86,10 +90,10 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="D",
         help="spread creation times over the last D days (default 42)",
     )
-    parser.set_defaults(handler=run_seed)
+    parser.set_defaults(handler=run)
 
 
-def run_seed(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Handler of ``inductiva-top seed``."""
     from inductiva_top.server.seed import SeedError, SeedInterrupted, seed
 
@@ -104,7 +108,7 @@ def run_seed(args: argparse.Namespace) -> int:
         result = seed(data, tasks=args.tasks, projects=args.projects, seed=chosen, days=args.days)
     except SeedError as error:
         print(f"inductiva-top seed: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_FAILED
     except SeedInterrupted as stop:
         print(
             f"inductiva-top seed: interrupted; {stop.written:,} tasks were added", file=sys.stderr

@@ -1,0 +1,20 @@
+"""``inductiva-top`` with no subcommand: the full-screen dashboard on the configured API.
+
+Its flags are on the top-level parser (:func:`~inductiva_top.cli.common.add_dashboard_flags`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from inductiva_top.cli.common import config_from_args
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the dashboard; returns the exit code when it closes."""
+    config = config_from_args(args)
+    from inductiva_top.ui.app import run_dashboard
+
+    return run_dashboard(config)
