@@ -19,9 +19,8 @@ import pytest
 
 from inductiva_top.server import launcher
 
-# The fault and abuse counts printed at the end of a run (tests/tally.py). Imported as
-# ``tally``: pytest puts this directory on sys.path, the repo root only under ``-m pytest``.
-from tally import pytest_runtest_logreport, pytest_terminal_summary, tally  # noqa: F401
+# The fault and abuse counts printed at the end of a run (tests/tally.py).
+from tests.tally import pytest_runtest_logreport, pytest_terminal_summary, tally  # noqa: F401
 
 
 class ServerProcess(launcher.ServerProcess):

@@ -6,7 +6,8 @@ Run from the repository root::
 
 It starts the seeded embedded server the snapshot tests use (40 finished
 tasks, a frozen clock, UTC), renders every scenario of
-``tests/snapshots/scenarios.py`` headless at its size, and writes the SVGs.
+:mod:`inductiva_top.demo.scenarios` headless at its size, and writes the SVGs.
+It needs the package only (``pip install .``), not the test extra.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from inductiva_top.demo.scenarios import SCENARIOS, Scenario, seeded_server
+from inductiva_top.server.launcher import ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the scenarios live with the tests
-
-from tests.snapshots.scenarios import SCENARIOS, Scenario, seeded_server  # noqa: E402
-
-from inductiva_top.server.launcher import ServerProcess  # noqa: E402
 
 
 async def _render(scenario: Scenario, server: ServerProcess) -> str:

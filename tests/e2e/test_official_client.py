@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.conftest import ServerProcess
 from tests.e2e.official_client import (
     OFFICIAL_VERSION,

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import ServerFactory
 from tests.e2e.official_client import (
     OFFICIAL_VERSION,

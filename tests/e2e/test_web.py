@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 

@@ -13,11 +13,10 @@ import hashlib
 import random
 import zipfile
 
+from inductiva_top.server.archive import OUTPUT_PREFIX
 from tests.conftest import ServerFactory
 from tests.server.task_helpers import PY, history, submit, wait_status, wait_until
-
-from inductiva_top.server.archive import OUTPUT_PREFIX
-from tally import Tally
+from tests.tally import Tally
 
 FILES = 16
 FILE_BYTES = 2 * 1024 * 1024  # random, so deflate works hard and the window is wide

@@ -16,9 +16,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status
-from tests.ui.dashboard_helpers import QUICK, until
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
@@ -28,7 +25,10 @@ from inductiva_top.config.secret import Secret
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.task_table import TaskTable
-from tally import Tally
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.tally import Tally
+from tests.ui.dashboard_helpers import QUICK, until
 
 Forward = Callable[[httpx.Request], Awaitable[httpx.Response]]
 Fault = Callable[[httpx.Request, Forward], Awaitable[httpx.Response]]

@@ -24,7 +24,7 @@ from inductiva_top.monitor.window import RowWindow
 from inductiva_top.ui.columns import COLUMNS, RowContext, render_cell
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable
-from tally import Tally
+from tests.tally import Tally
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 # What must never reach the terminal: C0 (tab and newline included: the

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from router_harness import serve
 
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.signing import UrlSigner
 from inductiva_top.server.storage import signed_router, storage_router
+from tests.server.router_harness import serve
 
 TASK = "t0abc123"
 MAX_UPLOAD = 256 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conftest import ServerProcess
+from tests.conftest import ServerProcess
 
 
 def test_user_info_is_the_local_account(module_server: ServerProcess) -> None:

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from tests.conftest import ServerProcess
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import NotFound, Unauthorized
 from inductiva_top.api.models import TaskStatus
 from inductiva_top.transfer.upload import input_zip_path
+from tests.conftest import ServerProcess
 
 PY = sys.executable
 WAIT_SECONDS = 30.0

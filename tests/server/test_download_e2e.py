@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from task_helpers import PY, submit, wait_status
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.transfer.errors import DestinationExists, MemberNotFound, NotAvailable
 from inductiva_top.transfer.outputs import download_inputs, download_outputs
 from inductiva_top.transfer.tail import tail_archived_file
+from tests.server.task_helpers import PY, submit, wait_status
 
 BIG_SIZE = 3_000_000
 SCRIPT = f"""

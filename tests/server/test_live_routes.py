@@ -18,10 +18,10 @@ import httpx
 import psutil
 import pytest
 from fastapi import FastAPI
-from router_harness import serve
 
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.live import live_router
+from tests.server.router_harness import serve
 
 TASK = "t0live"
 READY_LIMIT_SECONDS = 10.0

@@ -6,13 +6,13 @@ import sys
 
 import httpx
 import pytest
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import BadResponse, LiveRequestFailed, NotFound
 from inductiva_top.api.live import HttpLiveTask, LiveAccess, NoLive, WorkEntry, parse_tree
 from inductiva_top.api.local import LocalOps
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
 
 PY = sys.executable
 

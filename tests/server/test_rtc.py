@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from task_helpers import PY, submit, wait_status, wait_until
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import ConnectionFailed, NotFound
@@ -24,6 +23,7 @@ from inductiva_top.api.filetracker import (
     LiveRequestFailed,
     MachineDidNotAnswer,
 )
+from tests.server.task_helpers import PY, submit, wait_status, wait_until
 
 pytest.importorskip("aiortc")
 

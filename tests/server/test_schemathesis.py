@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import ServerProcess
+from tests.conftest import ServerProcess
 
 MAX_EXAMPLES = 12
 CHECKS = [

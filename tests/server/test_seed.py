@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from conftest import ServerProcess
 from inductiva_top.cli import main
 from inductiva_top.server import db, queries
 from inductiva_top.server.layout import DataDir
@@ -21,6 +20,7 @@ from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed import SeedError, seed
 from inductiva_top.server.statuses import TERMINAL, TaskStatusCode
 from inductiva_top.server.store import row_from_documents
+from tests.conftest import ServerProcess
 
 S = TaskStatusCode
 COUNT = 300

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from task_helpers import create, status, submit, task, wait_status
 
-from conftest import ServerFactory, ServerProcess
 from inductiva_top.cli import main
+from tests.conftest import ServerFactory, ServerProcess
+from tests.server.task_helpers import create, status, submit, task, wait_status
 
 
 def test_every_api_route_needs_the_key(module_server: ServerProcess) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from task_helpers import (
+
+from tests.conftest import ServerFactory, ServerProcess
+from tests.server.task_helpers import (
     PY,
     create,
     history,
@@ -21,8 +23,6 @@ from task_helpers import (
     wait_until,
     waiting_script,
 )
-
-from conftest import ServerFactory, ServerProcess
 
 EXECUTOR_STATES = ["started", "computation-started", "computation-ended"]
 

@@ -9,9 +9,18 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from storage_fixtures import MAX_UPLOAD, STDOUT, TASK, VTK, Env, fresh, storage_server, zip_bytes
 
 from inductiva_top.api.models import ZipArchiveInfo, ZipFileRange
+from tests.server.storage_fixtures import (
+    MAX_UPLOAD,
+    STDOUT,
+    TASK,
+    VTK,
+    Env,
+    fresh,
+    storage_server,
+    zip_bytes,
+)
 
 
 @pytest.fixture(scope="module")

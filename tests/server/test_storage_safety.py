@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from storage_fixtures import TASK, Env, fresh, storage_server, zip_bytes
+
+from tests.server.storage_fixtures import TASK, Env, fresh, storage_server, zip_bytes
 
 SECRET = b"the api key file"
 

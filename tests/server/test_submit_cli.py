@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import wait_status
 
 from inductiva_top.cli import main
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import wait_status
 
 PY = sys.executable
 

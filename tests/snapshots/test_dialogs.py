@@ -6,21 +6,15 @@ Update after an intended change of looks with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from tests.conftest import ServerProcess
-from tests.snapshots.scenarios import SCENARIOS, seeded_server
+
+from inductiva_top.demo.scenarios import SCENARIOS
+from inductiva_top.server.launcher import ServerProcess
 
 Compare = Callable[..., bool]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    started = seeded_server(tmp_path_factory.mktemp("dialogs") / "data")
-    yield started
-    started.stop()
 
 
 @pytest.mark.parametrize("name", ["kill-dialog", "help"])

@@ -6,12 +6,12 @@ import sys
 import time
 from collections.abc import Callable
 
-from tests.conftest import ServerProcess
 from textual.pilot import Pilot
 
 from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
 from inductiva_top.ui.app import InductivaTopApp
+from tests.conftest import ServerProcess
 
 PY = sys.executable
 QUICK = [PY, "-c", "print('done')"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.conftest import ServerProcess
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 from inductiva_top.api.client import InductivaClient
+from tests.conftest import ServerProcess
 
 
 def api_client(server: ServerProcess) -> InductivaClient:

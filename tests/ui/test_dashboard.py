@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import make_app, until
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
@@ -17,6 +15,8 @@ from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.widgets.panes import TimelinePane
 from inductiva_top.ui.widgets.task_table import GUTTER, TaskTable
+from tests.ui.conftest import Seeded
+from tests.ui.dashboard_helpers import make_app, until
 
 
 def _main(app: object) -> MainScreen:

@@ -7,14 +7,13 @@ import signal
 import sys
 from pathlib import Path
 
+from inductiva_top.monitor.tailsource import TailSource
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.files import FilesPanel
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
-
-from inductiva_top.monitor.tailsource import TailSource
-from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.files import FilesPanel
 
 PY = sys.executable
 OUTPUTS = (

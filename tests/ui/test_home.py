@@ -6,10 +6,6 @@ import csv
 import json
 from pathlib import Path
 
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit
-from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import QUICK, make_app, until
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Input, Label, RadioButton
 
@@ -20,6 +16,10 @@ from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TaskTable
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit
+from tests.ui.conftest import Seeded
+from tests.ui.dashboard_helpers import QUICK, make_app, until
 
 
 def _table(app: InductivaTopApp) -> TaskTable:

@@ -6,15 +6,15 @@ import socket
 from pathlib import Path
 
 import pytest
-from tests.conftest import ServerFactory, ServerProcess
-from tests.server.task_helpers import status, submit, wait_status
-from tests.ui.dashboard_helpers import LONG, QUICK, make_app, until
 from textual.widgets import Label
 
 from inductiva_top.config.secret import Secret
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.task_table import TaskTable
+from tests.conftest import ServerFactory, ServerProcess
+from tests.server.task_helpers import status, submit, wait_status
+from tests.ui.dashboard_helpers import LONG, QUICK, make_app, until
 
 
 def _main(app: object) -> MainScreen:

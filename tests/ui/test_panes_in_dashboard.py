@@ -5,9 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status
-from tests.ui.dashboard_helpers import make_app, until
 from textual.widgets import Tabs
 
 from inductiva_top.monitor.tailsource import TailMode
@@ -17,6 +14,9 @@ from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
 from inductiva_top.ui.widgets.timeline import TimelineView
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.ui.dashboard_helpers import make_app, until
 
 PY = sys.executable
 

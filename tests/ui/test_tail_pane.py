@@ -6,15 +6,15 @@ import socket
 import sys
 
 import pytest
-from tests.conftest import ServerFactory, ServerProcess
-from tests.server.task_helpers import submit, wait_status
-from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
 
 from inductiva_top.api.live import LiveTask, NoLive
 from inductiva_top.monitor.tailsource import TailMode, TailSource
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.tail import TailPanel
+from tests.conftest import ServerFactory, ServerProcess
+from tests.server.task_helpers import submit, wait_status
+from tests.ui.dashboard_helpers import until
+from tests.ui.pane_helpers import PaneApp, api_client
 
 PY = sys.executable
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.ui.pane_helpers import PaneApp
-
 from inductiva_top.monitor.tailbuffer import TailBuffer
 from inductiva_top.ui.widgets.tailview import TailView
+from tests.ui.pane_helpers import PaneApp
 
 
 def feed(view: TailView, first: int, count: int) -> None:

@@ -11,10 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status, wait_until
-from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
 from textual.app import App
 
 from inductiva_top.api.client import InductivaClient
@@ -33,6 +29,10 @@ from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.liveinfo import TOP_LINES, LiveInfo, live_lines
 from inductiva_top.ui.widgets.tail import TailPanel
+from tests.conftest import ServerProcess
+from tests.server.task_helpers import submit, wait_status, wait_until
+from tests.ui.dashboard_helpers import until
+from tests.ui.pane_helpers import PaneApp, api_client
 
 pytest.importorskip("aiortc")
 

@@ -1,0 +1,1 @@
+"""Injected faults (crashes, cuts, hostile input) the server and dashboard must survive."""

@@ -1,0 +1,1 @@
+"""SVG snapshot tests of the scenarios in ``inductiva_top.demo.scenarios``."""

@@ -1,0 +1,1 @@
+"""Pilot tests of the dashboard and its panes against a real embedded server."""
