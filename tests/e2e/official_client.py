@@ -1,9 +1,10 @@
 """The official ``inductiva`` client from PyPI, in a throwaway venv, run as a subprocess.
 
 The venv is made once per machine and version and reused: under the pytest
-cache dir, or the interpreter named by ``INDUCTIVA_OFFICIAL_PYTHON`` (CI makes
-it before pytest starts). A failed ``pip install`` (no network to PyPI) fails
-the test with pip's own error; it never skips.
+cache dir (``tests/e2e/conftest.py``), or the interpreter named by
+``INDUCTIVA_OFFICIAL_PYTHON``. A failed ``pip install`` (no route to PyPI)
+raises :class:`OfficialClientUnavailable`, and the tests that need the client
+are skipped with its one-line reason.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ _READY = "installed-ok"
 
 class OfficialClientUnavailable(RuntimeError):
     """The official client could not be installed; the message holds pip's output."""
+
+    @property
+    def reason(self) -> str:
+        """One line: the last thing pip said (or the whole message when pip said nothing)."""
+        lines = [line.strip() for line in str(self).splitlines() if line.strip()]
+        return lines[-1] if lines else "pip failed"
 
 
 @contextlib.contextmanager
@@ -58,7 +65,19 @@ def official_python(cache_dir: Path) -> Path:
         if not (cache_dir / _READY).exists():
             venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
             pip = subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", f"inductiva=={OFFICIAL_VERSION}"],
+                # Few, short retries: without a route to PyPI, say so soon.
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--retries",
+                    "2",
+                    "--timeout",
+                    "15",
+                    f"inductiva=={OFFICIAL_VERSION}",
+                ],
                 capture_output=True,
                 text=True,
                 timeout=INSTALL_TIMEOUT,

@@ -9,7 +9,6 @@ start together and the tests below only look at what they printed.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,17 +20,16 @@ import pytest
 
 from tests.conftest import ServerProcess
 from tests.e2e.official_client import (
-    OFFICIAL_VERSION,
-    OfficialClientUnavailable,
     Run,
     cli,
     client_env,
     finish,
-    official_python,
     script,
     start,
 )
 from tests.server.task_helpers import submit, wait_status
+
+pytestmark = pytest.mark.official_client
 
 PY = sys.executable
 
@@ -100,20 +98,6 @@ def files_below(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
-
-
-@pytest.fixture(scope="session")
-def python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    name = f"inductiva-official-{OFFICIAL_VERSION}"
-    cache = getattr(request.config, "cache", None)
-    if cache is not None:
-        where = Path(cache.mkdir(name))
-    else:  # -p no:cacheprovider: pytest's temp root, kept across a few runs
-        where = tmp_path_factory.getbasetemp().parent / name
-    try:
-        return official_python(where)
-    except (OfficialClientUnavailable, subprocess.TimeoutExpired) as error:
-        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="module")

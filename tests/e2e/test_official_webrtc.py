@@ -10,7 +10,6 @@ client's signalling gets a 204 (no answer) for a task that is not running.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,17 +17,16 @@ import pytest
 
 from tests.conftest import ServerFactory
 from tests.e2e.official_client import (
-    OFFICIAL_VERSION,
-    OfficialClientUnavailable,
     Run,
     cli,
     client_env,
     finish,
-    official_python,
     script,
     start,
 )
 from tests.server.task_helpers import submit, wait_status, wait_until
+
+pytestmark = pytest.mark.official_client
 
 PY = sys.executable
 # An address that never resolves (RFC 2606): gathering skips STUN/TURN at
@@ -67,15 +65,6 @@ def writer(go_file: Path) -> list[str]:
         "    print('line', i, flush=True)\n"
     )
     return [PY, "-c", code]
-
-
-@pytest.fixture(scope="module")
-def python(request: pytest.FixtureRequest) -> Path:
-    cache = Path(request.config.cache.mkdir(f"inductiva-official-{OFFICIAL_VERSION}"))
-    try:
-        return official_python(cache)
-    except (OfficialClientUnavailable, subprocess.TimeoutExpired) as error:
-        pytest.fail(str(error), pytrace=False)
 
 
 def ok(run: Run) -> str:

@@ -36,9 +36,12 @@ CHROMIUM_ARGS = [
 ]
 WAIT_SECONDS = 30.0
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright (test extra)")
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    ),
     pytest.mark.timeout(120),
 ]
 
