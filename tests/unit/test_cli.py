@@ -12,46 +12,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inductiva_top import __version__, cli
-from inductiva_top.cli.common import EXIT_USAGE, add_config_flags, config_from_args
+from inductiva_top.cli.common import EXIT_USAGE, config_from_args
 from inductiva_top.config import Config, ConfigError
 
 KEY = "cli-test-key.0123456789"
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
-    SubParsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+    from inductiva_top.cli.common import SubParsers
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No real home, config dir or INDUCTIVA_* variable reaches these tests."""
-    home = tmp_path / "home"
-    home.mkdir()
-    for name in list(os.environ):
-        if name.startswith("INDUCTIVA"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return home
-
-
-@pytest.fixture
-def seen(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
-    """Register a ``probe`` subcommand that loads the config the way handlers do."""
-    configs: list[Config] = []
-
-    def probe(args: argparse.Namespace) -> int:
-        configs.append(config_from_args(args))
-        return 0
-
-    def register(subcommands: SubParsers) -> None:
-        parser = subcommands.add_parser("probe")
-        add_config_flags(parser, subcommand=True)
-        parser.set_defaults(handler=probe)
-
-    monkeypatch.setattr(cli, "_SUBCOMMANDS", [register])
-    return configs
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -257,3 +227,23 @@ def test_bad_flag_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
         cli.main(["--refresh", "soon"])
     assert exited.value.code == 2
     assert "--refresh" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fault"),
+    [
+        (["seed", "--tasks", "0"], "argument --tasks: must be between 1 and 1,000,000"),
+        (["seed", "--tasks", "x"], "argument --tasks: 'x' is not a whole number"),
+        (["seed", "--tasks", "1", "--days", "0"], "argument --days: must be between 0.01 and 3650"),
+        (["serve", "--slots", "0"], "argument --slots: must be at least 1"),
+        (["serve", "--kill-grace", "-1"], "argument --kill-grace: must be at least 0"),
+        (["serve", "--kill-grace", "soon"], "argument --kill-grace: 'soon' is not a number"),
+    ],
+)
+def test_numbers_out_of_range_are_usage_errors(
+    argv: list[str], fault: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(fault)

@@ -9,9 +9,7 @@ loaded ``Config`` holds it. A new setting is covered without a new test.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,7 +19,6 @@ import pytest
 import yaml
 
 from inductiva_top import cli
-from inductiva_top.cli.common import config_from_args
 from inductiva_top.cli.web import child_command
 from inductiva_top.config import Config
 from inductiva_top.config.settings import SETTINGS, Form, Setting
@@ -68,30 +65,7 @@ def expected(setting: Setting[Any]) -> object:
     return setting.check(sample(setting), "the test")
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real home, config dir or INDUCTIVA_* variable reaches these tests."""
-    for name in list(os.environ):
-        if name.startswith("INDUCTIVA"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-@pytest.fixture
-def loaded(monkeypatch: pytest.MonkeyPatch) -> list[Config]:
-    """Adds a ``probe`` subcommand that loads the config as every handler does."""
-    configs: list[Config] = []
-
-    def probe(args: argparse.Namespace) -> int:
-        configs.append(config_from_args(args))
-        return 0
-
-    def register(subcommands: Any) -> None:
-        subcommands.add_parser("probe").set_defaults(handler=probe)
-
-    monkeypatch.setattr(cli, "_SUBCOMMANDS", [*cli._SUBCOMMANDS, register])
-    return configs
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def test_every_setting_is_a_config_field_with_its_default() -> None:
@@ -113,36 +87,36 @@ def test_only_a_mapping_is_yaml_only() -> None:
 
 
 @pytest.mark.parametrize("setting", WITH_FLAG, ids=lambda setting: setting.key)
-def test_a_flag_of_inductiva_top(setting: Setting[Any], loaded: list[Config]) -> None:
+def test_a_flag_of_inductiva_top(setting: Setting[Any], seen: list[Config]) -> None:
     assert cli.main([*flag_args(setting), "probe"]) == 0
-    assert getattr(loaded[0], setting.field) == expected(setting)
+    assert getattr(seen[0], setting.field) == expected(setting)
 
 
 @pytest.mark.parametrize("setting", WITH_FLAG, ids=lambda setting: setting.key)
-def test_forwarded_by_web(setting: Setting[Any], loaded: list[Config]) -> None:
+def test_forwarded_by_web(setting: Setting[Any], seen: list[Config]) -> None:
     args = cli.build_parser().parse_args([*flag_args(setting), "web"])
     child = shlex.split(child_command(args, python="/py"))
     assert child[:3] == ["/py", "-m", "inductiva_top"]
     assert cli.main([*child[3:], "probe"]) == 0
-    assert getattr(loaded[0], setting.field) == expected(setting)
+    assert getattr(seen[0], setting.field) == expected(setting)
 
 
 @pytest.mark.parametrize("setting", WITH_FLAG, ids=lambda setting: setting.key)
 def test_each_environment_variable(
-    setting: Setting[Any], loaded: list[Config], monkeypatch: pytest.MonkeyPatch
+    setting: Setting[Any], seen: list[Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert setting.env
     for name in setting.env:
         with monkeypatch.context() as env:
             env.setenv(name, as_text(sample(setting)))
             assert cli.main(["probe"]) == 0
-        assert getattr(loaded.pop(), setting.field) == expected(setting), name
+        assert getattr(seen.pop(), setting.field) == expected(setting), name
 
 
 @pytest.mark.parametrize("setting", SETTINGS.values(), ids=lambda setting: setting.key)
-def test_the_config_file(setting: Setting[Any], loaded: list[Config], tmp_path: Path) -> None:
+def test_the_config_file(setting: Setting[Any], seen: list[Config], tmp_path: Path) -> None:
     value = sample(setting) if setting.form is not None else {"quit": "ctrl+q"}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({setting.key: value}), encoding="utf-8")
     assert cli.main(["--config", str(path), "probe"]) == 0
-    assert getattr(loaded[0], setting.field) == setting.check(value, "the test")
+    assert getattr(seen[0], setting.field) == setting.check(value, "the test")

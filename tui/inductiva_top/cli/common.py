@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inductiva_top.config.settings import SETTINGS, Form
 
@@ -34,6 +34,7 @@ __all__ = [
     "add_dashboard_flags",
     "config_from_args",
     "forwarded_flags",
+    "number_in",
 ]
 
 EXIT_OK = 0
@@ -142,3 +143,28 @@ def forwarded_flags(args: argparse.Namespace) -> Iterator[str]:
             yield from (f"{setting.flag}={item}" for item in value)
         else:
             yield f"{setting.flag}={value}"
+
+
+N = TypeVar("N", int, float)
+
+
+def number_in(kind: type[N], lowest: N, highest: N | None = None) -> Callable[[str], N]:
+    """An argparse ``type``: a number of ``kind`` (int or float) from ``lowest`` to ``highest``."""
+
+    def shown(number: N) -> str:
+        return f"{number:,}" if isinstance(number, int) else f"{number:g}"
+
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if highest is not None and not lowest <= value <= highest:
+            problem = f"must be between {shown(lowest)} and {shown(highest)}"
+            raise argparse.ArgumentTypeError(problem)
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {shown(lowest)}")
+        return value
+
+    return parse

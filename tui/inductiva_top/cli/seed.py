@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inductiva_top.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from inductiva_top.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, number_in
 from inductiva_top.server.layout import DataDir, default_data_dir
 
 if TYPE_CHECKING:
@@ -22,26 +22,6 @@ __all__ = ["MAX_TASKS", "register", "run"]
 
 MAX_TASKS = 1_000_000
 """The plan of every task is held in memory while seeding (about 1 KB each)."""
-
-
-def _count(text: str, lowest: int, highest: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not lowest <= value <= highest:
-        raise argparse.ArgumentTypeError(f"must be between {lowest} and {highest:,}")
-    return value
-
-
-def _days(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.01 <= value <= 3650:
-        raise argparse.ArgumentTypeError("must be between 0.01 and 3650")
-    return value
 
 
 def register(subcommands: SubParsers) -> None:
@@ -60,14 +40,14 @@ def register(subcommands: SubParsers) -> None:
     )
     parser.add_argument(
         "--tasks",
-        type=lambda t: _count(t, 1, MAX_TASKS),
+        type=number_in(int, 1, MAX_TASKS),
         required=True,
         metavar="N",
         help="how many tasks to add",
     )
     parser.add_argument(
         "--projects",
-        type=lambda t: _count(t, 1, 1000),
+        type=number_in(int, 1, 1000),
         default=8,
         metavar="K",
         help="how many projects they belong to (default 8)",
@@ -79,13 +59,13 @@ def register(subcommands: SubParsers) -> None:
     )
     parser.add_argument(
         "--seed",
-        type=lambda t: _count(t, 0, 2**63 - 1),
+        type=number_in(int, 0, 2**63 - 1),
         metavar="S",
         help="random seed: the same seed gives the same tasks (default: a random one, printed)",
     )
     parser.add_argument(
         "--days",
-        type=_days,
+        type=number_in(float, 0.01, 3650.0),
         default=42.0,
         metavar="D",
         help="spread creation times over the last D days (default 42)",

@@ -8,20 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inductiva_top.cli.common import EXIT_USAGE
+from inductiva_top.cli.common import EXIT_USAGE, number_in
 from inductiva_top.server.layout import DataDir, default_data_dir
 
 if TYPE_CHECKING:
     from inductiva_top.cli.common import SubParsers
 
 __all__ = ["parse_machine_group", "register", "run"]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 _GROUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -41,13 +34,6 @@ def parse_machine_group(text: str) -> tuple[str, int, str]:
     if slots < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: SLOTS must be at least 1")
     return name, slots, machine_type or "local"
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 def register(subcommands: SubParsers) -> None:
@@ -71,7 +57,7 @@ def register(subcommands: SubParsers) -> None:
     )
     parser.add_argument(
         "--slots",
-        type=_positive_int,
+        type=number_in(int, 1),
         help="tasks the default machine group runs at once (default: CPU count)",
     )
     parser.add_argument(
@@ -89,7 +75,7 @@ def register(subcommands: SubParsers) -> None:
     )
     parser.add_argument(
         "--kill-grace",
-        type=_non_negative_float,
+        type=number_in(float, 0.0),
         default=5.0,
         metavar="SECONDS",
         help="time between SIGTERM and SIGKILL when a task is stopped (default 5)",
