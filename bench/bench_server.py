@@ -42,9 +42,9 @@ from typing import Any
 
 import httpx
 
-from inductiva_top.server import queries
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.seed import SeedError, seed
+from inductiva_top.server.seed.fill import SeedError, seed
+from inductiva_top.server.tasks import queries
 
 TARGET_P99_MS = 20.0
 PER_PAGE = 50

@@ -13,7 +13,7 @@ import hashlib
 import random
 import zipfile
 
-from inductiva_top.server.archive import OUTPUT_PREFIX
+from inductiva_top.server.files.archive import OUTPUT_PREFIX
 from tests.conftest import ServerFactory
 from tests.server.task_helpers import PY, history, submit, wait_status, wait_until
 from tests.tally import Tally

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from inductiva_top.server.files.signing import UrlSigner
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.signing import UrlSigner
-from inductiva_top.server.storage import signed_router, storage_router
+from inductiva_top.server.routes.storage import signed_router, storage_router
 from tests.server.router_harness import serve
 
 TASK = "t0abc123"

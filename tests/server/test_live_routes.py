@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.live import live_router
+from inductiva_top.server.routes.live import live_router
 from tests.server.router_harness import serve
 
 TASK = "t0live"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inductiva_top.server import workfiles
-from inductiva_top.server.workfiles import list_tree, read_from, split_complete, tail_lines
+from inductiva_top.server.live import workfiles
+from inductiva_top.server.live.workfiles import list_tree, read_from, split_complete, tail_lines
 
 LINES = st.lists(st.text(alphabet="ab \u00e9\u4e2d", max_size=30), max_size=40)
 

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from inductiva_top.server.files.signing import SignatureError, UrlSigner, load_or_create_signing_key
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.signing import SignatureError, UrlSigner, load_or_create_signing_key
 
 KEY = b"s" * 32
 NOW = 1_800_000_000.0

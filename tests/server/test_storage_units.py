@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from inductiva_top.server.fileserve import ByteRange, Unsatisfiable, parse_range
-from inductiva_top.server.paths import UnsafePath, check_task_id, normalize_relative, resolve_inside
-from inductiva_top.server.zipinfo import folder_prefix, list_members, member_range
+from inductiva_top.server.files.paths import (
+    UnsafePath,
+    check_task_id,
+    normalize_relative,
+    resolve_inside,
+)
+from inductiva_top.server.files.serving import ByteRange, Unsatisfiable, parse_range
+from inductiva_top.server.files.zipinfo import folder_prefix, list_members, member_range
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ import uvicorn
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import NotFound
 from inductiva_top.api.retry import NO_RETRY
-from inductiva_top.server.fileserve import file_response
+from inductiva_top.server.files.serving import file_response
 from inductiva_top.transfer import download as download_module
 from inductiva_top.transfer.download import discard_partial, download_file, partial_paths
 from inductiva_top.transfer.errors import (

@@ -168,7 +168,7 @@ def test_the_modules_import_without_aiortc() -> None:
     code = (
         "import sys; sys.modules['aiortc'] = None\n"
         "import inductiva_top.api.filetracker as f, inductiva_top.server.app\n"
-        "from inductiva_top.server.rtc import rtc_available\n"
+        "from inductiva_top.server.live.rtc import rtc_available\n"
         "assert not f.live_available() and not rtc_available()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

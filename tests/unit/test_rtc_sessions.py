@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.rtc import RtcSessions, SessionRefused
-from inductiva_top.server.rtcops import TaskView
+from inductiva_top.server.live.rtc import RtcSessions, SessionRefused
+from inductiva_top.server.live.rtcops import TaskView
 
 aiortc = pytest.importorskip("aiortc")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inductiva_top.server.rtcops import (
+from inductiva_top.server.live.rtcops import (
     MAX_MESSAGE_BYTES,
     BadRequest,
     _fitting_tree,

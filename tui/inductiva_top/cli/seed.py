@@ -1,4 +1,4 @@
-"""``inductiva-top seed``: fill a server data dir (:mod:`inductiva_top.server.seed`).
+"""``inductiva-top seed``: fill a server data dir (:mod:`inductiva_top.server.seed.fill`).
 
 The seeding code is imported by the handler only, so building the argument
 parser (which ``--version`` and ``--help`` do) loads none of the server's models.
@@ -75,7 +75,7 @@ def register(subcommands: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``inductiva-top seed``."""
-    from inductiva_top.server.seed import SeedError, SeedInterrupted, seed
+    from inductiva_top.server.seed.fill import SeedError, SeedInterrupted, seed
 
     data = DataDir(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
     chosen = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)

@@ -26,7 +26,7 @@ from inductiva_top.monitor.fmt import FixedClock, Formatter
 from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.seed import seed
+from inductiva_top.server.seed.fill import seed
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.help import HelpScreen
 from inductiva_top.ui.screens.kill import ConfirmKill

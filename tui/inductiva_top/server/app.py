@@ -27,19 +27,21 @@ from inductiva_top import __version__
 from inductiva_top.server import runtime
 from inductiva_top.server.auth import api_key_checker, load_or_create_api_key
 from inductiva_top.server.errors import LiveError, error_responses
-from inductiva_top.server.executor import Executor
+from inductiva_top.server.files.signing import UrlSigner, load_or_create_signing_key
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.live import live_router
-from inductiva_top.server.processes import MachineInfo
-from inductiva_top.server.routes_other import compute_router, projects_router, version_router
-from inductiva_top.server.routes_tasks import DEFAULT_GROUP, tasks_router
-from inductiva_top.server.routes_users import users_router
-from inductiva_top.server.rtc import RtcSessions
-from inductiva_top.server.rtc_routes import rtc_router
-from inductiva_top.server.rtcops import TaskView
-from inductiva_top.server.signing import UrlSigner, load_or_create_signing_key
-from inductiva_top.server.storage import signed_router, storage_router
-from inductiva_top.server.store import TaskNotFound, TaskStore
+from inductiva_top.server.live.rtc import RtcSessions
+from inductiva_top.server.live.rtcops import TaskView
+from inductiva_top.server.routes.compute import compute_router
+from inductiva_top.server.routes.live import live_router
+from inductiva_top.server.routes.projects import projects_router
+from inductiva_top.server.routes.rtc import rtc_router
+from inductiva_top.server.routes.storage import signed_router, storage_router
+from inductiva_top.server.routes.tasks import tasks_router
+from inductiva_top.server.routes.users import users_router
+from inductiva_top.server.routes.version import version_router
+from inductiva_top.server.tasks.executor import Executor
+from inductiva_top.server.tasks.processes import MachineInfo
+from inductiva_top.server.tasks.store import DEFAULT_GROUP, TaskNotFound, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def create_app(
     stopped and recorded.
 
     Raises :class:`~inductiva_top.server.runtime.DataDirBusy` (another server
-    holds the data dir), :class:`~inductiva_top.server.db.DatabaseTooNew`,
+    holds the data dir), :class:`~inductiva_top.server.tasks.db.DatabaseTooNew`,
     :class:`~inductiva_top.server.auth.BadKeyFile` or :class:`OSError`.
     """
     config = config or ServerConfig()

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from inductiva_top.server import archive, lifecycle, processes
+from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.lifecycle import TaskRecord
-from inductiva_top.server.statuses import TaskStatusCode
-from inductiva_top.server.store import TaskStore
+from inductiva_top.server.tasks import lifecycle, processes
+from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.tasks.store import TaskStore
 
 S = TaskStatusCode
 log = logging.getLogger(__name__)

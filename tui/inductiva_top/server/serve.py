@@ -88,8 +88,8 @@ def serve(
 
     from inductiva_top.server.app import create_app
     from inductiva_top.server.auth import BadKeyFile
-    from inductiva_top.server.db import DatabaseTooNew
     from inductiva_top.server.runtime import DataDirBusy
+    from inductiva_top.server.tasks.db import DatabaseTooNew
 
     if not is_loopback(host):
         print(

@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from inductiva_top.server import archive, lifecycle, processes
+from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.lifecycle import TaskRecord
-from inductiva_top.server.processes import MachineInfo
 from inductiva_top.server.schemas import Executer
-from inductiva_top.server.statuses import OperationName, TaskStatusCode
-from inductiva_top.server.store import TaskStore
+from inductiva_top.server.tasks import lifecycle, processes
+from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.processes import MachineInfo
+from inductiva_top.server.tasks.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.tasks.store import TaskStore
 
 S = TaskStatusCode
 Op = OperationName

@@ -21,14 +21,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from inductiva_top.server import db
-from inductiva_top.server.lifecycle import TaskRecord
 from inductiva_top.server.schemas import TaskWithStatusHistory
-from inductiva_top.server.statuses import ON_MACHINE, TaskStatusCode
+from inductiva_top.server.tasks import db
+from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.statuses import ON_MACHINE, TaskStatusCode
 
 T = TypeVar("T")
 
 _HISTORY_FIELDS = {"status_history", "machine_operations", "steps"}
+
+DEFAULT_GROUP = "default"
+"""The machine group a task runs in when it names none (the server always has it)."""
 
 
 class TaskNotFound(LookupError):
@@ -89,7 +92,7 @@ def row_from_documents(
         "is_terminated": int(bool(doc["is_terminated"])),
         "project": doc["project"],
         "simulator": doc["simulator"],
-        "machine_group": doc.get("machine_group_name") or "default",
+        "machine_group": doc.get("machine_group_name") or DEFAULT_GROUP,
         "create_time": _epoch(doc.get("create_time")) or 0.0,
         "input_submit_time": _epoch(doc.get("input_submit_time")),
         "start_time": _epoch(doc.get("start_time")),

@@ -18,8 +18,8 @@ from typing import BinaryIO
 import anyio.to_thread
 from fastapi import HTTPException, Request
 
-from inductiva_top.server.archive import PARTIAL_SUFFIX
 from inductiva_top.server.errors import unprocessable
+from inductiva_top.server.files.archive import PARTIAL_SUFFIX
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 WRITE_BATCH_BYTES = 1024 * 1024

@@ -15,10 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from inductiva_top.server import lifecycle, queries
 from inductiva_top.server.errors import unprocessable
-from inductiva_top.server.executor import Executor
-from inductiva_top.server.lifecycle import TaskRecord
 from inductiva_top.server.schemas import (
     PositionInQueue,
     TaskPage,
@@ -28,14 +25,15 @@ from inductiva_top.server.schemas import (
     TaskWithStatusHistory,
     Utf8Metadata,
 )
-from inductiva_top.server.statuses import TaskStatusCode
-from inductiva_top.server.store import TaskNotFound, TaskStore
+from inductiva_top.server.tasks import lifecycle, queries
+from inductiva_top.server.tasks.executor import Executor
+from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.queries import MAX_PAGE
+from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.tasks.store import DEFAULT_GROUP, TaskNotFound, TaskStore
 
 S = TaskStatusCode
-DEFAULT_GROUP = "default"
 DEFAULT_PROJECT = "default"
-MAX_PAGE = 2**31 - 1
-"""Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _ID_LENGTH = 25
 

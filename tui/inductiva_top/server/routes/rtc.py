@@ -20,8 +20,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from inductiva_top.server.paths import UnsafePath, check_task_id
-from inductiva_top.server.rtc import RtcSessions, SessionRefused
+from inductiva_top.server.files.paths import UnsafePath, check_task_id
+from inductiva_top.server.live.rtc import RtcSessions, SessionRefused
 
 __all__ = ["DEFAULT_BLOCK_SECONDS", "TaskConnection", "rtc_router"]
 

@@ -9,8 +9,8 @@ Two routers:
   ``<task_id>/input.zip``. No API key: the URL's signature is the authorization.
 
 Storage paths are relative to ``<data dir>/storage``; see
-:mod:`inductiva_top.server.paths` for what is refused, and
-:mod:`inductiva_top.server.zipinfo` and :mod:`inductiva_top.server.listing` for
+:mod:`inductiva_top.server.files.paths` for what is refused, and
+:mod:`inductiva_top.server.files.zipinfo` and :mod:`inductiva_top.server.files.listing` for
 the conventions of the listings.
 """
 
@@ -26,15 +26,20 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from inductiva_top.server.archive import PARTIAL_SUFFIX
 from inductiva_top.server.errors import unprocessable
-from inductiva_top.server.fileserve import file_response
+from inductiva_top.server.files.archive import PARTIAL_SUFFIX
+from inductiva_top.server.files.listing import list_folder, single_file, sort_and_filter
+from inductiva_top.server.files.paths import UnsafePath, check_task_id, safe_storage_path
+from inductiva_top.server.files.serving import file_response
+from inductiva_top.server.files.signing import SIGNED_ROUTE_PREFIX, SignatureError, UrlSigner
+from inductiva_top.server.files.uploads import DEFAULT_MAX_UPLOAD_BYTES, receive_upload
+from inductiva_top.server.files.zipinfo import (
+    MemberNotFound,
+    ZipReadError,
+    list_members,
+    member_range,
+)
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.listing import list_folder, single_file, sort_and_filter
-from inductiva_top.server.paths import UnsafePath, check_task_id, safe_storage_path
-from inductiva_top.server.signing import SIGNED_ROUTE_PREFIX, SignatureError, UrlSigner
-from inductiva_top.server.uploads import DEFAULT_MAX_UPLOAD_BYTES, receive_upload
-from inductiva_top.server.zipinfo import MemberNotFound, ZipReadError, list_members, member_range
 
 LOCAL_REGION = "local"
 LOCAL_PROVIDER = "LOCAL"

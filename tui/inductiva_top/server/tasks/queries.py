@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from inductiva_top.server.statuses import TERMINAL
+from inductiva_top.server.tasks.statuses import TERMINAL
+
+MAX_PAGE = 2**31 - 1
+"""Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""
 
 SORTABLE: dict[str, str] = {
     "create_time": "create_time",

@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from inductiva_top.server.seeddata import (
+from inductiva_top.server.seed.data import (
     GROUPS,
     METADATA_KEYS,
     OUTCOMES,
@@ -28,8 +28,8 @@ from inductiva_top.server.seeddata import (
     MachineGroup,
     ProjectKind,
 )
-from inductiva_top.server.seedrecord import US, TaskPlan
-from inductiva_top.server.statuses import TaskStatusCode
+from inductiva_top.server.seed.record import US, TaskPlan
+from inductiva_top.server.tasks.statuses import TaskStatusCode
 
 S = TaskStatusCode
 _ID_FIRST = string.ascii_lowercase

@@ -1,6 +1,6 @@
 """A seeded task's ``tasks`` row, its JSON written directly.
 
-The row is what :func:`~inductiva_top.server.store.row_from_documents`
+The row is what :func:`~inductiva_top.server.tasks.store.row_from_documents`
 makes of the task's documents, and the JSON text is byte for byte what
 ``json.dumps(..., separators=(",", ":"))`` writes for the server models'
 ``model_dump(mode="json")`` (same keys in the same order, ``...Z``
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from inductiva_top.server.seedrecord import (
+from inductiva_top.server.seed.record import (
     ALIAS,
     DESCRIPTION,
     OPERATION_ALIAS,

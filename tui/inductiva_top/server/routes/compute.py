@@ -1,4 +1,4 @@
-"""Projects, version, and machine-group routes.
+"""Machine-group routes.
 
 ``DELETE /compute/group`` is the real API's way to terminate a machine group.
 Local machine groups are created through the local extension
@@ -12,70 +12,11 @@ import time
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Query, status
 
-from inductiva_top.server import queries
-from inductiva_top.server.executor import Executor
-from inductiva_top.server.routes_tasks import MAX_PAGE
-from inductiva_top.server.schemas import (
-    BackendVersion,
-    MachineGroup,
-    MachineGroupCreate,
-    Project,
-    VersionComparisonResult,
-)
-from inductiva_top.server.store import MachineGroupRow, TaskStore
-
-DEFAULT_GROUP = "default"
-
-
-def projects_router(store: TaskStore) -> APIRouter:
-    """``GET /projects`` and ``GET /projects/{name}``."""
-    router = APIRouter(tags=["projects"])
-
-    @router.get("/projects", response_model=list[Project])
-    def get_user_projects(
-        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-        per_page: Annotated[int, Query(ge=1, le=100)] = 100,
-        project_type: Annotated[str | None, Query(pattern="^(project|benchmark)$")] = None,
-    ) -> Response:
-        """Projects, most recently created first, with their task overviews."""
-        return JSONResponse(queries.list_projects(store.reader(), page, per_page, project_type))
-
-    @router.get("/projects/{name}", response_model=Project)
-    def get_project(name: str) -> Response:
-        """One project."""
-        project = queries.get_project(store.reader(), name)
-        if project is None:
-            raise HTTPException(status_code=404, detail=f"project {name!r} not found")
-        return JSONResponse(project)
-
-    return router
-
-
-def version_router(version: str) -> APIRouter:
-    """``GET /version`` and ``GET /version-check``."""
-    router = APIRouter(tags=["version"])
-
-    @router.get("/version", response_model=BackendVersion)
-    def get_version() -> BackendVersion:
-        """The server's version."""
-        return BackendVersion(version=version, min_supported_client_version=None)
-
-    @router.get("/version-check", response_model=VersionComparisonResult)
-    def compare_client_and_backend_versions(
-        client_version: Annotated[str, Query(min_length=1, max_length=64)],
-    ) -> VersionComparisonResult:
-        """Every client version is accepted."""
-        return VersionComparisonResult(
-            is_valid=True,
-            client_version=client_version,
-            server_version=version,
-            min_supported_client_version=None,
-        )
-
-    return router
+from inductiva_top.server.schemas import MachineGroup, MachineGroupCreate
+from inductiva_top.server.tasks.executor import Executor
+from inductiva_top.server.tasks.store import DEFAULT_GROUP, MachineGroupRow, TaskStore
 
 
 def _group(row: MachineGroupRow, store: TaskStore, executor: Executor) -> MachineGroup:

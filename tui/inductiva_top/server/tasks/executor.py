@@ -3,7 +3,7 @@
 It lives in the server's event loop. A scheduling pass starts, for each
 machine group, as many queued tasks as the group has free slots; it runs
 whenever something may have freed or filled a slot (a submission, a task
-ending, a group change). Each started task gets a :class:`~inductiva_top.server.runner.Run`
+ending, a group change). Each started task gets a :class:`~inductiva_top.server.tasks.runner.Run`
 that carries it through its lifecycle.
 
 All methods are called from the event loop's thread.
@@ -15,12 +15,12 @@ import asyncio
 import contextlib
 import logging
 
-from inductiva_top.server import lifecycle
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.processes import MachineInfo
-from inductiva_top.server.runner import Run, StopReason
-from inductiva_top.server.statuses import TaskStatusCode
-from inductiva_top.server.store import TaskNotFound, TaskStore
+from inductiva_top.server.tasks import lifecycle
+from inductiva_top.server.tasks.processes import MachineInfo
+from inductiva_top.server.tasks.runner import Run, StopReason
+from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.tasks.store import TaskNotFound, TaskStore
 
 S = TaskStatusCode
 log = logging.getLogger(__name__)

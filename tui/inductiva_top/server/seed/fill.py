@@ -1,7 +1,7 @@
 """``inductiva-top seed``: fill a data dir with finished tasks (demos, screenshots, benchmarks).
 
 The tasks are written straight into the task store, shaped exactly as the
-server records real ones (see :mod:`~inductiva_top.server.seedtask`), so
+server records real ones (see :mod:`~inductiva_top.server.seed.task`), so
 the server, the dashboard and the official client read them like any other.
 They have no ``input.zip``/``output.zip``: their files cannot be listed or
 downloaded (``/storage/signed-urls`` gives null for them, zip listings 404).
@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.seeddata import GROUPS, MachineGroup
-from inductiva_top.server.seedplan import PlannedTask, plan_tasks
-from inductiva_top.server.seedrecord import US, Machine, MachineFor
-from inductiva_top.server.seedtask import build_task
+from inductiva_top.server.seed.data import GROUPS, MachineGroup
+from inductiva_top.server.seed.plan import PlannedTask, plan_tasks
+from inductiva_top.server.seed.record import US, Machine, MachineFor
+from inductiva_top.server.seed.task import build_task
 
 if TYPE_CHECKING:
-    from inductiva_top.server.store import TaskStore
+    from inductiva_top.server.tasks.store import TaskStore
 
 _MARGIN_US = 30 * US
 """Every seeded task ended at least this long before "now"."""
@@ -128,9 +128,9 @@ def seed(
     (default: one per CPU, up to 4; 1 builds them in this process).
     Raises :class:`SeedError`.
     """
-    from inductiva_top.server.db import DatabaseTooNew
     from inductiva_top.server.runtime import DataDirBusy, DataDirLock
-    from inductiva_top.server.store import TaskStore
+    from inductiva_top.server.tasks.db import DatabaseTooNew
+    from inductiva_top.server.tasks.store import TaskStore
 
     started, cpu = time.perf_counter(), _cpu_seconds()
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from inductiva_top.server.archive import PARTIAL_SUFFIX
+from inductiva_top.server.files.archive import PARTIAL_SUFFIX
 
 SortBy = Literal["creation_time", "size", "name"]
 Order = Literal["asc", "desc"]

@@ -5,8 +5,8 @@ A request is ``{"type": "ls" | "tail" | "top" | "last_modified_file",
 ``wait``); every answer is ``{"status": "success" | "error", "message": ...}``
 as the Inductiva task runner sends it (see the contract). The work is done by
 the same helpers as the plain-HTTP ``/local/...`` routes (:mod:`.workfiles`,
-:mod:`.tasktop`, :func:`.live.follow_batches`); this module only knows the
-message shapes, and nothing of WebRTC.
+:mod:`.top`, :mod:`.follow`); this module only knows the message shapes, and
+nothing of WebRTC.
 
 A data-channel message has a size limit (64 KiB unless the peer says more), so
 answers are cut to :data:`MAX_MESSAGE_BYTES`: a follow stream is split over
@@ -25,11 +25,16 @@ from typing import Any
 
 import anyio.to_thread
 
+from inductiva_top.server.files.paths import UnsafePath, safe_storage_path
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.live import FOLLOW_POLL_SECONDS, MAX_TAIL_LINES, follow_batches
-from inductiva_top.server.paths import UnsafePath, check_task_id, safe_storage_path
-from inductiva_top.server.tasktop import render_top, sample
-from inductiva_top.server.workfiles import Tree, list_tree, newest_file, tail_lines
+from inductiva_top.server.live.follow import (
+    MAX_TAIL_LINES,
+    follow_batches,
+    wait_for_file,
+    work_dir,
+)
+from inductiva_top.server.live.top import render_top, sample
+from inductiva_top.server.live.workfiles import Tree, list_tree, newest_file, tail_lines
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -156,18 +161,10 @@ def _count(tree: Tree) -> int:
     return total
 
 
-def _work_dir(view: TaskView, task_id: str) -> Path:
-    check_task_id(task_id)
-    folder = view.data.work_dir(task_id)
-    if not folder.is_dir() or folder.is_symlink():
-        raise UnsafePath(f"task {task_id} has no work directory", 404)
-    return folder
-
-
 async def answers(request: Request, task_id: str, view: TaskView) -> AsyncIterator[Message]:
     """The messages answering ``request`` about ``task_id``: one, or a stream for a follow tail."""
     try:
-        folder = _work_dir(view, task_id)
+        folder = work_dir(view.data, task_id)
         if request.type == "ls":
             yield success(await anyio.to_thread.run_sync(_fitting_tree, folder))
         elif request.type == "last_modified_file":
@@ -213,11 +210,7 @@ async def _tail(
     filename, count, wait = _tail_args(request.args)
     name, path = safe_storage_path(folder, filename, what="file name")
     if wait:
-        # Polled: the file is created by another process, no event to wait on.
-        while True:
-            if path.is_file() or not view.is_running(task_id):
-                break
-            await anyio.sleep(FOLLOW_POLL_SECONDS)
+        await wait_for_file(path, task_id, view.is_running)
     if not path.is_file() or path.is_symlink():
         yield error(f"no file {name!r} in the work dir of task {task_id}")
         return

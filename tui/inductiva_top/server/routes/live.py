@@ -30,7 +30,6 @@ status to match (an error message comes with a 4xx status).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -43,20 +42,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response
 
+from inductiva_top.server.files.paths import UnsafePath, check_task_id, safe_storage_path
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.paths import UnsafePath, check_task_id, safe_storage_path
-from inductiva_top.server.tasktop import render_top, sample
-from inductiva_top.server.workfiles import (
-    list_tree,
-    newest_file,
-    read_from,
-    split_complete,
-    tail_lines,
+from inductiva_top.server.live.follow import (
+    MAX_TAIL_LINES,
+    follow_batches,
+    wait_for_file,
+    work_dir,
 )
-
-FOLLOW_POLL_SECONDS = 0.15
-FOLLOW_BATCH_BYTES = 1024 * 1024
-MAX_TAIL_LINES = 10_000
+from inductiva_top.server.live.top import render_top, sample
+from inductiva_top.server.live.workfiles import list_tree, newest_file, tail_lines
 
 
 def success(message: Any, status_code: int = 200, **extra: Any) -> JSONResponse:
@@ -75,13 +70,9 @@ class _Refused(Exception):
 
 def _work_dir(data: DataDir, task_id: str) -> Path:
     try:
-        check_task_id(task_id)
+        return work_dir(data, task_id)
     except UnsafePath as exc:
         raise _Refused(exc.detail, exc.status_code) from None
-    folder = data.work_dir(task_id)
-    if not folder.is_dir() or folder.is_symlink():
-        raise _Refused(f"task {task_id} has no work directory", 404)
-    return folder
 
 
 def _work_file(folder: Path, filename: str) -> tuple[str, Path]:
@@ -159,12 +150,8 @@ def live_router(
             name, path = _work_file(folder, filename)
         except _Refused as exc:
             return exc.response
-        if wait:
-            # Polled: the file is created by another process, no event to wait on.
-            while not path.is_file() and is_running(task_id):
-                if await request.is_disconnected():
-                    return error("the client went away", 499)
-                await asyncio.sleep(FOLLOW_POLL_SECONDS)
+        if wait and not await wait_for_file(path, task_id, is_running, request.is_disconnected):
+            return error("the client went away", 499)
         if not path.is_file() or path.is_symlink():
             return error(f"no file {name!r} in the work dir of task {task_id}", 404)
         if not follow:
@@ -192,42 +179,3 @@ async def _follow(
     """The follow stream as newline-delimited JSON messages."""
     async for batch in follow_batches(path, task_id, first, offset, is_running):
         yield _message(batch)
-
-
-async def follow_batches(
-    path: Path,
-    task_id: str,
-    first: list[str],
-    offset: int,
-    is_running: Callable[[str], bool],
-) -> AsyncIterator[list[str]]:
-    """``first``, then batches of new complete lines of ``path`` from ``offset`` on.
-
-    Ends after a last read (which also gives an unfinished last line) once the
-    task stops running. Shared by the HTTP stream and the WebRTC data channel.
-    """
-    yield first
-    pending = b""
-    while True:
-        running = is_running(task_id)
-        try:
-            chunk, size = await anyio.to_thread.run_sync(
-                read_from, path, offset, FOLLOW_BATCH_BYTES
-            )
-        except FileNotFoundError:
-            chunk, size = b"", offset
-        if size < offset:  # truncated or rewritten: read_from started over
-            offset, pending = 0, b""
-        offset += len(chunk)
-        complete, pending = split_complete(pending + chunk)
-        if len(pending) >= FOLLOW_BATCH_BYTES:  # a "line" that never ends: pass it on
-            complete.append(pending.decode("utf-8", errors="replace"))
-            pending = b""
-        if complete:
-            yield complete
-        if not chunk and not running:
-            if pending:
-                yield [pending.decode("utf-8", errors="replace")]
-            return
-        if len(chunk) < FOLLOW_BATCH_BYTES:
-            await asyncio.sleep(FOLLOW_POLL_SECONDS)

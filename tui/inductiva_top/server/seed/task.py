@@ -1,8 +1,8 @@
-"""One seeded task, run by run, as :mod:`~inductiva_top.server.runner` records a real one.
+"""One seeded task, run by run, as :mod:`~inductiva_top.server.tasks.runner` records a real one.
 
 :func:`build_task` walks through the same steps as the runner for each final
 state (the same operations, attributes, details and metrics, in the same
-order), on a :class:`~inductiva_top.server.seedrecord.Recorder`.
+order), on a :class:`~inductiva_top.server.seed.record.Recorder`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import random
 import shlex
 from typing import Any
 
-from inductiva_top.server.processes import describe_exit
 from inductiva_top.server.runtime import CRASH_REASON
-from inductiva_top.server.seeddata import BAD_INPUTS, EXECUTER_FAILURES, EXIT_CODES, SPAWN_FAILURES
-from inductiva_top.server.seedjson import task_row
-from inductiva_top.server.seedrecord import US, Machine, MachineFor, Recorder, TaskPlan
-from inductiva_top.server.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.seed.data import BAD_INPUTS, EXECUTER_FAILURES, EXIT_CODES, SPAWN_FAILURES
+from inductiva_top.server.seed.record import US, Machine, MachineFor, Recorder, TaskPlan
+from inductiva_top.server.seed.rowjson import task_row
+from inductiva_top.server.tasks.processes import describe_exit
+from inductiva_top.server.tasks.statuses import OperationName, TaskStatusCode
 
 S = TaskStatusCode
 Op = OperationName

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from inductiva_top.server import statuses
 from inductiva_top.server.schemas import (
     Executer,
     OrchestrationFee,
@@ -22,7 +21,8 @@ from inductiva_top.server.schemas import (
     TaskStatusInfo,
     TaskWithStatusHistory,
 )
-from inductiva_top.server.statuses import OperationName, OperationStatus, TaskStatusCode
+from inductiva_top.server.tasks import statuses
+from inductiva_top.server.tasks.statuses import OperationName, OperationStatus, TaskStatusCode
 
 S = TaskStatusCode
 

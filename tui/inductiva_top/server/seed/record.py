@@ -1,10 +1,10 @@
 """A task's record being written event by event, by the lifecycle's rules, on plain data.
 
-:class:`Recorder` applies the rules of :mod:`~inductiva_top.server.lifecycle`
+:class:`Recorder` applies the rules of :mod:`~inductiva_top.server.tasks.lifecycle`
 (which timestamp a state sets, how history entries and operations open and
 close, what a resubmission clears) to plain dicts instead of the pydantic
 records, because ``seed`` writes 100,000 tasks in seconds. Times are whole
-microseconds since the epoch; :mod:`~inductiva_top.server.seedjson` turns a
+microseconds since the epoch; :mod:`~inductiva_top.server.seed.rowjson` turns a
 finished record into a ``tasks`` row.
 """
 
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from inductiva_top.server import statuses
-from inductiva_top.server.seeddata import MachineGroup, Simulator
-from inductiva_top.server.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.seed.data import MachineGroup, Simulator
+from inductiva_top.server.tasks import statuses
+from inductiva_top.server.tasks.statuses import OperationName, TaskStatusCode
 
 S = TaskStatusCode
 US = 1_000_000

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from inductiva_top.server.rtcops import BadRequest, TaskView, answers, error, parse_request
+from inductiva_top.server.live.rtcops import BadRequest, TaskView, answers, error, parse_request
 
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 from inductiva_top.server.layout import DataDir
 
 SIGNED_ROUTE_PREFIX = "/local/storage/signed"
-"""Where :func:`inductiva_top.server.storage.signed_router` serves signed URLs."""
+"""Where :func:`inductiva_top.server.routes.storage.signed_router` serves signed URLs."""
 
 Operation = Literal["download", "upload"]
 _OPERATIONS: tuple[str, ...] = ("download", "upload")
