@@ -17,8 +17,8 @@ from inductiva_top.cli import main
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed.fill import SeedError, seed
+from inductiva_top.server.statuses import TERMINAL, TaskStatusCode
 from inductiva_top.server.tasks import db, queries
-from inductiva_top.server.tasks.statuses import TERMINAL, TaskStatusCode
 from inductiva_top.server.tasks.store import row_from_documents
 from tests.conftest import ServerProcess
 

@@ -19,8 +19,8 @@ from inductiva_top.server.auth import BadKeyFile, load_or_create_api_key
 from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import Task, TaskRequest, TaskWithStatusHistory
+from inductiva_top.server.statuses import TaskStatusCode as S
 from inductiva_top.server.tasks import db, lifecycle, processes, queries
-from inductiva_top.server.tasks.statuses import TaskStatusCode as S
 from inductiva_top.server.tasks.store import TaskNotFound, TaskStore, row_from_documents
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -27,15 +27,13 @@ from typing import IO
 
 from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
-from inductiva_top.server.tasks import lifecycle, processes
+from inductiva_top.server.statuses import TaskStatusCode
+from inductiva_top.server.tasks import lifecycle, processes, steps
 from inductiva_top.server.tasks.lifecycle import TaskRecord
-from inductiva_top.server.tasks.statuses import TaskStatusCode
 from inductiva_top.server.tasks.store import TaskStore
 
 S = TaskStatusCode
 log = logging.getLogger(__name__)
-
-CRASH_REASON = "the server stopped unexpectedly while the task ran; the task is resubmitted"
 
 
 class DataDirBusy(RuntimeError):
@@ -107,10 +105,7 @@ def recover(store: TaskStore, data: DataDir) -> Recovery:
         now = lifecycle.utcnow()
 
         def change(record: TaskRecord, now: datetime = now) -> TaskStatusCode:
-            if record.status is S.PENDING_KILL:
-                lifecycle.enter(record, S.KILLED, now)
-            elif not record.task.is_terminated:
-                lifecycle.resubmit(record, now, reason=CRASH_REASON)
+            steps.run_lost(record, now, steps.CRASH_REASON)
             return record.status
 
         outcome = store.update(held.task_id, change)

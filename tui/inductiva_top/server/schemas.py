@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from inductiva_top.server.tasks.statuses import OperationName, OperationStatus, TaskStatusCode
+from inductiva_top.server.statuses import OperationName, OperationStatus, TaskStatusCode
 
 
 def check_utf8(value: Any) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,10 +45,15 @@ def _visible(entry: os.DirEntry[str]) -> bool:
     return not (name.startswith(".") or name.endswith(PARTIAL_SUFFIX) or entry.is_symlink())
 
 
-def folder_totals(folder: Path) -> tuple[int, float]:
-    """Total size of the regular files below ``folder`` and their newest mtime."""
-    total, newest = 0, folder.stat().st_mtime
-    stack = [folder]
+def regular_files(
+    root: Path, keep: Callable[[os.DirEntry[str]], bool] | None = None
+) -> Iterator[tuple[os.DirEntry[str], os.stat_result]]:
+    """Every regular file below ``root`` with its ``lstat``, folder by folder.
+
+    Symbolic links are neither followed nor given; entries that ``keep``
+    refuses (files or whole folders) and entries that cannot be read are skipped.
+    """
+    stack = [root]
     while stack:
         current = stack.pop()
         try:
@@ -55,7 +61,7 @@ def folder_totals(folder: Path) -> tuple[int, float]:
         except OSError:
             continue
         for entry in entries:
-            if not _visible(entry):
+            if keep is not None and not keep(entry):
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
@@ -64,8 +70,15 @@ def folder_totals(folder: Path) -> tuple[int, float]:
             if stat.S_ISDIR(info.st_mode):
                 stack.append(Path(entry.path))
             elif stat.S_ISREG(info.st_mode):
-                total += info.st_size
-                newest = max(newest, info.st_mtime)
+                yield entry, info
+
+
+def folder_totals(folder: Path) -> tuple[int, float]:
+    """Total size of the regular files below ``folder`` and their newest mtime."""
+    total, newest = 0, folder.stat().st_mtime
+    for _, info in regular_files(folder, _visible):
+        total += info.st_size
+        newest = max(newest, info.st_mtime)
     return total, newest
 
 

@@ -7,9 +7,10 @@ name but never followed.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from inductiva_top.server.files.listing import regular_files
 
 # A listing as the real task runner sends it: files as strings, folders as {name: [...]}.
 Tree = list[str | dict[str, "Tree"]]
@@ -105,22 +106,9 @@ class LastModified:
 def newest_file(root: Path, now: float) -> LastModified | None:
     """The most recently modified regular file below ``root`` (path relative to it)."""
     best: tuple[float, str] | None = None
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                stack.append(Path(entry.path))
-            elif stat.S_ISREG(info.st_mode) and (best is None or info.st_mtime > best[0]):
-                best = (info.st_mtime, str(Path(entry.path).relative_to(root)))
+    for entry, info in regular_files(root):
+        if best is None or info.st_mtime > best[0]:
+            best = (info.st_mtime, str(Path(entry.path).relative_to(root)))
     if best is None:
         return None
     return LastModified(

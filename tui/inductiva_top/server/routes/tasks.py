@@ -25,11 +25,11 @@ from inductiva_top.server.schemas import (
     TaskWithStatusHistory,
     Utf8Metadata,
 )
+from inductiva_top.server.statuses import TaskStatusCode
 from inductiva_top.server.tasks import lifecycle, queries
 from inductiva_top.server.tasks.executor import Executor
 from inductiva_top.server.tasks.lifecycle import TaskRecord
 from inductiva_top.server.tasks.queries import MAX_PAGE
-from inductiva_top.server.tasks.statuses import TaskStatusCode
 from inductiva_top.server.tasks.store import DEFAULT_GROUP, TaskNotFound, TaskStore
 
 S = TaskStatusCode

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.statuses import TaskStatusCode
 
 S = TaskStatusCode
 

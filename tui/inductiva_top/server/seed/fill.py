@@ -30,9 +30,8 @@ from uuid import UUID
 
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.data import GROUPS, MachineGroup
-from inductiva_top.server.seed.plan import PlannedTask, plan_tasks
-from inductiva_top.server.seed.record import US, Machine, MachineFor
-from inductiva_top.server.seed.task import build_task
+from inductiva_top.server.seed.plan import US, PlannedTask, plan_tasks
+from inductiva_top.server.seed.task import Machine, MachineFor, build_task
 
 if TYPE_CHECKING:
     from inductiva_top.server.tasks.store import TaskStore

@@ -17,6 +17,7 @@ import string
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from inductiva_top.server.seed.data import (
     GROUPS,
@@ -27,9 +28,9 @@ from inductiva_top.server.seed.data import (
     TTL_CHOICES,
     MachineGroup,
     ProjectKind,
+    Simulator,
 )
-from inductiva_top.server.seed.record import US, TaskPlan
-from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.statuses import TaskStatusCode
 
 S = TaskStatusCode
 _ID_FIRST = string.ascii_lowercase
@@ -41,6 +42,33 @@ _RUN_OUTCOMES = frozenset(code for code, _ in OUTCOMES) - {
     S.PENDING_KILL,
     S.TTL_EXCEEDED,
 }
+US = 1_000_000
+"""Seeded times are whole microseconds since the epoch."""
+
+
+@dataclass(slots=True)  # not frozen: 100,000 are made at a time, and frozen init is slow
+class TaskPlan:
+    """Everything chosen about a task before its history is written."""
+
+    task_id: str
+    project: str
+    simulator: Simulator
+    group: MachineGroup
+    command: tuple[str, ...]
+    outcome: TaskStatusCode
+    interruptions: tuple[TaskStatusCode, ...]
+    """``executer-terminated`` / ``spot-instance-preempted`` runs before the last one."""
+    ttl_seconds: float | None
+    metadata: dict[str, str] | None
+    queue_seconds: float
+    """Typical wait in the queue (includes the tasks ahead of it in its batch)."""
+    compute_seconds: float
+    queue_seq: int
+
+    def __reduce__(self) -> tuple[type[TaskPlan], tuple[Any, ...]]:
+        # Plans go to worker processes by the thousand: positional fields pickle
+        # several times faster than the default state of a slotted dataclass.
+        return (TaskPlan, tuple(getattr(self, name) for name in self.__slots__))
 
 
 @dataclass(slots=True)  # not frozen: 100,000 are made at a time, and frozen init is slow

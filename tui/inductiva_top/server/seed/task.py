@@ -1,153 +1,222 @@
-"""One seeded task, run by run, as :mod:`~inductiva_top.server.tasks.runner` records a real one.
+"""One seeded task, run by run, recorded as the runner records a real one.
 
-:func:`build_task` walks through the same steps as the runner for each final
-state (the same operations, attributes, details and metrics, in the same
-order), on a :class:`~inductiva_top.server.seed.record.Recorder`.
+:func:`build_task` draws what happens to a task (how long each step takes,
+how it ends) and records each event with the functions the server itself
+uses: :mod:`~inductiva_top.server.tasks.lifecycle` for state changes and
+:mod:`~inductiva_top.server.tasks.steps` for the steps of a run and the
+texts they record, on simulated time. The row is what the task store writes
+for the record (:func:`~inductiva_top.server.tasks.store.row_of`).
 """
 
 from __future__ import annotations
 
 import random
 import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from inductiva_top.server.runtime import CRASH_REASON
-from inductiva_top.server.seed.data import BAD_INPUTS, EXECUTER_FAILURES, EXIT_CODES, SPAWN_FAILURES
-from inductiva_top.server.seed.record import US, Machine, MachineFor, Recorder, TaskPlan
-from inductiva_top.server.seed.rowjson import task_row
-from inductiva_top.server.tasks.processes import describe_exit
-from inductiva_top.server.tasks.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.schemas import Executer, TaskRequest
+from inductiva_top.server.seed.data import (
+    BAD_INPUTS,
+    EXECUTER_FAILURES,
+    EXIT_CODES,
+    SPAWN_FAILURES,
+    MachineGroup,
+)
+from inductiva_top.server.seed.plan import US, TaskPlan
+from inductiva_top.server.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.tasks import lifecycle, steps
+from inductiva_top.server.tasks.steps import StopReason
+from inductiva_top.server.tasks.store import row_of
 
 S = TaskStatusCode
 Op = OperationName
-SHUTDOWN_REASON = "the server shut down while the task ran"
 KILLED_IN_QUEUE = S.PENDING_KILL
 """Outcome marker: killed while it waited (``killed`` straight from the queue)."""
+CREDITS_EXHAUSTED = "the executor stopped because credits ran out"
+"""Error of ``executer-terminated-credits-exhausted`` (this server never runs out itself)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The machine of one server run: what a run records as ``executer``."""
+
+    uuid: str
+    host: str
+    group: MachineGroup
+    executer: Executer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        group = self.group
+        executer = Executer(
+            uuid=self.uuid,
+            cpu_count_logical=group.cpus,
+            cpu_count_physical=max(1, group.cpus // 2),
+            memory=group.memory_gib << 30,
+            n_mpi_hosts=group.n_mpi_hosts,
+            vm_type=group.label,
+            vm_name=self.host,
+            host_type="local",
+        )
+        object.__setattr__(self, "executer", executer)  # frozen: set once, here
+
+
+MachineFor = Callable[[MachineGroup, int], Machine]
+"""``machine(group, at_us)``: the machine a run of ``group`` starting at ``at_us`` is on."""
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * rng.lognormvariate(0.0, sigma)
 
 
+class _Task:
+    """A task being recorded: its record, its simulated clock, what it cost."""
+
+    def __init__(self, plan: TaskPlan, create_us: int, scale: float) -> None:
+        self.plan = plan
+        self.now = create_us
+        self.scale = scale
+        self.cost_usd = 0.0
+        self.input_zipped = 0
+        self.input_unpacked = 0
+        self.input_files = 1
+        request = TaskRequest(
+            simulator=plan.simulator.name,
+            project=plan.project,
+            time_to_live_seconds=plan.ttl_seconds,
+            resubmit_on_preemption=plan.group.spot,
+            extra_params={"command": list(plan.command), "env": None},
+            task_metadata=plan.metadata,
+        )
+        self.record = lifecycle.new_task(plan.task_id, request, plan.group.name, self.at())
+        self.command_line = _command_line(plan.command)
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass (scaled, so that the task ends before "now")."""
+        self.now += max(1, int(seconds * self.scale * US))
+
+    def at(self) -> datetime:
+        """The current simulated time."""
+        return _EPOCH + timedelta(microseconds=self.now)
+
+    def since(self, start_us: int) -> float:
+        """Seconds from ``start_us`` to now."""
+        return (self.now - start_us) / US
+
+    def enter(self, code: TaskStatusCode, machine_id: str | None = None) -> None:
+        lifecycle.enter(self.record, code, self.at(), machine_id=machine_id)
+
+
 class _Run:
     """One run of a task on a machine, step by step as the runner records it."""
 
-    def __init__(self, rec: Recorder, rng: random.Random, machine: Machine) -> None:
-        self.rec = rec
+    def __init__(self, task: _Task, rng: random.Random, machine: Machine) -> None:
+        self.task = task
+        self.record = task.record
         self.rng = rng
         self.machine = machine
         self.id = machine.uuid
         self.compute_start_us: int | None = None
+        self.compress_start_us = 0
 
     def prepare(self, *, bad_input: str | None = None, disk_failure: str | None = None) -> bool:
         """started, download_input, uncompress_input; False when the task ended there."""
-        rec, rng, group = self.rec, self.rng, self.machine.group
-        memory = group.memory_gib << 30
-        rec.executer = {
-            "uuid": self.id,
-            "cpu_count_logical": group.cpus,
-            "cpu_count_physical": max(1, group.cpus // 2),
-            "memory": memory,
-            "n_mpi_hosts": group.n_mpi_hosts,
-            "vm_type": group.label,
-            "vm_name": self.machine.host,
-            "host_type": "local",
-            "error_detail": None,
-        }
-        rec.enter(S.STARTED, self.id)
-        rec.start(Op.DOWNLOAD_INPUT)
-        zipped = rec.input_zipped
-        rec.wait(rng.uniform(0.00002, 0.0003))
-        download = rec.end(Op.DOWNLOAD_INPUT, attributes={"size_bytes": zipped})
-        rec.metrics["input_download_seconds"] = download
-        rec.metrics["input_zipped_size_bytes"] = zipped
-        rec.start(Op.UNCOMPRESS_INPUT)
-        unpacked = rec.input_unpacked
-        rec.wait(0.001 + unpacked / rng.uniform(150e6, 400e6))
+        task, rng = self.task, self.rng
+        steps.picked(self.record, self.machine.executer, task.at())
+        zipped, unpacked, files = task.input_zipped, task.input_unpacked, task.input_files
+        started = task.now
+        task.wait(rng.uniform(0.00002, 0.0003))
+        steps.input_downloaded(
+            self.record, task.at(), size_bytes=zipped, seconds=task.since(started)
+        )
+        started = task.now
+        task.wait(0.001 + unpacked / rng.uniform(150e6, 400e6))
         if bad_input is not None:
-            rec.end(Op.UNCOMPRESS_INPUT, ok=False)
-            rec.error_detail = bad_input
-            rec.enter(S.FAILED, self.id, bad_input)
+            steps.operation_failed(self.record, Op.UNCOMPRESS_INPUT, bad_input, task.at(), self.id)
             return False
         if disk_failure is not None:
             self.fail_executer(disk_failure)
             return False
-        seconds = rec.end(Op.UNCOMPRESS_INPUT, attributes={"files": rec.input_files})
-        rec.metrics["input_decompression_seconds"] = seconds
-        rec.metrics["input_size_bytes"] = unpacked
+        steps.input_unpacked(
+            self.record, task.at(), files=files, size_bytes=unpacked, seconds=task.since(started)
+        )
         return True
 
     def spawn_failure(self, reason: str) -> None:
         """The command could not start: ``failed`` straight from ``started``."""
-        rec = self.rec
-        rec.wait(self.rng.uniform(0.002, 0.02))
-        rec.start(Op.EXEC_COMMAND, {"command": _command_line(rec.plan.command)})
-        rec.end(Op.EXEC_COMMAND, ok=False)
-        detail = f"the command could not be started: {reason}"
-        rec.error_detail = detail
-        rec.enter(S.FAILED, self.id, detail)
+        task = self.task
+        task.wait(self.rng.uniform(0.002, 0.02))
+        steps.command_not_started(self.record, task.command_line, reason, task.at(), self.id)
 
     def compute(self, seconds: float) -> None:
         """computation-started with exec_command open, then ``seconds`` of running."""
-        rec = self.rec
-        rec.wait(self.rng.uniform(0.002, 0.02))
-        rec.enter(S.COMPUTATION_STARTED, self.id)
-        rec.start(Op.EXEC_COMMAND, {"command": _command_line(rec.plan.command)})
-        self.compute_start_us = rec.now
-        rec.wait(seconds)
+        task = self.task
+        task.wait(self.rng.uniform(0.002, 0.02))
+        steps.command_started(self.record, task.command_line, task.at(), self.id)
+        self.compute_start_us = task.now
+        task.wait(seconds)
 
     def bill(self) -> None:
         """Add the machine time since the command started to the task's cost."""
         if self.compute_start_us is not None:
             group = self.machine.group
-            hours = (self.rec.now - self.compute_start_us) / US / 3600
-            self.rec.cost_usd += hours * group.price_per_hour * group.n_mpi_hosts
+            hours = self.task.since(self.compute_start_us) / 3600
+            self.task.cost_usd += hours * group.price_per_hour * group.n_mpi_hosts
             self.compute_start_us = None
 
     def exited(self, returncode: int | None) -> None:
         """The command ended: exec_command closed, computation-ended, compress_output open."""
-        rec = self.rec
         self.bill()
-        attributes = {"exit_code": returncode} if returncode is not None else {}
-        rec.end(Op.EXEC_COMMAND, ok=returncode == 0, attributes=attributes)
-        if rec.status is S.COMPUTATION_STARTED:
-            rec.enter(S.COMPUTATION_ENDED, self.id)
-        rec.start(Op.COMPRESS_OUTPUT)
+        steps.command_ended(self.record, returncode, self.task.at(), self.id)
+        self.compress_start_us = self.task.now
 
     def store_outputs(self, fraction: float) -> None:
         """compress_output and upload_output, with the output metrics."""
-        rec, rng, sim = self.rec, self.rng, self.rec.plan.simulator
+        task, rng, sim = self.task, self.rng, self.task.plan.simulator
         size = int(_lognormal(rng, sim.output_median_bytes, 0.9) * fraction) + 2_000
         files = max(2, int(_lognormal(rng, sim.output_files_median, 0.7) * max(fraction, 0.05)))
         zipped = int(size * rng.uniform(0.2, 0.85))
-        rec.wait(0.002 + size / rng.uniform(60e6, 160e6))
-        compress = rec.end(Op.COMPRESS_OUTPUT)
-        rec.start(Op.UPLOAD_OUTPUT)
-        rec.wait(rng.uniform(0.0002, 0.004))
-        upload = rec.end(Op.UPLOAD_OUTPUT, attributes={"size_bytes": zipped})
-        rec.metrics.update(
-            output_compression_seconds=compress,
-            output_upload_seconds=upload,
-            output_size_bytes=size,
-            output_zipped_size_bytes=zipped,
-            output_total_files=files,
+        task.wait(0.002 + size / rng.uniform(60e6, 160e6))
+        compress = task.since(self.compress_start_us)
+        steps.output_compressed(self.record, task.at())
+        started = task.now
+        task.wait(rng.uniform(0.0002, 0.004))
+        steps.output_stored(
+            self.record,
+            task.at(),
+            files=files,
+            size_bytes=size,
+            zipped_bytes=zipped,
+            compress_seconds=compress,
+            upload_seconds=task.since(started),
         )
-        rec.wait(rng.uniform(0.001, 0.01))
+        task.wait(rng.uniform(0.001, 0.01))
 
     def fail_executer(self, failure: str) -> None:
-        """``lifecycle.fail_executer``: an internal failure such as a full disk."""
-        rec = self.rec
-        detail = f"executor failure: {failure}"
-        if rec.executer is not None:
-            rec.executer["error_detail"] = detail
-        rec.error_detail = detail
-        rec.enter(S.EXECUTER_FAILED, self.id, detail)
+        """An internal failure of the executor, such as a full disk."""
+        detail = steps.executor_failure(failure)
+        steps.executor_failed(self.record, detail, self.task.at(), self.id)
 
     def stopped(self, signal_exit: int) -> None:
         """The run was stopped (TTL, group terminated, credits): the command got SIGTERM."""
-        self.rec.wait(self.rng.uniform(0.01, 1.5))
+        self.task.wait(self.rng.uniform(0.01, 1.5))
         self.exited(signal_exit)
         self.store_outputs(self.rng.uniform(0.1, 0.9))
+
+    def ended(self, returncode: int | None, reason: StopReason | None = None) -> None:
+        """The final state, as the runner decides it."""
+        steps.run_ended(
+            self.record,
+            self.task.at(),
+            self.id,
+            returncode=returncode,
+            reason=reason,
+            group=self.machine.group.name,
+        )
 
 
 def build_task(
@@ -160,62 +229,75 @@ def build_task(
     ``machine(group, at_us)`` gives the :class:`Machine` a run starting then
     would be recorded on.
     """
-    rec = _record(rng, plan, create_us, 1.0, machine)
-    elapsed = rec.now - create_us
+    task = _record(rng, plan, create_us, 1.0, machine)
+    elapsed = task.now - create_us
     if elapsed > budget_us:
         # Too close to now: the task is drawn again from its own generator
         # (still deterministic), with every duration shrunk to fit.
         own = random.Random(plan.task_id)
-        rec = _record(own, plan, create_us, 1.0, machine)
-        elapsed = rec.now - create_us
+        task = _record(own, plan, create_us, 1.0, machine)
+        elapsed = task.now - create_us
         own = random.Random(plan.task_id)
-        rec = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine)
-    return task_row(rec, round(rec.cost_usd, 4), plan.group.spot)
+        task = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine)
+    record = task.record
+    record.task.estimated_computation_cost = round(task.cost_usd, 4)
+    record.queue_seq = plan.queue_seq if record.task.input_submit_time is not None else None
+    return row_of(record)
 
 
 def _record(
     rng: random.Random, plan: TaskPlan, create_us: int, scale: float, machine: MachineFor
-) -> Recorder:
-    rec = Recorder(plan, create_us, scale)
+) -> _Task:
+    task = _Task(plan, create_us, scale)
+    record = task.record
     outcome = plan.outcome
-    rec.input_zipped = _input_size(rng, plan)
-    rec.input_unpacked = int(rec.input_zipped * rng.uniform(1.3, 3.5))
-    rec.input_files = max(1, int(rng.lognormvariate(2.5, 1.0)))
+    task.input_zipped = _input_size(rng, plan)
+    task.input_unpacked = int(task.input_zipped * rng.uniform(1.3, 3.5))
+    task.input_files = max(1, int(rng.lognormvariate(2.5, 1.0)))
     if outcome in (S.ZOMBIE, KILLED_IN_QUEUE) and rng.random() < 0.15:
         # Ended before its inputs were uploaded.
-        rec.wait(rng.uniform(5, 600))
-        rec.enter(S.KILLED if outcome is KILLED_IN_QUEUE else S.ZOMBIE)
-        return rec
-    rec.wait(rng.uniform(0.3, 3.0) + rec.input_zipped / rng.uniform(20e6, 120e6))
-    rec.enter(S.SUBMITTED)
+        task.wait(rng.uniform(5, 600))
+        _end_waiting(task, outcome)
+        return task
+    task.wait(rng.uniform(0.3, 3.0) + task.input_zipped / rng.uniform(20e6, 120e6))
+    task.enter(S.SUBMITTED)
     if outcome in (S.ZOMBIE, KILLED_IN_QUEUE, S.TTL_EXCEEDED):
         wait = plan.queue_seconds * rng.uniform(1.0, 4.0) + rng.uniform(30, 3600)
         if outcome is S.TTL_EXCEEDED:
             wait = max(wait, (plan.ttl_seconds or 3600.0) * rng.uniform(1.0, 1.05))
-        rec.wait(wait)
-        rec.enter(S.KILLED if outcome is KILLED_IN_QUEUE else outcome)
-        return rec
+        task.wait(wait)
+        _end_waiting(task, outcome)
+        return task
     for interruption in plan.interruptions:
-        rec.wait(plan.queue_seconds * rng.uniform(0.5, 1.5))
-        run = _Run(rec, rng, machine(plan.group, rec.now))
+        task.wait(plan.queue_seconds * rng.uniform(0.5, 1.5))
+        run = _Run(task, rng, machine(plan.group, task.now))
         run.prepare()
         run.compute(plan.compute_seconds * rng.uniform(0.05, 0.9))
+        run.bill()
         if interruption is S.SPOT_INSTANCE_PREEMPTED:
-            run.bill()
-            rec.resubmit(interruption, run.id, None)
+            lifecycle.resubmit(record, task.at(), reason=None, code=interruption, machine_id=run.id)
         else:
             # The server died (or stopped) with the task running; the next start resubmits it.
-            run.bill()
-            rec.wait(rng.uniform(5, 1800))
-            reason = CRASH_REASON if rng.random() < 0.6 else SHUTDOWN_REASON
-            rec.resubmit(S.EXECUTER_TERMINATED, None, reason)
-    rec.wait(plan.queue_seconds * rng.uniform(0.5, 1.5))
-    _final_run(rec, rng, plan, machine(plan.group, rec.now))
-    return rec
+            task.wait(rng.uniform(5, 1800))
+            reason = steps.CRASH_REASON if rng.random() < 0.6 else steps.SHUTDOWN_REASON
+            steps.run_lost(record, task.at(), reason)
+    task.wait(plan.queue_seconds * rng.uniform(0.5, 1.5))
+    _final_run(task, rng, plan, machine(plan.group, task.now))
+    return task
 
 
-def _final_run(rec: Recorder, rng: random.Random, plan: TaskPlan, machine: Machine) -> None:
-    run = _Run(rec, rng, machine)
+def _end_waiting(task: _Task, outcome: TaskStatusCode) -> None:
+    """A task that never ran ends: killed, its group terminated, or out of time to live."""
+    if outcome is KILLED_IN_QUEUE:
+        lifecycle.kill(task.record, task.at(), None)
+    elif outcome is S.ZOMBIE:
+        lifecycle.orphan(task.record, task.at())
+    else:
+        task.enter(outcome)
+
+
+def _final_run(task: _Task, rng: random.Random, plan: TaskPlan, machine: Machine) -> None:
+    run = _Run(task, rng, machine)
     outcome = plan.outcome
     roll = rng.random()
     if outcome is S.FAILED and roll < 0.08:
@@ -233,46 +315,41 @@ def _final_run(rec: Recorder, rng: random.Random, plan: TaskPlan, machine: Machi
         run.compute(compute)
         run.exited(0)
         run.store_outputs(1.0)
-        rec.enter(S.SUCCESS, run.id)
+        run.ended(0)
     elif outcome is S.FAILED:
         fraction = rng.uniform(0.001, 0.7)
         run.compute(compute * fraction)
         returncode = rng.choice(EXIT_CODES)
         run.exited(returncode)
         run.store_outputs(fraction)
-        detail = f"the command failed with {describe_exit(returncode)}"
-        rec.error_detail = detail
-        rec.enter(S.FAILED, run.id, detail)
+        run.ended(returncode)
     elif outcome is S.KILLED:
         run.compute(compute * rng.uniform(0.02, 0.9))
-        rec.enter(S.PENDING_KILL, run.id)
+        lifecycle.kill(task.record, task.at(), run.id)
         run.bill()
-        rec.wait(rng.uniform(0.02, 1.2))
+        task.wait(rng.uniform(0.02, 1.2))
         # The runner finds exec_command already closed by pending-kill and
         # stays in pending-kill while it stores what the command left.
         run.exited(None)
         run.store_outputs(rng.uniform(0.1, 0.9))
-        rec.enter(S.KILLED, run.id)
+        run.ended(None, StopReason.KILL)
     elif outcome is S.EXECUTER_TERMINATED_TTL_EXCEEDED:
-        ttl = plan.ttl_seconds or 3600.0
-        run.compute(ttl)
+        run.compute(plan.ttl_seconds or 3600.0)
         run.stopped(-15)
-        rec.error_detail = f"the computation exceeded its time to live of {ttl:g} s and was stopped"
-        rec.enter(outcome, run.id)
+        run.ended(-15, StopReason.TTL)
     elif outcome is S.EXECUTER_TERMINATED_BY_USER:
         run.compute(compute * rng.uniform(0.05, 0.95))
         run.stopped(-15)
-        rec.error_detail = f"machine group {plan.group.name!r} was terminated while the task ran"
-        rec.enter(outcome, run.id)
+        run.ended(-15, StopReason.GROUP_TERMINATED)
     elif outcome is S.EXECUTER_TERMINATED_CREDITS_EXHAUSTED:
         run.compute(compute * rng.uniform(0.05, 0.95))
         run.stopped(-15)
-        rec.error_detail = "the executor stopped because credits ran out"
-        rec.enter(outcome, run.id)
+        task.record.task.error_detail = CREDITS_EXHAUSTED
+        task.enter(outcome, run.id)
     else:  # executer-failed while storing the outputs
         run.compute(compute * rng.uniform(0.3, 1.0))
         run.exited(0)
-        rec.wait(rng.uniform(1.0, 60.0))
+        task.wait(rng.uniform(1.0, 60.0))
         run.fail_executer(rng.choice(EXECUTER_FAILURES))
 
 

@@ -3,8 +3,8 @@
 It lives in the server's event loop. A scheduling pass starts, for each
 machine group, as many queued tasks as the group has free slots; it runs
 whenever something may have freed or filled a slot (a submission, a task
-ending, a group change). Each started task gets a :class:`~inductiva_top.server.tasks.runner.Run`
-that carries it through its lifecycle.
+ending, a group change). Each started task gets a :class:`~.runner.Run` that carries it through its
+lifecycle.
 
 All methods are called from the event loop's thread.
 """
@@ -16,10 +16,11 @@ import contextlib
 import logging
 
 from inductiva_top.server.layout import DataDir
+from inductiva_top.server.statuses import TaskStatusCode
 from inductiva_top.server.tasks import lifecycle
 from inductiva_top.server.tasks.processes import MachineInfo
-from inductiva_top.server.tasks.runner import Run, StopReason
-from inductiva_top.server.tasks.statuses import TaskStatusCode
+from inductiva_top.server.tasks.runner import Run
+from inductiva_top.server.tasks.steps import StopReason
 from inductiva_top.server.tasks.store import TaskNotFound, TaskStore
 
 S = TaskStatusCode
@@ -127,10 +128,7 @@ class Executor:
         machine_id = self._machine.uuid
 
         def change(record: lifecycle.TaskRecord) -> lifecycle.TaskRecord:
-            if record.status in (S.PENDING_INPUT, S.SUBMITTED):
-                lifecycle.enter(record, S.KILLED, now)
-            elif record.status in (S.STARTED, S.COMPUTATION_STARTED):
-                lifecycle.enter(record, S.PENDING_KILL, now, machine_id=machine_id)
+            lifecycle.kill(record, now, machine_id)
             return record
 
         record = self._store.update(task_id, change)
@@ -149,15 +147,10 @@ class Executor:
         now = lifecycle.utcnow()
         zombies = 0
         for task_id in self._store.waiting_in_group(name):
-
-            def change(record: lifecycle.TaskRecord) -> bool:
-                if record.status in (S.SUBMITTED, S.PENDING_INPUT):
-                    lifecycle.enter(record, S.ZOMBIE, now)
-                    return True
-                return False
-
             with contextlib.suppress(TaskNotFound):
-                zombies += int(self._store.update(task_id, change))
+                zombies += int(
+                    self._store.update(task_id, lambda record: lifecycle.orphan(record, now))
+                )
         stopped = 0
         for run in list(self._runs.values()):
             if run.group == name:

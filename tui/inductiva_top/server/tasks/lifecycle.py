@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from inductiva_top.server import statuses
 from inductiva_top.server.schemas import (
     Executer,
     OrchestrationFee,
@@ -21,8 +22,7 @@ from inductiva_top.server.schemas import (
     TaskStatusInfo,
     TaskWithStatusHistory,
 )
-from inductiva_top.server.tasks import statuses
-from inductiva_top.server.tasks.statuses import OperationName, OperationStatus, TaskStatusCode
+from inductiva_top.server.statuses import OperationName, OperationStatus, TaskStatusCode
 
 S = TaskStatusCode
 
@@ -156,13 +156,22 @@ def enter(
         record.pg_create_time = None
 
 
-def resubmit(record: TaskRecord, now: datetime, *, reason: str) -> None:
-    """After an executor loss: record ``executer-terminated``, back to ``submitted``.
+def resubmit(
+    record: TaskRecord,
+    now: datetime,
+    *,
+    reason: str | None,
+    code: TaskStatusCode = S.EXECUTER_TERMINATED,
+    machine_id: str | None = None,
+) -> None:
+    """After an executor loss: record ``code`` (the loss), back to ``submitted``.
 
-    The task keeps its place in the queue (its original ``queue_seq``) and
-    every per-run timestamp and metric is cleared for the next run.
+    ``code`` is ``executer-terminated`` for this server's own losses, or
+    ``spot-instance-preempted``. The task keeps its place in the queue (its
+    original ``queue_seq``) and every per-run timestamp and metric is cleared
+    for the next run.
     """
-    enter(record, S.EXECUTER_TERMINATED, now, detail=reason)
+    enter(record, code, now, machine_id=machine_id, detail=reason)
     task = record.task
     task.num_retries += 1
     task.start_time = None
@@ -178,6 +187,29 @@ def resubmit(record: TaskRecord, now: datetime, *, reason: str) -> None:
     record.pgid = None
     record.pg_create_time = None
     enter(record, S.SUBMITTED, now)
+
+
+def kill(record: TaskRecord, now: datetime, machine_id: str | None) -> None:
+    """A kill request: ``killed`` at once if the task waits, ``pending-kill`` if it runs.
+
+    ``machine_id`` is the machine that holds a running task. A task in any
+    other state is left alone (the kill is a no-op).
+    """
+    if record.status in (S.PENDING_INPUT, S.SUBMITTED):
+        enter(record, S.KILLED, now)
+    elif record.status in (S.STARTED, S.COMPUTATION_STARTED):
+        enter(record, S.PENDING_KILL, now, machine_id=machine_id)
+
+
+def orphan(record: TaskRecord, now: datetime) -> bool:
+    """Its machine group was terminated: a task that never started becomes ``zombie``.
+
+    Returns whether it did.
+    """
+    if record.status in (S.SUBMITTED, S.PENDING_INPUT):
+        enter(record, S.ZOMBIE, now)
+        return True
+    return False
 
 
 def start_operation(

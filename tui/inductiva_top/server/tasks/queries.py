@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from inductiva_top.server.tasks.statuses import TERMINAL
+from inductiva_top.server.statuses import TERMINAL
 
 MAX_PAGE = 2**31 - 1
 """Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""

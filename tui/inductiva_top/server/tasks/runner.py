@@ -10,7 +10,6 @@ the run stop the process group and record the matching outcome.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import shlex
 import signal
@@ -21,25 +20,17 @@ from typing import TypeVar
 from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import Executer
-from inductiva_top.server.tasks import lifecycle, processes
+from inductiva_top.server.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.tasks import lifecycle, processes, steps
 from inductiva_top.server.tasks.lifecycle import TaskRecord
 from inductiva_top.server.tasks.processes import MachineInfo
-from inductiva_top.server.tasks.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.tasks.steps import StopReason
 from inductiva_top.server.tasks.store import TaskStore
 
 S = TaskStatusCode
 Op = OperationName
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-class StopReason(enum.Enum):
-    """Why a run was asked to stop early."""
-
-    KILL = "kill"
-    TTL = "ttl"
-    GROUP_TERMINATED = "group"
-    SHUTDOWN = "shutdown"
 
 
 class _Abandon(Exception):
@@ -98,12 +89,8 @@ class Run:
 
     def _fail_executer(self, detail: str) -> None:
         now = lifecycle.utcnow()
-
-        def change(record: TaskRecord) -> None:
-            if not record.task.is_terminated:
-                lifecycle.fail_executer(record, detail, now, self._machine.uuid)
-
-        self._update(change)
+        machine_id = self._machine.uuid
+        self._update(lambda record: steps.executor_failed(record, detail, now, machine_id))
 
     # -- the run -------------------------------------------------------------
 
@@ -118,10 +105,10 @@ class Run:
             return
         except OSError as error:
             log.warning("task %s: executor failure: %s", self.task_id, error)
-            self._fail_executer(f"executor failure: {error}")
+            self._fail_executer(steps.executor_failure(error))
         except Exception as error:
             log.exception("task %s: unexpected executor failure", self.task_id)
-            self._fail_executer(f"unexpected executor failure: {type(error).__name__}: {error}")
+            self._fail_executer(steps.unexpected_failure(error))
 
     def _begin(self) -> tuple[list[str], dict[str, str], float | None]:
         now = lifecycle.utcnow()
@@ -130,9 +117,7 @@ class Run:
         def change(record: TaskRecord) -> TaskRecord:
             if record.status is not S.SUBMITTED:
                 raise _Abandon
-            lifecycle.set_executer(record, executer)
-            lifecycle.enter(record, S.STARTED, now, machine_id=executer.uuid)
-            lifecycle.start_operation(record, Op.DOWNLOAD_INPUT, now)
+            steps.picked(record, executer, now)
             return record
 
         record = self._update(change)
@@ -149,14 +134,11 @@ class Run:
         download_seconds = round(time.monotonic() - started, 6)
         now = lifecycle.utcnow()
 
-        def downloaded(record: TaskRecord) -> None:
-            lifecycle.end_operation(record, Op.DOWNLOAD_INPUT, now, attributes={"size_bytes": size})
-            assert record.task.metrics is not None
-            record.task.metrics.input_download_seconds = download_seconds
-            record.task.metrics.input_zipped_size_bytes = size
-            lifecycle.start_operation(record, Op.UNCOMPRESS_INPUT, now)
-
-        self._update(downloaded)
+        self._update(
+            lambda record: steps.input_downloaded(
+                record, now, size_bytes=size, seconds=download_seconds
+            )
+        )
         started = time.monotonic()
         await asyncio.to_thread(archive.reset_dir, work_dir)
         try:
@@ -171,27 +153,18 @@ class Run:
         seconds = round(time.monotonic() - started, 6)
         now = lifecycle.utcnow()
 
-        def uncompressed(record: TaskRecord) -> None:
-            lifecycle.end_operation(
-                record, Op.UNCOMPRESS_INPUT, now, attributes={"files": unpacked.files}
+        self._update(
+            lambda record: steps.input_unpacked(
+                record, now, files=unpacked.files, size_bytes=unpacked.bytes, seconds=seconds
             )
-            assert record.task.metrics is not None
-            record.task.metrics.input_decompression_seconds = seconds
-            record.task.metrics.input_size_bytes = unpacked.bytes
-
-        self._update(uncompressed)
+        )
 
     def _end_with_failure(self, operation: OperationName, detail: str) -> None:
         now = lifecycle.utcnow()
-
-        def change(record: TaskRecord) -> None:
-            if record.task.is_terminated:
-                return
-            lifecycle.end_operation(record, operation, now, ok=False)
-            record.task.error_detail = detail
-            lifecycle.enter(record, S.FAILED, now, machine_id=self._machine.uuid, detail=detail)
-
-        self._update(change)
+        machine_id = self._machine.uuid
+        self._update(
+            lambda record: steps.operation_failed(record, operation, detail, now, machine_id)
+        )
 
     async def _compute(
         self, command: list[str], env: dict[str, str], ttl: float | None
@@ -201,15 +174,14 @@ class Run:
             return None
         work_dir = self._data.work_dir(self.task_id)
         if not command:
-            self._end_with_failure(Op.EXEC_COMMAND, "the task has no command to run")
+            self._end_with_failure(Op.EXEC_COMMAND, steps.NO_COMMAND)
             raise _Abandon
         try:
             started = await processes.spawn(
                 command, work_dir, processes.command_env(self.task_id, env)
             )
         except OSError as error:
-            detail = f"the command could not be started: {error.strerror or error}"
-            self._record_spawn_failure(command, detail)
+            self._record_spawn_failure(command, error.strerror or str(error))
             raise _Abandon from error
         self.pid = started.pgid
         now = lifecycle.utcnow()
@@ -217,11 +189,7 @@ class Run:
         def computing(record: TaskRecord) -> None:
             record.pgid = started.pgid
             record.pg_create_time = started.create_time
-            if record.status is S.STARTED:
-                lifecycle.enter(record, S.COMPUTATION_STARTED, now, machine_id=self._machine.uuid)
-                lifecycle.start_operation(
-                    record, Op.EXEC_COMMAND, now, {"command": shlex.join(command)}
-                )
+            steps.command_started(record, shlex.join(command), now, self._machine.uuid)
 
         try:
             self._update(computing)
@@ -247,38 +215,22 @@ class Run:
             await processes.stop_group(started, self._grace)
         return await waiter
 
-    def _record_spawn_failure(self, command: list[str], detail: str) -> None:
+    def _record_spawn_failure(self, command: list[str], reason: str) -> None:
         now = lifecycle.utcnow()
-
-        def change(record: TaskRecord) -> None:
-            if record.status is S.STARTED:
-                lifecycle.start_operation(
-                    record, Op.EXEC_COMMAND, now, {"command": shlex.join(command)}
-                )
-                lifecycle.end_operation(record, Op.EXEC_COMMAND, now, ok=False)
-            record.task.error_detail = detail
-            lifecycle.enter(record, S.FAILED, now, machine_id=self._machine.uuid, detail=detail)
-
-        self._update(change)
+        line, machine_id = shlex.join(command), self._machine.uuid
+        self._update(
+            lambda record: steps.command_not_started(record, line, reason, now, machine_id)
+        )
 
     async def _finish(self, returncode: int | None) -> None:
-        if self.reason is StopReason.SHUTDOWN:
-            self._resubmit("the server shut down while the task ran")
-            return
         now = lifecycle.utcnow()
-
-        def ended(record: TaskRecord) -> None:
-            record.pgid = None
-            record.pg_create_time = None
-            attributes = {"exit_code": returncode} if returncode is not None else {}
-            lifecycle.end_operation(
-                record, Op.EXEC_COMMAND, now, ok=returncode == 0, attributes=attributes
+        machine_id = self._machine.uuid
+        if self.reason is StopReason.SHUTDOWN:
+            self._update(
+                lambda record: steps.run_lost(record, now, steps.SHUTDOWN_REASON, machine_id)
             )
-            if record.status is S.COMPUTATION_STARTED:
-                lifecycle.enter(record, S.COMPUTATION_ENDED, now, machine_id=self._machine.uuid)
-            lifecycle.start_operation(record, Op.COMPRESS_OUTPUT, now)
-
-        self._update(ended)
+            return
+        self._update(lambda record: steps.command_ended(record, returncode, now, machine_id))
         await self._store_outputs()
         self._final_state(returncode)
 
@@ -290,11 +242,7 @@ class Run:
         compress_seconds = round(time.monotonic() - started, 6)
         now = lifecycle.utcnow()
 
-        def compressed(record: TaskRecord) -> None:
-            lifecycle.end_operation(record, Op.COMPRESS_OUTPUT, now)
-            lifecycle.start_operation(record, Op.UPLOAD_OUTPUT, now)
-
-        self._update(compressed)
+        self._update(lambda record: steps.output_compressed(record, now))
         started = time.monotonic()
         try:
             await asyncio.to_thread(archive.publish, partial, output_zip)
@@ -303,58 +251,23 @@ class Run:
         upload_seconds = round(time.monotonic() - started, 6)
         now = lifecycle.utcnow()
 
-        def uploaded(record: TaskRecord) -> None:
-            lifecycle.end_operation(
-                record, Op.UPLOAD_OUTPUT, now, attributes={"size_bytes": packed.zipped_bytes}
+        self._update(
+            lambda record: steps.output_stored(
+                record,
+                now,
+                files=packed.files,
+                size_bytes=packed.bytes,
+                zipped_bytes=packed.zipped_bytes,
+                compress_seconds=compress_seconds,
+                upload_seconds=upload_seconds,
             )
-            metrics = record.task.metrics
-            assert metrics is not None
-            metrics.output_compression_seconds = compress_seconds
-            metrics.output_upload_seconds = upload_seconds
-            metrics.output_size_bytes = packed.bytes
-            metrics.output_zipped_size_bytes = packed.zipped_bytes
-            metrics.output_total_files = packed.files
-
-        self._update(uploaded)
+        )
 
     def _final_state(self, returncode: int | None) -> None:
         now = lifecycle.utcnow()
-        machine_id = self._machine.uuid
-        reason = self.reason
-
-        def change(record: TaskRecord) -> None:
-            if record.task.is_terminated:
-                return
-            if record.status is S.PENDING_KILL or reason is StopReason.KILL:
-                lifecycle.enter(record, S.KILLED, now, machine_id=machine_id)
-            elif reason is StopReason.TTL:
-                ttl = record.task.time_to_live_seconds
-                detail = f"the computation exceeded its time to live of {ttl:g} s and was stopped"
-                record.task.error_detail = detail
-                lifecycle.enter(
-                    record, S.EXECUTER_TERMINATED_TTL_EXCEEDED, now, machine_id=machine_id
-                )
-            elif reason is StopReason.GROUP_TERMINATED:
-                detail = f"machine group {self.group!r} was terminated while the task ran"
-                record.task.error_detail = detail
-                lifecycle.enter(record, S.EXECUTER_TERMINATED_BY_USER, now, machine_id=machine_id)
-            elif returncode == 0:
-                lifecycle.enter(record, S.SUCCESS, now, machine_id=machine_id)
-            else:
-                what = processes.describe_exit(returncode if returncode is not None else -1)
-                detail = f"the command failed with {what}"
-                record.task.error_detail = detail
-                lifecycle.enter(record, S.FAILED, now, machine_id=machine_id, detail=detail)
-
-        self._update(change)
-
-    def _resubmit(self, reason: str) -> None:
-        now = lifecycle.utcnow()
-
-        def change(record: TaskRecord) -> None:
-            if record.status is S.PENDING_KILL:
-                lifecycle.enter(record, S.KILLED, now, machine_id=self._machine.uuid)
-            elif not record.task.is_terminated:
-                lifecycle.resubmit(record, now, reason=reason)
-
-        self._update(change)
+        machine_id, reason, group = self._machine.uuid, self.reason, self.group
+        self._update(
+            lambda record: steps.run_ended(
+                record, now, machine_id, returncode=returncode, reason=reason, group=group
+            )
+        )

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from inductiva_top.server.schemas import TaskWithStatusHistory
+from inductiva_top.server.statuses import ON_MACHINE, TaskStatusCode
 from inductiva_top.server.tasks import db
 from inductiva_top.server.tasks.lifecycle import TaskRecord
-from inductiva_top.server.tasks.statuses import ON_MACHINE, TaskStatusCode
 
 T = TypeVar("T")
 
@@ -108,7 +108,8 @@ def row_from_documents(
     }
 
 
-def _row_values(record: TaskRecord) -> dict[str, Any]:
+def row_of(record: TaskRecord) -> dict[str, Any]:
+    """The ``tasks`` row of a record, as the store writes it (the seeder's workers too)."""
     task = record.task
     return row_from_documents(
         task.model_dump(mode="json", exclude=_HISTORY_FIELDS),
@@ -213,7 +214,7 @@ class TaskStore:
 
     def insert_many(self, records: Iterable[TaskRecord]) -> int:
         """Store many new tasks in one transaction; returns the count."""
-        return self.insert_rows(_row_values(record) for record in records)
+        return self.insert_rows(row_of(record) for record in records)
 
     def insert_rows(self, rows_in: Iterable[Mapping[str, Any]]) -> int:
         """Store rows made by :func:`row_from_documents` in one transaction (bulk loads).
@@ -255,7 +256,7 @@ class TaskStore:
                     "UPDATE counters SET value = value + 1 WHERE name = 'queue_seq' RETURNING value"
                 ).fetchone()[0]
             result = change(record)
-            conn.execute(_UPDATE, _row_values(record))
+            conn.execute(_UPDATE, row_of(record))
         return result
 
     # -- tasks: reads ------------------------------------------------------
