@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from inductiva_top.server.layout import DataDir
+from inductiva_top.server.live import rtc as rtc_module
 from inductiva_top.server.live.rtc import RtcSessions, SessionRefused
 from inductiva_top.server.live.rtcops import TaskView
 
@@ -84,6 +85,27 @@ async def test_a_stopped_task_gets_no_answer_and_its_session_goes(tmp_path: Path
     await rtc.offer("t1", "c1", sdp)
     assert await rtc.message("t1", "c1", 10) is None  # at once, not after 10 s
     assert rtc.counts()["peer_connections"] == 0
+    await rtc.aclose()
+    await pc.close()  # type: ignore[attr-defined]
+
+
+async def test_a_slow_offer_for_a_stopped_task_still_finds_its_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client under load may take longer than a reaper pass to make its offer;
+    # the session of a stopped task goes only once its offer has been answered.
+    monkeypatch.setattr(rtc_module, "REAP_SECONDS", 0.01)
+    rtc = sessions(tmp_path, set())
+    pc, sdp = await client_offer()
+    rtc.register("t1", "c1")
+    await asyncio.sleep(0.1)  # several reaper passes before the offer
+    await rtc.offer("t1", "c1", sdp)
+    assert await rtc.message("t1", "c1", 10) is None
+    for _ in range(100):
+        if rtc.counts()["sessions"] == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert rtc.counts()["sessions"] == 0
     await rtc.aclose()
     await pc.close()  # type: ignore[attr-defined]
 

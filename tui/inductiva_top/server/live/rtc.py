@@ -254,9 +254,13 @@ class RtcSessions:
             for session in list(self._sessions.values()):
                 stale = not session.connected and now - session.started > self._connect_seconds
                 # A follow stream ends itself after its last read of a stopped
-                # task; closing under it could lose the final lines.
+                # task; closing under it could lose the final lines. A session
+                # whose offer has not come yet is left to ``stale``: closed
+                # now, a slow client's offer would find no session (404).
                 busy = any(not job.done() for job in session.jobs.values())
-                if stale or (not busy and not self._view.is_running(session.task_id)):
+                offered = session.answered.is_set()
+                stopped = not self._view.is_running(session.task_id)
+                if stale or (offered and not busy and stopped):
                     await self._close(session)
 
 
