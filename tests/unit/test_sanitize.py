@@ -316,3 +316,11 @@ def test_megabyte_hostile_inputs_are_handled(payload: str) -> None:
     out = sanitize_line(payload)
     assert_safe(out)
     assert len(out) <= DEFAULT_LINE_MAX
+
+
+@pytest.mark.parametrize(
+    "char", ["\U000e0000", "\U000e0001", "\U000e0002", "\U000e0041", "\U000e007f"]
+)
+def test_the_whole_tag_block_is_dropped(char: str) -> None:
+    # Found by hypothesis: U+E0000 (unassigned, in the tag block) slipped through.
+    assert sanitize_line(f"a{char}b") == "ab"

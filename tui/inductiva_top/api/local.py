@@ -2,7 +2,7 @@
 
 The Inductiva cloud serves these live views only over a WebRTC data channel
 (:mod:`~inductiva_top.api.filetracker`); the embedded server also offers
-them over plain HTTP (see ``server/live.py`` and the contract's "local
+them over plain HTTP (see ``server/routes/live.py`` and the contract's "local
 extensions"). :class:`LocalOps` wraps the routes with the same raw answers
 the file tracker gives; :mod:`~inductiva_top.api.live` puts both behind one
 interface, and is what the UI uses.

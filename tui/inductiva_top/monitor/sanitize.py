@@ -79,12 +79,14 @@ _ERASE_IN_LINE_RE = re.compile("(?:\x1b\\[|\x9b)([02]?)K")
 
 _LINE_BREAK_RE = re.compile("[\n\x0b\x0c\r\x85\u2028\u2029]")
 
-# Format characters (Unicode 15.1 category Cf) minus ZWNJ/ZWJ (U+200C/U+200D).
+# Format characters (Unicode 15.1 category Cf) minus ZWNJ/ZWJ (U+200C/U+200D), and
+# the whole tag block U+E0000..U+E007F: its unassigned code points are reserved for
+# tags too and render as nothing, so they could smuggle hidden text as well.
 _FORMAT_CHARS = (
     "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e007f"
 )
 # C0 except TAB and the line breaks handled above, DEL, all of C1 but NEL.
 _DROP_RE = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f{_FORMAT_CHARS}]+")
