@@ -33,12 +33,21 @@ SAMPLES: dict[Form, object] = {
 }
 WITH_FLAG = [setting for setting in SETTINGS.values() if setting.form is not None]
 
+# A value of each YAML-only setting other than its default.
+YAML_SAMPLES: dict[str, object] = {
+    "keymap": {"quit": "ctrl+q"},
+    "watch": [{"project": "sweep-a", "on": ["failed", "finished"]}],
+}
+
 
 def sample(setting: Setting[Any]) -> object:
     """The YAML-shaped value to give ``setting``."""
+    if setting.form is None:
+        return YAML_SAMPLES[setting.key]
     if setting.form is Form.SWITCH:
         return not setting.default
-    assert setting.form is not None
+    if setting.choices:
+        return next(word for word in setting.choices if setting.check(word, "") != setting.default)
     return SAMPLES[setting.form]
 
 
@@ -80,10 +89,16 @@ def test_the_sample_is_not_the_default(setting: Setting[Any]) -> None:
     assert expected(setting) != setting.default
 
 
-def test_only_a_mapping_is_yaml_only() -> None:
-    # A mapping has no one-line form; every other setting must have a flag and a variable.
+def test_only_a_mapping_or_a_list_of_rules_is_yaml_only() -> None:
+    # A mapping, or a list of mappings, has no one-line form; every other setting
+    # must have a flag and a variable.
     for setting in SETTINGS.values():
-        assert (setting.form is None) == isinstance(setting.default, Mapping), setting.key
+        value = sample(setting) if setting.form is None else None
+        structured = isinstance(value, Mapping) or (
+            isinstance(value, list) and all(isinstance(item, Mapping) for item in value)
+        )
+        assert (setting.form is None) == structured, setting.key
+        assert setting.form is not None or expected(setting) != setting.default, setting.key
 
 
 @pytest.mark.parametrize("setting", WITH_FLAG, ids=lambda setting: setting.key)
@@ -115,7 +130,7 @@ def test_each_environment_variable(
 
 @pytest.mark.parametrize("setting", SETTINGS.values(), ids=lambda setting: setting.key)
 def test_the_config_file(setting: Setting[Any], seen: list[Config], tmp_path: Path) -> None:
-    value = sample(setting) if setting.form is not None else {"quit": "ctrl+q"}
+    value = sample(setting)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({setting.key: value}), encoding="utf-8")
     assert cli.main(["--config", str(path), "probe"]) == 0

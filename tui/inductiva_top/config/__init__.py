@@ -25,7 +25,7 @@ exists. Its keys are the settings' and ``profiles``.
 
 **The settings** are declared once, in :mod:`inductiva_top.config.settings`:
 each is a YAML key, the environment variable ``INDUCTIVA_TOP_<KEY>`` and the
-flag ``--<key>`` (the keymap, a mapping, is YAML only). In the environment
+flag ``--<key>`` (the keymap and the watch rules are YAML only). In the environment
 lists are comma-separated and booleans are 1/0, true/false, yes/no or on/off. An empty
 ``project``/``status``/``theme`` means no filter / the default theme.
 
@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
 import platformdirs
@@ -64,15 +65,20 @@ from inductiva_top.config.settings import (
     COLUMNS,
     KEYMAP,
     NOTIFY,
+    NOTIFY_VIA,
     OUTPUT_DIR,
     PROJECT,
     READ_ONLY,
     REFRESH,
     SETTINGS,
+    STALL_AFTER,
     STATUS,
     TAIL_LINES,
     THEME,
+    WATCH,
 )
+from inductiva_top.monitor.foresight.notify import NotifyVia
+from inductiva_top.monitor.foresight.rules import WatchRule
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -124,6 +130,12 @@ class Config:
     """How many lines of a task's output tail to keep."""
     notify: bool = NOTIFY.default
     """Watch every task: a toast and the terminal bell when one finishes."""
+    notify_via: NotifyVia = NOTIFY_VIA.default
+    """How notifications reach the terminal; ``AUTO``: chosen from the environment."""
+    stall_after: float = STALL_AFTER.default
+    """Seconds without new output before a running task is stalled; 0: never."""
+    watch: tuple[WatchRule, ...] = WATCH.default
+    """Watch rules: tasks to tell about without pressing ``w`` on each."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.keymap, FrozenMap):
@@ -330,8 +342,10 @@ def save_setting(
     setting = SETTINGS.get(key)
     if setting is None:
         unknown_key(str(target), key, list(SETTINGS))
-    if isinstance(value, tuple):
-        shaped: object = list(value)
+    if isinstance(value, Enum):
+        shaped: object = value.value
+    elif isinstance(value, tuple):
+        shaped = list(value)
     elif isinstance(value, Path):
         shaped = str(value)
     elif isinstance(value, Mapping):

@@ -35,6 +35,14 @@ from inductiva_top.config._values import (
     fail,
     shown,
 )
+from inductiva_top.config._watch import (
+    NOTIFY_CHOICES,
+    check_notify_via,
+    check_stall_after,
+    check_watch,
+)
+from inductiva_top.monitor.foresight.notify import NotifyVia
+from inductiva_top.monitor.foresight.rules import WatchRule
 
 __all__ = ["ENV_PREFIX", "SETTINGS", "Form", "Setting"]
 
@@ -101,6 +109,8 @@ class Setting(Generic[T]):
     """The ``Config`` attribute, when it is not :attr:`key`."""
     also_env: tuple[str, ...] = ()
     """Environment variables read after ours (another program's name for the same thing)."""
+    choices: tuple[str, ...] = ()
+    """The only texts it takes, when it is one of a few words (its check enforces them)."""
 
     @property
     def field(self) -> str:
@@ -124,6 +134,8 @@ class Setting(Generic[T]):
         default: object = self.default
         if isinstance(default, float):
             default = f"{default:g}"
+        elif isinstance(default, Enum):
+            default = default.value
         return self.help.replace("{default}", str(default))
 
 
@@ -212,6 +224,33 @@ NOTIFY = Setting(
     help="watch every task: a toast and the terminal bell when one finishes",
     form=Form.SWITCH,
 )
+NOTIFY_VIA = Setting(
+    key="notify_via",
+    default=NotifyVia.AUTO,
+    check=check_notify_via,
+    help=f"how a watched task's end reaches your desktop: {', '.join(NOTIFY_CHOICES)} "
+    "(default {default}: chosen from the terminal)",
+    form=Form.TEXT,
+    metavar="HOW",
+    choices=NOTIFY_CHOICES,
+)
+STALL_AFTER = Setting(
+    key="stall_after",
+    # The task-runner's output_stalled_threshold_minutes (task_runner/system_monitor.py).
+    default=30 * 60.0,
+    check=check_stall_after,
+    help="seconds without new output before a running task is marked stalled "
+    "(default {default}, as the Inductiva task-runner; 0: never)",
+    form=Form.NUMBER,
+    metavar="SECONDS",
+)
+WATCH: Setting[tuple[WatchRule, ...]] = Setting(
+    key="watch",
+    default=(),
+    check=check_watch,
+    help="watch rules, e.g. [{project: sweep-a, on: [failed, finished]}]: a list, "
+    "so only in the YAML file",
+)
 
 SETTINGS: dict[str, Setting[Any]] = {
     setting.key: setting
@@ -227,6 +266,9 @@ SETTINGS: dict[str, Setting[Any]] = {
         COLUMNS,
         TAIL_LINES,
         NOTIFY,
+        NOTIFY_VIA,
+        STALL_AFTER,
+        WATCH,
     )
 }
 """YAML key -> setting, in the order ``--help`` lists them."""
