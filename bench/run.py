@@ -12,7 +12,8 @@ runs on loopback against real embedded servers (``inductiva-top serve``):
   ``htop -d 20`` in the same pty; key latency (``?`` until the help screen is
   written) while the tail runs at increasing rates;
 * a partial and a full download of a real task's output.zip, beside curl;
-* the server's p50/p99 for a 50-task page, alone and with 50 pollers.
+* the server's p50/p99 for a 50-task page, alone and with 50 pollers;
+* the start and finish estimates against what happened (estimates.py).
 
 ``--quick`` uses 100 / 10,000 tasks, 5 s windows and a 100 MB archive.
 The machine's load is printed with the table: figures from a shared machine
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import bench_server
 import bench_table
+import estimates
 import transfer_bench
 from inductiva_top.server.launcher import ServerProcess
 from pty_bench import (
@@ -307,6 +309,13 @@ def server_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
     return rows
 
 
+def estimate_rows(plan: Plan, work: Path) -> list[Row]:
+    """Median and p90 error of start and finish estimates on a real workload."""
+    print("estimates: a workload through a 2-slot group ...", flush=True)
+    figures = estimates.measure(work, quick=plan is QUICK)
+    return [Row(name, figure) for name, figure in estimates.lines(figures)]
+
+
 # -- the table ------------------------------------------------------------------------
 
 
@@ -332,8 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="seeded data dirs are kept (and reused) here")
     parser.add_argument(
         "--only",
-        default="table,pty,transfer,server",
-        help="comma-separated parts to run (table, pty, transfer, server)",
+        default="table,pty,transfer,server,estimates",
+        help="comma-separated parts to run (table, pty, transfer, server, estimates)",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -343,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_at_start = bench_server.machine_load()
     rows: list[Row] = []
-    largest = bench_table.seeded_dir(work, max(plan.sizes))
+    largest: Path | None = None
     if "table" in parts:
         table, largest = table_rows(plan, work)
         rows += table
@@ -352,7 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     if "transfer" in parts:
         rows += transfer_rows(plan, work)
     if "server" in parts:
+        # Seeded only for the parts that read it.
+        largest = largest or bench_table.seeded_dir(work, max(plan.sizes))
         rows += server_rows(plan, largest, work)
+    if "estimates" in parts:
+        rows += estimate_rows(plan, work)
     print_table(rows, plan, time.monotonic() - started, load_at_start)
     return 0
 

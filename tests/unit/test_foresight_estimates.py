@@ -23,7 +23,7 @@ from inductiva_top.monitor.foresight.estimates import (
     project_eta,
 )
 from inductiva_top.monitor.foresight.progress import ProgressTracker
-from inductiva_top.monitor.foresight.queueing import all_done_in, starts_in
+from inductiva_top.monitor.foresight.queueing import all_done_in, starts_after, starts_in
 from tests.unit.foresight_tasks import NOW, at, finished, history, running, waiting
 
 
@@ -150,6 +150,12 @@ def test_more_tasks_running_than_machines_believes_what_runs() -> None:
     assert starts_in([10, 20, 30], 1, 1, 100) == pytest.approx(20, abs=0.01)
 
 
+def test_tasks_ahead_known_one_by_one_take_their_own_time() -> None:
+    assert starts_after([], 1, [10, 20], 0, 5) == 30
+    # a and b start now, c when a ends (10); then one more of 5 s at 20, me at 25.
+    assert starts_after([], 2, [10, 20, 30], 1, 5) == pytest.approx(25, abs=0.01)
+
+
 def test_all_done_is_the_last_task_ending() -> None:
     assert all_done_in([10, 0], 2, 4, 100) == pytest.approx(210, abs=0.01)
     assert all_done_in([5, 30], 2, 0, 100) == 30
@@ -262,6 +268,23 @@ def test_tasks_ahead_counted_from_what_the_dashboard_holds() -> None:
     assert estimate is not None and estimate.span is not None
     assert (estimate.tasks_ahead, estimate.ahead_from_server) == (2, False)
     assert estimate.span.low == pytest.approx(100, abs=0.02)
+
+
+def test_held_tasks_ahead_count_with_their_own_durations() -> None:
+    store = seen(history([100] * 3, simulator="long"), history([10] * 3, simulator="short"))
+    held = [
+        waiting("a", -30, simulator="long"),
+        waiting("b", -20, simulator="long"),
+        waiting("me", -10, simulator="short"),
+    ]
+    facts = GroupFacts(machines=1)
+    both = estimate_start(held[2], now=NOW, finished=store, held=held, tasks_ahead=2, facts=facts)
+    assert both is not None and both.span is not None
+    assert both.span.low == pytest.approx(200, abs=0.02)
+    # The server counts one more ahead than the dashboard holds: it is taken to be alike me.
+    three = estimate_start(held[2], now=NOW, finished=store, held=held, tasks_ahead=3, facts=facts)
+    assert three is not None and three.span is not None
+    assert three.span.low == pytest.approx(210, abs=0.02)
 
 
 def test_finish_estimates_made_by_the_caller_are_used_for_the_busy_machines() -> None:

@@ -12,7 +12,9 @@ started. The UI formats them; nothing here makes up a number.
   size when known (:class:`GroupFacts`), else the most of its tasks seen
   running at once. The busy machines free up when their tasks end (their
   finish estimates); each task ahead then holds one for a duration of the
-  group's recently finished tasks, most alike first (:mod:`.durations`).
+  group's recently finished tasks, most alike first (:mod:`.durations`):
+  alike the task ahead when the dashboard holds it, else alike the waiting
+  task.
   The low end of the span uses the short durations (20th percentile), the
   high end the long ones (80th). Why it waits is a :class:`WaitReason`.
 * :func:`estimate_finish`: a running task ends when its remaining compute
@@ -34,7 +36,7 @@ from enum import Enum
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.foresight.durations import Durations, FinishedTasks, Phase, group_of
 from inductiva_top.monitor.foresight.progress import ProgressReading
-from inductiva_top.monitor.foresight.queueing import all_done_in, starts_in
+from inductiva_top.monitor.foresight.queueing import all_done_in, starts_after
 from inductiva_top.monitor.queue import queue_view
 from inductiva_top.monitor.statuses import StatusKind, status_info
 
@@ -355,8 +357,20 @@ def estimate_start(
     if durations is None or machines is None:
         return result(reason, None)
     busy = _busy_for(view.running, now, finished, running_left or {}, durations)
-    low = starts_in([span.low for span in busy], machines, ahead, durations.low)
-    high = starts_in([span.high for span in busy], machines, ahead, durations.high)
+    # The tasks ahead the dashboard holds take as long as tasks alike them;
+    # the others (the server counts more) as long as tasks alike this one.
+    known = [
+        finished.durations(Phase.RUN, group=group, simulator=t.simulator, project=t.project)
+        or durations
+        for t in view.ahead[:ahead]
+    ]
+    more = ahead - len(known)
+    low = starts_after(
+        [span.low for span in busy], machines, [d.low for d in known], more, durations.low
+    )
+    high = starts_after(
+        [span.high for span in busy], machines, [d.high for d in known], more, durations.high
+    )
     return result(reason, _span(low, high))
 
 

@@ -8,15 +8,18 @@ is free: slot ``i`` is free at ``free_in[i] + c * each`` for ``c = 0, 1, ...``.
 
 The answer is found by bisection on that count, so it costs
 ``O(machines * log)`` whatever the queue's length: cheap enough for every
-waiting row of every refresh.
+waiting row of every refresh. When some tasks ahead are known one by one,
+each with its own duration, :func:`starts_after` places them first, one
+at a time, and the rest as above.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 
-__all__ = ["all_done_in", "starts_in"]
+__all__ = ["all_done_in", "starts_after", "starts_in"]
 
 _PRECISION = 0.01
 """Seconds: bisection stops when the answer is known this closely."""
@@ -61,6 +64,25 @@ def starts_in(free_in: Sequence[float], machines: int, ahead: int, each: float) 
         else:
             low = middle
     return high
+
+
+def starts_after(
+    free_in: Sequence[float],
+    machines: int,
+    known: Sequence[float],
+    more: int,
+    each: float,
+) -> float:
+    """Seconds until the task behind ``known`` and then ``more`` tasks ahead gets a slot.
+
+    ``known``: the durations of the first tasks ahead, in queue order; the
+    ``more`` after them hold a slot ``each`` seconds.
+    """
+    slots = _slots(free_in, machines)
+    heapq.heapify(slots)
+    for seconds in known:
+        heapq.heapreplace(slots, slots[0] + max(seconds, _SHORTEST))
+    return starts_in(slots, len(slots), max(0, more), each)
 
 
 def all_done_in(free_in: Sequence[float], machines: int, waiting: int, each: float) -> float:
