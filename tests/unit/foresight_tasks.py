@@ -15,6 +15,26 @@ def at(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
+def task(
+    task_id: str,
+    status: str,
+    *,
+    group: str = "g",
+    simulator: str = "sim",
+    project: str = "p",
+    **times: datetime | None,
+) -> Task:
+    """A task of ``group``, ``simulator`` and ``project`` with the given times."""
+    return Task(
+        task_id=task_id,
+        status=status,
+        machine_group_name=group,
+        simulator=simulator,
+        project=project,
+        **times,
+    )
+
+
 def finished(
     task_id: str,
     start: float,
@@ -22,25 +42,22 @@ def finished(
     *,
     compute: tuple[float, float] | None = None,
     status: str = "success",
-    group: str = "g",
-    simulator: str = "sim",
-    project: str = "p",
+    **names: str,
 ) -> Task:
     """A task that started at ``start`` (seconds from NOW) and ran ``run`` seconds.
 
-    ``compute``: its command's start and end, in seconds after ``start``.
+    ``compute``: its command's start and end, in seconds after ``start``;
+    ``names``: its group, simulator and project.
     """
-    return Task(
-        task_id=task_id,
-        status=status,
-        machine_group_name=group,
-        simulator=simulator,
-        project=project,
+    return task(
+        task_id,
+        status,
         create_time=at(start - 1),
         start_time=at(start),
         end_time=at(start + run),
         computation_start_time=at(start + compute[0]) if compute else None,
         computation_end_time=at(start + compute[1]) if compute else None,
+        **names,
     )
 
 
@@ -77,41 +94,28 @@ def running(
     since: float,
     *,
     status: str = "computation-started",
-    computing_since: float | None = None,
-    group: str = "g",
-    simulator: str = "sim",
-    project: str = "p",
+    **names: str,
 ) -> Task:
-    """A task running since ``since`` (seconds from NOW, negative), computing since the same."""
-    computing = since if computing_since is None else computing_since
-    return Task(
-        task_id=task_id,
-        status=status,
-        machine_group_name=group,
-        simulator=simulator,
-        project=project,
+    """A task running since ``since`` (seconds from NOW, negative), computing since then too.
+
+    In ``started`` it is preparing: no computation yet.
+    """
+    return task(
+        task_id,
+        status,
         create_time=at(since - 1),
         start_time=at(since),
-        computation_start_time=at(computing) if status != "started" else None,
+        computation_start_time=at(since) if status != "started" else None,
+        **names,
     )
 
 
-def waiting(
-    task_id: str,
-    queued: float = -5,
-    *,
-    status: str = "submitted",
-    group: str = "g",
-    simulator: str = "sim",
-    project: str = "p",
-) -> Task:
+def waiting(task_id: str, queued: float = -5, *, status: str = "submitted", **names: str) -> Task:
     """A task queued at ``queued`` (seconds from NOW)."""
-    return Task(
-        task_id=task_id,
-        status=status,
-        machine_group_name=group,
-        simulator=simulator,
-        project=project,
+    return task(
+        task_id,
+        status,
         create_time=at(queued - 1),
         input_submit_time=at(queued),
+        **names,
     )

@@ -34,10 +34,12 @@ import csv
 import itertools
 import math
 import re
+from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Generic, TypeVar
 
 from inductiva_top.monitor.sanitize import sanitize_name
 
@@ -97,27 +99,33 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-class _Lines:
-    """Complete lines out of chunks that may end mid-line."""
+_LINE_END_RE = re.compile(r"\r\n|\n|\r(?!$)")
+
+Added = TypeVar("Added")
+
+
+class _Followed(ABC, Generic[Added]):
+    """A file read as it grows: chunks that may end mid-line, or complete lines."""
 
     def __init__(self) -> None:
         self._pending = ""
-        self.dropped = 0
-        """Over-long unfinished lines thrown away."""
 
-    def feed(self, chunk: str) -> Iterator[str]:
-        text = self._pending + chunk
-        parts = re.split(r"\r\n|\n|\r(?!$)", text)
+    @abstractmethod
+    def feed_lines(self, lines: Iterable[str]) -> Added:
+        """Read complete lines (a followed tail's batch)."""
+
+    def feed(self, chunk: str) -> Added:
+        """Read a chunk of the file; a last line without its end waits for the next."""
+        parts = _LINE_END_RE.split(self._pending + chunk)
         self._pending = parts.pop()
         if len(self._pending) > _MAX_PENDING:
-            self._pending = ""
-            self.dropped += 1
-        yield from parts
+            self._pending = ""  # not a line of these files
+        return self.feed_lines(parts)
 
-    def flush(self) -> Iterator[str]:
+    def flush(self) -> Added:
+        """The file ended: read a last line that had no line end."""
         pending, self._pending = self._pending, ""
-        if pending.strip("\r"):
-            yield pending
+        return self.feed_lines([pending] if pending.strip("\r") else [])
 
 
 def _fields(line: str) -> list[str] | None:
@@ -144,25 +152,20 @@ class MetricsSample:
     disk_written_bytes: float | None
 
 
-class MetricsSeries:
-    """``system_metrics.csv`` read as it grows: the newest ``limit`` samples."""
+class MetricsSeries(_Followed[int]):
+    """``system_metrics.csv`` read as it grows: the newest ``limit`` samples.
+
+    :meth:`feed`, :meth:`feed_lines` and :meth:`flush` return how many samples they added.
+    """
 
     def __init__(self, limit: int = 240) -> None:
+        super().__init__()
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         self.samples: deque[MetricsSample] = deque(maxlen=limit)
         self.malformed = 0
         """Lines that were not a row (nor the header)."""
         self._columns = {name: index for index, name in enumerate(METRICS_HEADER)}
-        self._lines = _Lines()
-
-    def feed(self, chunk: str) -> int:
-        """Read a chunk of the file (it may end mid-line); returns the samples added."""
-        return self.feed_lines(self._lines.feed(chunk))
-
-    def flush(self) -> int:
-        """The file ended: read a last line that had no line end."""
-        return self.feed_lines(self._lines.flush())
 
     def feed_lines(self, lines: Iterable[str]) -> int:
         """Read complete lines (a followed tail's batch); returns the samples added."""
@@ -257,25 +260,18 @@ class OutputUpdate:
         return rest if found and rest else self.path.rsplit("/", 1)[-1]
 
 
-class OutputUpdates:
+class OutputUpdates(_Followed[bool]):
     """When a task's output last changed: from ``output_update.csv`` or any other sign.
 
     Keeps the newest time seen, whichever source it came from (the file's
     rows, :meth:`note` for a tail line or a ``last_modified_file`` answer).
+    :meth:`feed`, :meth:`feed_lines` and :meth:`flush` return whether it moved.
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.last: OutputUpdate | None = None
         self.malformed = 0
-        self._lines = _Lines()
-
-    def feed(self, chunk: str) -> bool:
-        """Read a chunk of the file; returns whether the newest time moved."""
-        return self.feed_lines(self._lines.feed(chunk))
-
-    def flush(self) -> bool:
-        """The file ended: read a last line that had no line end."""
-        return self.feed_lines(self._lines.flush())
 
     def feed_lines(self, lines: Iterable[str]) -> bool:
         """Read complete lines; returns whether the newest time moved."""
