@@ -260,7 +260,13 @@ def test_machines_seen_running_at_once_in_the_history() -> None:
 
 
 def test_tasks_ahead_counted_from_what_the_dashboard_holds() -> None:
-    held = [waiting("a", -30), waiting("b", -20), waiting("me", -10), waiting("later", -1)]
+    held = [
+        waiting("a", -30),
+        waiting("b", -20),
+        waiting("me", -10),
+        waiting("later", -1),
+        waiting("no-inputs", -40, status="pending-input"),
+    ]
     estimate = estimate_start(
         held[2], now=NOW, finished=seen(history([50] * 3)), held=held, tasks_ahead=None,
         facts=GroupFacts(machines=1),
@@ -358,6 +364,9 @@ def test_without_compute_times_the_whole_run_is_used() -> None:
     estimate = estimate_finish(running("r", -30), now=NOW, finished=store)
     assert estimate is not None and estimate.phase is Phase.RUN
     assert estimate.span == Span(70, 70)
+    finalizing = running("e", -95, status="computation-ended")
+    ending = estimate_finish(finalizing, now=NOW, finished=store)
+    assert ending is not None and (ending.phase, ending.span) == (Phase.RUN, Span(5, 5))
 
 
 def test_finish_from_the_tasks_own_progress() -> None:
@@ -397,6 +406,13 @@ def test_no_history_no_progress_is_unknown() -> None:
     estimate = estimate_finish(running("r", -30), now=NOW, finished=FinishedTasks())
     assert estimate is not None
     assert (estimate.span, estimate.source, estimate.overdue) == (None, None, False)
+
+
+def test_a_task_being_killed_has_no_finish_estimate() -> None:
+    store = seen(history([100] * 3))
+    assert (
+        estimate_finish(running("k", -30, status="pending-kill"), now=NOW, finished=store) is None
+    )
 
 
 def test_only_running_tasks_have_a_finish_estimate() -> None:

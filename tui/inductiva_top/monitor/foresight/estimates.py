@@ -211,8 +211,10 @@ def estimate_finish(
 ) -> FinishEstimate | None:
     """When ``task`` should end; ``None`` when it is not running.
 
-    ``progress`` is the task's own progress (a :class:`~.progress.ProgressTracker`'s
-    reading), used in the compute phase when it gives a rate.
+    A task being killed (``pending-kill``) is not running: it ends when the
+    kill is carried out. ``progress`` is the task's own progress (a
+    :class:`~.progress.ProgressTracker`'s reading), used in the compute phase
+    when it gives a rate.
     """
     if status_info(task.status).kind is not StatusKind.RUNNING:
         return None
@@ -221,10 +223,11 @@ def estimate_finish(
     after_compute = _finalize_after(finalize)
     computing_since = task.computation_start_time
     if task.computation_end_time is not None or task.status == "computation-ended":
-        # Seen ending before its time was recorded: it has only just begun finalizing.
-        ended = task.computation_end_time or now
-        return _from_history(now, Phase.FINALIZE, finalize, ended, (0.0, 0.0))
-    if computing_since is not None:
+        if finalize is not None:
+            # Seen ending before its time was recorded: it has only just begun finalizing.
+            ended = task.computation_end_time or now
+            return _from_history(now, Phase.FINALIZE, finalize, ended, (0.0, 0.0))
+    elif computing_since is not None:
         if progress is not None:
             left = _from_progress(progress, computing_since, now)
             if left is not None:
@@ -280,8 +283,6 @@ def _busy_for(
     spans = []
     for task in running:
         span = known.get(task.task_id)
-        if span is None and task.status == "pending-kill":
-            span = Span(0.0, 0.0)
         if span is None:
             estimate = estimate_finish(task, now=now, finished=finished)
             span = estimate.span if estimate is not None else None
@@ -322,7 +323,9 @@ def estimate_start(
         return None
     facts = facts or GroupFacts()
     view = queue_view(task, held, tasks_ahead, now)
-    ahead = tasks_ahead if tasks_ahead is not None else len(view.ahead)
+    # A task still waiting for its inputs is not in the queue yet.
+    queued = [other for other in view.ahead if other.status != "pending-input"]
+    ahead = tasks_ahead if tasks_ahead is not None else len(queued)
     group = group_of(task)
     machines, described = _machines(facts, len(view.running), finished, group)
     durations = finished.durations(
@@ -362,7 +365,7 @@ def estimate_start(
     known = [
         finished.durations(Phase.RUN, group=group, simulator=t.simulator, project=t.project)
         or durations
-        for t in view.ahead[:ahead]
+        for t in queued[:ahead]
     ]
     more = ahead - len(known)
     low = starts_after(
