@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.command import CommandPalette
 from textual.widgets import Checkbox, Input, Label, RadioButton
 
+from inductiva_top.api.models import Task
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
@@ -81,8 +82,8 @@ async def test_w_marks_the_row_and_a_finishing_task_is_announced(seeded: Seeded)
         running = seeded.running[0]
         with seeded.server.client() as client:
             client.post(f"/tasks/{running}/kill")
-        app.watcher.watched.add(running)
-        app.watcher._last[running] = False
+        if running not in app.watcher.watched:
+            app.watcher.toggle(Task(task_id=running, status="computation-started"))
         await until(
             pilot,
             lambda: any(
