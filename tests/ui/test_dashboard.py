@@ -194,7 +194,7 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
             lambda: screen.state.queue_ahead.get(seeded.waiting[0]) is not None,
             "the queue position",
         )
-        await pilot.press("q")
+        await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue view")
         queue = app.screen
         assert isinstance(queue, QueueScreen)

@@ -247,3 +247,59 @@ def test_numbers_out_of_range_are_usage_errors(
         cli.main(argv)
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(fault)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["--status", "bogus"], {}, "option --status: unknown status 'bogus'"),
+        ([], {"INDUCTIVA_TOP_STATUS": "faild"}, "INDUCTIVA_TOP_STATUS: unknown status 'faild'"),
+        (["--theme", "nordd"], {}, "option --theme: unknown theme 'nordd' (did you mean 'nord'?)"),
+        ([], {"INDUCTIVA_TOP_THEME": "x"}, "INDUCTIVA_TOP_THEME: unknown theme 'x'"),
+    ],
+)
+def test_a_dashboard_mistake_is_one_line_before_the_screen_opens(
+    args: list[str],
+    env: dict[str, str],
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import inductiva_top.ui.app
+
+    def never(config: Config) -> int:
+        raise AssertionError("the dashboard opened")
+
+    monkeypatch.setattr(inductiva_top.ui.app, "run_dashboard", never)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(args) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert said in err
+
+
+@pytest.mark.parametrize("subcommand", [[], ["demo"], ["web"]])
+def test_an_unknown_keymap_id_stops_every_dashboard(
+    subcommand: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import inductiva_top.ui.app
+
+    def never(config: Config) -> int:
+        raise AssertionError("the dashboard opened")
+
+    monkeypatch.setattr(inductiva_top.ui.app, "run_dashboard", never)
+    path = tmp_path / "c.yaml"
+    path.write_text("keymap:\n  main.kil: x\n")
+    config = ["--config", str(path)]
+    # demo takes --config after its name; the dashboard and web before it.
+    argv = [*subcommand, *config] if subcommand == ["demo"] else [*config, *subcommand]
+    assert cli.main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == (
+        f"inductiva-top: {path}: key 'keymap': no binding has the id 'main.kil' "
+        "(did you mean 'main.kill'?); the README's key table lists every id\n"
+    )

@@ -319,6 +319,7 @@ def test_unknown_key_suggests_the_close_one(config_dir: Path, home: Path) -> Non
         ("refresh", ".inf", "finite"),
         ("project", "3", "expected text, got int"),
         ("status", "{a: 1}", "expected text or a list of text"),
+        ("status", "[failed, bogus]", "unknown status 'bogus'; codes: pending-input, "),
         ("active", "'maybe'", "expected true or false, got str 'maybe'"),
         ("theme", "[a]", "expected text, got list"),
         ("keymap", "[q]", "expected a mapping of binding id to key"),
@@ -348,6 +349,7 @@ def test_wrong_value_in_file(
         ("INDUCTIVA_TOP_REFRESH", "0.2", "below the minimum of 1 second"),
         ("INDUCTIVA_TOP_ACTIVE", "maybe", "expected one of 1/0, true/false"),
         ("INDUCTIVA_TOP_TAIL_LINES", "many", "expected a whole number"),
+        ("INDUCTIVA_TOP_STATUS", "faild", "unknown status 'faild' (did you mean 'failed'?)"),
         ("INDUCTIVA_API_URL", "localhost:8000", "expected an http(s) URL"),
     ],
 )
@@ -364,6 +366,8 @@ def test_wrong_value_in_environment(
     [
         (CliOverrides(refresh=0.5), "--refresh", "0.5 is below the minimum of 1 second"),
         (CliOverrides(api_url="ftp://x"), "--api-url", "expected an http(s) URL"),
+        (CliOverrides(statuses=("bogus",)), "--status", "unknown status 'bogus'"),
+        (CliOverrides(statuses=("in-queue",)), "--status", "cannot filter by status 'in-queue'"),
     ],
 )
 def test_wrong_value_on_command_line(
@@ -618,3 +622,41 @@ def test_save_setting_leaves_an_unparseable_file_alone(config_dir: Path) -> None
     with pytest.raises(ConfigError, match="not valid YAML"):
         save_setting(path, "theme", "dracula")
     assert path.read_text() == "theme: [nord\n"
+
+
+# --- where each value came from, and the missing key ---
+
+
+def test_config_remembers_where_each_value_came_from(config_dir: Path, home: Path) -> None:
+    path = write(config_dir / "config.yaml", "theme: nord\nrefresh: 3\n")
+    config = load_config(
+        CliOverrides(statuses=("failed",)),
+        env={"INDUCTIVA_TOP_REFRESH": "4"},
+        home=home,
+        config_dir=config_dir,
+    )
+    assert config.origin("theme") == f"{path}: key 'theme'"
+    assert config.origin("refresh") == "environment variable INDUCTIVA_TOP_REFRESH"
+    assert config.origin("statuses") == "option --status"
+    assert config.origin("columns") == "config"  # a default: nobody gave it
+
+
+def test_no_key_says_where_a_key_would_come_from(config_dir: Path, home: Path) -> None:
+    config = load_config(CliOverrides(), env={}, home=home, config_dir=config_dir)
+    assert config.api_key is None
+    missing = config.key_missing
+    assert missing is not None and missing.startswith("No API key found")
+    for place in ("INDUCTIVA_API_KEY", "~/.inductiva/api_key", "inductiva auth login"):
+        assert place in missing
+    with_key = load_config(
+        CliOverrides(), env={"INDUCTIVA_API_KEY": KEY}, home=home, config_dir=config_dir
+    )
+    assert with_key.key_missing is None
+
+
+def test_a_profile_without_a_key_is_named(tmp_path: Path, home: Path) -> None:
+    path = write(tmp_path / "c.yaml", "profiles:\n  lab:\n    api_url: http://lab\n")
+    config = load_config(CliOverrides(config=path, profile="lab"), env={}, home=home)
+    assert config.key_missing == (
+        f"No API key: profile 'lab' in {path} has neither api_key nor api_key_file."
+    )

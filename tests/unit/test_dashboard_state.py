@@ -14,6 +14,7 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
+from inductiva_top.monitor.seek import seek_row
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.window import RowWindow
 
@@ -178,3 +179,44 @@ async def test_fetch_each_leaves_out_what_fails() -> None:
     state = DashboardState(MemorySource([_task("a"), _task("b")]))
     fetched = await state.fetch_each(["a", "gone", "b"])
     assert [task.task_id for task in fetched] == ["a", "b"]
+
+
+# -- seeking the next failed row (] and [) --------------------------------------
+
+
+def _failed(task: Task) -> bool:
+    return task.status == "failed"
+
+
+async def test_seek_finds_the_next_match_in_the_loaded_rows_without_asking() -> None:
+    source = MemorySource(
+        [_task(f"t{n:02}", "failed" if n in (3, 7) else "started") for n in range(10)]
+    )
+    state = await _loaded(source)
+    source.requests.clear()
+    down = await seek_row(state, 0, 1, _failed)
+    assert (down.index, down.complete) == (3, True)
+    assert (await seek_row(state, 3, 1, _failed)).index == 7
+    assert (await seek_row(state, 7, -1, _failed)).index == 3
+    assert source.requests == []
+
+
+async def test_seek_fetches_the_pages_past_the_loaded_ones_and_keeps_them() -> None:
+    tasks = [_task(f"t{n:03}", "failed" if n == 57 else "started") for n in range(80)]
+    source = MemorySource(tasks)
+    state = await _loaded(source, page_size=10)
+    assert state.window.row(57) is None
+    source.requests.clear()
+    found = await seek_row(state, 0, 1, _failed)
+    assert found.index == 57
+    assert source.requests == [f"list {page}" for page in range(2, 7)]
+    assert state.window.row(57) is not None and state.window.row(57).task_id == "t057"
+
+
+async def test_seek_gives_up_after_its_page_budget_and_says_how_far_it_looked() -> None:
+    source = MemorySource([_task(f"t{n:03}") for n in range(100)])
+    state = await _loaded(source, page_size=10)
+    nothing = await seek_row(state, 0, 1, _failed, max_pages=3)
+    assert (nothing.index, nothing.complete, nothing.searched) == (None, False, 39)
+    to_the_top = await seek_row(state, 5, -1, _failed)
+    assert (to_the_top.index, to_the_top.complete, to_the_top.searched) == (None, True, 5)

@@ -64,7 +64,7 @@ def test_retry_after_is_honoured() -> None:
 
 def test_freshness_describes_age_and_retry() -> None:
     fresh = Freshness()
-    assert fresh.describe(0) == "connecting…"
+    assert fresh.describe(0) == "no data yet"  # not "connecting" twice beside the state
     assert fresh.connection is Connection.CONNECTING
     fresh.succeeded(10)
     assert fresh.describe(12) == "updated 2s ago"

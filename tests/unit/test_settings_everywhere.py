@@ -31,6 +31,8 @@ SAMPLES: dict[Form, object] = {
     Form.PATH: "some/dir",
     Form.LIST: ["a", "b"],
 }
+# Settings whose check accepts only some values of their form.
+SAMPLES_BY_KEY: dict[str, object] = {"status": ["failed", "killed"]}
 WITH_FLAG = [setting for setting in SETTINGS.values() if setting.form is not None]
 
 # A value of each YAML-only setting other than its default.
@@ -42,6 +44,8 @@ YAML_SAMPLES: dict[str, object] = {
 
 def sample(setting: Setting[Any]) -> object:
     """The YAML-shaped value to give ``setting``."""
+    if setting.key in SAMPLES_BY_KEY:
+        return SAMPLES_BY_KEY[setting.key]
     if setting.form is None:
         return YAML_SAMPLES[setting.key]
     if setting.form is Form.SWITCH:

@@ -6,8 +6,10 @@ import pytest
 
 from inductiva_top.monitor.statuses import (
     FILTER_GROUPS,
+    FILTERABLE,
     KNOWN_STATUSES,
     StatusKind,
+    describe_codes,
     display_alias,
     is_killable,
     is_terminal,
@@ -110,10 +112,11 @@ def test_every_kind_has_distinct_symbols_and_ascii_fallbacks() -> None:
     assert status_info("success").ascii_symbol == "+"
 
 
-def test_filter_groups_cover_every_known_code_once() -> None:
+def test_filter_groups_cover_every_filterable_code_once() -> None:
     assert list(FILTER_GROUPS) == ["waiting", "running", "finished", "failed"]
     grouped = [code for codes in FILTER_GROUPS.values() for code in codes]
-    assert sorted(grouped) == sorted(KNOWN_STATUSES)
+    # in-queue: reported by some servers, refused by the API's status filter.
+    assert sorted(grouped) == sorted(set(KNOWN_STATUSES) - {"in-queue"}) == sorted(FILTERABLE)
     assert len(grouped) == len(set(grouped))
 
 
@@ -122,3 +125,15 @@ def test_waiting_and_running_groups_are_not_terminal() -> None:
         assert not any(is_terminal(code) for code in FILTER_GROUPS[group])
     for group in ("finished", "failed"):
         assert all(is_terminal(code) for code in FILTER_GROUPS[group])
+
+
+def test_codes_are_described_by_whole_groups_then_single_codes() -> None:
+    failed = FILTER_GROUPS["failed"]
+    assert describe_codes(failed) == "failed (6 codes)"
+    assert describe_codes([*failed, *FILTER_GROUPS["waiting"]]) == (
+        "waiting (4 codes), failed (6 codes)"
+    )
+    assert describe_codes(["killed", "failed", "success"]) == "success, failed, killed"
+    assert describe_codes([*failed, "success", "new\x1b[31m-code"]) == (
+        "failed (6 codes), success, new-code"
+    )

@@ -146,3 +146,18 @@ def test_rules_know_their_events() -> None:
         WatchRule(on=("faild",))
     with pytest.raises(ValueError, match="at least one event"):
         WatchRule(on=())
+
+
+def test_a_toast_says_what_happened_without_repeating_itself() -> None:
+    def said(status: str) -> str:
+        watcher = Watcher()
+        watcher.toggle(task("a", "started"))
+        (arrival,) = watcher.observe([task("a", status)])
+        return arrival.sentence
+
+    assert said("success") == "a succeeded"
+    assert said("failed") == "a failed"
+    assert said("executer-failed") == "a failed: Machine Failed"
+    assert said("killed") == "a was killed"
+    assert said("executer-terminated-by-user") == "a was stopped: Terminated by User"
+    assert " is " not in said("success")

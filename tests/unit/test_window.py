@@ -88,7 +88,7 @@ def test_sorting_toggles_direction_on_the_same_field() -> None:
 
 def test_describe_lists_active_filters() -> None:
     query = TaskQuery(statuses=frozenset({"failed", "killed"}), project="p", id_filter="ab")
-    assert query.describe() == ["status: failed,killed", "project: p", "id ~ ab"]
+    assert query.describe() == ["status: failed, killed", "project: p", "id ~ ab"]
     assert TaskQuery().describe() == []
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "add_config_flags",
     "add_dashboard_flags",
     "config_from_args",
+    "dashboard_config",
     "forwarded_flags",
     "number_in",
 ]
@@ -124,6 +125,19 @@ def config_from_args(args: argparse.Namespace) -> Config:
     config = load_config(_overrides(args))
     for warning in config.warnings:
         print(f"inductiva-top: warning: {warning}", file=sys.stderr)
+    return config
+
+
+def dashboard_config(args: argparse.Namespace) -> Config:
+    """:func:`config_from_args`, also checked for what only the dashboard knows.
+
+    A theme Textual does not have, or a keymap id no binding has, raises
+    :class:`~inductiva_top.config.ConfigError` before any screen opens.
+    """
+    config = config_from_args(args)
+    from inductiva_top.ui.app import check_config
+
+    check_config(config)
     return config
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import argparse
 
-from inductiva_top.cli.common import config_from_args
+from inductiva_top.cli.common import dashboard_config
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code when it closes."""
-    config = config_from_args(args)
+    config = dashboard_config(args)
     from inductiva_top.ui.app import run_dashboard
 
     return run_dashboard(config)

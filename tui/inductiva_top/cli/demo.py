@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inductiva_top.cli.common import config_from_args
+from inductiva_top.cli.common import dashboard_config
 
 if TYPE_CHECKING:
     from inductiva_top.cli.common import SubParsers
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     # The demo watches its own server, whatever the environment points at.
     for name in ("INDUCTIVA_TOP_PROFILE", "INDUCTIVA_API_URL", "INDUCTIVA_API_KEY"):
         os.environ.pop(name, None)
-    config = config_from_args(args)
+    config = dashboard_config(args)
     from inductiva_top.demo.session import run_demo
 
     return run_demo(config, data_dir=args.data_dir, slots=args.slots, workload=not args.no_workload)

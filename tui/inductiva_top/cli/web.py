@@ -24,7 +24,7 @@ from inductiva_top.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     add_config_flags,
-    config_from_args,
+    dashboard_config,
     forwarded_flags,
 )
 
@@ -64,7 +64,7 @@ def register(subcommands: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit code."""
-    config_from_args(args)  # a bad configuration is reported here, once
+    dashboard_config(args)  # a bad configuration is reported here, once
     if not 0 < args.port < 65536:
         print(f"inductiva-top: --port {args.port} is not a port (1-65535)", file=sys.stderr)
         return EXIT_USAGE

@@ -46,6 +46,7 @@ import platformdirs
 
 from inductiva_top.config._credentials import (
     DEFAULT_API_URL,
+    NO_KEY_MESSAGE,
     Profile,
     official_key_file,
     parse_profiles,
@@ -87,6 +88,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Secret",
+    "did_you_mean",
     "load_config",
     "official_key_file",
     "profile_names",
@@ -136,10 +138,30 @@ class Config:
     """Seconds without new output before a running task is stalled; 0: never."""
     watch: tuple[WatchRule, ...] = WATCH.default
     """Watch rules: tasks to tell about without pressing ``w`` on each."""
+    origins: Mapping[str, str] = FrozenMap()
+    """``Config`` attribute -> where its value came from (``option --theme``), for messages."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.keymap, FrozenMap):
-            object.__setattr__(self, "keymap", FrozenMap(self.keymap))
+        for name in ("keymap", "origins"):
+            value = getattr(self, name)
+            if not isinstance(value, FrozenMap):
+                object.__setattr__(self, name, FrozenMap(value))
+
+    def origin(self, name: str) -> str:
+        """Where the value of attribute ``name`` came from; ``config`` when not known."""
+        return self.origins.get(name, "config")
+
+    @property
+    def key_missing(self) -> str | None:
+        """Why no API key is sent, with how to give one; None when there is a key."""
+        if self.api_key is not None:
+            return None
+        if self.profile is not None:
+            return (
+                f"No API key: profile '{self.profile}' in {self.config_path} has neither "
+                "api_key nor api_key_file."
+            )
+        return NO_KEY_MESSAGE
 
 
 @dataclass(frozen=True, init=False)
@@ -202,34 +224,41 @@ def _read_file(path: Path) -> dict[str, object]:
         raise ConfigError(str(exc)) from None
 
 
-def _file_layer(data: Mapping[str, object], path: Path) -> dict[str, object]:
-    layer: dict[str, object] = {}
+Layer = dict[str, tuple[object, str]]
+"""``Config`` attribute -> its checked value and where it came from."""
+
+
+def _file_layer(data: Mapping[str, object], path: Path) -> Layer:
+    layer: Layer = {}
     for key, value in data.items():
         if key == "profiles":
             continue
         setting = SETTINGS.get(key)
         if setting is None:
             unknown_key(str(path), key, _FILE_KEYS)
-        layer[setting.field] = setting.check(value, f"{path}: key '{key}'")
+        where = f"{path}: key '{key}'"
+        layer[setting.field] = (setting.check(value, where), where)
     return layer
 
 
-def _env_layer(env: Mapping[str, str]) -> dict[str, object]:
-    layer: dict[str, object] = {}
+def _env_layer(env: Mapping[str, str]) -> Layer:
+    layer: Layer = {}
     for setting in SETTINGS.values():
         name = next((name for name in setting.env if env.get(name)), None)
         if name is not None and setting.form is not None:
             where = f"environment variable {name}"
-            layer[setting.field] = setting.check(setting.form.from_env(env[name], where), where)
+            value = setting.check(setting.form.from_env(env[name], where), where)
+            layer[setting.field] = (value, where)
     return layer
 
 
-def _flag_layer(overrides: CliOverrides) -> dict[str, object]:
-    layer: dict[str, object] = {}
+def _flag_layer(overrides: CliOverrides) -> Layer:
+    layer: Layer = {}
     for attr, value in overrides.settings.items():
         setting = _FLAG_FIELDS[attr]
         shaped = list(value) if isinstance(value, tuple) else value
-        layer[attr] = setting.check(shaped, f"option {setting.flag}")
+        where = f"option {setting.flag}"
+        layer[attr] = (setting.check(shaped, where), where)
     return layer
 
 
@@ -277,7 +306,7 @@ def load_config(
     home = Path.home() if home is None else home
     default_file = user_config_file(config_dir)
     path = _config_file(overrides, env, default_file)
-    values: dict[str, object] = {}
+    values: Layer = {}
     profiles: dict[str, Profile] = {}
     if path is not None:
         data = _read_file(path)
@@ -290,6 +319,7 @@ def load_config(
     api = resolve_api(
         flag_url=overrides.api_url, profile=profile, env=env, home=home, warnings=warnings
     )
+    checked = {name: value for name, (value, _) in values.items()}
     return Config(
         api_url=api.url,
         api_key=api.key,
@@ -297,7 +327,8 @@ def load_config(
         profile=profile.name if profile else None,
         config_path=path,
         warnings=tuple(warnings),
-        **values,  # type: ignore[arg-type]  # each value was checked by its setting
+        origins={name: where for name, (_, where) in values.items()},
+        **checked,  # type: ignore[arg-type]  # each value was checked by its setting
     )
 
 

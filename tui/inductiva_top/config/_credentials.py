@@ -131,6 +131,13 @@ def _tilde(path: Path, home: Path) -> str:
         return str(path)
 
 
+NO_KEY_MESSAGE = (
+    "No API key found: set INDUCTIVA_API_KEY, or run `inductiva auth login` "
+    f"(it writes {official_key_file(Path('~')).as_posix()})."
+)
+"""What the dashboard says when neither place the official client reads holds a key."""
+
+
 @dataclass(frozen=True)
 class ApiAccess:
     """The API URL, the key (if any) and, for messages, where the key came from."""

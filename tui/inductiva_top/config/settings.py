@@ -32,6 +32,7 @@ from inductiva_top.config._values import (
     check_switch,
     check_text,
     check_texts,
+    did_you_mean,
     fail,
     shown,
 )
@@ -43,6 +44,7 @@ from inductiva_top.config._watch import (
 )
 from inductiva_top.monitor.foresight.notify import NotifyVia
 from inductiva_top.monitor.foresight.rules import WatchRule
+from inductiva_top.monitor.statuses import FILTERABLE, KNOWN_STATUSES
 
 __all__ = ["ENV_PREFIX", "SETTINGS", "Form", "Setting"]
 
@@ -139,6 +141,19 @@ class Setting(Generic[T]):
         return self.help.replace("{default}", str(default))
 
 
+def check_statuses(value: object, where: str) -> tuple[str, ...]:
+    """Status codes the API's filter accepts; any other code is a mistake."""
+    codes = check_texts(value, where)
+    known = [code for code in KNOWN_STATUSES if code in FILTERABLE]
+    for code in codes:
+        if code in KNOWN_STATUSES and code not in FILTERABLE:
+            fail(where, f"the API cannot filter by status {shown(code)}; codes: {', '.join(known)}")
+        if code not in FILTERABLE:
+            hint = did_you_mean(code, known)
+            fail(where, f"unknown status {shown(code)}{hint}; codes: {', '.join(known)}")
+    return codes
+
+
 REFRESH = Setting(
     key="refresh",
     default=2.0,
@@ -158,7 +173,7 @@ PROJECT: Setting[str | None] = Setting(
 STATUS: Setting[tuple[str, ...]] = Setting(
     key="status",
     default=(),
-    check=check_texts,
+    check=check_statuses,
     help="show only tasks with this status (repeatable or comma-separated; '' for all)",
     form=Form.LIST,
     metavar="CODE",

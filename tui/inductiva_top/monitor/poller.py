@@ -132,7 +132,7 @@ class Freshness:
         age = self.age(now)
         if self.last_error is None:
             if age is None:
-                return "connecting…"
+                return "no data yet"  # the state beside it already says "connecting"
             return f"updated {age:.0f}s ago"
         retry = ""
         if self.next_attempt is not None:

@@ -10,7 +10,7 @@ killable (never offer a kill we cannot reason about).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
@@ -18,10 +18,12 @@ from types import MappingProxyType
 from inductiva_top.monitor.sanitize import sanitize_name
 
 __all__ = [
+    "FILTERABLE",
     "FILTER_GROUPS",
     "KNOWN_STATUSES",
     "StatusInfo",
     "StatusKind",
+    "describe_codes",
     "display_alias",
     "is_killable",
     "is_terminal",
@@ -145,7 +147,6 @@ FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "waiting": (
             "pending-input",
             "submitted",
-            "in-queue",
             "spot-instance-preempted",
             "executer-terminated",
         ),
@@ -163,9 +164,31 @@ FILTER_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 """The status filter's groups, in display order: group name -> codes.
 
-Every known code is in exactly one group. ``pending-kill`` sits with the
+Every code the API's ``status`` filter accepts is in exactly one group.
+``in-queue`` is in none: some servers report it, but the filter's enum does
+not have it (asking for it is refused). ``pending-kill`` sits with the
 running ones because the task still holds its machine.
 """
+
+FILTERABLE: frozenset[str] = frozenset(code for codes in FILTER_GROUPS.values() for code in codes)
+"""The codes the API's ``status`` filter accepts."""
+
+
+def describe_codes(codes: Iterable[str]) -> str:
+    """A set of codes, short: whole groups by name (``failed (6 codes)``), then the other codes.
+
+    Groups come in :data:`FILTER_GROUPS` order, codes in lifecycle order,
+    codes this table does not know last (sanitized).
+    """
+    left = set(codes)
+    parts: list[str] = []
+    for group, members in FILTER_GROUPS.items():
+        if len(members) > 1 and left >= set(members):
+            parts.append(f"{group} ({len(members)} codes)")
+            left -= set(members)
+    parts += [code for code in KNOWN_STATUSES if code in left]
+    parts += sorted(sanitize_name(code) for code in left - set(KNOWN_STATUSES))
+    return ", ".join(parts)
 
 
 def status_info(code: str) -> StatusInfo:

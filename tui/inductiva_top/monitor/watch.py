@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.foresight.rules import WatchRule
+from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 
 __all__ = ["FETCH_LIMIT", "Arrival", "Watcher"]
@@ -43,6 +44,34 @@ class Arrival:
     """The status kind (``success``, ``failed``, ``killed``, ``running``...): how loud."""
     rule: WatchRule | None = None
     """The watch rule that fired, or ``None`` for a task watched by ``w`` or ``--notify``."""
+
+    @property
+    def sentence(self) -> str:
+        """What happened, for a toast: ``abc succeeded``, ``abc failed: Machine Failed``."""
+        task_id = sanitize_name(self.task_id)
+        plain = _PLAIN.get((self.kind, self.label.lower()))
+        if plain is not None:
+            return f"{task_id} {plain}"
+        return f"{task_id} {_VERBS.get(self.kind, 'is now')}: {self.label}"
+
+
+_PLAIN = {
+    ("success", "success"): "succeeded",
+    ("failed", "failed"): "failed",
+    ("killed", "killed"): "was killed",
+    ("killed", "killing"): "is being killed",
+    ("running", "running"): "is running",
+}
+"""Kind and label that one verb says in full ("abc failed: Failed" says it twice)."""
+
+_VERBS = {
+    "success": "succeeded",
+    "failed": "failed",
+    "killed": "was stopped",
+    "running": "is running",
+    "waiting": "is waiting",
+}
+"""The verb for the other labels of a kind (a rule's events too), followed by the label."""
 
 
 @dataclass(frozen=True)

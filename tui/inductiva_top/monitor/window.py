@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.statuses import describe_codes
 
 __all__ = ["SORTABLE_FIELDS", "RowWindow", "SortKey", "TaskQuery"]
 
@@ -102,7 +103,7 @@ class TaskQuery:
         if self.active:
             parts.append("active only")
         if self.statuses:
-            parts.append("status: " + ",".join(sorted(self.statuses)))
+            parts.append("status: " + describe_codes(self.statuses))
         if self.project:
             parts.append(f"project: {self.project}")
         if self.id_filter:

@@ -9,25 +9,35 @@ App-wide keys and habits live here too:
 - ``?`` opens help for the screen underneath (generated from its bindings).
 - ``t`` opens Textual's theme picker; the theme chosen is written to
   config.yaml (``theme:``), so it is there next time.
-- ``Q`` quits, as does Textual's own ctrl+q (``q`` is the queue view).
+- ``q`` quits, as in htop, less, lazygit and k9s; so does Textual's ctrl+q.
+- A key whose action cannot run now says why, when its screen knows
+  (:meth:`InductivaTopApp.run_action`; ``k`` on a finished task).
 - The command palette gains the dashboard's commands.
 - Switching profile ends this app with :attr:`InductivaTopApp.next_config`
   set; :func:`run_dashboard` starts a fresh one on it, so nothing of the old
   server (client, rows, watches, downloads) leaks over.
+
+:func:`check_config` checks what only the app knows (its themes, its binding
+ids) without starting it, so the command line refuses a mistake before the
+screen opens; the app warns about the same mistakes when given them anyway.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.theme import BUILTIN_THEMES
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.config import Config, ConfigError, save_setting, switch_profile
+from inductiva_top.config import Config, ConfigError, did_you_mean, save_setting, switch_profile
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.state import DashboardState, TaskSource
@@ -35,25 +45,46 @@ from inductiva_top.monitor.watch import Watcher
 from inductiva_top.monitor.window import RowWindow, TaskQuery
 from inductiva_top.ui.columns import columns_from_config
 from inductiva_top.ui.commands import DashboardCommands
-from inductiva_top.ui.keymap import binding_ids, unknown_keymap_ids
+from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
 from inductiva_top.ui.resources import stylesheet
-from inductiva_top.ui.screens.detail import TaskDetailScreen
-from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.help import HelpScreen, help_sections
-from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
-from inductiva_top.ui.screens.project_picker import ProjectPicker
-from inductiva_top.ui.screens.queue import QueueScreen
-from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.files import FilesPanel, FileTree
-from inductiva_top.ui.widgets.tail import TailPanel
-from inductiva_top.ui.widgets.task_table import TaskTable
 
-__all__ = ["InductivaTopApp", "api_label", "run_dashboard"]
+__all__ = ["InductivaTopApp", "api_label", "check_config", "config_problems", "run_dashboard"]
 
 PAGE_SIZE = 50
 """Rows per ``GET /tasks`` page the table asks for."""
+
+
+THEMES: Mapping[str, object] = BUILTIN_THEMES
+"""What ``App.available_themes`` holds: Textual's themes (this app registers none)."""
+
+
+def config_problems(config: Config) -> list[str]:
+    """What in ``config`` names a theme or a binding id the dashboard does not have."""
+    problems: list[str] = []
+    if config.theme and config.theme not in THEMES:
+        hint = did_you_mean(config.theme, list(THEMES))
+        problems.append(
+            f"{config.origin('theme')}: unknown theme {config.theme!r}{hint}; "
+            f"themes: {', '.join(sorted(THEMES))}"
+        )
+    known = loaded_binding_ids()
+    for binding_id in unknown_keymap_ids(config.keymap, known):
+        hint = did_you_mean(binding_id, sorted(known))
+        problems.append(
+            f"{config.origin('keymap')}: no binding has the id {binding_id!r}{hint}; "
+            "the README's key table lists every id"
+        )
+    return problems
+
+
+def check_config(config: Config) -> None:
+    """Raise :class:`ConfigError` (one line) for the first of :func:`config_problems`."""
+    problems = config_problems(config)
+    if problems:
+        raise ConfigError(problems[0])
 
 
 def api_label(config: Config) -> str:
@@ -72,7 +103,7 @@ class InductivaTopApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "change_theme", "Theme", show=False, id="app.theme"),
-        Binding("Q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     COMMANDS = App.COMMANDS | {DashboardCommands}
@@ -126,37 +157,13 @@ class InductivaTopApp(App[None]):
 
     def on_mount(self) -> None:
         config = self.config
+        # The command line refuses these; a config built in code may still hold them.
+        for problem in config_problems(config):
+            self.notify(problem, severity="warning", timeout=10, markup=False)
         if config.keymap:
-            known = binding_ids(
-                [
-                    type(self),
-                    HelpScreen,
-                    ExportDialog,
-                    MainScreen,
-                    TaskTable,
-                    TaskDetailScreen,
-                    ConfirmKill,
-                    StatusFilter,
-                    ProjectPicker,
-                    QueueScreen,
-                    TailPanel,
-                    FilesPanel,
-                    FileTree,
-                ]
-            )
-            unknown = unknown_keymap_ids(config.keymap, known)
-            if unknown:
-                self.notify(
-                    "keymap: no binding has the id " + ", ".join(unknown),
-                    severity="warning",
-                    timeout=10,
-                )
             self.set_keymap(dict(config.keymap))
-        if config.theme:
-            if config.theme in self.available_themes:
-                self.theme = config.theme
-            else:
-                self.notify(f"theme {config.theme!r} does not exist", severity="warning")
+        if config.theme in self.available_themes:
+            self.theme = config.theme
         if self._unknown_columns:
             self.notify("columns: unknown " + ", ".join(self._unknown_columns), severity="warning")
         self.push_screen(
@@ -171,8 +178,31 @@ class InductivaTopApp(App[None]):
                 read_only=config.read_only,
                 bell=config.notify,
                 services=self.services,
+                key_missing=config.key_missing,
             )
         )
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run ``action``; when its node refuses it now and can say why, say so.
+
+        Textual skips a refused action silently (``k`` on a finished task did
+        nothing); a node with a ``refusal(action)`` method gets its reason shown.
+        """
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        target, name, _ = self._parse_action(
+            action, self if default_namespace is None else default_namespace, namespaces
+        )
+        reason = target.refusal(name) if isinstance(target, MainScreen) else None
+        if reason is None:
+            return False
+        self.notify(reason, title="Not now", severity="warning", timeout=4, markup=False)
+        return True
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

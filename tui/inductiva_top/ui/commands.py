@@ -3,9 +3,9 @@
 Each command calls the same action a key runs, so the palette and the keys
 never disagree. The list is built when the palette opens, from the screen it
 opened over: sort commands come from the table's columns, profile commands
-from config.yaml's ``profiles:``, and commands the moment does not allow
-(kill in read-only mode, kill with nothing killable) are left out. Choosing
-a theme is Textual's own "Theme" command (and ``t``); the choice is saved.
+from config.yaml's ``profiles:``. Kill is always there: when it cannot act
+(read-only, a finished task) it says why, as ``k`` does. Choosing a theme is
+Textual's own "Theme" command (and ``t``); the choice is saved.
 
 The app-wide commands (help, profiles) need only what :class:`PaletteHost`
 names, so this module does not import the app that lists it in ``COMMANDS``.
@@ -56,6 +56,13 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
         PaletteCommand(
             "Toggle active only", "Hide (or show) finished tasks", screen.action_toggle_active
         ),
+        PaletteCommand("Toggle failed only", "Every failure code (F)", screen.action_failed_only),
+        PaletteCommand(
+            "Next failed task", "The cursor to it (])", partial(screen.action_seek_failed, 1)
+        ),
+        PaletteCommand(
+            "Previous failed task", "The cursor to it ([)", partial(screen.action_seek_failed, -1)
+        ),
     ]
     for column in screen.columns:
         if column.sort_field is not None:
@@ -67,10 +74,13 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
                     post,
                 )
             )
-    if screen.check_action("kill", ()) is True:
-        commands.append(
-            PaletteCommand("Kill…", "The marked tasks, or the cursor task", screen.action_kill)
+    commands.append(
+        PaletteCommand(
+            "Kill…",
+            screen.kill_refusal() or "The marked tasks, or the cursor task",
+            screen.action_kill,
         )
+    )
     if table.cursor_id is not None:
         commands += [
             PaletteCommand("Copy task id", "To the clipboard (OSC 52)", screen.action_copy),

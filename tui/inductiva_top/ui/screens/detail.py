@@ -1,6 +1,6 @@
 """Everything ``inductiva tasks info`` shows about one task, on its own screen.
 
-Timestamps, the status timeline with its operations, data and time metrics,
+Timestamps, the status timeline with its operations, sizes and times,
 the executer, metadata, error detail, cost and storage paths; while the task
 computes, ``top`` and its newest file from its machine (through
 :mod:`~inductiva_top.api.live`, over whichever transport reaches it). Every
@@ -141,7 +141,7 @@ def _executer(task: TaskWithStatusHistory) -> list[Row]:
         ("CPUs (logical/physical)", f"{_text(e.cpu_count_logical)}/{_text(e.cpu_count_physical)}"),
         ("Memory", fmt.size(e.memory)),
         ("MPI hosts", _text(e.n_mpi_hosts)),
-        ("Executer id", _text(e.uuid)),
+        ("Executor id", _text(e.uuid)),
     ]
 
 
@@ -178,7 +178,7 @@ def detail_sections(
         ("Task", lambda: _summary(task, formatter)),
         ("Timestamps", lambda: _timestamps(task, formatter)),
         ("Timeline", lambda: _timeline(task, formatter)),
-        ("Data and time", lambda: _metrics(task)),
+        ("Sizes and times", lambda: _metrics(task)),
         ("Machine", lambda: _executer(task)),
         ("Cost (US$)", lambda: _cost(task)),
         ("Storage", lambda: _storage(task)),

@@ -1,10 +1,21 @@
 """``?``: every key of the screen underneath, generated from its live bindings.
 
-Nothing here lists keys by hand. :func:`help_sections` walks the app, the
-screen and every widget on it, reads each node's bindings as Textual holds
-them (so a ``keymap:`` from config.yaml shows as remapped), and groups them
-by where they act. Keys whose action is switched off right now (kill in
-read-only mode, say) are listed dimmed.
+Nothing here lists keys by hand. :func:`help_sections` walks the screen,
+every widget on it and the app, reads each node's bindings as Textual holds
+them (so a ``keymap:`` from config.yaml shows as remapped), and sorts them
+into sections:
+
+1. the screen's own sections, when it names them (``HELP_SECTIONS``: title
+   -> binding ids, e.g. the main screen's Navigate, Filter and sort, Act on
+   tasks, Panes), in that order;
+2. one section per other part of the screen that has keys of its own (the
+   output pane, the files pane...);
+3. ``Everywhere``: the app's keys (help, quit, theme, palette);
+4. last and folded into one paragraph, the scrolling and focus keys every
+   Textual widget has, which say nothing about this dashboard.
+
+Keys whose action is switched off right now (kill in read-only mode, say)
+are listed dimmed.
 """
 
 from __future__ import annotations
@@ -24,7 +35,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-__all__ = ["HelpKey", "HelpScreen", "HelpSection", "help_sections"]
+__all__ = ["GENERIC", "HelpKey", "HelpScreen", "HelpSection", "help_sections"]
+
+EVERYWHERE = "Everywhere"
+GENERIC = "Scrolling and focus"
+"""The title of the last section: the keys every Textual widget has."""
+
+_OURS = "inductiva_top."
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,8 @@ class HelpSection:
 
     title: str
     keys: tuple[HelpKey, ...]
+    folded: bool = False
+    """Shown as one paragraph rather than a line per key."""
 
 
 def _title(node: DOMNode) -> str:
@@ -49,7 +68,7 @@ def _title(node: DOMNode) -> str:
     if isinstance(explicit, str):
         return explicit
     if isinstance(node, App):
-        return "Everywhere"
+        return EVERYWHERE
     words = re.findall(r"[A-Z][a-z]*|[a-z]+|\d+", type(node).__name__)
     return " ".join(words).capitalize() if words else type(node).__name__
 
@@ -65,12 +84,29 @@ def _enabled(node: DOMNode, binding: Binding) -> bool:
 
 def _description(binding: Binding) -> str:
     if binding.description:
-        return binding.description
+        return binding.description[:1].upper() + binding.description[1:]
     name = binding.action.split("(", 1)[0].rsplit(".", 1)[-1]
     return name.replace("_", " ").capitalize()
 
 
-def _node_keys(app: App[object], node: DOMNode, keymap: Mapping[str, str]) -> tuple[HelpKey, ...]:
+def _own_actions(node: DOMNode) -> set[str]:
+    """Actions bound by the dashboard's own classes of ``node`` (not inherited from Textual's)."""
+    actions: set[str] = set()
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith(_OURS):
+            for binding in cls.__dict__.get("BINDINGS", ()):
+                actions.add(binding.action if isinstance(binding, Binding) else binding[1])
+    return actions
+
+
+@dataclass(frozen=True)
+class _Found:
+    key: HelpKey
+    binding_id: str | None
+    generic: bool
+
+
+def _node_keys(app: App[object], node: DOMNode, keymap: Mapping[str, str]) -> list[_Found]:
     # The node's live bindings, remapped the way Textual remaps them for each key press.
     live = node._bindings.copy()
     if keymap:
@@ -81,12 +117,17 @@ def _node_keys(app: App[object], node: DOMNode, keymap: Mapping[str, str]) -> tu
             if binding.system:
                 continue
             by_action.setdefault(binding.action, []).append(binding)
-    keys: list[HelpKey] = []
-    for bindings in by_action.values():
+    # The app's keys are all "everywhere" keys, Textual's (ctrl+q, ctrl+p) included.
+    ours = None if isinstance(node, App) else _own_actions(node)
+    found: list[_Found] = []
+    for action, bindings in by_action.items():
+        # The dashboard's keys (they carry ids) before Textual's for the same action.
+        bindings.sort(key=lambda binding: binding.id is None)
         shown = " ".join(dict.fromkeys(app.get_key_display(b) for b in bindings))
         first = bindings[0]
-        keys.append(HelpKey(shown, _description(first), _enabled(node, first)))
-    return tuple(keys)
+        key = HelpKey(shown, _description(first), _enabled(node, first))
+        found.append(_Found(key, first.id, generic=ours is not None and action not in ours))
+    return found
 
 
 def _shown(node: DOMNode) -> bool:
@@ -103,22 +144,63 @@ def _nodes(screen: Screen[object]) -> Iterable[DOMNode]:
 def help_sections(
     screen: Screen[object], keymap: Mapping[str, str] | None = None
 ) -> list[HelpSection]:
-    """The keys of ``screen``, its widgets and the app, one section per part.
+    """The keys of ``screen``, its widgets and the app, in sections (see the module's doc).
 
     ``keymap`` is the binding id -> keys map the app runs with (config's ``keymap:``).
     """
-    sections: dict[str, list[HelpKey]] = {}
+    named: Mapping[str, tuple[str, ...]] = getattr(screen, "HELP_SECTIONS", {})
+    place = {
+        binding_id: (title, order)
+        for title, ids in named.items()
+        for order, binding_id in enumerate(ids)
+    }
+    ranked: dict[str, list[tuple[int, HelpKey]]] = {title: [] for title in named}
+    parts: dict[str, list[HelpKey]] = {}
+    generic: list[HelpKey] = []
     for node in _nodes(screen):
-        keys = _node_keys(screen.app, node, keymap or {})
+        for found in _node_keys(screen.app, node, keymap or {}):
+            if found.binding_id in place:
+                title, order = place[found.binding_id]
+                ranked[title].append((order, found.key))
+            elif found.generic:
+                generic.append(found.key)
+            else:
+                parts.setdefault(_title(node), []).append(found.key)
+    everywhere = parts.pop(EVERYWHERE, [])
+    sections = [
+        HelpSection(title, tuple(key for _, key in sorted(keys, key=lambda pair: pair[0])))
+        for title, keys in ranked.items()
+    ]
+    sections += [HelpSection(title, tuple(keys)) for title, keys in parts.items()]
+    sections.append(HelpSection(EVERYWHERE, tuple(everywhere)))
+    sections.append(HelpSection(GENERIC, tuple(generic), folded=True))
+    return _once(sections)
+
+
+def _once(sections: list[HelpSection]) -> list[HelpSection]:
+    """Each key listed once, where it comes first (``o`` bound on the screen and on the pane)."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[HelpSection] = []
+    for section in sections:
+        keys: list[HelpKey] = []
+        for key in section.keys:
+            if (key.keys, key.description) not in seen:
+                seen.add((key.keys, key.description))
+                keys.append(key)
         if keys:
-            group = sections.setdefault(_title(node), [])
-            seen = {(k.keys, k.description) for k in group}
-            group.extend(k for k in keys if (k.keys, k.description) not in seen)
-    return [HelpSection(title, tuple(keys)) for title, keys in sections.items()]
+            kept.append(HelpSection(section.title, tuple(keys), section.folded))
+    return kept
 
 
 def _render(section: HelpSection, key_width: int) -> Text:
     text = Text(no_wrap=False)
+    if section.folded:
+        for index, key in enumerate(section.keys):
+            if index:
+                text.append(" · ", style="dim")
+            text.append(key.keys, style="bold")
+            text.append(f" {key.description.lower()}")
+        return text
     for index, key in enumerate(section.keys):
         if index:
             text.append("\n")

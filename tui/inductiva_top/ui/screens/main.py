@@ -6,10 +6,15 @@ which rows are on screen; the screen tells the state, pokes the loop and
 hands fresh data back down.
 
 Its everyday keys besides: copy (``c``), export (``e``), watch (``w``),
-kill (``k``) and the queue view (``q``). Watching: after each poll the
-screen hands the :class:`~inductiva_top.monitor.watch.Watcher` (the app's;
-it outlives a screen) the tasks it holds; tasks that reached a terminal
-state get a toast, and the terminal bell when ``bell`` is on.
+kill (``k``, which says why when there is nothing to kill), the queue view
+(``u``), failed only (``F``) and the next / previous failed task (``]`` /
+``[``). Watching: after each poll the screen hands the
+:class:`~inductiva_top.monitor.watch.Watcher` (the app's; it outlives a
+screen) the tasks it holds; tasks that reached a terminal state get a toast,
+and the terminal bell when ``bell`` is on.
+
+The footer starts with help and quit, so that they stay when it is cut at
+the right (80 columns); ``?`` lists the keys in :data:`MainScreen.HELP_SECTIONS`.
 """
 
 from __future__ import annotations
@@ -20,17 +25,18 @@ from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from inductiva_top.api.errors import ApiError, ClientError
+from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.seek import seek_row
 from inductiva_top.monitor.state import DashboardState
-from inductiva_top.monitor.statuses import is_killable, is_terminal
+from inductiva_top.monitor.statuses import FILTER_GROUPS, display_alias, is_killable, is_terminal
 from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
@@ -62,6 +68,9 @@ TROUBLE_TITLES = {
 }
 """The title of the toast for a new API error, by connection state."""
 
+FAILED_CODES = frozenset(FILTER_GROUPS["failed"])
+"""What ``F`` shows, ``]`` and ``[`` look for: every failure code."""
+
 SEVERITY = {"success": "information", "failed": "error", "killed": "warning"}
 """Toast severity of a finished watched task, by status kind."""
 
@@ -77,6 +86,21 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter_id", "Find", id="main.filter_id"),
         Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("s", "status_filter", "Status", id="main.status_filter"),
+        Binding("F", "failed_only", "Failed", id="main.failed_only"),
+        Binding(
+            "right_square_bracket",
+            "seek_failed(1)",
+            "Next failed",
+            show=False,
+            id="main.next_failed",
+        ),
+        Binding(
+            "left_square_bracket",
+            "seek_failed(-1)",
+            "Previous failed",
+            show=False,
+            id="main.prev_failed",
+        ),
         Binding("p", "project_filter", "Project", id="main.project_filter"),
         Binding("a", "toggle_active", "Active", id="main.toggle_active"),
         Binding("greater_than_sign", "sort_step(1)", "Sort", id="main.sort_next"),
@@ -84,10 +108,52 @@ class MainScreen(Screen[None]):
         Binding("r", "sort_reverse", "Reverse", show=False, id="main.sort_reverse"),
         Binding("k", "kill", "Kill", id="main.kill"),
         Binding("asterisk", "mark_killable", "Mark killable", show=False, id="main.mark_killable"),
-        Binding("q", "queue", "Queue", id="main.queue"),
+        Binding("u", "queue", "Queue", show=False, id="main.queue"),
         Binding("f5", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
     ]
+
+    HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Navigate": (
+            "table.cursor_down",
+            "table.cursor_up",
+            "table.page_down",
+            "table.page_up",
+            "table.first",
+            "table.last",
+            "table.left",
+            "table.right",
+            "main.next_failed",
+            "main.prev_failed",
+            "table.open",
+        ),
+        "Filter and sort": (
+            "main.filter_id",
+            "main.clear",
+            "main.status_filter",
+            "main.failed_only",
+            "main.project_filter",
+            "main.toggle_active",
+            "main.sort_next",
+            "main.sort_prev",
+            "main.sort_reverse",
+        ),
+        "Act on tasks": (
+            "table.mark",
+            "main.mark_killable",
+            "main.kill",
+            "main.watch",
+            "main.queue",
+            "main.copy",
+            "main.export",
+            "main.refresh",
+        ),
+        "Panes": ("main.tail_mode",),
+    }
+    """The sections ``?`` lists first, in this order: binding ids of this screen and its table."""
+
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("app.help", "app.quit")
+    """Binding ids the footer shows first, so that a narrow terminal never cuts them."""
 
     def __init__(
         self,
@@ -102,6 +168,7 @@ class MainScreen(Screen[None]):
         read_only: bool = False,
         bell: bool = False,
         services: PaneServices | None = None,
+        key_missing: str | None = None,
     ) -> None:
         super().__init__()
         self.state = state
@@ -122,7 +189,10 @@ class MainScreen(Screen[None]):
             on_update=self._after_tick,
             monotonic=self._monotonic,
         )
-        self._last_error: str | None = None
+        self.key_missing = key_missing
+        """Why no API key is sent (config found none), said once at the start."""
+        # The first refusal of a missing key is what key_missing said already.
+        self._last_error: str | None = key_missing
         self._good_query: TaskQuery | None = None
         self._allowed_actions: tuple[tuple[str, bool | None], ...] = ()
 
@@ -134,7 +204,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.api_label, id="header")
-        yield FilterBar(id="filters")
+        yield FilterBar(self.columns, id="filters")
         yield TaskTable(self.columns, render_cell, id="tasks")
         yield TaskPanes(
             tz=self.formatter.tz, services=self.services, formatter=self.formatter, id="panes"
@@ -146,8 +216,21 @@ class MainScreen(Screen[None]):
         self._sync_sort()
         table.focus()
         self._show()
+        if self.key_missing is not None:
+            self.notify(self.key_missing, title="No API key", severity="error", timeout=30)
         self._poll()
         self.set_interval(1.0, self._second)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The live bindings, help and quit first: the footer drops what does not fit."""
+        bindings = super().active_bindings
+        first = {
+            key: active
+            for key, active in bindings.items()
+            if active.binding.id in self.FOOTER_FIRST
+        }
+        return first | {key: active for key, active in bindings.items() if key not in first}
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll(self) -> None:
@@ -210,11 +293,18 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_if_changed()
         if self.state.take_followup():
             self.loop.poke(now=True)
-        message = str(error) if error is not None else None
+        message = self._error_message(error)
         if error is not None and message != self._last_error:
             title = TROUBLE_TITLES.get(freshness.connection, "The API answered with an error")
             self.notify(message or "", title=title, severity="warning")
         self._last_error = message
+
+    def _error_message(self, error: ApiError | None) -> str | None:
+        if error is None:
+            return None
+        if isinstance(error, Unauthorized) and self.key_missing is not None:
+            return self.key_missing  # the cause, rather than the server's word for it
+        return str(error)
 
     def _refresh_bindings_if_changed(self) -> None:
         """Rebuild the footer only when what the keys may do has changed.
@@ -369,6 +459,43 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ProjectPicker(projects, self.state.window.query.project), chosen)
 
+    def action_failed_only(self) -> None:
+        """Every failure code and nothing else; again: every status."""
+        query = self.state.window.query
+        if query.statuses == FAILED_CODES:
+            self._set_query(replace(query, statuses=frozenset()))
+        else:
+            # Failed tasks have finished: "active only" would hide them all.
+            self._set_query(replace(query, statuses=FAILED_CODES, active=False))
+
+    def action_seek_failed(self, step: int) -> None:
+        """The cursor to the next (1) or previous (-1) failed task of the view."""
+        self._seek_failed(step)
+
+    @work(exclusive=True, group="seek", exit_on_error=False)
+    async def _seek_failed(self, step: int) -> None:
+        table = self.query_one(TaskTable)
+        try:
+            found = await seek_row(
+                self.state,
+                table.cursor,
+                step,
+                lambda task: self.state.row_status(task) in FAILED_CODES,
+            )
+        except ApiError as error:
+            self.notify(str(error), title="Could not look for failed tasks", severity="error")
+            return
+        if found.index is not None:
+            table.move_to(found.index)
+            return
+        where = "below" if step > 0 else "above"
+        scope = f"in the {fmt.count(found.searched)} rows {where}"
+        self.notify(
+            f"No failed task {scope if not found.complete else where}.",
+            timeout=3,
+            markup=False,
+        )
+
     def action_toggle_active(self) -> None:
         query = self.state.window.query
         self._set_query(replace(query, active=not query.active))
@@ -399,6 +526,32 @@ class MainScreen(Screen[None]):
             sorted(table.marked) if table.marked else [table.cursor_id or ""]
         )
 
+    def kill_refusal(self) -> str | None:
+        """Why ``k`` would kill nothing now, or None when it would kill something."""
+        if self.read_only:
+            return "Read-only mode: nothing is changed on the server."
+        table = self.query_one(TaskTable)
+        if table.marked:
+            if self.kill_targets():
+                return None
+            return f"None of the {len(table.marked)} marked tasks can be killed now."
+        task = self.cursor_task()
+        if task is None:
+            return "No task under the cursor."
+        status = self.state.row_status(task)
+        if is_killable(status):
+            return None
+        label = display_alias(status, task.status_alias if status == task.status else None)
+        if is_terminal(status, task.is_terminated if status == task.status else None):
+            return f"{task.task_id} has finished ({label}): there is nothing to kill."
+        if status == "pending-kill":
+            return f"{task.task_id} is being killed already."
+        return f"{task.task_id} is {label}: a kill does not apply in this state."
+
+    def refusal(self, action: str) -> str | None:
+        """Why ``action`` cannot run now, when it is worth saying (the app shows it)."""
+        return self.kill_refusal() if action == "kill" else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.read_only:
             return False
@@ -420,9 +573,11 @@ class MainScreen(Screen[None]):
         )
 
     def action_kill(self) -> None:
-        targets = self.kill_targets()
-        if not targets or self.read_only:
+        refusal = self.kill_refusal()
+        if refusal is not None:
+            self.notify(refusal, title="Nothing to kill", severity="warning", markup=False)
             return
+        targets = self.kill_targets()
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -513,7 +668,7 @@ class MainScreen(Screen[None]):
         """A toast per watched task that finished, and one bell if asked."""
         for arrival in arrivals:
             self.notify(
-                f"{arrival.task_id} is {arrival.label}",
+                arrival.sentence,
                 title="Task finished",
                 severity=SEVERITY.get(arrival.kind, "information"),  # type: ignore[arg-type]
                 timeout=10,

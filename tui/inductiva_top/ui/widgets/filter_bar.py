@@ -1,6 +1,13 @@
-"""The line under the header: active filters, sort, marks, and the id search box."""
+"""The line under the header: active filters, sort, marks, and the id search box.
+
+It is one line whatever is chosen: status groups go by name (``failed (6
+codes)``), the sort by the title of its column (``submitted ↓``), and what
+does not fit ends in an ellipsis instead of wrapping onto a hidden line.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,10 +16,20 @@ from textual.widgets import Input, Label
 
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.monitor.window import SortKey, TaskQuery
+from inductiva_top.ui.columns import Column
 from inductiva_top.ui.widgets.header import update_if_changed
 
-__all__ = ["FilterBar"]
+__all__ = ["FilterBar", "sort_label"]
+
+
+def sort_label(key: SortKey, columns: Sequence[Column]) -> str:
+    """``submitted ↓``: the title of the column sorted by, and the direction."""
+    title = next(
+        (column.title.lower() for column in columns if column.sort_field == key.field),
+        key.field.replace("_", " "),
+    )
+    return f"{title} {'↓' if key.descending else '↑'}"
 
 
 class FilterBar(Horizontal):
@@ -20,10 +37,15 @@ class FilterBar(Horizontal):
 
     DEFAULT_CSS = """
     FilterBar { height: 1; }
-    FilterBar #filter-summary { width: 1fr; }
+    FilterBar #filter-summary { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     FilterBar #filter-input { display: none; width: 40; height: 1; border: none; padding: 0; }
     FilterBar.-searching #filter-input { display: block; }
     """
+
+    def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = columns
+        """The table's columns: the sort is named by their titles."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="task id contains…", id="filter-input")
@@ -35,14 +57,15 @@ class FilterBar(Horizontal):
         """Redraw the summary from the current query and counts."""
         text = Text()
         text.append("tasks " + (fmt.count(total) if total is not None else "…"), style="bold")
-        filters = [sanitize_name(part) for part in query.describe()]
-        text.append("  filters: " + ("; ".join(filters) if filters else "none"))
-        sort = ", ".join(key.param for key in query.sort)
-        text.append(f"  sort: {sort}")
-        if marked:
-            text.append(f"  marked: {marked}", style="bold")
+        # What changes what a key does comes before what may be cut at the right.
         if read_only:
             text.append("  [read-only]", style="italic")
+        if marked:
+            text.append(f"  marked: {marked}", style="bold")
+        filters = [sanitize_name(part) for part in query.describe()]
+        text.append("  filters: " + ("; ".join(filters) if filters else "none"))
+        sort = ", ".join(sort_label(key, self.columns) for key in query.sort)
+        text.append(f"  sort: {sort or 'server order'}")
         update_if_changed(self.query_one("#filter-summary", Label), text)
 
     def open_search(self, current: str) -> None:
