@@ -13,7 +13,7 @@ from inductiva_top.api.models import Task
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
-from inductiva_top.ui.screens.help import HelpScreen, help_sections
+from inductiva_top.ui.screens.help import GENERIC, HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TaskTable
@@ -44,7 +44,7 @@ async def test_help_lists_the_live_keys_with_the_keymap_applied(seeded: Seeded) 
         assert keys["Help"] == "?"
         assert keys["Details"] == "⏎"
         titles = [section.title for section in app.screen.sections]
-        assert titles[0] == "Main screen" and titles[-1] == "Everywhere"
+        assert titles[0] == "Navigate" and titles[-2:] == ["Everywhere", GENERIC]
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -86,9 +86,7 @@ async def test_w_marks_the_row_and_a_finishing_task_is_announced(seeded: Seeded)
             app.watcher.toggle(Task(task_id=running, status="computation-started"))
         await until(
             pilot,
-            lambda: any(
-                "is" in str(n.message) and running in str(n.message) for n in app._notifications
-            ),
+            lambda: any(str(n.message) == f"{running} was killed" for n in app._notifications),
             "a toast for the killed task",
         )
 

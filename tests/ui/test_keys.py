@@ -7,7 +7,11 @@ delivers a line typed ahead.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from textual import events
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Label
@@ -15,6 +19,7 @@ from textual.widgets._footer import FooterKey
 
 from inductiva_top.monitor.statuses import FILTER_GROUPS
 from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.keymap import loaded_binding_ids
 from inductiva_top.ui.screens.help import GENERIC, HelpScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -196,7 +201,7 @@ async def test_help_lists_this_screens_keys_first_and_scrolling_last(seeded: See
 def test_every_key_of_the_main_screen_and_its_table_has_a_help_section() -> None:
     named = {binding_id for ids in MainScreen.HELP_SECTIONS.values() for binding_id in ids}
     for cls in (MainScreen, TaskTable):
-        ids = {binding.id for binding in cls.BINDINGS if hasattr(binding, "id")}
+        ids = {binding.id for binding in cls.BINDINGS if isinstance(binding, Binding)}
         assert ids <= named, ids - named
 
 
@@ -285,3 +290,14 @@ async def test_no_api_key_is_said_in_one_line_naming_where_a_key_comes_from(
         assert "\n" not in message
         for place in ("INDUCTIVA_API_KEY", "~/.inductiva/api_key", "inductiva auth login"):
             assert place in message
+
+
+def test_the_readme_key_table_names_real_binding_ids() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| key | id | does |") :].split("\n\n", 1)[0]
+    listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", table))
+    known = loaded_binding_ids()
+    assert listed <= known, listed - known
+    for cls in (MainScreen, TaskTable, InductivaTopApp):
+        ids = {binding.id for binding in cls.BINDINGS if isinstance(binding, Binding)}
+        assert ids - {None} <= listed, ids - listed

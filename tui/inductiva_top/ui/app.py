@@ -188,21 +188,17 @@ class InductivaTopApp(App[None]):
         default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
-        """Run ``action``; when its node refuses it now and can say why, say so.
+        """Run ``action``; when its screen refuses it now and can say why, it says so.
 
         Textual skips a refused action silently (``k`` on a finished task did
-        nothing); a node with a ``refusal(action)`` method gets its reason shown.
+        nothing); the main screen explains instead, and the key counts as handled.
         """
         if await super().run_action(action, default_namespace, namespaces):
             return True
         target, name, _ = self._parse_action(
             action, self if default_namespace is None else default_namespace, namespaces
         )
-        reason = target.refusal(name) if isinstance(target, MainScreen) else None
-        if reason is None:
-            return False
-        self.notify(reason, title="Not now", severity="warning", timeout=4, markup=False)
-        return True
+        return isinstance(target, MainScreen) and target.explain_refusal(name)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

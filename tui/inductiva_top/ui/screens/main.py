@@ -79,14 +79,16 @@ class MainScreen(Screen[None]):
     """The dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Out of the footer (it is full at 80 columns); ? and ctrl+p list them.
-        Binding("c", "copy", "Copy", show=False, id="main.copy"),
-        Binding("e", "export", "Export", show=False, id="main.export"),
-        Binding("w", "watch", "Watch", show=False, id="main.watch"),
+        # In the footer, most wanted first: a narrow footer drops them from the end.
         Binding("slash", "filter_id", "Find", id="main.filter_id"),
-        Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding("s", "status_filter", "Status", id="main.status_filter"),
+        Binding("k", "kill", "Kill", id="main.kill"),
         Binding("F", "failed_only", "Failed", id="main.failed_only"),
+        Binding("p", "project_filter", "Project", id="main.project_filter"),
+        Binding("a", "toggle_active", "Active", id="main.toggle_active"),
+        Binding("greater_than_sign", "sort_step(1)", "Sort", id="main.sort_next"),
+        # Out of the footer; ? and ctrl+p list them.
+        Binding("escape", "clear", "Clear", show=False, id="main.clear"),
         Binding(
             "right_square_bracket",
             "seek_failed(1)",
@@ -101,14 +103,13 @@ class MainScreen(Screen[None]):
             show=False,
             id="main.prev_failed",
         ),
-        Binding("p", "project_filter", "Project", id="main.project_filter"),
-        Binding("a", "toggle_active", "Active", id="main.toggle_active"),
-        Binding("greater_than_sign", "sort_step(1)", "Sort", id="main.sort_next"),
         Binding("less_than_sign", "sort_step(-1)", "Sort back", show=False, id="main.sort_prev"),
         Binding("r", "sort_reverse", "Reverse", show=False, id="main.sort_reverse"),
-        Binding("k", "kill", "Kill", id="main.kill"),
         Binding("asterisk", "mark_killable", "Mark killable", show=False, id="main.mark_killable"),
         Binding("u", "queue", "Queue", show=False, id="main.queue"),
+        Binding("c", "copy", "Copy", show=False, id="main.copy"),
+        Binding("e", "export", "Export", show=False, id="main.export"),
+        Binding("w", "watch", "Watch", show=False, id="main.watch"),
         Binding("f5", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
     ]
@@ -154,6 +155,9 @@ class MainScreen(Screen[None]):
 
     FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("app.help", "app.quit")
     """Binding ids the footer shows first, so that a narrow terminal never cuts them."""
+
+    FOOTER_PALETTE = 14
+    """Columns the footer keeps for Textual's palette key, docked at its right end."""
 
     def __init__(
         self,
@@ -223,14 +227,40 @@ class MainScreen(Screen[None]):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        """The live bindings, help and quit first: the footer drops what does not fit."""
+        """The live bindings as the footer shows them: help and quit first, then what fits.
+
+        Textual's footer cuts what does not fit mid-word; here a key that
+        would not fit whole is left out of the footer (it still works, and
+        ``?`` lists it).
+        """
         bindings = super().active_bindings
         first = {
             key: active
             for key, active in bindings.items()
             if active.binding.id in self.FOOTER_FIRST
         }
-        return first | {key: active for key, active in bindings.items() if key not in first}
+        ordered = first | {key: active for key, active in bindings.items() if key not in first}
+        room = self.size.width - self.FOOTER_PALETTE
+        if room <= 0:
+            return ordered  # not laid out yet
+        shown: set[str] = set()
+        fitted: dict[str, ActiveBinding] = {}
+        for key, active in ordered.items():
+            binding = active.binding
+            if binding.show and binding.action not in shown:
+                # A footer key is " key description ", as Textual draws it.
+                width = len(self.app.get_key_display(binding)) + len(binding.description) + 3
+                # The first key that does not fit ends the footer: the order is the priority.
+                room = room - width if width <= room else -1
+                if room >= 0:
+                    shown.add(binding.action)
+                else:
+                    active = active._replace(binding=replace(binding, show=False))
+            fitted[key] = active
+        return fitted
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()  # the footer's keys depend on the width
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll(self) -> None:
@@ -548,9 +578,17 @@ class MainScreen(Screen[None]):
             return f"{task.task_id} is being killed already."
         return f"{task.task_id} is {label}: a kill does not apply in this state."
 
-    def refusal(self, action: str) -> str | None:
-        """Why ``action`` cannot run now, when it is worth saying (the app shows it)."""
-        return self.kill_refusal() if action == "kill" else None
+    def explain_refusal(self, action: str) -> bool:
+        """Say why ``action`` cannot run now, when that is worth saying; whether it was said.
+
+        The app asks when Textual skipped a key's action (``check_action``
+        said no); the palette's kill lands in :meth:`action_kill`, which asks too.
+        """
+        reason = self.kill_refusal() if action == "kill" else None
+        if reason is None:
+            return False
+        self.notify(reason, title="Nothing to kill", severity="warning", timeout=4, markup=False)
+        return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.read_only:
@@ -573,9 +611,7 @@ class MainScreen(Screen[None]):
         )
 
     def action_kill(self) -> None:
-        refusal = self.kill_refusal()
-        if refusal is not None:
-            self.notify(refusal, title="Nothing to kill", severity="warning", markup=False)
+        if self.explain_refusal("kill"):
             return
         targets = self.kill_targets()
 
