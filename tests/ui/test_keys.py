@@ -14,12 +14,13 @@ from textual import events
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Input, Label
 from textual.widgets._footer import FooterKey
 
 from inductiva_top.monitor.statuses import FILTER_GROUPS
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.keymap import loaded_binding_ids
+from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.help import GENERIC, HelpScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -301,3 +302,19 @@ def test_the_readme_key_table_names_real_binding_ids() -> None:
     for cls in (MainScreen, TaskTable, InductivaTopApp):
         ids = {binding.id for binding in cls.BINDINGS if isinstance(binding, Binding)}
         assert ids - {None} <= listed, ids - listed
+
+
+# -- 13: small words --------------------------------------------------------------------
+
+
+async def test_an_export_of_one_task_says_one_task(seeded: Seeded, tmp_path: Path) -> None:
+    app = make_app(seeded.server, project="gamma", statuses=("submitted",))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = _table(app)
+        await until(pilot, lambda: table.row_count == 1, "the one waiting task")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        target = tmp_path / "one[1].csv"  # brackets: shown as text, not markup
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-go")
+        await until(pilot, lambda: f"1 task to {target}" in _notes(app), "the toast")

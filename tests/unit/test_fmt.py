@@ -154,6 +154,10 @@ def test_machine_label() -> None:
     assert fmt.machine_label(mpi) == "gcp c2d-highcpu-16 x4"
     named = _task(executer={"host_type": "local", "vm_type": "n/a", "vm_name": "box"})
     assert fmt.machine_label(named) == "local box"
+    twice = _task(executer={"host_type": "local", "vm_type": "local-std"})
+    assert fmt.machine_label(twice) == "local-std"
+    same = _task(executer={"host_type": "local", "vm_type": "local"})
+    assert fmt.machine_label(same) == "local"
     assert fmt.machine_label(_task()) == ""
     hostile = _task(executer={"host_type": "gcp\x1b]0;x\x07", "vm_type": "c2\u202e"})
     assert fmt.machine_label(hostile) == "gcp c2"

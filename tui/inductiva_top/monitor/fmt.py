@@ -250,9 +250,14 @@ def queue_wait(task: Task, now: datetime) -> float | None:
 
 def machine_label(task: Task) -> str:
     """The machine a user would name: ``c2-standard-4``, ``gcp c2d-highcpu-16 x4``."""
-    if task.executer is None:
+    executer = task.executer
+    if executer is None:
         return ""
-    return sanitize_name(task.executer.machine_label)
+    label = sanitize_name(executer.machine_label)
+    host = sanitize_name(executer.host_type or "")
+    if host and label.startswith(f"{host} {host}"):
+        label = label[len(host) + 1 :]  # "local local-std" says "local" twice
+    return label
 
 
 # --- one object for widgets ---------------------------------------------------

@@ -167,5 +167,8 @@ class ExportDialog(ModalScreen[Path | None]):
             if self.is_attached:  # Esc may have closed the dialog meanwhile
                 self.remove_class("-running")
                 self.query_one("#export-go", Button).disabled = False
-        self.notify(f"{len(tasks)} tasks to {written}", title="Exported")
+        count = len(tasks)
+        self.notify(
+            f"{count} task{'s' if count != 1 else ''} to {written}", title="Exported", markup=False
+        )
         self.dismiss(written)
