@@ -69,12 +69,16 @@ async def _loaded(pilot: Pilot[None], app: InductivaTopApp, seeded: Seeded) -> T
 # -- 12: the status dialog takes keys typed ahead, in order --------------------------
 
 
+async def _status_dialog(pilot: Pilot[None], app: InductivaTopApp, seeded: Seeded) -> None:
+    await _loaded(pilot, app, seeded)
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status dialog")
+
+
 async def test_a_burst_in_the_status_dialog_ticks_each_row_it_passes(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _loaded(pilot, app, seeded)
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status dialog")
+        await _status_dialog(pilot, app, seeded)
         dialog = app.screen
         await burst(pilot, "space", "down", "space", "down", "space", "down")
         waiting = dialog.query_one("#status-waiting", StatusList)
@@ -88,9 +92,7 @@ async def test_a_burst_in_the_status_dialog_ticks_each_row_it_passes(seeded: See
 async def test_a_group_toggles_as_one_by_its_key_and_its_title(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _loaded(pilot, app, seeded)
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status dialog")
+        await _status_dialog(pilot, app, seeded)
         dialog = app.screen
         failed = dialog.query_one("#status-failed", StatusList)
         await pilot.press("4")
@@ -109,9 +111,7 @@ async def test_a_group_toggles_as_one_by_its_key_and_its_title(seeded: Seeded) -
 async def test_a_ticked_box_differs_from_an_unticked_one_without_colour(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _loaded(pilot, app, seeded)
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status dialog")
+        await _status_dialog(pilot, app, seeded)
         waiting = app.screen.query_one("#status-waiting", StatusList)
         await pilot.press("space")
         ticked, unticked = waiting.render_line(0).text, waiting.render_line(1).text

@@ -249,6 +249,18 @@ def test_numbers_out_of_range_are_usage_errors(
     assert capsys.readouterr().err.splitlines()[-1].endswith(fault)
 
 
+@pytest.fixture
+def no_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the dashboard opens."""
+    import inductiva_top.ui.app
+
+    def never(config: Config) -> int:
+        raise AssertionError("the dashboard opened")
+
+    monkeypatch.setattr(inductiva_top.ui.app, "run_dashboard", never)
+
+
+@pytest.mark.usefixtures("no_screen")
 @pytest.mark.parametrize(
     ("args", "env", "said"),
     [
@@ -265,12 +277,6 @@ def test_a_dashboard_mistake_is_one_line_before_the_screen_opens(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import inductiva_top.ui.app
-
-    def never(config: Config) -> int:
-        raise AssertionError("the dashboard opened")
-
-    monkeypatch.setattr(inductiva_top.ui.app, "run_dashboard", never)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert cli.main(args) == EXIT_USAGE
@@ -279,19 +285,11 @@ def test_a_dashboard_mistake_is_one_line_before_the_screen_opens(
     assert said in err
 
 
+@pytest.mark.usefixtures("no_screen")
 @pytest.mark.parametrize("subcommand", [[], ["demo"], ["web"]])
 def test_an_unknown_keymap_id_stops_every_dashboard(
-    subcommand: list[str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    subcommand: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import inductiva_top.ui.app
-
-    def never(config: Config) -> int:
-        raise AssertionError("the dashboard opened")
-
-    monkeypatch.setattr(inductiva_top.ui.app, "run_dashboard", never)
     path = tmp_path / "c.yaml"
     path.write_text("keymap:\n  main.kil: x\n")
     config = ["--config", str(path)]
