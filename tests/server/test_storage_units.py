@@ -47,7 +47,16 @@ def test_unsatisfiable_ranges(header: str, size: int) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("", ""), ("/", ""), ("/t1/input.zip", "t1/input.zip"), ("t1/", "t1"), ("a b/c.d", "a b/c.d")],
+    [
+        ("", ""),
+        ("/", ""),
+        ("/t1/input.zip", "t1/input.zip"),
+        ("t1/", "t1"),
+        ("a b/c.d", "a b/c.d"),
+        ("t1/bad\\xff.txt", "t1/bad\\xff.txt"),
+        ("t1/\\xc3\\xa9", "t1/\u00e9"),  # escaped UTF-8 is the text it spells
+        ("back\\\\slash", "back\\\\slash"),
+    ],
 )
 def test_normalize_accepts(raw: str, expected: str) -> None:
     assert normalize_relative(raw) == expected
@@ -55,7 +64,10 @@ def test_normalize_accepts(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["..", "a/../b", "./a", "a//b", "a\\b", "a\x00", "a\nb", "x" * 2000, "a/./b", "n" * 256],
+    [
+        *["..", "a/../b", "./a", "a//b", "a\\b", "a\x00", "a\nb", "x" * 2000, "a/./b", "n" * 256],
+        *["a\\x2fb", "a\\x00", "a\\", "\\x2e\\x2e", "\ud800", "a\\xzz"],  # escapes
+    ],
 )
 def test_normalize_refuses(raw: str) -> None:
     with pytest.raises(UnsafePath):

@@ -5,7 +5,8 @@ outside it keep their path); a member that would escape the work dir
 (absolute, ``..``, a drive) is refused and nothing of it is written.
 
 Outputs: every regular file of the work dir, under ``artifacts/`` (which has its
-own directory entry, as the official client expects). Symbolic
+own directory entry, as the official client expects), names in their escaped
+form (:func:`~inductiva_top.server.files.paths.escape_name`). Symbolic
 links are skipped, never followed, so a task cannot make the server archive
 files from outside its work dir. The zip is written to a temporary name next
 to its destination, flushed to disk, then renamed into place: a reader sees
@@ -21,6 +22,8 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from inductiva_top.server.files.paths import escape_name
 
 INPUT_PREFIX = "sim_dir/"
 OUTPUT_PREFIX = "artifacts/"
@@ -127,11 +130,9 @@ def pack_output(work_dir: Path, output_zip: Path) -> tuple[Path, Packed]:
             # has that directory entry, and everything (prefix included) otherwise.
             archive.writestr(_directory_entry(OUTPUT_PREFIX), b"")
             for path, relative in _regular_files(work_dir):
-                # surrogateescape keeps undecodable names; zip wants text names.
-                name = OUTPUT_PREFIX + relative.encode("utf-8", "surrogateescape").decode(
-                    "utf-8", "replace"
-                )
-                archive.write(path, name)
+                # Zip names are text: an odd name is stored in the escaped form the
+                # listings give, so it can be asked for by that form.
+                archive.write(path, OUTPUT_PREFIX + escape_name(relative))
                 files += 1
                 total += path.stat().st_size
         with open(partial, "rb") as handle:

@@ -2,8 +2,8 @@
 
 Entries follow the official client's ``StorageFile`` model. Conventions:
 
-* ``name`` is the entry's storage path relative to the storage root (what
-  ``/storage/signed-urls`` accepts back), without a trailing slash;
+* ``name`` is the entry's storage path relative to the storage root, in its
+  escaped form (what ``/storage/signed-urls`` accepts back), without a trailing slash;
   ``is_directory`` tells folders apart.
 * not recursive: the folder's direct children; a folder's ``size_bytes`` is
   null. Recursive: still the direct children, but each folder carries the total
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from inductiva_top.server.files.archive import PARTIAL_SUFFIX
+from inductiva_top.server.files.paths import escape_name
 
 SortBy = Literal["creation_time", "size", "name"]
 Order = Literal["asc", "desc"]
@@ -92,7 +93,7 @@ def list_folder(folder: Path, relative: str, recursive: bool) -> list[StorageEnt
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        name = f"{relative}/{entry.name}" if relative else entry.name
+        name = f"{relative}/{escape_name(entry.name)}" if relative else escape_name(entry.name)
         if stat.S_ISDIR(info.st_mode):
             size: int | None = None
             mtime = info.st_mtime

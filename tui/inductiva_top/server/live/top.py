@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import psutil
 
+from inductiva_top.server.files.paths import escape_name
+
 CPU_SAMPLE_SECONDS = 0.2
 
 
@@ -65,7 +67,8 @@ def _command(process: psutil.Process) -> str:
         argv = process.cmdline()
     except psutil.Error:
         argv = []
-    return " ".join(argv) if argv else f"[{process.name()}]"
+    # A task chooses its argv and process names, bytes that are not text included.
+    return escape_name(" ".join(argv) if argv else f"[{process.name()}]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def sample(pid: int, interval: float = CPU_SAMPLE_SECONDS) -> TopSnapshot:
                     ProcessRow(
                         pid=process.pid,
                         ppid=process.ppid(),
-                        user=process.username(),
+                        user=escape_name(process.username()),
                         status=process.status(),
                         nice=int(process.nice()),
                         cpu_percent=round(process.cpu_percent(None), 1),

@@ -1,7 +1,9 @@
 """Reading a task's work dir: the tree, the tail of a file, the newest file.
 
 Pure file-system helpers behind the live routes; symbolic links are listed by
-name but never followed.
+name but never followed. Names are given in their escaped form
+(:func:`~inductiva_top.server.files.paths.escape_name`): a task may name a file
+with bytes that are not text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inductiva_top.server.files.listing import regular_files
+from inductiva_top.server.files.paths import escape_name
 
 # A listing as the real task runner sends it: files as strings, folders as {name: [...]}.
 Tree = list[str | dict[str, "Tree"]]
@@ -35,9 +38,9 @@ def list_tree(root: Path, max_entries: int = MAX_TREE_ENTRIES) -> Tree:
                 break
             budget[0] -= 1
             if entry.is_dir(follow_symlinks=False):
-                tree.append({entry.name: walk(Path(entry.path))})
+                tree.append({escape_name(entry.name): walk(Path(entry.path))})
             else:
-                tree.append(entry.name)
+                tree.append(escape_name(entry.name))
         return tree
 
     return walk(root)
@@ -108,7 +111,7 @@ def newest_file(root: Path, now: float) -> LastModified | None:
     best: tuple[float, str] | None = None
     for entry, info in regular_files(root):
         if best is None or info.st_mtime > best[0]:
-            best = (info.st_mtime, str(Path(entry.path).relative_to(root)))
+            best = (info.st_mtime, escape_name(str(Path(entry.path).relative_to(root))))
     if best is None:
         return None
     return LastModified(
