@@ -223,3 +223,41 @@ def test_cli_kill_moves_a_running_task_to_killed(scene: Scene, python: Path) -> 
     ) as client:
         done = wait_status(client, scene.running, "killed")
     assert done["status_history"][-1]["status"] == "killed"
+
+
+REMOVE_SCRIPT = """
+import json, sys
+import inductiva
+
+finished, running, out = sys.argv[1:4]
+json.dump({
+    "removed": inductiva.tasks.Task(finished).remove_remote_files(),
+    "again": inductiva.tasks.Task(finished).remove_remote_files(),
+    "running": inductiva.tasks.Task(running).remove_remote_files(),
+}, open(out, "w"))
+"""
+
+
+def test_remove_remote_files_removes_a_tasks_files(scene: Scene, python: Path) -> None:
+    """``Task.remove_remote_files()``: True, then False (nothing left), for any task."""
+    with scene.server.client() as client:
+        finished = submit(client, [PY, "-c", WRITER], files=INPUTS)
+        wait_status(client, finished, "success")
+        running = submit(client, SLEEP, files=INPUTS)
+        wait_status(client, running, "computation-started")
+        env = client_env(scene.server.base_url, scene.server.api_key, scene.workdir / "home")
+        out = scene.workdir / "remove.json"
+        command = script(python, REMOVE_SCRIPT, finished, running, str(out))
+        run = finish(start(command, env, scene.workdir))
+        assert out.exists(), run.explain()
+        assert json.loads(out.read_text()) == {"removed": True, "again": False, "running": True}
+        assert "There are no remote files for this task" in run.stderr
+        storage = scene.server.data_dir / "storage"
+        assert not (storage / finished).exists()
+        assert not (storage / running / "input.zip").exists()
+        gone = client.get(
+            "/storage/zip-contents",
+            params={"path": f"{finished}/output.zip", "zip_relative_path": "artifacts/"},
+        )
+        assert gone.status_code == 404
+        assert client.post(f"/tasks/{running}/kill").status_code == 200

@@ -126,6 +126,14 @@ class Task(_Model):
     executer: Executer | None = None
     orchestration_fee: OrchestrationFee | None = None
 
+    @property
+    def outputs_uploaded(self) -> bool:
+        """Whether the task uploaded an output archive (its zipped size was measured).
+
+        Such a task whose archive is missing had its outputs removed from storage.
+        """
+        return self.metrics is not None and self.metrics.output_zipped_size_bytes is not None
+
 
 class TaskOperation(_Model):
     """One step inside a state: ``download_input``, ``exec_command``, ..."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from inductiva_top.api.models import Task
+
 __all__ = [
     "ArchiveChanged",
     "ArchiveLimitExceeded",
@@ -26,6 +28,7 @@ __all__ = [
     "TransferError",
     "UnsafeMember",
     "UnsupportedCompression",
+    "missing_outputs",
     "printable_name",
 ]
 
@@ -39,6 +42,13 @@ def printable_name(name: str) -> str:
     if len(shown) > _NAME_CHARS:
         shown = shown[: _NAME_CHARS - 1] + "…"
     return shown
+
+
+def missing_outputs(task: Task) -> str:
+    """Why a task has no output archive in storage, as one sentence."""
+    if task.outputs_uploaded:
+        return "The task's outputs were removed from storage."
+    return "The task has no output archive."
 
 
 class TransferError(Exception):

@@ -184,6 +184,8 @@ async def _download(
     path = kind.storage_path(task)
     urls = await client.signed_urls([path], "download", task.storage_region) if path else [None]
     if not urls[0]:
+        if kind.is_output and task.outputs_uploaded:
+            raise NotAvailable(f"the outputs of {task_id} were removed from storage")
         raise NotAvailable(f"the server gave no download URL for the {kind.subdir} of {task_id}")
     url = urls[0]
     task_dir = output_dir / task_id

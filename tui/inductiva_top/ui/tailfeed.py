@@ -18,7 +18,7 @@ from inductiva_top.api.live import LiveTask
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.tailbuffer import Stream
 from inductiva_top.monitor.tailsource import TailMode, mode_files
-from inductiva_top.transfer.errors import MemberNotFound
+from inductiva_top.transfer.errors import MemberNotFound, missing_outputs
 from inductiva_top.transfer.tail import tail_archived_file
 
 __all__ = ["ARCHIVE_TAIL_BYTES", "Data", "FeedEvent", "Lines", "Notice", "archived", "follow"]
@@ -122,6 +122,6 @@ async def archived(
             yield Notice(f"No {filename} in the output archive.")
             continue
         except NotFound:
-            yield Notice("The task has no output archive.")
+            yield Notice(missing_outputs(task))
             return
         yield Data(stream, data, truncated=len(data) >= max_bytes)

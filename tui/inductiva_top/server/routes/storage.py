@@ -3,7 +3,11 @@
 Two routers:
 
 * :func:`storage_router` — the real API's ``/storage/...`` routes; the app
-  protects them with the API key.
+  protects them with the API key. ``DELETE /storage/?path=<task_id>/`` removes
+  a task's files, as the official client's ``Task.remove_remote_files`` asks
+  (404: nothing there, which that client reads as "no remote files"; it can
+  read no other error, so a running task's files are removed too, see
+  :mod:`inductiva_top.server.files.removal`).
 * :func:`signed_router` — ``/local/storage/signed/<path>``, the target of the
   signed URLs: GET/HEAD downloads (with ``Range``) and PUT uploads of
   ``<task_id>/input.zip``. No API key: the URL's signature is the authorization.
@@ -30,6 +34,7 @@ from inductiva_top.server.errors import unprocessable
 from inductiva_top.server.files.archive import PARTIAL_SUFFIX
 from inductiva_top.server.files.listing import list_folder, single_file, sort_and_filter
 from inductiva_top.server.files.paths import UnsafePath, check_task_id, safe_storage_path
+from inductiva_top.server.files.removal import remove_stored
 from inductiva_top.server.files.serving import file_response
 from inductiva_top.server.files.signing import SIGNED_ROUTE_PREFIX, SignatureError, UrlSigner
 from inductiva_top.server.files.uploads import DEFAULT_MAX_UPLOAD_BYTES, receive_upload
@@ -81,6 +86,13 @@ class StorageContents(BaseModel):
     total_files: int
     available_regions: list[str]
     contents: list[StorageFile]
+
+
+class RemovedFiles(BaseModel):
+    """The answer to ``DELETE /storage/`` (the official client reads any object)."""
+
+    path: str
+    removed_files: int
 
 
 def _storage_path(data: DataDir, raw: str) -> tuple[str, Path]:
@@ -212,6 +224,24 @@ def storage_router(data: DataDir, signer: UrlSigner) -> APIRouter:
                 for e in kept[start : start + per_page]
             ],
         )
+
+    @router.delete("/storage/", response_model=RemovedFiles)
+    def delete_file(
+        path: str = "",
+        provider_id: str | None = None,
+        region: str | None = None,
+    ) -> RemovedFiles:
+        """Remove a stored file, or a folder with everything below it (``<task_id>/``)."""
+        relative, target = _storage_path(data, path)
+        if not relative:
+            raise HTTPException(
+                status_code=400, detail="name a file or folder: the whole storage is never removed"
+            )
+        try:
+            removed = remove_stored(target)
+        except FileNotFoundError:
+            raise HTTPException(status_code=404, detail=f"no storage path {relative!r}") from None
+        return RemovedFiles(path=relative, removed_files=removed)
 
     return router
 

@@ -34,6 +34,7 @@ from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.filetree import FileNode, summary, tree_from_archive, tree_from_workdir
 from inductiva_top.monitor.tailsource import TailSource, choose_source
+from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
 
@@ -213,7 +214,7 @@ class FilesPanel(Vertical):
         try:
             info = await services.client.zip_contents(path, "artifacts/", recursive=True)
         except NotFound:
-            self._set_root(None, "The task has no output archive.")
+            self._set_root(None, missing_outputs(task))
             return
         except ApiError as error:
             self._set_root(None, f"Could not list the files: {error}")
