@@ -10,6 +10,7 @@ removed as links, never followed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -55,7 +56,5 @@ def remove_stored(target: Path) -> int:
 
 
 def _remove_empty(folder: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not empty: it holds a file being written
         folder.rmdir()
-    except OSError:
-        pass  # not empty: it holds a file being written
