@@ -17,7 +17,7 @@ from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
 
-REMOVED = "The task's outputs were removed from storage."
+REMOVED = "Outputs removed from storage."
 
 
 def removed_task(server: ServerProcess) -> str:

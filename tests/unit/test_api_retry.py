@@ -20,6 +20,7 @@ from inductiva_top.api.retry import (
     RetryPolicy,
     is_transient,
     parse_retry_after,
+    refresh_retry_policy,
     run_with_retries,
 )
 
@@ -194,3 +195,29 @@ def test_timestamps_in_http_dates_are_relative_to_now() -> None:
     later = NOW + timedelta(seconds=90)
     text = later.strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert parse_retry_after(text, NOW) == 90.0
+
+
+async def test_a_dashboards_retries_fit_in_one_refresh_interval() -> None:
+    policy = refresh_retry_policy(2.0)
+    time = FakeTime()
+    calls = 0
+
+    async def down() -> str:
+        nonlocal calls
+        calls += 1
+        raise ConnectionFailed("down")
+
+    with pytest.raises(ConnectionFailed):
+        await run_with_retries(down, policy, sleep=time.sleep, clock=time.clock)
+    assert calls == 3 and sum(time.sleeps) <= 2.0
+    # A Retry-After beyond the interval is the poll loop's to show and wait out.
+    throttled = FakeTime()
+
+    async def limited() -> str:
+        raise RateLimited("slow down", status=429, retry_after=5.0)
+
+    with pytest.raises(RateLimited):
+        await run_with_retries(limited, policy, sleep=throttled.sleep, clock=throttled.clock)
+    assert throttled.sleeps == []
+    # A request that hung past the interval before timing out is not asked again.
+    assert policy.delay_before_retry(1, elapsed=20.0, retry_after=None) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -38,15 +39,28 @@ def test_activity_restores_the_normal_pace() -> None:
     assert schedule.current_interval() == 2
 
 
-def test_backoff_doubles_within_jitter_and_caps() -> None:
-    policy = PollPolicy(backoff_base=1, backoff_max=8, jitter=0.25)
-    schedule = PollSchedule(policy, random.Random(7))
-    delays = [schedule.after_failure() for _ in range(6)]
-    for delay, base in zip(delays, [1, 2, 4, 8, 8, 8], strict=True):
+def test_a_short_outage_is_retried_within_one_interval() -> None:
+    clock = FakeClock()
+    policy = PollPolicy(interval=2, short_outage=30, jitter=0.25)
+    schedule = PollSchedule(policy, random.Random(7), monotonic=clock)
+    for _ in range(14):
+        delay = schedule.after_failure()
+        assert 1.5 <= delay <= 2  # never later than one interval
+        clock.now += delay
+
+
+def test_a_long_outage_backs_off_doubling_within_jitter_and_caps() -> None:
+    clock = FakeClock()
+    policy = PollPolicy(interval=2, short_outage=10, backoff_max=16, jitter=0.25)
+    schedule = PollSchedule(policy, random.Random(7), monotonic=clock)
+    schedule.after_failure()
+    clock.now += 10  # the outage is no longer short
+    delays = [schedule.after_failure() for _ in range(5)]
+    for delay, base in zip(delays, [4, 8, 16, 16, 16], strict=True):
         assert base * 0.75 <= delay <= base * 1.25
-    # Success clears the failure count.
+    # Success ends the outage: the next failure is retried within an interval again.
     schedule.after_success(changed=False)
-    assert schedule.after_failure() <= 1.25
+    assert schedule.after_failure() <= 2
 
 
 def test_jitter_spreads_delays() -> None:
@@ -58,7 +72,7 @@ def test_jitter_spreads_delays() -> None:
 
 
 def test_retry_after_is_honoured() -> None:
-    schedule = PollSchedule(PollPolicy(backoff_base=1), random.Random(0))
+    schedule = PollSchedule(PollPolicy(interval=1), random.Random(0))
     assert schedule.after_failure(retry_after=30) == 30
 
 
@@ -104,7 +118,7 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
     )
     assert await loop.tick_once() == 2
     first_delay = await loop.tick_once()
-    assert 0.75 <= first_delay <= 1.25
+    assert 1.5 <= first_delay <= 2
     assert loop.freshness.stale
     assert await loop.tick_once() == 20
     assert await loop.tick_once() == 2
@@ -112,7 +126,7 @@ async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:
     assert seen == [
         Connection.CONNECTED,
         Connection.OFFLINE,
-        Connection.ERROR,
+        Connection.THROTTLED,
         Connection.CONNECTED,
     ]
     assert loop.ticks == 4
@@ -133,3 +147,88 @@ async def test_poke_wakes_the_loop_at_once() -> None:
     with pytest.raises(_Stop):
         await loop.run()
     assert calls == 3
+
+
+def test_a_refresh_that_outlives_the_interval_is_shown_as_waiting() -> None:
+    fresh = Freshness(patience=2)
+    fresh.succeeded(10)
+    fresh.started(20)
+    assert fresh.state(21) is Connection.CONNECTED
+    assert fresh.describe(21) == "updated 11s ago"
+    assert fresh.state(22.5) is Connection.WAITING
+    assert fresh.describe(33) == "waiting for the API 13s, data 23s old"
+    fresh.ended()
+    assert fresh.state(33) is Connection.CONNECTED
+    first = Freshness(patience=2)
+    first.started(0)
+    assert first.describe(5) == "waiting for the API 5s, no data yet"
+
+
+def test_throttled_counts_down_and_says_when_it_retries() -> None:
+    fresh = Freshness(patience=2)
+    fresh.succeeded(10)
+    fresh.failed(RateLimited("slow down", status=429, retry_after=30), 12, retry_in=30)
+    assert fresh.state(13) is Connection.THROTTLED
+    assert fresh.describe(13) == "stale 3s, retrying in 29s"
+    assert fresh.describe(40) == "stale 30s, retrying in 2s"
+    fresh.started(42)
+    assert fresh.describe(42) == "stale 32s, retrying now"
+    fresh.ended(asked_again=True)  # F5 during that refresh: one more comes at once
+    assert fresh.describe(43) == "stale 33s, retrying now (F5)"
+    healthy = Freshness()
+    healthy.succeeded(1)
+    healthy.asked = True
+    assert healthy.describe(2) == "refreshing now (F5)"
+
+
+async def test_f5_cuts_a_backoff_short_but_a_poke_does_not() -> None:
+    calls: list[float] = []
+
+    async def tick() -> bool:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) == 1:
+            raise RateLimited("slow down", status=429, retry_after=3600)
+        if len(calls) == 2:
+            raise _Stop
+        return False
+
+    loop = PollLoop(tick, PollSchedule(PollPolicy(interval=1)))
+    runner = asyncio.ensure_future(loop.run())
+    await asyncio.sleep(0.05)
+    loop.poke(now=True)  # a key press: the server asked to wait, so it waits
+    await asyncio.sleep(0.05)
+    assert len(calls) == 1
+    loop.retry_now()  # F5
+    with pytest.raises(_Stop):
+        await asyncio.wait_for(runner, timeout=5)
+    assert len(calls) == 2
+
+
+async def test_f5_abandons_a_hung_refresh_for_a_new_one() -> None:
+    clock = FakeClock()
+    hung = asyncio.Event()
+    progress: list[str] = []
+
+    async def tick() -> bool:
+        if not hung.is_set():
+            hung.set()
+            await asyncio.sleep(3600)  # the API does not answer
+        raise _Stop
+
+    loop = PollLoop(
+        tick,
+        PollSchedule(PollPolicy(interval=1)),
+        on_progress=lambda f: progress.append(f.describe(clock.now)),
+        monotonic=clock,
+    )
+    runner = asyncio.ensure_future(loop.run())
+    await hung.wait()
+    loop.retry_now()  # young: it finishes first (not abandoned)
+    assert not runner.done()
+    clock.now += 5
+    assert loop.freshness.describe(clock.now) == "waiting for the API 5s, no data yet"
+    loop.retry_now()
+    with pytest.raises(_Stop):
+        await asyncio.wait_for(runner, timeout=5)
+    assert progress[-1] == "refreshing now (F5)"
+    assert loop.ticks == 2

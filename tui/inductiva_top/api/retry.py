@@ -5,6 +5,10 @@ GETs are retried on transient failures (connection errors, timeouts, 408,
 in total time, and a server's ``Retry-After`` is honoured as long as it fits
 in that time. Writes (POST, PUT, PATCH, DELETE, kill) are never retried: the
 first attempt may have reached the server even when its answer was lost.
+
+A dashboard refreshes every few seconds and its poll loop already retries, so
+its requests use :func:`refresh_retry_policy`: every retry fits in one refresh
+interval, and a longer ``Retry-After`` is left to the loop, which shows it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ __all__ = [
     "RetryPolicy",
     "is_transient",
     "parse_retry_after",
+    "refresh_retry_policy",
     "run_with_retries",
 ]
 
@@ -92,6 +97,22 @@ class RetryPolicy:
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 """One attempt only: the policy of every write."""
+
+
+def refresh_retry_policy(interval: float) -> RetryPolicy:
+    """The policy of a dashboard refreshing every ``interval`` seconds.
+
+    Retries start within the interval, so a fault that clears is noticed by
+    the next refresh, not after a long wait inside this one; a hang (a read
+    timeout) or a ``Retry-After`` beyond the interval fails the request at once,
+    and the poll loop shows it (waiting, throttled) while it waits.
+    """
+    return RetryPolicy(
+        max_attempts=3,
+        base_delay=min(0.5, interval / 4),
+        max_delay=interval / 2,
+        max_total_seconds=interval,
+    )
 
 
 def is_transient(error: ApiError) -> bool:

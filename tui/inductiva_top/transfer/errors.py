@@ -47,7 +47,7 @@ def printable_name(name: str) -> str:
 def missing_outputs(task: Task) -> str:
     """Why a task has no output archive in storage, as one sentence."""
     if task.outputs_uploaded:
-        return "The task's outputs were removed from storage."
+        return "Outputs removed from storage."
     return "The task has no output archive."
 
 

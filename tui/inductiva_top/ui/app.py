@@ -37,6 +37,7 @@ from textual.dom import DOMNode
 from textual.theme import BUILTIN_THEMES
 
 from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.retry import refresh_retry_policy
 from inductiva_top.config import Config, ConfigError, did_you_mean, save_setting, switch_profile
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
@@ -135,6 +136,7 @@ class InductivaTopApp(App[None]):
                 key,
                 key_source=config.api_key_source,
                 poll_interval=config.refresh,
+                retry=refresh_retry_policy(config.refresh),
             )
             source = self._owned_client
         self.source = source

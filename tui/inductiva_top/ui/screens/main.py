@@ -65,6 +65,7 @@ WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
 TROUBLE_TITLES = {
     Connection.UNAUTHORIZED: "The API refused the key",
     Connection.OFFLINE: "The API is unreachable",
+    Connection.THROTTLED: "The API asks for fewer requests",
 }
 """The title of the toast for a new API error, by connection state."""
 
@@ -189,8 +190,9 @@ class MainScreen(Screen[None]):
         self.read_only = read_only
         self.loop = PollLoop(
             state.tick,
-            PollSchedule(policy),
+            PollSchedule(policy, monotonic=self._monotonic),
             on_update=self._after_tick,
+            on_progress=lambda _: self._update_bars(),
             monotonic=self._monotonic,
         )
         self.key_missing = key_missing
@@ -540,7 +542,9 @@ class MainScreen(Screen[None]):
             self._set_query(self.state.window.query.sorted_by(sort[0].field))
 
     def action_refresh(self) -> None:
-        self.loop.poke(now=True)
+        """F5: refresh at once, even while backing off (the header says so)."""
+        self.loop.retry_now()
+        self._update_bars()
 
     def action_tail_mode(self) -> None:
         """``o`` from anywhere: the tail pane cycles stdout, stderr, both."""

@@ -66,14 +66,15 @@ class StatusHeader(Horizontal):
 
     def update_status(self, freshness: Freshness, now: float, counts: Mapping[str, int]) -> None:
         """Redraw from the poll loop's freshness and the status counts."""
-        state = freshness.connection
+        state = freshness.state(now)
         state_label = self.query_one("#header-state", Label)
         update_if_changed(state_label, state_label_text(state))
         state_label.set_class(state is not Connection.CONNECTED, "-trouble")
         age_text = freshness.describe(now)
         age = self.query_one("#header-age", Label)
         update_if_changed(age, age_text)
-        age.set_class(freshness.stale, "-stale")
+        # A hung refresh ages the data as surely as a failed one.
+        age.set_class(freshness.stale or state is Connection.WAITING, "-stale")
         # Use the room the other labels leave: full counts, else compact, else drop the title.
         title = "inductiva-top"
         used = sum(len(part) + 1 for part in (f"API {self._api_label}", state_label_text(state)))
@@ -104,8 +105,13 @@ def _cells(content: str | Text) -> int:
     return content.cell_len if isinstance(content, Text) else Text(content).cell_len
 
 
-STATE_SYMBOLS = {Connection.CONNECTED: "●", Connection.CONNECTING: "○"}
-"""The symbol before the connection state's word; trouble of any kind is ✘."""
+STATE_SYMBOLS = {
+    Connection.CONNECTED: "●",
+    Connection.CONNECTING: "○",
+    Connection.WAITING: "◌",
+    Connection.THROTTLED: "◔",
+}
+"""The symbol before the connection state's word; other trouble is ✘."""
 
 
 def state_label_text(state: Connection) -> str:
