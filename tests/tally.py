@@ -1,7 +1,9 @@
 """Counts the fault and abuse tests report, summed and printed at the end of the run.
 
 A test asks for the ``tally`` fixture and calls ``tally.fault(survived)`` per
-injected fault or ``tally.inputs(tried, failures)`` per fuzz run. The counts
+injected fault, ``tally.inputs(tried, failures)`` per fuzz run, and
+``tally.timing(what, fault, seconds)`` for a measured time (how long the
+dashboard took to show a fault, or to recover once it cleared). The counts
 travel as the test report's ``user_properties`` so that they also reach the
 controller under pytest-xdist; :func:`pytest_terminal_summary` prints the sums.
 Hooks and fixture are imported into ``tests/conftest.py``.
@@ -15,7 +17,9 @@ import pytest
 from _pytest.terminal import TerminalReporter
 
 _KEYS = ("faults_injected", "faults_survived", "inputs_tried", "input_failures")
+_TIMING = "timing"
 _TOTALS: Counter[str] = Counter()
+_TIMINGS: dict[str, dict[str, float]] = {}
 
 
 class Tally:
@@ -37,6 +41,10 @@ class Tally:
         self._add("inputs_tried", tried)
         self._add("input_failures", failures)
 
+    def timing(self, what: str, fault: str, seconds: float) -> None:
+        """A measured time, printed per ``what`` (e.g. "recovery") and fault; never asserted."""
+        self._node.user_properties.append((_TIMING, (what, fault, round(seconds, 2))))
+
 
 @pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Tally:
@@ -54,10 +62,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key in _KEYS and isinstance(value, int):
             _TOTALS[key] += value
+        elif key == _TIMING and isinstance(value, (tuple, list)) and len(value) == 3:
+            what, fault, seconds = value
+            _TIMINGS.setdefault(str(what), {})[str(fault)] = float(seconds)
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
-    if not any(_TOTALS.values()):
+    if not any(_TOTALS.values()) and not _TIMINGS:
         return
     terminalreporter.write_sep("-", "fault and abuse counts")
     terminalreporter.write_line(
@@ -66,3 +77,6 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         f"schemathesis reports {_TOTALS['schemathesis_run']} "
         f"(the test and its per-operation subtests), failed {_TOTALS['schemathesis_failed']}"
     )
+    for what, times in sorted(_TIMINGS.items()):
+        shown = ", ".join(f"{fault} {seconds:.2f}" for fault, seconds in times.items())
+        terminalreporter.write_line(f"{what} (s): {shown}")

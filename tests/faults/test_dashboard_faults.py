@@ -1,25 +1,31 @@
-"""The dashboard against a misbehaving API: no crash, the stale banner, recovery.
+"""The dashboard against a misbehaving API: no crash, the fault shown, recovery on its own.
 
 The dashboard talks to a real embedded server through :class:`FaultTransport`,
 a real HTTP transport that, while a fault is switched on, answers with the
 fault instead (httpx's transport hook, which is what fault injection needs).
 For each fault the test switches it on and asks for a refresh (F5), waits for
-the header to say the data is stale, switches it off, refreshes again, and
-waits for that refresh to bring fresh data.
+the header to show the fault (its own state word: offline, throttled, waiting
+for a hang...), switches it off and waits, without a key, for the next refresh
+to bring fresh data. How long the header took to show the fault and to recover
+is measured and printed with the fault counts (never asserted: speed belongs in
+bench/); the dashboard's own retry and backoff policies are in use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.api.retry import RetryPolicy
+from inductiva_top.api.retry import refresh_retry_policy
 from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
 from inductiva_top.ui.app import InductivaTopApp
@@ -35,6 +41,8 @@ Fault = Callable[[httpx.Request, Forward], Awaitable[httpx.Response]]
 
 BIG_BODY = 50 * 1024 * 1024
 CHUNK = 1024 * 1024
+REFRESH = 1.0
+HANG_SECONDS = 30.0
 
 
 def _free_port() -> int:
@@ -45,18 +53,39 @@ def _free_port() -> int:
 
 
 class FaultTransport(httpx.AsyncBaseTransport):
-    """A real transport that answers with ``fault`` instead while one is set."""
+    """A real transport that answers with ``fault`` instead while one is set.
+
+    ``cleared`` is set while no fault is on: a hung request waits for it.
+    """
 
     def __init__(self) -> None:
         self._inner = httpx.AsyncHTTPTransport()
-        self.fault: Fault | None = None
+        self._fault: Fault | None = None
+        self.cleared = asyncio.Event()
+        self.cleared.set()
         self.injected = 0
 
+    @property
+    def fault(self) -> Fault | None:
+        return self._fault
+
+    @fault.setter
+    def fault(self, fault: Fault | None) -> None:
+        self._fault = fault
+        if fault is None:
+            self.cleared.set()
+        else:
+            self.cleared.clear()
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.fault is None:
+        fault = self._fault
+        if fault is None:
             return await self._inner.handle_async_request(request)
         self.injected += 1
-        return await self.fault(request, self._inner.handle_async_request)
+        if fault is _hang:  # it needs to know when the fault clears
+            await _hang_until(self.cleared, request)
+            return await self._inner.handle_async_request(request)
+        return await fault(request, self._inner.handle_async_request)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -127,22 +156,53 @@ async def _huge(request: httpx.Request, forward: Forward) -> httpx.Response:
     return httpx.Response(200, headers=_JSON, stream=_EndlessJson())
 
 
+def _nulled(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: None for key in value}
+    if isinstance(value, list):
+        return [_nulled(item) for item in value]
+    return None
+
+
+async def _nulls(request: httpx.Request, forward: Forward) -> httpx.Response:
+    """The real answer with every field null (top level and in list items)."""
+    real = await forward(request)
+    payload = json.loads(await real.aread())
+    return httpx.Response(real.status_code, json=_nulled(payload))
+
+
+async def _hang_until(cleared: asyncio.Event, request: httpx.Request) -> None:
+    """A stalled server: no answer until it resumes (or for ``HANG_SECONDS``)."""
+    try:
+        await asyncio.wait_for(cleared.wait(), HANG_SECONDS)
+    except asyncio.TimeoutError:
+        raise httpx.ReadTimeout("injected: no answer", request=request) from None
+
+
+async def _hang(request: httpx.Request, forward: Forward) -> httpx.Response:
+    """Marker: :class:`FaultTransport` holds the request until the fault clears."""
+    raise AssertionError("handled by FaultTransport")
+
+
 _JSON = {"Content-Type": "application/json"}
 
-FAULTS: dict[str, Fault] = {
-    "connection refused": _refused,
-    "timeout": _timeout,
-    "500": _status(500),
-    "502": _status(502),
-    "503": _status(503, {"Retry-After": "1"}),
-    "429 Retry-After": _status(429, {"Retry-After": "1"}),
-    "401": _status(401),
-    "unknown status 599": _status(599),
-    "unknown status 418": _status(418),
-    "malformed JSON": _malformed,
-    "truncated body": _truncated,
-    "missing fields": _missing_fields,
-    "50 MB response": _huge,
+FAULTS: dict[str, tuple[Fault, str]] = {
+    # fault: (what it does, the header's state word while it lasts)
+    "connection refused": (_refused, "offline"),
+    "timeout": (_timeout, "offline"),
+    "hang": (_hang, "waiting"),
+    "500": (_status(500), "error"),
+    "502": (_status(502), "error"),
+    "503": (_status(503, {"Retry-After": "1"}), "error"),
+    "429 Retry-After": (_status(429, {"Retry-After": "1"}), "throttled"),
+    "401": (_status(401), "unauthorized"),
+    "unknown status 599": (_status(599), "error"),
+    "unknown status 418": (_status(418), "error"),
+    "malformed JSON": (_malformed, "error"),
+    "truncated body": (_truncated, "offline"),
+    "missing fields": (_missing_fields, "error"),
+    "nulls": (_nulls, "error"),
+    "50 MB response": (_huge, "error"),
 }
 
 
@@ -154,42 +214,66 @@ def one_task(module_server: ServerProcess) -> ServerProcess:
     return module_server
 
 
-async def test_the_dashboard_survives_every_fault_and_recovers(
-    one_task: ServerProcess, tally: Tally
-) -> None:
-    """One dashboard through every fault in turn (one app keeps the suite fast)."""
-    server = one_task
-    transport = FaultTransport()
-    # Retries stay on (they are part of what is tested) but short, to keep the suite fast.
+def _dashboard(server: ServerProcess, transport: FaultTransport) -> tuple[Any, InductivaTopApp]:
+    """A dashboard refreshing every second, with the client and policies it has in use."""
     client = InductivaClient(
         server.base_url,
         server.api_key,
         transport=transport,
-        retry=RetryPolicy(max_attempts=2, base_delay=0.05, max_delay=0.1, max_total_seconds=1),
-        poll_interval=1.0,
+        retry=refresh_retry_policy(REFRESH),
+        poll_interval=REFRESH,
     )
+    config = Config(api_url=server.base_url, api_key=Secret(server.api_key), refresh=REFRESH)
+    return client, InductivaTopApp(config, source=client)
+
+
+def _header(screen: MainScreen) -> tuple[Label, Label]:
+    return screen.query_one("#header-state", Label), screen.query_one("#header-age", Label)
+
+
+async def test_the_dashboard_survives_every_fault_and_recovers(
+    one_task: ServerProcess, tally: Tally
+) -> None:
+    """One dashboard through every fault in turn (one app keeps the suite fast)."""
+    transport = FaultTransport()
+    client, app = _dashboard(one_task, transport)
     try:
-        config = Config(api_url=server.base_url, api_key=Secret(server.api_key), refresh=1.0)
-        app = InductivaTopApp(config, source=client)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             assert isinstance(screen, MainScreen)
             table = screen.query_one(TaskTable)
-            age = screen.query_one("#header-age", Label)
+            state, age = _header(screen)
+            freshness = screen.loop.freshness
             await until(pilot, lambda: table.row_count >= 1, "the table to fill")
             rows = table.row_count
-            for name, fault in FAULTS.items():
+            for name, (fault, word) in FAULTS.items():
                 survived = False
                 injected = transport.injected
                 try:
+                    started = time.monotonic()
                     transport.fault = fault
                     await pilot.press("f5")  # refresh now rather than wait for the next tick
-                    await until(pilot, lambda: age.has_class("-stale"), f"stale banner ({name})")
-                    assert "stale" in str(age.content), name
+                    await until(
+                        pilot, lambda w=word: str(state.content).endswith(w), f"{word} ({name})"
+                    )
+                    tally.timing("shown after", name, time.monotonic() - started)
+                    assert age.has_class("-stale"), name
+                    expected = "waiting for the API" if word == "waiting" else "stale"
+                    assert expected in str(age.content), (name, age.content)
                     assert table.row_count == rows, name  # the last good data stays on screen
                     transport.fault = None
-                    await pilot.press("f5")
-                    await until(pilot, lambda: not age.has_class("-stale"), f"recovery ({name})")
+                    cleared = time.monotonic()
+                    cleared_on_screen = screen.formatter.now().timestamp()
+                    # No key: the dashboard comes back by itself.
+                    await until(
+                        pilot,
+                        lambda c=cleared_on_screen: (
+                            (freshness.last_success or 0) > c and not age.has_class("-stale")
+                        ),
+                        f"recovery ({name})",
+                    )
+                    tally.timing("recovery", name, time.monotonic() - cleared)
+                    assert str(state.content).endswith("connected"), name
                     assert "updated" in str(age.content), name
                     assert table.row_count == rows, name
                     assert transport.injected > injected, name
@@ -198,4 +282,39 @@ async def test_the_dashboard_survives_every_fault_and_recovers(
                     transport.fault = None
                     tally.fault(survived=survived)
     finally:
+        await client.aclose()
+
+
+async def test_f5_retries_at_once_during_a_long_retry_after(
+    one_task: ServerProcess, tally: Tally
+) -> None:
+    """A 429 asking for an hour: throttled with its countdown; F5 still asks at once, says so."""
+    transport = FaultTransport()
+    client, app = _dashboard(one_task, transport)
+    survived = False
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            state, age = _header(screen)
+            await until(pilot, lambda: "updated" in str(age.content), "the first refresh")
+            transport.fault = _status(429, {"Retry-After": "3600"})
+            await pilot.press("f5")
+            await until(pilot, lambda: str(state.content).endswith("throttled"), "throttled")
+            await until(pilot, lambda: "retrying in 3599s" in str(age.content), "the countdown")
+            # The API now stalls: the retry F5 sends stays in flight, so what it says stays.
+            transport.fault = _hang
+            asked = transport.injected
+            await pilot.press("f5")
+            await until(pilot, lambda: transport.injected > asked, "the retry F5 asked for")
+            assert str(age.content).endswith("retrying now (F5)"), age.content
+            await until(pilot, lambda: str(state.content).endswith("waiting"), "waiting")
+            transport.fault = None
+            started = time.monotonic()
+            await until(pilot, lambda: str(state.content).endswith("connected"), "recovery")
+            tally.timing("recovery", "F5 during Retry-After 3600", time.monotonic() - started)
+            assert "updated" in str(age.content)
+            survived = app.is_running
+    finally:
+        tally.fault(survived=survived)
         await client.aclose()
