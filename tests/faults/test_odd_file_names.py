@@ -1,18 +1,23 @@
-"""File names a task can make (any bytes but ``/`` and NUL) never cause a 5xx.
+"""File names a task can make (any bytes but ``/`` and NUL): no 5xx, no refused download.
 
 Such names are listed in their escaped form (``bad\\xff.txt``) by the live
 listing, the newest-file probe, the output archive and the storage listing, and
 each can be fetched back by that form. Hypothesis makes the names; a real task
-makes the one the issue found (``bad\\377.txt``, a 500 before).
+makes the one the issue found (``bad\\377.txt``, a 500 before). A download of
+such outputs extracts every safe file and names the odd ones it skipped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,12 +26,16 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inductiva_top.api.client import InductivaClient
 from inductiva_top.server.files.archive import OUTPUT_PREFIX, pack_output, publish
 from inductiva_top.server.files.paths import escape_name
 from inductiva_top.server.files.signing import UrlSigner
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.routes.live import live_router
 from inductiva_top.server.routes.storage import signed_router, storage_router
+from inductiva_top.transfer.outputs import download_outputs
+from inductiva_top.ui.downloads import DownloadManager
+from inductiva_top.ui.widgets.downloads import job_line
 from tests.conftest import ServerProcess
 from tests.server.router_harness import serve
 from tests.server.task_helpers import PY, submit, wait_status, wait_until
@@ -177,3 +186,82 @@ def test_a_task_naming_a_file_with_a_bad_byte(module_server: ServerProcess, tall
         survived = True
     finally:
         tally.fault(survived=survived)
+
+
+ODD_WRITER = (
+    "import os\n"
+    "open('ok.txt', 'w').write('fine\\n')\n"
+    "open(b'bad\\xff.txt', 'wb').write(b'x')\n"
+    "open('back\\\\slash.txt', 'w').write('x')\n"
+    "open('bell\\x07.txt', 'w').write('x')\n"
+)
+SKIPPED = ("artifacts/back\\\\slash.txt", "artifacts/bad\\xff.txt", "artifacts/bell\\x07.txt")
+"""The archive's names for the odd files (escaped by the server), as a download skips them."""
+
+
+async def test_odd_output_names_are_skipped_and_the_rest_downloaded(
+    module_server: ServerProcess, tmp_path: Path, tally: Tally
+) -> None:
+    """``d`` and the library extract every safe file and name the odd ones."""
+    survived = False
+    try:
+        with module_server.client() as http:
+            task_id = submit(http, [PY, "-c", ODD_WRITER])
+            wait_status(http, task_id, "success")
+        async with InductivaClient(module_server.base_url, module_server.api_key) as client:
+            whole = await download_outputs(client, task_id, output_dir=tmp_path / "whole")
+            assert sorted(p.name for p in whole.path.iterdir()) == [
+                "ok.txt",
+                "stderr.txt",
+                "stdout.txt",
+            ]
+            assert sorted(whole.skipped) == sorted(SKIPPED)
+            chosen = await download_outputs(
+                client,
+                task_id,
+                filenames=["ok.txt", "bad\\xff.txt"],
+                output_dir=tmp_path / "chosen",
+            )
+            assert [p.name for p in chosen.path.iterdir()] == ["ok.txt"]
+            assert chosen.skipped == ("artifacts/bad\\xff.txt",)
+            finished = asyncio.Event()
+            manager = DownloadManager(client, tmp_path / "ui", on_change=finished.set)
+            job = manager.start(task_id)
+            while job.state == "running":
+                finished.clear()
+                await finished.wait()
+            assert job.state == "done", job.error
+            line = job_line(job).plain
+            assert "skipped 3 files with an odd name: artifacts/back\\\\slash.txt" in line
+        survived = True
+    finally:
+        tally.fault(survived=survived)
+
+
+def test_the_download_command_names_the_odd_files_it_skipped(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", ODD_WRITER])
+        wait_status(http, task_id, "success")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INDUCTIVA")}
+    env.update(
+        INDUCTIVA_API_URL=module_server.base_url,
+        INDUCTIVA_API_KEY=module_server.api_key,
+        INDUCTIVA_TOP_CONFIG=os.devnull,
+    )
+    where = tmp_path / "cli"
+    command = [sys.executable, "-m", "inductiva_top", "download", task_id, "-q"]
+    cli = subprocess.run(
+        [*command, "--output-dir", str(where)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.strip() == str(where / task_id / "outputs")
+    assert "skipped 3 files" in cli.stderr
+    for name in SKIPPED:
+        assert f"  {name}\n" in cli.stderr
+    assert (where / task_id / "outputs" / "ok.txt").read_text() == "fine\n"

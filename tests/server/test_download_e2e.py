@@ -55,7 +55,7 @@ def files_under(root: Path) -> set[str]:
 async def test_full_download_lands_where_the_official_client_puts_it(
     client: InductivaClient, finished_task: str, tmp_path: Path
 ) -> None:
-    dest = await download_outputs(client, finished_task, output_dir=tmp_path)
+    dest = (await download_outputs(client, finished_task, output_dir=tmp_path)).path
     assert dest == tmp_path / finished_task / "outputs"
     assert {"stdout.txt", "stderr.txt", "big.bin", "vtk/frame_0001.vtk", "run.py"} <= files_under(
         dest
@@ -79,9 +79,10 @@ async def test_partial_download_reads_only_the_directory_and_the_members(
 ) -> None:
     archive = module_server.data_dir / "storage" / finished_task / "output.zip"
     before = client.stats.snapshot()
-    dest = await download_outputs(
+    result = await download_outputs(
         client, finished_task, filenames=["stdout.txt", "vtk/"], output_dir=tmp_path
     )
+    dest = result.path
     cost = client.stats - before
     assert files_under(dest) == {"stdout.txt", "vtk/frame_0001.vtk"}
     assert (dest / "stdout.txt").read_bytes() == STDOUT
@@ -94,7 +95,9 @@ async def test_partial_download_reads_only_the_directory_and_the_members(
 async def test_no_uncompress_keeps_the_stored_zip_byte_for_byte(
     client: InductivaClient, finished_task: str, tmp_path: Path, module_server: Any
 ) -> None:
-    dest = await download_outputs(client, finished_task, output_dir=tmp_path, uncompress=False)
+    dest = (
+        await download_outputs(client, finished_task, output_dir=tmp_path, uncompress=False)
+    ).path
     stored = module_server.data_dir / "storage" / finished_task / "output.zip"
     assert (dest / "output.zip").read_bytes() == stored.read_bytes()
     assert os.listdir(dest) == ["output.zip"]
@@ -103,7 +106,7 @@ async def test_no_uncompress_keeps_the_stored_zip_byte_for_byte(
 async def test_inputs_land_in_inputs_without_sim_dir(
     client: InductivaClient, finished_task: str, tmp_path: Path
 ) -> None:
-    dest = await download_inputs(client, finished_task, output_dir=tmp_path)
+    dest = (await download_inputs(client, finished_task, output_dir=tmp_path)).path
     assert dest == tmp_path / finished_task / "inputs"
     assert files_under(dest) == {"run.py"}
     assert (dest / "run.py").read_text() == SCRIPT
@@ -177,7 +180,9 @@ async def test_a_download_cut_midway_resumes_and_matches(
     async with InductivaClient(
         module_server.base_url, module_server.api_key, transport=transport
     ) as api:
-        dest = await download_outputs(api, finished_task, output_dir=tmp_path, uncompress=False)
+        dest = (
+            await download_outputs(api, finished_task, output_dir=tmp_path, uncompress=False)
+        ).path
     stored = module_server.data_dir / "storage" / finished_task / "output.zip"
     assert (dest / "output.zip").read_bytes() == stored.read_bytes()
     assert transport.ranges == [None, "bytes=1000000-"]

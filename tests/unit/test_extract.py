@@ -22,7 +22,7 @@ from inductiva_top.transfer.errors import (
     UnsafeMember,
     UnsupportedCompression,
 )
-from inductiva_top.transfer.extract import ExtractLimits, extract_zip, plan_extraction
+from inductiva_top.transfer.extract import Extracted, ExtractLimits, extract_zip, plan_extraction
 from inductiva_top.transfer.safepath import member_relative_path
 from inductiva_top.transfer.zipindex import load_index_sync
 
@@ -57,6 +57,10 @@ def sandbox(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def extract_bytes(data: bytes, where: Path, dest: Path, **kwargs: object) -> list[Path]:
+    return extract_result(data, where, dest, **kwargs).files
+
+
+def extract_result(data: bytes, where: Path, dest: Path, **kwargs: object) -> Extracted:
     zip_path = where / "archive.zip"
     zip_path.write_bytes(data)
     try:
@@ -101,10 +105,8 @@ def patch_name(data: bytes, old: bytes, new: bytes) -> bytes:
         ("../escape.txt", "'..'"),
         ("artifacts/../../escape.txt", "'..'"),
         ("/etc/passwd-copy", "absolute"),
-        ("artifacts\\..\\escape.txt", "backslash"),
         ("C:/windows/evil.txt", "drive letter"),
         ("c:evil.txt", "drive letter"),
-        ("bell\x07.txt", "control character"),
     ],
 )
 def test_unsafe_names_are_refused_naming_the_member(
@@ -114,6 +116,42 @@ def test_unsafe_names_are_refused_naming_the_member(
     error = assert_refused(data, sandbox, UnsafeMember, why, prefix="artifacts/")
     assert isinstance(error, UnsafeMember)
     assert error.member == name
+
+
+def test_odd_names_are_skipped_and_listed_and_the_rest_extracted(
+    sandbox: tuple[Path, Path],
+) -> None:
+    """Legal in a zip, odd on a disk: skipped (never written anywhere), named in the result."""
+    root, dest = sandbox
+    odd = [
+        "artifacts/back\\slash.txt",
+        "artifacts/bell\x07.txt",
+        "artifacts/new\nline.txt",
+        "artifacts\\..\\escape.txt",  # a climb on Windows: skipped, so never written
+        "artifacts/odd\x1b[31m/inside.txt",
+    ]
+    members: list[tuple[str | zipfile.ZipInfo, bytes]] = [
+        ("artifacts/ok.txt", b"fine"),
+        ("artifacts/sub/deep.txt", b"deep"),
+        *((zipfile.ZipInfo(name), b"odd") for name in odd),
+        ("elsewhere/tab\there.txt", b"not asked for"),
+    ]
+    result = extract_result(build_zip(members), root, dest, prefix="artifacts/")
+    assert tree(dest) == {"ok.txt", "sub/", "sub/deep.txt"}
+    assert (dest / "ok.txt").read_bytes() == b"fine"
+    assert result.skipped == tuple(name for name in odd if name.startswith("artifacts/"))
+    assert (root / "outside" / "keep.txt").read_text() == "untouched"
+    assert sorted(p.name for p in root.iterdir()) == ["dest", "outside"]
+
+
+def test_an_odd_name_does_not_hide_a_symlink_or_a_climb(sandbox: tuple[Path, Path]) -> None:
+    link = zipfile.ZipInfo("artifacts/odd\\link")
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    data = build_zip([("artifacts/a.txt", b"a"), (link, b"/etc/passwd")])
+    assert_refused(data, sandbox, UnsafeMember, "symbolic link", prefix="artifacts/")
+    climb = build_zip([("artifacts/a.txt", b"a"), (zipfile.ZipInfo("x\\y/../../e.txt"), b"e")])
+    assert_refused(climb, sandbox, UnsafeMember, "'..'", prefix="artifacts/")
 
 
 def test_nul_in_a_name_is_refused(sandbox: tuple[Path, Path]) -> None:

@@ -3,8 +3,10 @@
 Files land where the official client puts them,
 ``<output_dir>/<task_id>/outputs/`` (``inputs/`` with ``--inputs``); the
 directory is printed on stdout when done. Progress goes to stderr (a line
-rewritten in place on a terminal, a line per phase otherwise), and a failure
-is one line on stderr with a non-zero exit code:
+rewritten in place on a terminal, a line per phase otherwise). Archive members
+whose names are legal but odd on a disk (a backslash, a control character) are
+skipped and named on stderr, escaped, one a line; the rest is extracted and
+the exit code is 0. A failure is one line on stderr with a non-zero exit code:
 
 ==== ==========================================================
 0    done
@@ -34,6 +36,7 @@ from inductiva_top.cli.common import (
 if TYPE_CHECKING:
     from inductiva_top.cli.common import SubParsers
     from inductiva_top.config import Config
+    from inductiva_top.transfer.outputs import Downloaded
     from inductiva_top.transfer.progress import Progress
 
 __all__ = ["ProgressPrinter", "format_progress", "register", "run"]
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         )
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     try:
-        dest = asyncio.run(_download(config, args, printer))
+        result = asyncio.run(_download(config, args, printer))
     except KeyboardInterrupt:
         if printer is not None:
             printer.end_line()
@@ -117,7 +120,18 @@ def run(args: argparse.Namespace) -> int:
         return failed.code
     if printer is not None:
         printer.end_line()
-    print(dest)
+    print(result.path)
+    if result.skipped:
+        from inductiva_top.transfer.errors import printable_name
+
+        count = len(result.skipped)
+        print(
+            f"inductiva-top: skipped {count} file{'s' if count != 1 else ''} whose names "
+            "are not safe to write here (a backslash or a control character):",
+            file=sys.stderr,
+        )
+        for name in result.skipped:
+            print(f"  {printable_name(name)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -129,7 +143,7 @@ class _Failed(Exception):
 
 async def _download(
     config: Config, args: argparse.Namespace, printer: ProgressPrinter | None
-) -> str:
+) -> Downloaded:
     from inductiva_top.api.client import InductivaClient
     from inductiva_top.api.errors import ApiError
     from inductiva_top.transfer.errors import DestinationExists, TransferError
@@ -143,7 +157,7 @@ async def _download(
     download = download_inputs if args.inputs else download_outputs
     try:
         async with client:
-            path = await download(
+            result = await download(
                 client,
                 args.task_id,
                 filenames=args.filenames,
@@ -160,7 +174,7 @@ async def _download(
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise _Failed(f"{exc.strerror or exc}{where}", EXIT_FAILED) from None
-    return str(path)
+    return result
 
 
 def format_progress(progress: Progress) -> str:

@@ -10,8 +10,10 @@ they are made printable first (:func:`printable_name`).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from inductiva_top.api.models import Task
+if TYPE_CHECKING:  # the CLI imports this module at start; pydantic is not needed then
+    from inductiva_top.api.models import Task
 
 __all__ = [
     "ArchiveChanged",
@@ -24,6 +26,7 @@ __all__ = [
     "LocalWriteError",
     "MemberNotFound",
     "NotAvailable",
+    "OddMemberName",
     "RangeNotSupported",
     "TransferError",
     "UnsafeMember",
@@ -120,6 +123,13 @@ class UnsafeMember(TransferError):
     def __init__(self, message: str, *, member: str) -> None:
         super().__init__(message)
         self.member = member
+
+
+class OddMemberName(UnsafeMember):
+    """A name legal in a zip but not safe to write everywhere (a backslash, a control character).
+
+    Extraction skips such a member and lists it; a caller that does not is refused.
+    """
 
 
 class ArchiveLimitExceeded(TransferError):

@@ -6,7 +6,8 @@ checks everything that can be checked before writing a byte. Then
 inside the destination, checking the caps again on the bytes actually
 produced (headers can lie), and only when every member is whole moves them
 into place. A failure removes the staging directory: nothing is left
-half-written, and nothing is ever written outside the destination.
+half-written, and nothing is ever written outside the destination. Members
+with odd names are skipped and listed (:attr:`Extracted.skipped`).
 
 :func:`extract_zip` runs both over a local zip file; ``outputs`` runs them
 over members fetched by range requests.
@@ -20,6 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import BinaryIO
@@ -53,6 +55,7 @@ from inductiva_top.transfer.zipindex import (
 __all__ = [
     "DEFAULT_LIMITS",
     "ExtractLimits",
+    "Extracted",
     "ExtractionPlan",
     "MemberWriter",
     "PlannedFile",
@@ -63,6 +66,14 @@ __all__ = [
 ]
 
 _READ_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What an extraction wrote, and the members it skipped for their odd names."""
+
+    files: list[Path]
+    skipped: tuple[str, ...] = ()
 
 
 class StagedExtraction:
@@ -236,8 +247,8 @@ def extract_zip(
     limits: ExtractLimits = DEFAULT_LIMITS,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
-) -> list[Path]:
-    """Extract a local zip into ``dest`` safely; returns the files written.
+) -> Extracted:
+    """Extract a local zip into ``dest`` safely; returns the files written and those skipped.
 
     ``prefix`` (``"artifacts/"``) is stripped when the archive has it (see
     :func:`choose_prefix`). Blocking: run it in a thread from async code
@@ -260,4 +271,4 @@ def extract_zip(
             for planned in plan.files:
                 chunks = _iter_local_raw(file, planned.member, size)
                 stage.write_member(planned, _until(stop, chunks))
-            return stage.commit()
+            return Extracted(stage.commit(), plan.skipped)

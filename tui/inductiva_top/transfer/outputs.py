@@ -13,6 +13,10 @@ The destination is the official client's: ``<output_dir>/<task_id>/outputs/``
 * chosen files: the zip's central directory and those members only are read
   with HTTP ``Range`` requests, and written uncompressed to the same place
   (``uncompress`` does not apply, as in the official client).
+
+Either way a member whose name is legal in a zip but odd on a disk (a
+backslash, a control character) is skipped, and :attr:`Downloaded.skipped`
+names it; the rest is extracted.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from inductiva_top.transfer.errors import (
 )
 from inductiva_top.transfer.extract import (
     DEFAULT_LIMITS,
+    Extracted,
     ExtractionPlan,
     ExtractLimits,
     StagedExtraction,
@@ -53,6 +58,7 @@ __all__ = [
     "INPUTS",
     "OUTPUTS",
     "ArchiveKind",
+    "Downloaded",
     "TransferClient",
     "check_task_id",
     "download_inputs",
@@ -93,6 +99,14 @@ class ArchiveKind:
         return clean if clean in self.root_files else self.prefix + clean
 
 
+@dataclass(frozen=True)
+class Downloaded:
+    """Where a download went, and the archive members it skipped for their odd names."""
+
+    path: Path
+    skipped: tuple[str, ...] = ()
+
+
 OUTPUTS = ArchiveKind("outputs", "output.zip", "artifacts/", is_output=True)
 INPUTS = ArchiveKind("inputs", "input.zip", "sim_dir/", is_output=False, root_files=("input.json",))
 
@@ -108,8 +122,8 @@ async def download_outputs(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     limits: ExtractLimits = DEFAULT_LIMITS,
-) -> Path:
-    """Download a task's outputs into ``<output_dir>/<task_id>/outputs/``; returns that dir.
+) -> Downloaded:
+    """Download a task's outputs into ``<output_dir>/<task_id>/outputs/`` (the result's path).
 
     ``filenames`` (relative to the outputs, like ``stdout.txt`` or ``vtk/``
     for a whole folder) selects files, read by range requests. An existing
@@ -140,7 +154,7 @@ async def download_inputs(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     limits: ExtractLimits = DEFAULT_LIMITS,
-) -> Path:
+) -> Downloaded:
     """Download a task's inputs into ``<output_dir>/<task_id>/inputs/``.
 
     As :func:`download_outputs`; ``filenames`` are relative to ``sim_dir/``,
@@ -172,7 +186,7 @@ async def _download(
     overwrite: bool,
     progress: ProgressCallback | None,
     limits: ExtractLimits,
-) -> Path:
+) -> Downloaded:
     check_task_id(task_id)
     task = await client.get_task(task_id)
     if kind.is_output and task.is_terminated is False:
@@ -191,19 +205,21 @@ async def _download(
     task_dir = output_dir / task_id
     dest = task_dir / kind.subdir
     if filenames:
-        await _download_members(client, url, kind, filenames, dest, overwrite, progress, limits)
-        return dest
+        skipped = await _download_members(
+            client, url, kind, filenames, dest, overwrite, progress, limits
+        )
+        return Downloaded(dest, skipped)
     if not uncompress:
         zip_dest = dest / kind.zip_name
         await download_file(client, url, zip_dest, overwrite=overwrite, progress=progress)
-        return dest
+        return Downloaded(dest)
     await _precheck(client, url, kind, dest, overwrite, limits)
     # The zip is only a step here: it lives beside the outputs, never among the user's files.
     zip_path = task_dir / kind.zip_name
     await download_file(client, url, zip_path, overwrite=True, progress=progress)
     report = _from_thread(progress)
 
-    def extract(stop: threading.Event) -> list[Path]:
+    def extract(stop: threading.Event) -> Extracted:
         return extract_zip(
             zip_path,
             dest,
@@ -214,10 +230,10 @@ async def _download(
             stop=stop,
         )
 
-    await stoppable_in_thread(extract)
+    extracted = await stoppable_in_thread(extract)
     if not keep_zip:
         await in_thread(zip_path.unlink, missing_ok=True)
-    return dest
+    return Downloaded(dest, extracted.skipped)
 
 
 async def _precheck(
@@ -310,7 +326,8 @@ async def _download_members(
     overwrite: bool,
     progress: ProgressCallback | None,
     limits: ExtractLimits,
-) -> None:
+) -> tuple[str, ...]:
+    """Fetch and extract the chosen files; returns the names skipped as odd."""
     source = HttpRangeSource(client, url)
     index = await load_index(source)
     members = select_members(index, kind, filenames)
@@ -324,6 +341,7 @@ async def _download_members(
     )
     await _write_plan(source, plan, meter.advance)
     meter.finish()
+    return plan.skipped
 
 
 async def _write_plan(

@@ -1,6 +1,7 @@
 """Checking an extraction before a byte is written: :func:`plan_extraction`.
 
-Every name (see :mod:`~inductiva_top.transfer.safepath`), symlink members,
+Every name (see :mod:`~inductiva_top.transfer.safepath`: an odd one is skipped
+and listed in the plan, an unsafe one refuses the archive), symlink members,
 unsupported or encrypted members, duplicates, file/folder clashes, where each
 name resolves (even through symlinks already inside the destination), the
 caps of :class:`ExtractLimits` on the declared sizes, files that already
@@ -25,6 +26,7 @@ from inductiva_top.transfer.errors import (
     DiskFull,
     InsufficientSpace,
     LocalWriteError,
+    OddMemberName,
     UnsafeMember,
     printable_name,
 )
@@ -83,6 +85,8 @@ class ExtractionPlan:
     total_bytes: int
     overwrite: bool
     limits: ExtractLimits
+    skipped: tuple[str, ...] = ()
+    """Names of the files left out because their names are odd (see :mod:`.safepath`)."""
 
 
 def choose_prefix(members: Iterable[ZipMember], prefix: str) -> str:
@@ -118,17 +122,25 @@ def plan_extraction(
     files: list[PlannedFile] = []
     directories: set[PurePosixPath] = set()
     seen: set[str] = set()
+    skipped: list[str] = []
     parents: dict[PurePosixPath, Path] = {}
     total = 0
     for member in members:
         # Every member is checked, even one that would be skipped: a hostile archive is refused.
         strip = next((p for p in prefixes if member.name.startswith(p)), None)
-        relative = member_relative_path(member.name, strip or "")
+        try:
+            relative = member_relative_path(member.name, strip or "")
+        except OddMemberName:
+            relative, odd = None, True
+        else:
+            odd = False
         if member.is_symlink:
             raise UnsafeMember(
                 f"refusing archive member {printable_name(member.name)}: it is a symbolic link",
                 member=member.name,
             )
+        if odd and strip is not None and not member.is_dir:
+            skipped.append(member.name)
         if relative is None or strip is None:
             continue
         if member.is_dir:
@@ -155,7 +167,7 @@ def plan_extraction(
         check_existing(planned, overwrite)
     _check_space(root, total + reserve, limits)
     dirs = tuple(resolve_target(root, d, d.as_posix(), parents) for d in sorted(directories))
-    return ExtractionPlan(root, tuple(files), dirs, total, overwrite, limits)
+    return ExtractionPlan(root, tuple(files), dirs, total, overwrite, limits, tuple(skipped))
 
 
 def _check_ratio(member: ZipMember, limits: ExtractLimits) -> None:

@@ -20,16 +20,24 @@ from pathlib import Path
 from typing import Literal
 
 from inductiva_top.api.errors import ApiError
-from inductiva_top.transfer.errors import DestinationExists, DiskFull, TransferError
+from inductiva_top.transfer.errors import (
+    DestinationExists,
+    DiskFull,
+    TransferError,
+    printable_name,
+)
 from inductiva_top.transfer.outputs import TransferClient, download_inputs, download_outputs
 from inductiva_top.transfer.progress import Progress
 
-__all__ = ["DownloadJob", "DownloadManager", "JobState", "describe_error"]
+__all__ = ["DownloadJob", "DownloadManager", "JobState", "describe_error", "skipped_note"]
 
 JobState = Literal["running", "done", "failed", "cancelled"]
 
 KEEP_FINISHED = 5
 """Finished jobs kept on show besides the running ones."""
+
+SKIPPED_SHOWN = 3
+"""Skipped names a download's line spells out; the others are counted."""
 
 
 @dataclass
@@ -42,6 +50,8 @@ class DownloadJob:
     state: JobState = "running"
     progress: Progress | None = None
     destination: Path | None = None
+    skipped: tuple[str, ...] = ()
+    """Archive members left out for their odd names (raw names; see :func:`skipped_note`)."""
     error: str | None = None
 
 
@@ -56,6 +66,17 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, OSError):
         return f"cannot write: {error.strerror or error}"
     return f"{type(error).__name__}: {error}"
+
+
+def skipped_note(skipped: tuple[str, ...], shown: int | None = SKIPPED_SHOWN) -> str:
+    """``skipped 2 odd names: a\\b, bell\\x07``: the names escaped, the first ``shown`` of them."""
+    if not skipped:
+        return ""
+    names = [printable_name(name) for name in skipped[:shown]]
+    more = len(skipped) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more else "")
+    plural = "s" if len(skipped) != 1 else ""
+    return f"skipped {len(skipped)} file{plural} with an odd name: {listed}"
 
 
 class DownloadManager:
@@ -121,11 +142,11 @@ class DownloadManager:
 
         try:
             if inputs:
-                job.destination = await download_inputs(
+                result = await download_inputs(
                     self.client, job.task_id, output_dir=self.output_dir, progress=progress
                 )
             else:
-                job.destination = await download_outputs(
+                result = await download_outputs(
                     self.client,
                     job.task_id,
                     filenames=filenames or None,
@@ -133,6 +154,7 @@ class DownloadManager:
                     uncompress=not keep_zip,
                     progress=progress,
                 )
+            job.destination, job.skipped = result.path, result.skipped
             job.state = "done"
         except asyncio.CancelledError:
             job.state = "cancelled"

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.ui.downloads import DownloadJob, DownloadManager
+from inductiva_top.ui.downloads import DownloadJob, DownloadManager, skipped_note
 
 __all__ = ["DownloadsBar", "job_line"]
 
@@ -49,6 +49,8 @@ def job_line(job: DownloadJob) -> Text:
             text.append("  Esc cancels", style="dim")
     elif job.state == "done":
         text.append(f"  → {sanitize_name(_shown_path(job.destination), 200)}", style="dim")
+        if job.skipped:
+            text.append(f"  {sanitize_name(skipped_note(job.skipped), 300)}", style="yellow")
     elif job.state == "failed":
         text.append(f"  {sanitize_name(job.error or '', 300)}", style="red")
     else:
