@@ -147,3 +147,66 @@ def test_the_dashboard_renders_in_a_browser_and_keys_work(web: tuple[str, str]) 
             _wait_for(page, screen, "Esc closes")  # the help screen
         finally:
             browser.close()
+
+
+@pytest.fixture
+def exposed_web(live_server: ServerProcess, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    """``inductiva-top web --host 0.0.0.0``: (the printed URL with its token, base URL, task id)."""
+    with live_server.client() as client:
+        task_id = submit(client, [sys.executable, "-c", "print('hi')"], project="web")
+        wait_status(client, task_id)
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INDUCTIVA")},
+        "INDUCTIVA_API_KEY": live_server.api_key,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+    }
+    printed = tmp_path / "web.err"
+    with open(printed, "wb") as sink:
+        command = [sys.executable, "-m", "inductiva_top", "web", "--host", "0.0.0.0"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--api-url", live_server.base_url],
+            env=env,
+            cwd=tmp_path,
+            stderr=sink,
+        )
+    try:
+        _wait_listening(port, process)
+        found = re.search(r"\?token=(\S+)", printed.read_text())
+        assert found is not None, printed.read_text()
+        base = f"http://127.0.0.1:{port}/"
+        yield f"{base}?token={found.group(1)}", base, task_id
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_off_loopback_the_browser_needs_the_printed_url_and_gets_read_only(
+    exposed_web: tuple[str, str, str],
+) -> None:
+    with_token, base, task_id = exposed_web
+    screen = Screen()
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            stranger = browser.new_page()
+            refused = stranger.goto(base)
+            assert refused is not None and refused.status == 403
+            assert "needs its token" in stranger.content()
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("websocket", screen.on_websocket)
+            page.goto(with_token)
+            assert page.url == base  # the token left the address bar for a cookie
+            _wait_for(page, screen, task_id)  # the dashboard renders
+            _wait_for(page, screen, "[read-only]")
+            again = Screen()
+            page.on("websocket", again.on_websocket)
+            page.reload()  # the cookie alone lets the browser back in
+            _wait_for(page, again, task_id)
+        finally:
+            browser.close()
