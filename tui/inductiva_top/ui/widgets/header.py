@@ -114,6 +114,11 @@ STATE_SYMBOLS = {
 """The symbol before the connection state's word; other trouble is ✘."""
 
 
+SAID_BY_THE_AGE = frozenset({Connection.CONNECTING, Connection.WAITING})
+"""States the age text names itself (``connecting…``, ``waiting for the API 5s``): symbol only."""
+
+
 def state_label_text(state: Connection) -> str:
     """The connection state as shown: a symbol and the word."""
-    return f"{STATE_SYMBOLS.get(state, '✘')} {state.value}"
+    symbol = STATE_SYMBOLS.get(state, "✘")
+    return symbol if state in SAID_BY_THE_AGE else f"{symbol} {state.value}"
