@@ -7,20 +7,17 @@ downloaded. Without either, the test is skipped with the reason.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import ServerProcess
+from tests.e2e.web_process import web_process
 from tests.server.task_helpers import submit, wait_status
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,63 +70,20 @@ def _wait_for(page: Any, screen: Screen, needle: str) -> None:
         page.wait_for_timeout(100)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"inductiva-top web exited with {process.returncode}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("inductiva-top web never answered")
+@pytest.fixture
+def task_id(live_server: ServerProcess) -> str:
+    """A finished task of the server the dashboards watch."""
+    with live_server.client() as client:
+        made = submit(client, [sys.executable, "-c", "print('hi')"], project="web")
+        wait_status(client, made)
+    return made
 
 
 @pytest.fixture
-def web(live_server: ServerProcess, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def web(live_server: ServerProcess, task_id: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``inductiva-top web`` on a free port, pointed at a server with one finished task."""
-    with live_server.client() as client:
-        task_id = submit(client, [sys.executable, "-c", "print('hi')"], project="web")
-        wait_status(client, task_id)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "INDUCTIVA_API_KEY": live_server.api_key,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # no user config.yaml
-        "HOME": str(tmp_path),
-    }
-    env.pop("INDUCTIVA_TOP_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "inductiva_top",
-            "web",
-            "--port",
-            str(port),
-            "--api-url",
-            live_server.base_url,
-        ],
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        _wait_listening(port, process)
-        yield f"http://127.0.0.1:{port}/", task_id
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with web_process(live_server, tmp_path) as process:
+        yield process.base + "/", task_id
 
 
 def test_the_dashboard_renders_in_a_browser_and_keys_work(web: tuple[str, str]) -> None:
@@ -150,40 +104,15 @@ def test_the_dashboard_renders_in_a_browser_and_keys_work(web: tuple[str, str]) 
 
 
 @pytest.fixture
-def exposed_web(live_server: ServerProcess, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+def exposed_web(
+    live_server: ServerProcess, task_id: str, tmp_path: Path
+) -> Iterator[tuple[str, str, str]]:
     """``inductiva-top web --host 0.0.0.0``: (the printed URL with its token, base URL, task id)."""
-    with live_server.client() as client:
-        task_id = submit(client, [sys.executable, "-c", "print('hi')"], project="web")
-        wait_status(client, task_id)
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("INDUCTIVA")},
-        "INDUCTIVA_API_KEY": live_server.api_key,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "HOME": str(tmp_path),
-    }
-    printed = tmp_path / "web.err"
-    with open(printed, "wb") as sink:
-        command = [sys.executable, "-m", "inductiva_top", "web", "--host", "0.0.0.0"]
-        process = subprocess.Popen(
-            [*command, "--port", str(port), "--api-url", live_server.base_url],
-            env=env,
-            cwd=tmp_path,
-            stderr=sink,
-        )
-    try:
-        _wait_listening(port, process)
-        found = re.search(r"\?token=(\S+)", printed.read_text())
-        assert found is not None, printed.read_text()
-        base = f"http://127.0.0.1:{port}/"
+    with web_process(live_server, tmp_path, "--host", "0.0.0.0") as process:
+        found = re.search(r"\?token=(\S+)", process.printed())
+        assert found is not None, process.printed()
+        base = process.base + "/"
         yield f"{base}?token={found.group(1)}", base, task_id
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_off_loopback_the_browser_needs_the_printed_url_and_gets_read_only(

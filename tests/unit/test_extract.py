@@ -90,6 +90,14 @@ def assert_refused(
     return caught.value
 
 
+def symlink(name: str) -> zipfile.ZipInfo:
+    """A member that is a symbolic link (Unix mode bits), its target being its data."""
+    link = zipfile.ZipInfo(name)
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return link
+
+
 def patch_name(data: bytes, old: bytes, new: bytes) -> bytes:
     """Rewrite a member name in both its local and central headers (same length)."""
     assert len(old) == len(new) and data.count(old) == 2
@@ -145,10 +153,7 @@ def test_odd_names_are_skipped_and_listed_and_the_rest_extracted(
 
 
 def test_an_odd_name_does_not_hide_a_symlink_or_a_climb(sandbox: tuple[Path, Path]) -> None:
-    link = zipfile.ZipInfo("artifacts/odd\\link")
-    link.create_system = 3
-    link.external_attr = (stat.S_IFLNK | 0o777) << 16
-    data = build_zip([("artifacts/a.txt", b"a"), (link, b"/etc/passwd")])
+    data = build_zip([("artifacts/a.txt", b"a"), (symlink("artifacts/odd\\link"), b"/etc/passwd")])
     assert_refused(data, sandbox, UnsafeMember, "symbolic link", prefix="artifacts/")
     climb = build_zip([("artifacts/a.txt", b"a"), (zipfile.ZipInfo("x\\y/../../e.txt"), b"e")])
     assert_refused(climb, sandbox, UnsafeMember, "'..'", prefix="artifacts/")
@@ -162,10 +167,7 @@ def test_nul_in_a_name_is_refused(sandbox: tuple[Path, Path]) -> None:
 
 
 def test_a_symlink_member_is_refused(sandbox: tuple[Path, Path]) -> None:
-    link = zipfile.ZipInfo("artifacts/link")
-    link.create_system = 3
-    link.external_attr = (stat.S_IFLNK | 0o777) << 16
-    data = build_zip([("artifacts/a.txt", b"a"), (link, b"/etc/passwd")])
+    data = build_zip([("artifacts/a.txt", b"a"), (symlink("artifacts/link"), b"/etc/passwd")])
     assert_refused(data, sandbox, UnsafeMember, "symbolic link", prefix="artifacts/")
 
 
