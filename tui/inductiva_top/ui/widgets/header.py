@@ -114,11 +114,10 @@ STATE_SYMBOLS = {
 """The symbol before the connection state's word; other trouble is ✘."""
 
 
-SAID_BY_THE_AGE = frozenset({Connection.CONNECTING, Connection.WAITING})
-"""States the age text names itself (``connecting…``, ``waiting for the API 5s``): symbol only."""
-
-
 def state_label_text(state: Connection) -> str:
-    """The connection state as shown: a symbol and the word."""
+    """The connection state as shown: a symbol and the word.
+
+    Waiting is the symbol alone: the age text says it (``waiting for the API 5s``).
+    """
     symbol = STATE_SYMBOLS.get(state, "✘")
-    return symbol if state in SAID_BY_THE_AGE else f"{symbol} {state.value}"
+    return symbol if state is Connection.WAITING else f"{symbol} {state.value}"
