@@ -87,7 +87,8 @@ def test_success_runs_the_command_on_its_inputs(module_server: ServerProcess) ->
     metrics = doc["metrics"]
     assert metrics["input_size_bytes"] == 5
     assert metrics["input_zipped_size_bytes"] > 0
-    assert metrics["output_total_files"] == 4  # data/in.txt, out/result.txt, stdout, stderr
+    # data/in.txt, out/result.txt, stdout, stderr, and the runner's two monitoring files
+    assert metrics["output_total_files"] == 6
     assert metrics["computation_seconds"] > 0
     assert metrics["total_seconds"] >= metrics["computation_seconds"]
     assert metrics["queue_time_seconds"] >= 0

@@ -20,7 +20,7 @@ from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import Task, TaskRequest, TaskWithStatusHistory
 from inductiva_top.server.statuses import TaskStatusCode as S
-from inductiva_top.server.tasks import db, lifecycle, processes, queries
+from inductiva_top.server.tasks import db, lifecycle, processes, projects, queries
 from inductiva_top.server.tasks.store import TaskNotFound, TaskStore, row_from_documents
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -182,8 +182,8 @@ def test_bulk_rows_list_with_every_filter_and_sort(tmp_path: Path) -> None:
         )[1]
     ]
     assert statuses == sorted(statuses)
-    assert {p["name"] for p in queries.list_projects(conn, 1, 10, None)} == {"p0", "p1", "p2"}
-    project = queries.get_project(conn, "p0")
+    assert {p["name"] for p in projects.list_projects(conn, 1, 10, None)} == {"p0", "p1", "p2"}
+    project = projects.get_project(conn, "p0")
     assert project is not None and project["num_tasks"] == 10
     store.close()
 

@@ -29,12 +29,15 @@ from inductiva_top import __version__
 from inductiva_top.api.errors import BadResponse
 from inductiva_top.api.models import (
     ApiVersion,
+    MachineGroup,
     Project,
+    ProjectTaskInfo,
     StorageContents,
     TaskPage,
     TaskStatus,
     TaskSubmittedInfo,
     TaskWithStatusHistory,
+    UserInfo,
     ZipArchiveInfo,
     ZipFileRange,
 )
@@ -46,6 +49,8 @@ from inductiva_top.api.wire import ClientStats, StreamedResponse, Wire, describe
 __all__ = ["ClientStats", "InductivaClient", "StreamedResponse"]
 
 _PROJECTS: TypeAdapter[list[Project]] = TypeAdapter(list[Project])
+_TASKS_INFO: TypeAdapter[list[ProjectTaskInfo]] = TypeAdapter(list[ProjectTaskInfo])
+_GROUPS: TypeAdapter[list[MachineGroup]] = TypeAdapter(list[MachineGroup])
 _SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(list[str | None])
 _METADATA: TypeAdapter[dict[str, str]] = TypeAdapter(dict[str, str])
 
@@ -314,18 +319,76 @@ class InductivaClient:
         path = f"/projects/{segment(name)}"
         return validate_model(Project, await self.request_json("GET", path), f"GET {path}")
 
+    async def project_tasks_info(
+        self, name: str, *, select: str = "all", status: str | None = None
+    ) -> list[ProjectTaskInfo]:
+        """``GET /projects/{name}/tasks_info``: one row per task of the project.
+
+        ``select`` is ``"all"`` or ``"distinct"`` (only the columns whose value
+        varies between rows); ``status`` keeps the tasks of one status code.
+        """
+        path = f"/projects/{segment(name)}/tasks_info"
+        params: Query = [("select", select)]
+        if status is not None:
+            params.append(("status", status))
+        payload = await self.request_json("GET", path, params=params)
+        return validate(_TASKS_INFO, payload, f"GET {path}")
+
+    async def get_project_metadata(self, name: str) -> dict[str, str]:
+        """``GET /projects/{name}/metadata``."""
+        path = f"/projects/{segment(name)}/metadata"
+        payload = await self.request_json("GET", path)
+        return validate(_METADATA, payload if payload is not None else {}, f"GET {path}")
+
+    async def patch_project_metadata(self, name: str, metadata: Mapping[str, str]) -> None:
+        """``PATCH /projects/{name}/metadata``: merge into the project's metadata."""
+        path = f"/projects/{segment(name)}/metadata"
+        await self.request_json("PATCH", path, json=dict(metadata))
+
+    async def list_machine_groups(self) -> list[MachineGroup]:
+        """``GET /compute/groups``: the active machine groups, with machines and costs."""
+        payload = await self.request_json("GET", "/compute/groups")
+        return validate(_GROUPS, payload, "GET /compute/groups")
+
+    async def get_machine_group(self, name: str) -> MachineGroup:
+        """``GET /compute/group/{name}``: one machine group (a terminated one too)."""
+        path = f"/compute/group/{segment(name)}"
+        return validate_model(MachineGroup, await self.request_json("GET", path), f"GET {path}")
+
+    async def user_info(self) -> UserInfo:
+        """``GET /users/info``: the account and its credits."""
+        return validate_model(
+            UserInfo, await self.request_json("GET", "/users/info"), "GET /users/info"
+        )
+
     async def terminate_machine_group(self, machine_group_id: str) -> None:
         """``DELETE /compute/group?machine_group_id=...``; its waiting tasks become zombies."""
         await self.request_json(
             "DELETE", "/compute/group", params=[("machine_group_id", machine_group_id)]
         )
 
-    async def put_local_machine_group(self, name: str, slots: int, machine_type: str) -> None:
-        """``POST /local/machine-groups``: create or resize a local machine group.
+    async def put_local_machine_group(
+        self,
+        name: str,
+        slots: int,
+        machine_type: str,
+        *,
+        cost_per_hour: float = 0.0,
+        max_idle_time: float | None = None,
+    ) -> None:
+        """``POST /local/machine-groups``: create or change a local machine group.
 
-        An extension of the embedded server; the Inductiva cloud has no such route.
+        ``cost_per_hour`` is USD per machine-hour; ``max_idle_time`` the seconds
+        without a task after which the group terminates (None: never). An
+        extension of the embedded server; the Inductiva cloud has no such route.
         """
-        body = {"name": name, "slots": slots, "machine_type": machine_type}
+        body: dict[str, Any] = {
+            "name": name,
+            "slots": slots,
+            "machine_type": machine_type,
+            "cost_per_hour": cost_per_hour,
+            "max_idle_time": max_idle_time,
+        }
         await self.request_json("POST", "/local/machine-groups", json=body)
 
     async def version(self) -> ApiVersion:

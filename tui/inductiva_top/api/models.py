@@ -13,7 +13,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -225,6 +234,152 @@ class Project(_Model):
     task_status_overview: dict[str, int | None] | None = None
     project_metadata: dict[str, str] | None = None
     statistics: ProjectStatistics | None = None
+
+
+class ProjectTaskInfo(_Model):
+    """One row of ``GET /projects/{name}/tasks_info``: a run of the project and its parameters.
+
+    The API does not type these rows. The fixed columns are the official
+    benchmark export's (``task_id``, ``simulator``, ``machine_type``,
+    ``computation_time (s)``, ``estimated_computation_cost (US$)``; the
+    embedded server adds ``status`` and ``queue_time (s)``); every other key
+    is a parameter of the run. With ``select=distinct`` a column whose value
+    is the same in every row is left out, and reads here as ``None``.
+    """
+
+    task_id: str | None = None
+    status: str | None = None
+    simulator: str | None = None
+    machine_type: str | None = None
+    computation_time: float | None = Field(default=None, alias="computation_time (s)")
+    queue_time: float | None = Field(default=None, alias="queue_time (s)")
+    estimated_computation_cost: float | None = Field(
+        default=None, alias="estimated_computation_cost (US$)"
+    )
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """The row's other keys: the run's parameters (on the embedded server, its metadata)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_parameters(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fixed = {
+            name
+            for field_name, info in cls.model_fields.items()
+            if field_name != "parameters"
+            for name in (field_name, info.alias)
+            if name
+        }
+        rest = {key: value for key, value in data.items() if key not in fixed}
+        if set(rest) == {"parameters"} and isinstance(rest["parameters"], dict):
+            return data  # already split (built in code, or a dump of this model)
+        return {**{k: v for k, v in data.items() if k in fixed}, "parameters": rest}
+
+
+class Machine(_Model):
+    """One machine of a machine group (``MachineInfo``)."""
+
+    uuid: str | None = None
+    host_name: str | None = None
+    cpu_count_logical: int | None = None
+    cpu_count_physical: int | None = None
+    memory_bytes: int | None = None
+    disk_size_gb: float | None = None
+    started_at: UtcDatetime | None = None
+    terminated_at: UtcDatetime | None = None
+    last_seen_at: UtcDatetime | None = None
+    current_task_id: str | None = None
+
+
+class MachineGroupCosts(_Model):
+    """What a machine group has cost so far."""
+
+    cost: float | None = None
+    warning: str | None = None
+    currency: str | None = None
+
+
+class MachineGroupCostPerHour(_Model):
+    """What a machine group costs per hour: its range and now, with why."""
+
+    min: float | None = None
+    max: float | None = None
+    current: float | None = None
+    min_reason: str | None = None
+    max_reason: str | None = None
+    currency: str | None = None
+
+
+class MachineGroupTimeStat(_Model):
+    name: str | None = None
+    description: str | None = None
+    value: float | None = None
+    unit: str | None = None
+
+
+class MachineGroupUsageStatistics(_Model):
+    """Machine time of a group, summed over its machines."""
+
+    total_time: MachineGroupTimeStat | None = None
+    task_time: MachineGroupTimeStat | None = None
+    idle_time: MachineGroupTimeStat | None = None
+
+
+class MachineGroup(_Model):
+    """A machine group as ``GET /compute/groups`` lists it (``VMGroupConfig``).
+
+    ``max_idle_time`` and ``idle_seconds`` are seconds; ``auto_terminate_ts``
+    is when the group will terminate (on the embedded server: if it stays idle).
+    """
+
+    name: str | None = None
+    id: str | None = None
+    machine_type: str | None = None
+    status: str | None = None
+    started: bool | None = None
+    type: str | None = None
+    provider_id: str | None = None
+    zone: str | None = None
+    spot: bool | None = None
+    is_elastic: bool | None = None
+    num_vms: int | None = None
+    min_vms: int | None = None
+    max_vms: int | None = None
+    disk_size_gb: int | None = None
+    total_ram_gb: int | None = None
+    max_idle_time: float | None = None
+    idle_seconds: float | None = None
+    auto_terminate_ts: UtcDatetime | None = None
+    creation_timestamp: UtcDatetime | None = None
+    deletion_timestamp: UtcDatetime | None = None
+    machines: list[Machine] = Field(default_factory=list)
+    costs: MachineGroupCosts | None = None
+    cost_per_hour: MachineGroupCostPerHour | None = None
+    statistics: MachineGroupUsageStatistics | None = None
+    quota_usage: dict[str, float | None] | None = None
+
+    @field_validator("machines", mode="before")
+    @classmethod
+    def _no_machines(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class UserInfo(_Model):
+    """``GET /users/info``: the account behind the API key and its credits."""
+
+    username: str | None = None
+    email: str | None = None
+    name: str | None = None
+    organization: str | None = None
+    tier: str | None = None
+    total_available_credits: float | None = None
+    credits_currency: str | None = None
+    terminate_resources_credits_threshold: float | None = None
+    """Machines are stopped when the credits left fall to this many."""
+    costs_fee_percentage: float | None = None
+    credits_counted: bool = True
+    """False only from an embedded server run without a budget: no balance, no runway."""
 
 
 class FileInfo(_Model):

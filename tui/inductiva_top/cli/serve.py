@@ -9,31 +9,68 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inductiva_top.cli.common import EXIT_USAGE, number_in
+from inductiva_top.server.knobs import (
+    MAX_IDLE_SECONDS,
+    MAX_RATE,
+    METRICS_INTERVAL,
+    GroupSpec,
+)
 from inductiva_top.server.layout import DataDir, default_data_dir
 
 if TYPE_CHECKING:
     from inductiva_top.cli.common import SubParsers
 
-__all__ = ["parse_machine_group", "register", "run"]
+__all__ = ["parse_duration", "parse_machine_group", "register", "run"]
 
 
 _GROUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_GROUP_FORM = "NAME=SLOTS[:TYPE[:RATE[:IDLE]]]"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smh]?)")
+_UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+_MAX_CREDITS = 1e9
 
 
-def parse_machine_group(text: str) -> tuple[str, int, str]:
-    """``NAME=SLOTS[:MACHINE_TYPE]`` -> ``(name, slots, machine_type)``."""
+def parse_duration(text: str) -> float:
+    """``"180"``, ``"180s"``, ``"3m"`` or ``"1.5h"`` -> seconds (more than 0)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else 0.0
+    if not 0 < seconds <= MAX_IDLE_SECONDS:
+        raise ValueError(f"{text!r} is not a duration such as 180s, 3m or 1h (at most 30 days)")
+    return seconds
+
+
+def parse_machine_group(text: str) -> GroupSpec:
+    """``NAME=SLOTS[:TYPE[:RATE[:IDLE]]]`` -> the group's spec.
+
+    RATE is USD per machine-hour; IDLE is the idle limit (``180``, ``180s``,
+    ``3m``, ``1h``). An empty TYPE means ``local``.
+    """
     name, equals, rest = text.partition("=")
-    slots_text, _, machine_type = rest.partition(":")
+    slots_text, _, rest = rest.partition(":")
+    machine_type, _, rest = rest.partition(":")
+    rate_text, _, idle_text = rest.partition(":")
     if not equals or not _GROUP_NAME.fullmatch(name) or not slots_text.isdigit():
         raise argparse.ArgumentTypeError(
-            f"{text!r}: expected NAME=SLOTS[:MACHINE_TYPE], e.g. big=4:c2-standard-16"
+            f"{text!r}: expected {_GROUP_FORM}, e.g. big=4:c2-standard-16:0.85:3m"
         )
     if name == "default":
         raise argparse.ArgumentTypeError("use --slots for the default machine group")
     slots = int(slots_text)
     if slots < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: SLOTS must be at least 1")
-    return name, slots, machine_type or "local"
+    try:
+        rate = float(rate_text) if rate_text else 0.0
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= MAX_RATE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: RATE must be USD per machine-hour, from 0 to {MAX_RATE:g}"
+        )
+    try:
+        idle = parse_duration(idle_text) if idle_text else None
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: IDLE: {error}") from None
+    return GroupSpec(name, slots, machine_type or "local", rate, idle)
 
 
 def register(subcommands: SubParsers) -> None:
@@ -65,8 +102,34 @@ def register(subcommands: SubParsers) -> None:
         type=parse_machine_group,
         action="append",
         default=[],
-        metavar="NAME=SLOTS[:TYPE]",
-        help="also run a machine group NAME with SLOTS slots, labelled TYPE (repeatable)",
+        metavar=_GROUP_FORM,
+        help=(
+            "also run a machine group NAME with SLOTS machines labelled TYPE, each costing "
+            "RATE USD per hour while up (default 0), terminated after IDLE without a task "
+            "(e.g. 3m; default never) (repeatable)"
+        ),
+    )
+    parser.add_argument(
+        "--credits",
+        type=number_in(float, 0.0, _MAX_CREDITS),
+        metavar="USD",
+        help="count credits: the account starts with USD, spent by the machine groups' rates "
+        "(default: credits are not counted)",
+    )
+    parser.add_argument(
+        "--credits-threshold",
+        type=number_in(float, 0.0, _MAX_CREDITS),
+        default=0.0,
+        metavar="USD",
+        help="with --credits: stop the billed machine groups when this much is left (default 0)",
+    )
+    parser.add_argument(
+        "--metrics-interval",
+        type=number_in(float, 0.05, 3600.0),
+        default=METRICS_INTERVAL,
+        metavar="SECONDS",
+        help="seconds between rows of a running task's system_metrics.csv "
+        f"(default {METRICS_INTERVAL:g}; the Inductiva task runner uses 30)",
     )
     parser.add_argument(
         "--allow-remote",
@@ -114,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
         slots=args.slots,
         kill_grace_seconds=args.kill_grace,
         machine_groups=tuple(args.machine_group),
+        credits=args.credits,
+        credits_threshold=args.credits_threshold,
+        metrics_interval=args.metrics_interval,
     )
     return serve(
         data,

@@ -91,7 +91,13 @@ class DemoDriver:
             self._base_url, self._api_key, key_source="the demo server's data dir"
         ) as client:
             for group in self._groups:
-                await client.put_local_machine_group(group.name, group.slots, group.label)
+                await client.put_local_machine_group(
+                    group.name,
+                    group.slots,
+                    group.label,
+                    cost_per_hour=group.cost_per_hour,
+                    max_idle_time=group.max_idle_time,
+                )
             started = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="inductiva-top-demo-inputs-") as scratch:
                 kills: list[asyncio.Task[None]] = []
@@ -117,7 +123,7 @@ class DemoDriver:
             input_dir=inputs,
             ttl_seconds=task.ttl_seconds,
             simulator=task.script.removesuffix(".py"),
-            metadata={"demo": task.name, **task.metadata},
+            metadata={"name": task.name, **task.metadata},
             env={"PYTHONUNBUFFERED": "1"},
         )
         try:

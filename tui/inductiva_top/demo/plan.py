@@ -5,6 +5,16 @@ the dashboard shows every situation a user meets: tasks succeeding in several
 projects, one failing with a message on stderr, one running for minutes with a
 ``\\r`` progress bar, some waiting because their machine group is full, one
 killed, and outputs from a few KB to tens of MB.
+
+A parameter sweep (:func:`sweep`) runs beside it: 16 plate simulations over
+two parameters, ``alpha`` and ``resolution``, each named in its metadata, in
+a project of their own. A quarter of them are refused at once (too coarse a
+mesh: exit 2) and three diverge mid-run (alpha above the stability limit:
+exit 3), so a project board, a sweep table and failure triage have something
+true to show. The sweep runs on a burst group of its own that bills by the
+hour and terminates three minutes after its last task, as a cloud group
+does; every group has a rate and the server a budget (:data:`CREDITS`), so
+costs and credits move while the demo runs.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import product
 from pathlib import Path
 
 
@@ -22,6 +33,10 @@ class MachineGroup:
     name: str
     slots: int
     label: str
+    cost_per_hour: float = 0.0
+    """USD each machine costs per hour while the group is up."""
+    max_idle_time: float | None = None
+    """Seconds without a task after which the group terminates (None: never)."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +58,18 @@ class DemoTask:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+SWEEP_GROUP = "burst-2"
 GROUPS: tuple[MachineGroup, ...] = (
-    MachineGroup("default", slots=3, label="local-std"),
-    MachineGroup("highmem-1", slots=1, label="local-highmem"),
+    MachineGroup("default", slots=3, label="local-std", cost_per_hour=0.12),
+    MachineGroup("highmem-1", slots=1, label="local-highmem", cost_per_hour=0.45),
+    MachineGroup(
+        SWEEP_GROUP, slots=2, label="local-burst", cost_per_hour=0.30, max_idle_time=180.0
+    ),
 )
+CREDITS = 3.0
+"""USD the demo's account starts with: at the fleet's ~1.4 USD/h, hours of runway."""
+CREDITS_THRESHOLD = 0.25
+"""USD left at which the billed groups would be stopped."""
 
 
 def _slab(thickness: float, absorption: float, histories: int, seed: int) -> dict[str, str]:
@@ -58,6 +81,44 @@ def _slab(thickness: float, absorption: float, histories: int, seed: int) -> dic
         "seed": seed,
     }
     return {"slab.json": json.dumps(config, indent=2)}
+
+
+SWEEP_PROJECT = "plate-sweep"
+SWEEP_ALPHAS = ("0.10", "0.16", "0.22", "0.30")
+"""Diffusion numbers; above 0.25 the explicit scheme is unstable and diverges."""
+SWEEP_RESOLUTIONS = ("12", "20", "28", "36")
+"""Cells per side; below 16 the solver refuses the mesh."""
+SWEEP_ARGS = ("--steps", "240", "--every", "60", "--pace", "0.05")
+"""About 13 s a run; the solver itself needs a fraction of a second of CPU."""
+SWEEP_START = 12.0
+"""Seconds after the demo starts when the sweep is submitted (one task every half second)."""
+
+
+def sweep() -> tuple[DemoTask, ...]:
+    """The sweep: every alpha with every resolution, on the burst group."""
+    return tuple(
+        DemoTask(
+            f"plate-a{alpha}-n{resolution}",
+            SWEEP_PROJECT,
+            "heat2d.py",
+            (
+                "--n",
+                resolution,
+                "--alpha",
+                alpha,
+                "--steps",
+                "240",
+                "--every",
+                "60",
+                "--pace",
+                "0.05",
+            ),
+            machine_group=SWEEP_GROUP,
+            delay=SWEEP_START + 0.5 * index,
+            metadata={"alpha": alpha, "resolution": resolution},
+        )
+        for index, (alpha, resolution) in enumerate(product(SWEEP_ALPHAS, SWEEP_RESOLUTIONS))
+    )
 
 
 PLAN: tuple[DemoTask, ...] = (
@@ -133,6 +194,7 @@ PLAN: tuple[DemoTask, ...] = (
         delay=10,
         kill_after=12,
     ),
+    *sweep(),
 )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from inductiva_top.config import Config, Secret
 from inductiva_top.demo.driver import DemoDriver
+from inductiva_top.demo.plan import CREDITS, CREDITS_THRESHOLD
 from inductiva_top.server.launcher import ServerProcess, ServerStartError
 from inductiva_top.ui.app import run_dashboard
 
@@ -39,7 +40,13 @@ def run_demo(config: Config, *, data_dir: Path | None, slots: int, workload: boo
         data_dir,
         slots=slots,
         log_path=data_dir / "server.log",
-        extra_args=("--exit-with-parent",),
+        extra_args=(
+            "--exit-with-parent",
+            "--credits",
+            f"{CREDITS:g}",
+            "--credits-threshold",
+            f"{CREDITS_THRESHOLD:g}",
+        ),
     )
     print(f"starting the embedded server (data in {data_dir}) ...", file=sys.stderr)
     try:

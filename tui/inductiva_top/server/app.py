@@ -2,9 +2,10 @@
 
 :func:`create_app` takes hold of a data dir (one server per data dir), opens
 and migrates its task store, recovers from an unclean stop of a previous
-server, and wires every router. The executor starts with the app's lifespan
-and, when the lifespan ends (uvicorn's SIGINT/SIGTERM handling), stops every
-running task and records it before the data dir is released.
+server, and wires every router. The executor and the fleet's meter start with the
+app's lifespan; when it ends (uvicorn's SIGINT/SIGTERM handling) the meter
+stores what the machine groups cost, and the executor stops every running
+task and records it, before the data dir is released.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from inductiva_top.server import runtime
 from inductiva_top.server.auth import api_key_checker, load_or_create_api_key
 from inductiva_top.server.errors import LiveError, error_responses
 from inductiva_top.server.files.signing import UrlSigner, load_or_create_signing_key
+from inductiva_top.server.fleet.account import Budget
+from inductiva_top.server.fleet.meter import Meter
+from inductiva_top.server.knobs import METRICS_INTERVAL, GroupSpec
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.live.rtc import RtcSessions
 from inductiva_top.server.live.rtcops import TaskView
@@ -40,6 +44,7 @@ from inductiva_top.server.routes.tasks import tasks_router
 from inductiva_top.server.routes.users import users_router
 from inductiva_top.server.routes.version import version_router
 from inductiva_top.server.tasks.executor import Executor
+from inductiva_top.server.tasks.groups import MachineGroups
 from inductiva_top.server.tasks.processes import MachineInfo
 from inductiva_top.server.tasks.store import DEFAULT_GROUP, TaskNotFound, TaskStore
 
@@ -58,8 +63,14 @@ class ServerConfig:
     """Time between SIGTERM and SIGKILL when a task is stopped."""
     url_ttl_seconds: int = 3600
     """Lifetime of signed storage URLs."""
-    machine_groups: tuple[tuple[str, int, str], ...] = ()
-    """Extra machine groups ``(name, slots, machine_type)`` created or updated at start."""
+    machine_groups: tuple[GroupSpec, ...] = ()
+    """Extra machine groups created or updated at start."""
+    credits: float | None = None
+    """The account's budget in USD; None: credits are not counted."""
+    credits_threshold: float = 0.0
+    """Credits left below which billed machine groups are stopped."""
+    metrics_interval: float = METRICS_INTERVAL
+    """Seconds between rows of a running task's ``system_metrics.csv``."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class ServerParts:
     data: DataDir
     store: TaskStore
     executor: Executor
+    meter: Meter
     recovery: runtime.Recovery
 
 
@@ -86,6 +98,21 @@ async def _internal_error(request: Request, error: Exception) -> Response:
         {"detail": f"internal server error ({type(error).__name__}); see the server log"},
         status_code=500,
     )
+
+
+def _put_groups(groups: MachineGroups, config: ServerConfig) -> None:
+    """The configured groups: ``default`` (no idle limit, no rate) and the extra ones."""
+    now = time.time()
+    groups.put(DEFAULT_GROUP, config.slots or os.cpu_count() or 1, config.machine_type, now)
+    for spec in config.machine_groups:
+        groups.put(
+            spec.name,
+            spec.slots,
+            spec.machine_type,
+            now,
+            cost_per_hour=spec.cost_per_hour,
+            max_idle_time=spec.max_idle_time,
+        )
 
 
 def create_app(
@@ -113,20 +140,24 @@ def create_app(
     except BaseException:
         lock.release()
         raise
+    executor = Executor(
+        store,
+        data,
+        MachineInfo.detect(),
+        kill_grace_seconds=config.kill_grace_seconds,
+        metrics_interval=config.metrics_interval,
+    )
     try:
         recovery = runtime.recover(store, data)
-        store.put_group(
-            DEFAULT_GROUP, config.slots or os.cpu_count() or 1, config.machine_type, time.time()
-        )
-        for name, slots, machine_type in config.machine_groups:
-            store.put_group(name, slots, machine_type, time.time())
+        _put_groups(executor.groups, config)
     except BaseException:
         store.close()
         lock.release()
         raise
-    executor = Executor(
-        store, data, MachineInfo.detect(), kill_grace_seconds=config.kill_grace_seconds
+    budget = (
+        Budget(config.credits, config.credits_threshold) if config.credits is not None else None
     )
+    meter = Meter(store, executor, budget)
     sessions = RtcSessions(TaskView(data, executor.is_running, executor.pid_of))
 
     def task_exists(task_id: str) -> bool:
@@ -139,6 +170,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         executor.start()
+        meter.start()
         try:
             yield
         finally:
@@ -146,6 +178,8 @@ def create_app(
                 # Peers first: their follow streams would otherwise outlive the tasks.
                 with contextlib.suppress(Exception):
                     await sessions.aclose()
+                with contextlib.suppress(Exception):
+                    await meter.stop()
                 await executor.shutdown()
             finally:
                 store.close()
@@ -161,7 +195,9 @@ def create_app(
     )
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _internal_error)
-    app.state.parts = ServerParts(data=data, store=store, executor=executor, recovery=recovery)
+    app.state.parts = ServerParts(
+        data=data, store=store, executor=executor, meter=meter, recovery=recovery
+    )
     protected = [Depends(api_key_checker(api_key))]
     # Public, as in the real API: the official client probes the version at
     # import time, before it sends any API key.
@@ -171,9 +207,9 @@ def create_app(
     # body that is not JSON (FastAPI's own answer).
     for router, codes in [
         (tasks_router(store, executor), (400, 401, 404, 409)),
-        (projects_router(store), (401, 404)),
-        (users_router(data), (401,)),
-        (compute_router(store, executor), (400, 401, 404, 409)),
+        (projects_router(store), (400, 401, 404, 409)),
+        (users_router(data, meter), (401,)),
+        (compute_router(store, executor, meter, data), (400, 401, 404, 409)),
         (storage_router(data, signer), (400, 401, 403, 404)),
         (rtc_router(sessions, task_exists), (400, 401, 404, 409, 429, 501, 503)),
     ]:

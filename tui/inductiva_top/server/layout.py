@@ -11,7 +11,13 @@ layout is written down once::
       server.url           base URL of the running server (written once it listens)
       storage/<task_id>/input.zip    inputs, members under sim_dir/
       storage/<task_id>/output.zip   outputs, members under artifacts/
-      work/<task_id>/      per-task work dir: unpacked inputs, stdout.txt, stderr.txt
+      work/<task_id>/      per-task work dir: unpacked inputs, stdout.txt, stderr.txt,
+                           system_metrics.csv and output_update.csv (written while it runs)
+
+A work dir is what the Inductiva task runner calls a task's artifacts dir
+(``<task_id>/output/artifacts``): ``output.zip`` holds it under ``artifacts/``,
+and a file the real live file tracker serves as ``stdout.txt`` (a path
+relative to the artifacts dir) is ``stdout.txt`` here too.
 """
 
 from __future__ import annotations
@@ -20,6 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+SYSTEM_METRICS_NAME = "system_metrics.csv"
+"""The task runner's resource log of a running task (``time,command,cpu-usage,...``)."""
+OUTPUT_UPDATE_NAME = "output_update.csv"
+"""The task runner's note of a running task's most recently modified output file."""
+MONITOR_FILES = frozenset({SYSTEM_METRICS_NAME, OUTPUT_UPDATE_NAME})
+"""What the runner's own monitoring writes beside the outputs; "last modified file" skips them."""
 
 
 def default_data_dir() -> Path:

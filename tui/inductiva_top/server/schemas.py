@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from inductiva_top.server.knobs import MAX_IDLE_SECONDS, MAX_RATE
 from inductiva_top.server.statuses import OperationName, OperationStatus, TaskStatusCode
 
 
@@ -277,6 +278,10 @@ class MachineGroup(_Wire):
     created_at: datetime
     running_tasks: int
     queued_tasks: int
+    cost_per_hour: float = Field(default=0.0, description="USD per machine-hour")
+    max_idle_time: float | None = Field(
+        default=None, description="seconds idle after which the group terminates"
+    )
 
 
 class MachineGroupCreate(BaseModel):
@@ -286,6 +291,15 @@ class MachineGroupCreate(BaseModel):
     slots: int = Field(ge=1, le=4096)
     machine_type: Annotated[str, AfterValidator(check_utf8)] = Field(
         default="local", min_length=1, max_length=64
+    )
+    cost_per_hour: float = Field(
+        default=0.0, ge=0, le=MAX_RATE, description="USD each machine costs per hour while up"
+    )
+    max_idle_time: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_IDLE_SECONDS,
+        description="terminate the group after this many seconds without a task",
     )
 
 

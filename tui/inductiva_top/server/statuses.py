@@ -109,10 +109,13 @@ _WORDS: dict[TaskStatusCode, tuple[str, str]] = {
     ),
     S.EXECUTER_TERMINATED_CREDITS_EXHAUSTED: (
         "Credits Exhausted",
-        "The executor stopped because credits ran out.",
+        "The credits reached their termination threshold; the machine was stopped.",
     ),
     S.EXECUTER_FAILED: ("Machine Failed", "The executor failed; see executer.error_detail."),
-    S.ZOMBIE: ("Zombie", "The task never started and its machine group was terminated."),
+    S.ZOMBIE: (
+        "Machine Terminated in Queue",
+        "The task never started and its machine group was terminated.",
+    ),
     S.TTL_EXCEEDED: ("Time to Live Exceeded", "The task outlived its time to live."),
 }
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from inductiva_top.server.files.listing import regular_files
 from inductiva_top.server.files.paths import escape_name
+from inductiva_top.server.layout import MONITOR_FILES
 
 # A listing as the real task runner sends it: files as strings, folders as {name: [...]}.
 Tree = list[str | dict[str, "Tree"]]
@@ -107,11 +108,18 @@ class LastModified:
 
 
 def newest_file(root: Path, now: float) -> LastModified | None:
-    """The most recently modified regular file below ``root`` (path relative to it)."""
+    """The most recently modified regular file below ``root`` (path relative to it).
+
+    The runner's own monitoring files at the top of the work dir are skipped,
+    as the real file tracker skips them.
+    """
     best: tuple[float, str] | None = None
     for entry, info in regular_files(root):
+        relative = str(Path(entry.path).relative_to(root))
+        if relative in MONITOR_FILES:
+            continue
         if best is None or info.st_mtime > best[0]:
-            best = (info.st_mtime, escape_name(str(Path(entry.path).relative_to(root))))
+            best = (info.st_mtime, escape_name(relative))
     if best is None:
         return None
     return LastModified(

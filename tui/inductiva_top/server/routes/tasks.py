@@ -28,12 +28,11 @@ from inductiva_top.server.schemas import (
 from inductiva_top.server.statuses import TaskStatusCode
 from inductiva_top.server.tasks import lifecycle, queries
 from inductiva_top.server.tasks.executor import Executor
-from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.lifecycle import DEFAULT_PROJECT, TaskRecord
 from inductiva_top.server.tasks.queries import MAX_PAGE
 from inductiva_top.server.tasks.store import DEFAULT_GROUP, TaskNotFound, TaskStore
 
 S = TaskStatusCode
-DEFAULT_PROJECT = "default"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _ID_LENGTH = 25
 
@@ -202,8 +201,10 @@ def tasks_router(store: TaskStore, executor: Executor) -> APIRouter:
                 "storage_path_prefix is not supported by the local server",
             )
         group = request.resource_pool or DEFAULT_GROUP
-        if store.group(group) is None:
-            raise HTTPException(status_code=404, detail=f"machine group {group!r} not found")
+        if executor.groups.started(group) is None:
+            found = executor.groups.get(group)
+            why = "is terminated" if found is not None else "not found"
+            raise HTTPException(status_code=404, detail=f"machine group {group!r} {why}")
         project = request.project or DEFAULT_PROJECT
         if not 1 <= len(project) <= 128:
             raise unprocessable(["body", "project"], "project must be 1 to 128 characters long")

@@ -3,21 +3,27 @@
 The official ``inductiva`` client prints the account summary when a script
 imports it (``GET /users/info``, ``GET /users/quotas``) and appends the
 orchestration-fee note to ``tasks info`` (``GET /users/fees``). A local
-server has one account (the person who started it), no billing and no
-quotas, so these routes answer exactly that: the OS user, zero credits and
-fees, and an empty quota table. Shapes follow the official client's ``User``,
-``UserFees``/``Fee`` and ``Quota`` models, which validate strictly.
+server has one account (the person who started it), no fees and no quotas,
+so these routes answer exactly that: the OS user, zero fees, and an empty
+quota table. Credits are counted only when the server was given a budget
+(``serve --credits``): ``total_available_credits`` is then the budget less
+what the machine groups have cost, and ``terminate_resources_credits_threshold``
+the level at which billed groups are stopped. Without one, credits are 0 and
+the local extension ``credits_counted`` is false. Shapes follow the official
+client's ``User``, ``UserFees``/``Fee`` and ``Quota`` models, which validate strictly.
 """
 
 from __future__ import annotations
 
 import getpass
+import time
 from datetime import datetime, timezone
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from inductiva_top.server.fleet.meter import Meter
 from inductiva_top.server.layout import DataDir
 
 LOCAL_TIER = "local"
@@ -40,6 +46,13 @@ class User(BaseModel):
     registration_ts: datetime
     costs_fee_percentage: float
     terminate_resources_credits_threshold: float
+    credits_counted: bool = Field(
+        default=True,
+        description=(
+            "local extension: false when the server runs without a budget "
+            "(serve --credits), so credits are not counted"
+        ),
+    )
 
 
 class Fee(BaseModel):
@@ -76,26 +89,29 @@ def _login() -> str:
         return "local"
 
 
-def users_router(data: DataDir) -> APIRouter:
+def users_router(data: DataDir, meter: Meter) -> APIRouter:
     """``GET /users/info``, ``GET /users/fees`` and ``GET /users/quotas``."""
     router = APIRouter(tags=["users"])
 
     @router.get("/users/info", response_model=User)
-    def get_user_info() -> User:
+    async def get_user_info() -> User:
         """The local account: the OS user, registered when the data dir got its key."""
         login = _login()
         registered = datetime.fromtimestamp(data.api_key_file.stat().st_mtime, timezone.utc)
+        left = meter.credits_left(time.time())
+        threshold = meter.budget.threshold if meter.budget is not None else 0.0
         return User(
             email=f"{login}@localhost",
             username=login,
             name=login,
             tier=LOCAL_TIER,
-            total_available_credits=0.0,
+            total_available_credits=round(left, 6) if left is not None else 0.0,
             credits_currency="USD",
             terms_and_conditions_decision="unknown",
             registration_ts=registered,
             costs_fee_percentage=0.0,
-            terminate_resources_credits_threshold=0.0,
+            terminate_resources_credits_threshold=threshold,
+            credits_counted=left is not None,
         )
 
     @router.get("/users/fees", response_model=UserFees)

@@ -32,6 +32,7 @@ from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.data import GROUPS, MachineGroup
 from inductiva_top.server.seed.plan import US, PlannedTask, plan_tasks
 from inductiva_top.server.seed.task import Machine, MachineFor, build_task
+from inductiva_top.server.tasks.groups import MachineGroups
 
 if TYPE_CHECKING:
     from inductiva_top.server.tasks.store import TaskStore
@@ -219,9 +220,10 @@ def _written(store: TaskStore, planned: list[PlannedTask], now_s: float) -> None
         writer.execute(
             "UPDATE counters SET value = MAX(value, ?) WHERE name = 'queue_seq'", (last_seq,)
         )
+    groups = MachineGroups(store)
     for group in GROUPS:
-        if store.group(group.name) is None:
-            store.put_group(group.name, group.slots, group.label, now_s)
+        if groups.get(group.name) is None:
+            groups.put(group.name, group.slots, group.label, now_s)
 
 
 def _fill(

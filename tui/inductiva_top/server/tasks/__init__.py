@@ -3,7 +3,9 @@
 :mod:`.lifecycle` says how a task's record changes (states, history entries,
 operations, metrics) and :mod:`.steps` what one run records, step by step,
 with the error texts; :mod:`.runner` carries a run through those steps with
-real processes (:mod:`.processes`), scheduled by :mod:`.executor`;
-:mod:`.store` and :mod:`.db` keep the records, and :mod:`.queries` answers
-the listings.
+real processes (:mod:`.processes`) and writes its monitoring files
+(:mod:`.sysmetrics`), scheduled by :mod:`.executor` onto the machines of
+local groups (:mod:`.machines`, kept in :mod:`.groups`); :mod:`.store` and
+:mod:`.db` keep the records, :mod:`.queries` answers the listings and
+:mod:`.projects` the projects.
 """

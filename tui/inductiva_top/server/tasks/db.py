@@ -10,7 +10,7 @@ Layout: the ``tasks`` table keeps the columns that listing filters and sorts
 on, each backed by an index ending in ``(create_time, seq)``, so a page of
 any one filter or sort comes straight off an index without a sort step (the
 default index also covers ``task_id`` for the id-substring filter, and the
-project index covers the project overview and statistics); everything else of a task is one
+project index covers the project overview, statistics and cost); everything else of a task is one
 JSON document (``doc``) and its status history another (``history``), so a
 listing never parses histories.
 """
@@ -85,6 +85,25 @@ CREATE INDEX tasks_computation_end ON tasks (computation_end_time, create_time, 
 CREATE INDEX tasks_retries ON tasks (num_retries, create_time, seq);
 """
 
+# Version 3: costs. Each task's ``estimated_computation_cost`` becomes a column
+# (``cost``), and the project index covers it, so a project's totals are one
+# index scan; machine groups get a rate, an idle limit, a lifecycle status and
+# what they have cost (this incarnation, and earlier ones of the same name).
+_V3 = """
+ALTER TABLE tasks ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+UPDATE tasks SET cost = COALESCE(json_extract(doc, '$.estimated_computation_cost'), 0);
+DROP INDEX tasks_project_status;
+CREATE INDEX tasks_project_status ON tasks (project, status, end_time, create_time, cost);
+ALTER TABLE machine_groups ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+ALTER TABLE machine_groups ADD COLUMN cost_per_hour REAL NOT NULL DEFAULT 0;
+ALTER TABLE machine_groups ADD COLUMN max_idle_time REAL;
+ALTER TABLE machine_groups ADD COLUMN status TEXT NOT NULL DEFAULT 'started';
+ALTER TABLE machine_groups ADD COLUMN terminated_at REAL;
+ALTER TABLE machine_groups ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+ALTER TABLE machine_groups ADD COLUMN past_cost REAL NOT NULL DEFAULT 0;
+UPDATE machine_groups SET incarnation = lower(hex(randomblob(16)))
+"""
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -97,7 +116,7 @@ def _script(sql: str) -> Migration:
     return run
 
 
-MIGRATIONS: list[Migration] = [_script(_V1), _script(_V2)]
+MIGRATIONS: list[Migration] = [_script(_V1), _script(_V2), _script(_V3)]
 """Migration *i* takes the schema from version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

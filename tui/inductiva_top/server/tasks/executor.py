@@ -1,10 +1,11 @@
 """The executor: picks queued tasks FIFO per machine group and runs them.
 
 It lives in the server's event loop. A scheduling pass starts, for each
-machine group, as many queued tasks as the group has free slots; it runs
+machine group, as many queued tasks as the group has free machines; it runs
 whenever something may have freed or filled a slot (a submission, a task
-ending, a group change). Each started task gets a :class:`~.runner.Run` that carries it through its
-lifecycle.
+ending, a group change). Each started task takes a machine of its group
+(:mod:`.machines`) and gets a :class:`~.runner.Run` that carries it through
+its lifecycle.
 
 All methods are called from the event loop's thread.
 """
@@ -14,10 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
+from inductiva_top.server.knobs import METRICS_INTERVAL
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.statuses import TaskStatusCode
 from inductiva_top.server.tasks import lifecycle
+from inductiva_top.server.tasks.groups import MachineGroups
+from inductiva_top.server.tasks.machines import Fleet
 from inductiva_top.server.tasks.processes import MachineInfo
 from inductiva_top.server.tasks.runner import Run
 from inductiva_top.server.tasks.steps import StopReason
@@ -37,11 +42,17 @@ class Executor:
         machine: MachineInfo,
         *,
         kill_grace_seconds: float = 5.0,
+        metrics_interval: float = METRICS_INTERVAL,
     ) -> None:
         self._store = store
         self._data = data
         self._machine = machine
         self._grace = kill_grace_seconds
+        self._metrics_interval = metrics_interval
+        self.groups = MachineGroups(store)
+        """The stored machine groups."""
+        self.fleet = Fleet()
+        """Their machines."""
         self._runs: dict[str, Run] = {}
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -73,6 +84,14 @@ class Executor:
         """How many tasks of ``group`` hold a slot now."""
         return sum(1 for run in self._runs.values() if run.group == group)
 
+    def runs(self) -> list[Run]:
+        """The runs in progress."""
+        return list(self._runs.values())
+
+    def sync_fleet(self) -> None:
+        """Boot, resize or restart machines to match the stored groups."""
+        self.fleet.sync(self.groups.all(), time.time())
+
     async def _schedule_forever(self) -> None:
         while not self._stopping:
             await self._wake.wait()
@@ -83,7 +102,9 @@ class Executor:
                 log.exception("scheduling pass failed; retrying on the next event")
 
     def _schedule_once(self) -> None:
-        groups = {group.name: group for group in self._store.groups()}
+        now = time.time()
+        groups = {group.name: group for group in self.groups.all()}
+        self.fleet.sync(groups.values(), now)
         for name in self._store.groups_with_queue():
             group = groups.get(name)
             if group is None:
@@ -103,7 +124,10 @@ class Executor:
                     store=self._store,
                     data=self._data,
                     machine=self._machine,
+                    machine_id=self.fleet.take(name, task_id, now).uuid,
                     grace_seconds=self._grace,
+                    cost_per_hour=group.cost_per_hour,
+                    metrics_interval=self._metrics_interval,
                 )
                 self._runs[task_id] = run
                 run.task = asyncio.get_running_loop().create_task(self._carry(run))
@@ -114,6 +138,9 @@ class Executor:
             await run.execute()
         finally:
             self._runs.pop(run.task_id, None)
+            group = self.groups.started(run.group)
+            slots = group.slots if group is not None else None
+            self.fleet.release(run.group, run.task_id, time.time(), slots)
             self.wake()
 
     # -- requests ----------------------------------------------------------
@@ -139,10 +166,14 @@ class Executor:
         self.wake()
         return record
 
-    def terminate_group(self, name: str) -> tuple[int, int]:
+    def terminate_group(
+        self, name: str, reason: StopReason = StopReason.GROUP_TERMINATED
+    ) -> tuple[int, int]:
         """Terminate a machine group: waiting tasks become ``zombie``, running ones stop.
 
-        Returns ``(zombies, stopped)``.
+        ``reason`` says why, for the running tasks' final state (the user, or
+        credits exhausted). The group's row stays, ``terminated``, with what
+        it cost. Returns ``(zombies, stopped)``.
         """
         now = lifecycle.utcnow()
         zombies = 0
@@ -154,9 +185,12 @@ class Executor:
         stopped = 0
         for run in list(self._runs.values()):
             if run.group == name:
-                run.stop(StopReason.GROUP_TERMINATED)
+                run.stop(reason)
                 stopped += 1
-        self._store.delete_group(name)
+        row = self.groups.get(name)
+        if row is not None:
+            cost = self.fleet.terminate(name, now.timestamp())
+            self.groups.terminate(name, now.timestamp(), row.cost if cost is None else cost)
         return zombies, stopped
 
     async def shutdown(self) -> None:

@@ -26,6 +26,9 @@ from inductiva_top.server.statuses import OperationName, OperationStatus, TaskSt
 
 S = TaskStatusCode
 
+DEFAULT_PROJECT = "default"
+"""The project of a task submitted without one (and of a task taken out of its project)."""
+
 
 @dataclass
 class TaskRecord:
@@ -72,7 +75,7 @@ def new_task(task_id: str, request: TaskRequest, group: str, now: datetime) -> T
         storage_output_path=f"{task_id}/output.zip",
         storage_region="local",
         container_image=request.container_image,
-        project=request.project or "default",
+        project=request.project or DEFAULT_PROJECT,
         is_terminated=False,
         create_time=now,
         estimated_computation_cost=0.0,

@@ -129,7 +129,8 @@ def reap_group(pgid: int) -> None:
     signal_group(pgid, signal.SIGKILL)
 
 
-def _members(pgid: int, not_before: float) -> list[psutil.Process]:
+def group_members(pgid: int, not_before: float) -> list[psutil.Process]:
+    """The processes of group ``pgid`` created since ``not_before`` (its leader's create time)."""
     members = []
     for process in psutil.process_iter():
         with contextlib.suppress(psutil.Error, ProcessLookupError, PermissionError):
@@ -149,7 +150,7 @@ def kill_leftover_group(pgid: int, leader_create_time: float | None) -> int:
     """
     if leader_create_time is None or leader_create_time <= 0:
         return 0
-    members = _members(pgid, leader_create_time)
+    members = group_members(pgid, leader_create_time)
     for process in members:
         with contextlib.suppress(psutil.Error):
             process.kill()

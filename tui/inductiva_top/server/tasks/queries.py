@@ -1,4 +1,4 @@
-"""Read-only queries behind ``GET /tasks`` and ``GET /projects``.
+"""Read-only queries behind ``GET /tasks`` (projects: :mod:`.projects`).
 
 ``GET /tasks`` answers straight from stored JSON text (finished tasks'
 documents are spliced into the body as stored, without parsing) because it
@@ -15,8 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-
-from inductiva_top.server.statuses import TERMINAL
 
 MAX_PAGE = 2**31 - 1
 """Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""
@@ -215,67 +213,3 @@ def live_doc(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]
         now_ts = (now or datetime.now(timezone.utc)).timestamp()
         doc["duration_seconds"] = round(now_ts - start.timestamp(), 6)
     return doc
-
-
-_TERMINAL_CODES = sorted(code.value for code in TERMINAL)
-_STATISTICS_SQL = (
-    "SELECT COUNT(*), SUM(status = 'success'), AVG(end_time - create_time) "
-    "FROM tasks WHERE project = ? AND status IN (" + ", ".join("?" for _ in _TERMINAL_CODES) + ")"
-)
-
-
-def _statistics(conn: sqlite3.Connection, name: str) -> dict[str, float] | None:
-    row = conn.execute(_STATISTICS_SQL, (name, *_TERMINAL_CODES)).fetchone()
-    finished = int(row[0])
-    if finished == 0:
-        return None
-    return {
-        "success_rate": round(int(row[1]) / finished, 6),
-        "avg_task_duration_seconds": round(float(row[2]), 6),
-        "avg_task_compute_cost": 0.0,
-    }
-
-
-def _overview(conn: sqlite3.Connection, name: str) -> dict[str, int]:
-    rows = conn.execute(
-        "SELECT status, COUNT(*) FROM tasks WHERE project = ? GROUP BY status", (name,)
-    ).fetchall()
-    return {str(status): int(count) for status, count in rows}
-
-
-def _project(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    name = str(row["name"])
-    overview = _overview(conn, name)
-    return {
-        "name": name,
-        "project_type": row["project_type"],
-        "id": row["id"],
-        "created_at": datetime.fromtimestamp(row["created_at"], timezone.utc)
-        .isoformat()
-        .replace("+00:00", "Z"),
-        "num_tasks": sum(overview.values()),
-        "estimated_computation_cost": 0.0,
-        "total_orchestration_fee": 0.0,
-        "total_orchestration_fee_undiscounted": 0.0,
-        "task_status_overview": overview,
-        "project_metadata": json.loads(row["metadata"]),
-        "statistics": _statistics(conn, name),
-    }
-
-
-def list_projects(
-    conn: sqlite3.Connection, page: int, per_page: int, project_type: str | None
-) -> list[dict[str, Any]]:
-    """One page of projects, newest first, with their overviews."""
-    where, params = ("WHERE project_type = ?", [project_type]) if project_type else ("", [])
-    rows = conn.execute(
-        f"SELECT * FROM projects {where} ORDER BY created_at DESC, name LIMIT ? OFFSET ?",  # noqa: S608
-        [*params, per_page, (page - 1) * per_page],
-    ).fetchall()
-    return [_project(conn, row) for row in rows]
-
-
-def get_project(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
-    """One project, or None."""
-    row = conn.execute("SELECT * FROM projects WHERE name = ?", (name,)).fetchone()
-    return _project(conn, row) if row is not None else None

@@ -3,13 +3,23 @@
 Every state is recorded right after the thing it names has happened: the
 task is ``computation-started`` once its process exists, ``computation-ended``
 once that process has exited, ``success`` once ``output.zip`` is in place.
-A stop request (kill, time to live, group terminated, server shutdown) makes
-the run stop the process group and record the matching outcome.
+A stop request (kill, time to live, group terminated, credits exhausted,
+server shutdown) makes the run stop the process group and record the
+matching outcome.
+
+The run holds one machine of its group from ``started`` to its final state
+and charges the task for it: ``estimated_computation_cost`` is what the task
+had cost before (an earlier run) plus the group's rate per machine-hour for
+the time it has held the machine, brought up to date with every change the
+run records (and by :meth:`Run.charge`, which the meter calls as it runs).
+While the command runs, its monitoring files are written
+(:mod:`.sysmetrics`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shlex
 import signal
@@ -18,14 +28,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from inductiva_top.server.files import archive
+from inductiva_top.server.knobs import METRICS_INTERVAL
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import Executer
-from inductiva_top.server.statuses import OperationName, TaskStatusCode
+from inductiva_top.server.statuses import ON_MACHINE, OperationName, TaskStatusCode
 from inductiva_top.server.tasks import lifecycle, processes, steps
 from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.machines import SECONDS_PER_HOUR
 from inductiva_top.server.tasks.processes import MachineInfo
 from inductiva_top.server.tasks.steps import StopReason
 from inductiva_top.server.tasks.store import TaskStore
+from inductiva_top.server.tasks.sysmetrics import TaskMonitor
 
 S = TaskStatusCode
 Op = OperationName
@@ -49,16 +62,26 @@ class Run:
         store: TaskStore,
         data: DataDir,
         machine: MachineInfo,
+        machine_id: str,
         grace_seconds: float,
+        cost_per_hour: float = 0.0,
+        metrics_interval: float = METRICS_INTERVAL,
     ) -> None:
         self.task_id = task_id
         self.group = group
+        self.machine_id = machine_id
+        """The id of the group's machine (slot) the task runs on."""
         self.task: asyncio.Task[None] | None = None
         self._machine_type = machine_type
         self._store = store
         self._data = data
         self._machine = machine
         self._grace = grace_seconds
+        self._rate = cost_per_hour
+        self._metrics_interval = metrics_interval
+        self._picked_at = time.time()
+        self._cost_before: float | None = None
+        """The task's cost when this run picked it (None until then)."""
         self._stop = asyncio.Event()
         self.reason: StopReason | None = None
         self.pid: int | None = None
@@ -73,11 +96,27 @@ class Run:
     # -- helpers -------------------------------------------------------------
 
     def _update(self, change: Callable[[TaskRecord], T]) -> T:
-        return self._store.update(self.task_id, change)
+        def charged(record: TaskRecord) -> T:
+            # Only while the task holds the machine, up to the change that
+            # makes it leave (a final state, or back to the queue).
+            held = record.status in ON_MACHINE
+            result = change(record)
+            if self._cost_before is not None and (held or record.status in ON_MACHINE):
+                seconds = max(time.time() - self._picked_at, 0.0)
+                cost = self._cost_before + self._rate * seconds / SECONDS_PER_HOUR
+                record.task.estimated_computation_cost = round(cost, 6)
+            return result
+
+        return self._store.update(self.task_id, charged)
+
+    def charge(self) -> None:
+        """Bring the task's ``estimated_computation_cost`` up to now."""
+        if self._cost_before is not None and self._rate:
+            self._update(lambda record: None)
 
     def _executer(self) -> Executer:
         return Executer(
-            uuid=self._machine.uuid,
+            uuid=self.machine_id,
             cpu_count_logical=self._machine.cpu_count_logical,
             cpu_count_physical=self._machine.cpu_count_physical,
             memory=self._machine.memory,
@@ -89,7 +128,7 @@ class Run:
 
     def _fail_executer(self, detail: str) -> None:
         now = lifecycle.utcnow()
-        machine_id = self._machine.uuid
+        machine_id = self.machine_id
         self._update(lambda record: steps.executor_failed(record, detail, now, machine_id))
 
     # -- the run -------------------------------------------------------------
@@ -118,6 +157,8 @@ class Run:
             if record.status is not S.SUBMITTED:
                 raise _Abandon
             steps.picked(record, executer, now)
+            self._cost_before = record.task.estimated_computation_cost or 0.0
+            self._picked_at = now.timestamp()
             return record
 
         record = self._update(change)
@@ -161,7 +202,7 @@ class Run:
 
     def _end_with_failure(self, operation: OperationName, detail: str) -> None:
         now = lifecycle.utcnow()
-        machine_id = self._machine.uuid
+        machine_id = self.machine_id
         self._update(
             lambda record: steps.operation_failed(record, operation, detail, now, machine_id)
         )
@@ -189,12 +230,21 @@ class Run:
         def computing(record: TaskRecord) -> None:
             record.pgid = started.pgid
             record.pg_create_time = started.create_time
-            steps.command_started(record, shlex.join(command), now, self._machine.uuid)
+            steps.command_started(record, shlex.join(command), now, self.machine_id)
 
+        monitor = TaskMonitor(
+            work_dir, started.pgid, started.create_time, command, self._metrics_interval
+        )
+        watching = asyncio.ensure_future(monitor.run())
         try:
             self._update(computing)
             return await self._wait(started, ttl)
         finally:
+            # The monitoring files belong to the outputs: the last row is
+            # written before they are packed.
+            monitor.stop()
+            with contextlib.suppress(Exception):
+                await watching
             # Whatever happened (even a failure of our own), nothing of the
             # task may outlive its run.
             if started.process.returncode is None:
@@ -217,14 +267,14 @@ class Run:
 
     def _record_spawn_failure(self, command: list[str], reason: str) -> None:
         now = lifecycle.utcnow()
-        line, machine_id = shlex.join(command), self._machine.uuid
+        line, machine_id = shlex.join(command), self.machine_id
         self._update(
             lambda record: steps.command_not_started(record, line, reason, now, machine_id)
         )
 
     async def _finish(self, returncode: int | None) -> None:
         now = lifecycle.utcnow()
-        machine_id = self._machine.uuid
+        machine_id = self.machine_id
         if self.reason is StopReason.SHUTDOWN:
             self._update(
                 lambda record: steps.run_lost(record, now, steps.SHUTDOWN_REASON, machine_id)
@@ -265,7 +315,7 @@ class Run:
 
     def _final_state(self, returncode: int | None) -> None:
         now = lifecycle.utcnow()
-        machine_id, reason, group = self._machine.uuid, self.reason, self.group
+        machine_id, reason, group = self.machine_id, self.reason, self.group
         self._update(
             lambda record: steps.run_ended(
                 record, now, machine_id, returncode=returncode, reason=reason, group=group

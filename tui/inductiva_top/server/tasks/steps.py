@@ -36,6 +36,7 @@ class StopReason(enum.Enum):
     KILL = "kill"
     TTL = "ttl"
     GROUP_TERMINATED = "group"
+    CREDITS = "credits"
     SHUTDOWN = "shutdown"
 
 
@@ -67,6 +68,10 @@ def ttl_exceeded(ttl: float | None) -> str:
 def group_terminated(group: str) -> str:
     """The error of a task whose machine group was terminated while it ran."""
     return f"machine group {group!r} was terminated while the task ran"
+
+
+CREDITS_EXHAUSTED = "credits exhausted: the account's credits reached its termination threshold"
+"""The error of a task stopped because the credits ran out."""
 
 
 def _metrics(record: TaskRecord) -> TaskMetrics:
@@ -190,6 +195,9 @@ def run_ended(
     elif reason is StopReason.GROUP_TERMINATED:
         record.task.error_detail = group_terminated(group)
         lifecycle.enter(record, S.EXECUTER_TERMINATED_BY_USER, now, machine_id=machine_id)
+    elif reason is StopReason.CREDITS:
+        record.task.error_detail = CREDITS_EXHAUSTED
+        lifecycle.enter(record, S.EXECUTER_TERMINATED_CREDITS_EXHAUSTED, now, machine_id=machine_id)
     elif returncode == 0:
         lifecycle.enter(record, S.SUCCESS, now, machine_id=machine_id)
     else:

@@ -39,16 +39,6 @@ class TaskNotFound(LookupError):
 
 
 @dataclass(frozen=True)
-class MachineGroupRow:
-    """A local machine group as stored."""
-
-    name: str
-    slots: int
-    machine_type: str
-    created_at: float
-
-
-@dataclass(frozen=True)
 class OnMachine:
     """A task an executor held, with the process group it may have left."""
 
@@ -103,6 +93,7 @@ def row_from_documents(
         "pgid": pgid,
         "pg_create_time": pg_create_time,
         "num_retries": int(doc.get("num_retries") or 0),
+        "cost": float(doc.get("estimated_computation_cost") or 0.0),
         "doc": json.dumps(doc, separators=(",", ":")),
         "history": json.dumps(history, separators=(",", ":")),
     }
@@ -137,6 +128,7 @@ _COLUMNS = [
     "pgid",
     "pg_create_time",
     "num_retries",
+    "cost",
     "doc",
     "history",
 ]
@@ -162,7 +154,7 @@ def record_from_row(row: sqlite3.Row) -> TaskRecord:
 
 
 class TaskStore:
-    """All reads and writes of tasks, projects and machine groups."""
+    """All reads and writes of tasks (projects: :mod:`.projects`; groups: :mod:`.groups`)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -336,44 +328,3 @@ class TaskStore:
             .fetchall()
         )
         return [str(row[0]) for row in rows]
-
-    # -- machine groups ----------------------------------------------------
-
-    def put_group(self, name: str, slots: int, machine_type: str, now: float) -> None:
-        """Create a machine group or change its slots and machine type."""
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO machine_groups (name, slots, machine_type, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "slots = excluded.slots, machine_type = excluded.machine_type",
-                (name, slots, machine_type, now),
-            )
-
-    def delete_group(self, name: str) -> bool:
-        """Remove a machine group; False when there was none."""
-        with self.transaction() as conn:
-            cursor = conn.execute("DELETE FROM machine_groups WHERE name = ?", (name,))
-        return cursor.rowcount > 0
-
-    def group(self, name: str) -> MachineGroupRow | None:
-        """One machine group, or None."""
-        row = (
-            self.reader()
-            .execute(
-                "SELECT name, slots, machine_type, created_at FROM machine_groups WHERE name = ?",
-                (name,),
-            )
-            .fetchone()
-        )
-        return MachineGroupRow(*row) if row is not None else None
-
-    def groups(self) -> list[MachineGroupRow]:
-        """Every machine group, by name."""
-        rows = (
-            self.reader()
-            .execute(
-                "SELECT name, slots, machine_type, created_at FROM machine_groups ORDER BY name"
-            )
-            .fetchall()
-        )
-        return [MachineGroupRow(*row) for row in rows]
