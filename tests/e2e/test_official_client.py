@@ -50,6 +50,8 @@ WRITTEN = {
     "stderr.txt": b"err\n",
 }
 """Every file of the writer task's output: its input, what it wrote, its stdout and stderr."""
+MONITORING = {"system_metrics.csv", "output_update.csv"}
+"""Also in every output: the task runner's monitoring files (their contents vary by run)."""
 CHOSEN = ["stdout.txt", "sub/deep/y.bin"]
 SLEEP = [PY, "-c", "import time; time.sleep(300)"]
 
@@ -143,6 +145,13 @@ def _build_scene(server: ServerProcess, python: Path, root: Path) -> Scene:
     return Scene(server, workdir, writer, running, runs, api)
 
 
+def outputs_below(root: Path) -> dict[str, bytes]:
+    """:func:`files_below`, with the monitoring files checked present and left out."""
+    found = files_below(root)
+    assert set(found) >= MONITORING, sorted(found)
+    return {name: content for name, content in found.items() if name not in MONITORING}
+
+
 def ok(scene: Scene, name: str) -> Run:
     run = scene.runs[name]
     assert run.returncode == 0, run.explain()
@@ -176,14 +185,14 @@ def test_info_shows_status_timeline_command_and_data(scene: Scene) -> None:
     for alias in ("Waiting for Input", "In Queue", "Preparing", "Running", "Success"):
         assert alias in output
     assert "os.makedirs" in output  # the command line, under the Running step
-    assert f"Number of output files:   {len(WRITTEN)}" in output
+    assert f"Number of output files:   {len(WRITTEN) + len(MONITORING)}" in output
     assert scene.writer in output
 
 
 def test_download_whole_gives_every_file_the_task_wrote(scene: Scene) -> None:
     ok(scene, "download")
     outputs = scene.workdir / "cli-whole" / scene.writer / "outputs"
-    assert files_below(outputs) == WRITTEN
+    assert outputs_below(outputs) == WRITTEN
 
 
 def test_download_chosen_files_gives_just_those(scene: Scene) -> None:
@@ -200,8 +209,10 @@ def test_python_api_reads_status_info_queue_and_outputs(scene: Scene) -> None:
     assert api["writer_position"] is None
     assert api["queued_position"] == 0  # first in line; the blocker holds the one slot
     # Not recursive: the top of artifacts/, a folder shown once.
-    assert api["output_files"] == ["a.txt", "stderr.txt", "stdout.txt", "sub/"]
-    assert files_below(scene.workdir / "api-whole") == WRITTEN
+    assert api["output_files"] == sorted(
+        ["a.txt", "output_update.csv", "stderr.txt", "stdout.txt", "sub/", "system_metrics.csv"]
+    )
+    assert outputs_below(scene.workdir / "api-whole") == WRITTEN
     assert files_below(scene.workdir / "api-chosen") == {"sub/x.txt": WRITTEN["sub/x.txt"]}
     assert [scene.writer, "success"] in api["last_5"]
 

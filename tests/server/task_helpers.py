@@ -45,12 +45,15 @@ def create(
     ttl: float | None = None,
     env: dict[str, str] | None = None,
     simulator: str = "local",
+    metadata: dict[str, str] | None = None,
 ) -> str:
     """``POST /tasks/submit``; returns the new task id (``pending-input``)."""
     body: dict[str, Any] = {
         "simulator": simulator,
         "extra_params": {"command": command, "env": env},
     }
+    if metadata is not None:
+        body["task_metadata"] = metadata
     if group is not None:
         body["resource_pool"] = group
     if project is not None:

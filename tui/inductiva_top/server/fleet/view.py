@@ -84,7 +84,8 @@ def _statistics(group: GroupMachines, now: float) -> MachineGroupUsageStatistics
 
 def _cost_per_hour(row: MachineGroupRow, current: float) -> MachineGroupCostPerHour:
     rate = row.cost_per_hour
-    reason = f"{row.slots} local machines at {rate:g} USD per machine-hour" if rate else NO_RATE
+    machines = f"{row.slots} local machine{'s' if row.slots != 1 else ''}"
+    reason = f"{machines} at {rate:g} USD per machine-hour" if rate else NO_RATE
     return MachineGroupCostPerHour(
         min=rate * row.slots,
         max=rate * row.slots,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 
@@ -126,7 +127,7 @@ class Executor:
                     machine=self._machine,
                     machine_id=self.fleet.take(name, task_id, now).uuid,
                     grace_seconds=self._grace,
-                    cost_per_hour=group.cost_per_hour,
+                    cost_per_hour=functools.partial(self.fleet.rate, name),
                     metrics_interval=self._metrics_interval,
                 )
                 self._runs[task_id] = run

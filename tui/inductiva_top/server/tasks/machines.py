@@ -142,6 +142,11 @@ class Fleet:
         group.machines.remove(machine)
         group.retired.append(machine)
 
+    def rate(self, name: str) -> float:
+        """What a machine of group ``name`` costs per hour now (0 for an unknown group)."""
+        group = self._groups.get(name)
+        return group.rate if group is not None else 0.0
+
     def take(self, name: str, task_id: str, now: float) -> Machine:
         """Give a task a free machine of group ``name`` (the caller checked there is one)."""
         group = self._groups[name]

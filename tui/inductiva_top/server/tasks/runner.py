@@ -8,10 +8,11 @@ server shutdown) makes the run stop the process group and record the
 matching outcome.
 
 The run holds one machine of its group from ``started`` to its final state
-and charges the task for it: ``estimated_computation_cost`` is what the task
-had cost before (an earlier run) plus the group's rate per machine-hour for
-the time it has held the machine, brought up to date with every change the
-run records (and by :meth:`Run.charge`, which the meter calls as it runs).
+and charges the task for it: ``estimated_computation_cost`` grows by the
+group's rate per machine-hour (as it is at each charge) for the time the task
+holds the machine, on top of what an earlier run cost; it is brought up to
+date with every change the run records, and by :meth:`Run.charge`, which the
+meter calls while the task runs.
 While the command runs, its monitoring files are written
 (:mod:`.sysmetrics`).
 """
@@ -64,7 +65,7 @@ class Run:
         machine: MachineInfo,
         machine_id: str,
         grace_seconds: float,
-        cost_per_hour: float = 0.0,
+        cost_per_hour: Callable[[], float] = lambda: 0.0,
         metrics_interval: float = METRICS_INTERVAL,
     ) -> None:
         self.task_id = task_id
@@ -78,10 +79,11 @@ class Run:
         self._machine = machine
         self._grace = grace_seconds
         self._rate = cost_per_hour
+        """The group's rate now, USD per machine-hour."""
         self._metrics_interval = metrics_interval
-        self._picked_at = time.time()
-        self._cost_before: float | None = None
-        """The task's cost when this run picked it (None until then)."""
+        self._cost: float | None = None
+        """The task's cost as last charged (None until the run picks it)."""
+        self._charged_at = 0.0
         self._stop = asyncio.Event()
         self.reason: StopReason | None = None
         self.pid: int | None = None
@@ -101,17 +103,19 @@ class Run:
             # makes it leave (a final state, or back to the queue).
             held = record.status in ON_MACHINE
             result = change(record)
-            if self._cost_before is not None and (held or record.status in ON_MACHINE):
-                seconds = max(time.time() - self._picked_at, 0.0)
-                cost = self._cost_before + self._rate * seconds / SECONDS_PER_HOUR
-                record.task.estimated_computation_cost = round(cost, 6)
+            if self._cost is not None and (held or record.status in ON_MACHINE):
+                now = time.time()
+                seconds = max(now - self._charged_at, 0.0)
+                self._cost += self._rate() * seconds / SECONDS_PER_HOUR
+                self._charged_at = now
+                record.task.estimated_computation_cost = round(self._cost, 6)
             return result
 
         return self._store.update(self.task_id, charged)
 
     def charge(self) -> None:
-        """Bring the task's ``estimated_computation_cost`` up to now."""
-        if self._cost_before is not None and self._rate:
+        """Bring the task's ``estimated_computation_cost`` up to now (at a rate above 0)."""
+        if self._cost is not None and self._rate():
             self._update(lambda record: None)
 
     def _executer(self) -> Executer:
@@ -157,8 +161,8 @@ class Run:
             if record.status is not S.SUBMITTED:
                 raise _Abandon
             steps.picked(record, executer, now)
-            self._cost_before = record.task.estimated_computation_cost or 0.0
-            self._picked_at = now.timestamp()
+            self._cost = record.task.estimated_computation_cost or 0.0
+            self._charged_at = now.timestamp()
             return record
 
         record = self._update(change)

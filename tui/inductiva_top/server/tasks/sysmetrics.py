@@ -124,10 +124,14 @@ class TaskMonitor:
             _append(self._work_dir / OUTPUT_UPDATE_NAME, (stamp, found[1]), mode="w")
 
     async def run(self) -> None:
-        """Write the header, then a row every period (and the output row every other)."""
+        """Write the header, then a row every period (and the output row every other).
+
+        The first rows are written even if the command is already over, so
+        every task that ran has both files.
+        """
         await asyncio.to_thread(_append, self._work_dir / SYSTEM_METRICS_NAME, METRICS_HEADER, "w")
         beat = 0
-        while not self._stopping.is_set():
+        while beat == 0 or not self._stopping.is_set():
             await asyncio.to_thread(self._metrics_row)
             if beat % 2 == 0:
                 await asyncio.to_thread(self._output_row)
