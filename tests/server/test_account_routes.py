@@ -12,7 +12,10 @@ def test_user_info_is_the_local_account(module_server: ServerProcess) -> None:
         user = client.get("/users/info").json()
     assert user["tier"] == "local"
     assert user["email"] == f"{user['username']}@localhost"
+    # No budget given (serve --credits): credits are not counted, and it says so.
     assert user["total_available_credits"] == 0
+    assert user["credits_counted"] is False
+    assert user["terminate_resources_credits_threshold"] == 0
     assert user["terms_and_conditions_decision"] == "unknown"
     registered = datetime.fromisoformat(user["registration_ts"].replace("Z", "+00:00"))
     key_written = module_server.api_key_file.stat().st_mtime

@@ -153,3 +153,37 @@ async def test_errors_from_a_real_server(
             await wrong.list_tasks()
     assert "not-the-key" not in str(caught.value)
     assert (await client.version()).version
+
+
+async def test_projects_rows_groups_and_the_account(client: InductivaClient) -> None:
+    await client.put_local_machine_group(
+        "metered", 1, "c2-standard-4", cost_per_hour=1.25, max_idle_time=600.0
+    )
+    task_id = await submit(client, [PY, "-c", "print('ok')"], {}, project="live-board")
+    await client.set_metadata(task_id, {"alpha": "0.3", "name": "first"})
+    await wait_for(client, task_id, "success")
+    await client.patch_project_metadata("live-board", {"owner": "ana"})
+    await client.patch_project_metadata("live-board", {"study": "s1"})
+
+    (project,) = [p for p in await client.list_projects() if p.name == "live-board"]
+    assert project.num_tasks == 1 and project.statistics is not None
+    assert project.statistics.success_rate == 1.0
+    assert await client.get_project_metadata("live-board") == {"owner": "ana", "study": "s1"}
+    (row,) = await client.project_tasks_info("live-board")
+    assert (row.task_id, row.status, row.machine_type) == (task_id, "success", "local")
+    assert row.computation_time is not None and row.estimated_computation_cost == 0.0
+    assert row.parameters == {"alpha": "0.3", "name": "first"}
+    assert await client.project_tasks_info("live-board", status="failed") == []
+
+    groups = {group.name: group for group in await client.list_machine_groups()}
+    metered = await client.get_machine_group("metered")
+    assert set(groups) == {"default", "metered"}
+    assert metered.max_idle_time == 600.0 and metered.num_vms == 1
+    assert metered.cost_per_hour is not None and metered.cost_per_hour.current == 1.25
+    assert len(metered.machines) == 1 and metered.machines[0].current_task_id is None
+    assert metered.auto_terminate_ts is not None  # idle: it will terminate unless used
+
+    user = await client.user_info()
+    assert user.credits_counted is False and user.tier == "local"
+    with pytest.raises(NotFound):
+        await client.project_tasks_info("no-such-project")

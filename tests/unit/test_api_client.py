@@ -231,6 +231,54 @@ async def test_project_and_storage_calls() -> None:
     assert params[5].multi_items() == [("path", "t/"), ("recursive", "true"), ("per_page", "10")]
 
 
+async def test_fleet_board_and_account_calls() -> None:
+    recorder = Recorder(
+        ok(fixture("tasks_info.json")),
+        ok({"owner": "ana"}),
+        ok({}),
+        ok(fixture("machine_groups.json")),
+        ok(fixture("machine_groups.json")[0]),
+        ok(fixture("user_info.json")),
+        ok({}),
+    )
+    async with make_client(recorder) as client:
+        rows = await client.project_tasks_info("wave study", select="distinct", status="failed")
+        metadata = await client.get_project_metadata("wave study")
+        await client.patch_project_metadata("wave study", {"owner": "bo"})
+        groups = await client.list_machine_groups()
+        group = await client.get_machine_group("api-7x2kq9d3p0s8v1b4n6m5c2z7")
+        user = await client.user_info()
+        await client.put_local_machine_group(
+            "burst", 2, "local", cost_per_hour=0.3, max_idle_time=180
+        )
+    assert [row.parameters["n_cores"] for row in rows] == [16, 32]
+    assert metadata == {"owner": "ana"}
+    assert [g.name for g in groups] == [group.name, "api-elastic-1"]
+    assert user.total_available_credits == 41.37
+    seen = [(r.method, r.url.raw_path.split(b"?")[0]) for r in recorder.requests]
+    assert seen == [
+        ("GET", b"/projects/wave%20study/tasks_info"),
+        ("GET", b"/projects/wave%20study/metadata"),
+        ("PATCH", b"/projects/wave%20study/metadata"),
+        ("GET", b"/compute/groups"),
+        ("GET", b"/compute/group/api-7x2kq9d3p0s8v1b4n6m5c2z7"),
+        ("GET", b"/users/info"),
+        ("POST", b"/local/machine-groups"),
+    ]
+    assert recorder.requests[0].url.params.multi_items() == [
+        ("select", "distinct"),
+        ("status", "failed"),
+    ]
+    assert json.loads(recorder.requests[2].content) == {"owner": "bo"}
+    assert json.loads(recorder.requests[6].content) == {
+        "name": "burst",
+        "slots": 2,
+        "machine_type": "local",
+        "cost_per_hour": 0.3,
+        "max_idle_time": 180,
+    }
+
+
 async def test_path_segments_are_escaped() -> None:
     recorder = Recorder(ok(fixture("task_status.json")))
     async with make_client(recorder) as client:

@@ -12,13 +12,16 @@ from pydantic import ValidationError
 
 from inductiva_top.api.models import (
     ApiVersion,
+    MachineGroup,
     Project,
+    ProjectTaskInfo,
     StorageContents,
     Task,
     TaskPage,
     TaskStatus,
     TaskSubmittedInfo,
     TaskWithStatusHistory,
+    UserInfo,
     ZipArchiveInfo,
     ZipFileRange,
 )
@@ -192,3 +195,52 @@ def test_storage_models() -> None:
     assert contents.contents[0].size == 5242880  # the API's "size_bytes"
     assert contents.contents[1].is_directory is True
     assert ApiVersion.model_validate(load("version.json")).version == "1.42.0"
+
+
+def test_machine_groups() -> None:
+    cloud, starting = (MachineGroup.model_validate(g) for g in load("machine_groups.json"))
+    assert (cloud.name, cloud.status, cloud.num_vms, cloud.spot) == (
+        "api-7x2kq9d3p0s8v1b4n6m5c2z7",
+        "started",
+        2,
+        True,
+    )
+    assert (cloud.max_idle_time, cloud.idle_seconds) == (180.0, 95)
+    assert cloud.auto_terminate_ts == datetime(2025, 6, 2, 10, 45, tzinfo=UTC)
+    assert cloud.creation_timestamp is not None and cloud.creation_timestamp.tzinfo is not None
+    assert [m.current_task_id for m in cloud.machines] == ["k3n0f8w2x1m9q7r4t6y5u2i8o", None]
+    assert cloud.cost_per_hour is not None and cloud.cost_per_hour.current == 1.44
+    assert cloud.costs is not None and cloud.costs.cost == 0.97
+    assert cloud.statistics is not None and cloud.statistics.idle_time is not None
+    assert cloud.statistics.idle_time.value == 720.5
+    # A group still starting has little to say: missing is None, null machines are none.
+    assert (starting.is_elastic, starting.max_vms, starting.machines) == (True, 5, [])
+    assert starting.cost_per_hour is None and starting.idle_seconds is None
+
+
+def test_user_info_counts_credits_unless_told_otherwise() -> None:
+    user = UserInfo.model_validate(load("user_info.json"))
+    assert (user.total_available_credits, user.terminate_resources_credits_threshold) == (
+        41.37,
+        5.0,
+    )
+    assert user.credits_counted is True and user.tier == "Standard"
+    local = UserInfo.model_validate({**load("user_info.json"), "credits_counted": False})
+    assert local.credits_counted is False
+
+
+def test_tasks_info_rows_split_fixed_columns_from_parameters() -> None:
+    first, second = (ProjectTaskInfo.model_validate(r) for r in load("tasks_info.json"))
+    assert (first.task_id, first.machine_type, first.computation_time) == (
+        "a1b2c3d4e5f6g7h8i9j0k1l2m",
+        "c2d-highcpu-16",
+        812.4,
+    )
+    assert first.estimated_computation_cost == 0.31
+    assert first.status is None and first.simulator is None  # left out by select=distinct
+    assert first.parameters == {"n_cores": 16, "input_filename": "case_a.in"}
+    assert second.computation_time is None
+    assert second.parameters["parameters"] == "a key named like the field"
+    # Built in code (or from a dump of itself), a row keeps its parameters as given.
+    again = ProjectTaskInfo.model_validate(first.model_dump())
+    assert again == first
