@@ -2,13 +2,17 @@
 
 Issue 3's fidelity check: the real client, unmodified, in its own venv, lists,
 shows, kills and downloads (whole and chosen files) tasks that our server
-really ran. The client is heavy to import (seconds), so the read-only runs
-start together and the tests below only look at what they printed.
+really ran; then it tags a sweep, reads its project, exports it as a
+benchmark, lists machine groups and shows the credits (issues 13 and 15),
+and instances of its own models parse in ours. The client is heavy to import
+(seconds), so the read-only runs start together and the tests below only
+look at what they printed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from inductiva_top.api.models import MachineGroup, Project, UserInfo
 from tests.conftest import ServerProcess
 from tests.e2e.official_client import (
     Run,
@@ -272,3 +277,188 @@ def test_remove_remote_files_removes_a_tasks_files(scene: Scene, python: Path) -
         )
         assert gone.status_code == 404
         assert client.post(f"/tasks/{running}/kill").status_code == 200
+
+
+# -- batches, machine groups and the account (issues 13 and 15) ------------------------
+
+SWEEP = {
+    ("0.1", "8"): ["true"],
+    ("0.1", "16"): ["true"],
+    ("0.2", "8"): ["sh", "-c", "echo 'solution diverged' >&2; exit 3"],
+    ("0.2", "16"): ["sh", "-c", "echo 'mesh too coarse' >&2; exit 2"],
+}
+
+BATCH_SCRIPT = """
+import json, sys
+import inductiva
+
+tags, out = json.loads(sys.argv[1]), sys.argv[2]
+result = {}
+for task_id, metadata in tags.items():
+    inductiva.tasks.Task(task_id).set_metadata(metadata)
+result["metadata"] = {t: inductiva.tasks.Task(t).get_metadata() for t in tags}
+project = inductiva.projects.Project("sweep")
+result["project"] = {
+    "num_tasks": project.num_tasks,
+    "by_status": {code.value: count for code, count in project.task_by_status.items()},
+}
+bench = inductiva.benchmarks.Benchmark("sweep")
+bench.export(fmt="json", filename="distinct", select="distinct")
+bench.export(fmt="csv", filename="failed", select="all", status="failed")
+result["distinct"] = json.load(open("distinct.json"))
+result["failed_csv"] = open("failed.csv").read()
+result["created"] = inductiva.projects.Project("made-by-the-client").num_tasks
+result["groups"] = {
+    group.name: [group.active_machines_to_str(), str(group.max_idle_time)]
+    for group in inductiva.resources.machine_groups.get()
+}
+json.dump(result, open(out, "w"))
+"""
+
+ROUND_TRIP_SCRIPT = """
+import datetime, enum, json, sys, types, typing
+from pydantic import BaseModel
+from inductiva.client import models
+
+def sample(kind):
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        return sample([a for a in args if a is not type(None)][0])
+    if origin is typing.Annotated:
+        return sample(args[0])
+    if origin is list:
+        return [sample(args[0])]
+    if origin is dict:
+        return {"k": sample(args[1])}
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return list(kind)[0]
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return build(kind)
+    if kind is datetime.datetime:
+        return datetime.datetime(2025, 6, 2, 10, 0, tzinfo=datetime.timezone.utc)
+    return {bool: True, int: 7, float: 1.5, str: "text"}[kind]
+
+def build(model):
+    # Every field filled, nested models too: the fullest answer the API could give.
+    return model(**{name: sample(f.annotation) for name, f in model.model_fields.items()})
+
+json.dump(
+    {name: build(getattr(models, name)).model_dump(mode="json") for name in sys.argv[2:]},
+    open(sys.argv[1], "w"),
+)
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A sweep, a billed group with an idle limit and a budget; what the official client saw."""
+
+    server: ServerProcess
+    workdir: Path
+    ids: dict[tuple[str, str], str]
+    runs: dict[str, Run]
+    api: dict[str, Any]
+    generated: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def batch(python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Batch]:
+    root = tmp_path_factory.mktemp("official-batch")
+    server = ServerProcess(
+        root / "data",
+        slots=1,
+        args=["--machine-group", "burst=2:c2-standard-4:0.6:1h", "--credits", "20"],
+    ).start()
+    try:
+        workdir = root / "client"
+        (workdir / "home").mkdir(parents=True)
+        env = client_env(server.base_url, server.api_key, workdir / "home")
+        with server.client() as client:
+            ids = {
+                key: submit(client, cmd, project="sweep", group="burst")
+                for key, cmd in SWEEP.items()
+            }
+            for task_id in ids.values():
+                wait_status(client, task_id)
+        tags = {
+            task_id: {"alpha": a, "resolution": r, "name": f"a{a}-r{r}"}
+            for (a, r), task_id in ids.items()
+        }
+        models = ["VMGroupConfig", "User", "Project"]
+        commands = {
+            "api": script(python, BATCH_SCRIPT, json.dumps(tags), "batch.json"),
+            "generated": script(python, ROUND_TRIP_SCRIPT, "generated.json", *models),
+            "projects": cli(python, "projects", "list"),
+            "resources": cli(python, "resources", "list"),
+            "user": cli(python, "user", "info"),
+        }
+        started = {name: start(command, env, workdir) for name, command in commands.items()}
+        runs = {name: finish(process) for name, process in started.items()}
+        for name, output in (("api", "batch.json"), ("generated", "generated.json")):
+            assert (workdir / output).exists(), runs[name].explain()
+        yield Batch(
+            server,
+            workdir,
+            ids,
+            runs,
+            json.loads((workdir / "batch.json").read_text(encoding="utf-8")),
+            json.loads((workdir / "generated.json").read_text(encoding="utf-8")),
+        )
+    finally:
+        server.stop()
+
+
+def test_project_listing_and_metadata_through_the_official_client(batch: Batch) -> None:
+    tags: dict[str, dict[str, str]] = batch.api["metadata"]
+    assert {(m["alpha"], m["resolution"]) for m in tags.values()} == set(SWEEP)
+    assert batch.api["project"] == {"num_tasks": 4, "by_status": {"success": 2, "failed": 2}}
+    assert batch.api["created"] == 0
+    output = batch.runs["projects"].stdout
+    assert batch.runs["projects"].returncode == 0, batch.runs["projects"].explain()
+    assert row_of(output, "sweep").split()[1] == "4"
+    assert "made-by-the-client" in output
+
+
+def test_the_benchmark_export_keeps_the_parameters_that_vary(batch: Batch) -> None:
+    rows = batch.api["distinct"]
+    assert [row["task_id"] for row in rows] == list(batch.ids.values())
+    assert {(row["alpha"], row["resolution"]) for row in rows} == set(SWEEP)
+    assert {row["name"] for row in rows} == {f"a{a}-r{r}" for a, r in SWEEP}
+    # One simulator and one machine type for all: not a parameter that varies.
+    assert not {"simulator", "machine_type"} & set(rows[0])
+    lines = batch.api["failed_csv"].splitlines()
+    header = lines[0].split(",")
+    assert header == sorted(header) and {"alpha", "resolution", "status"} <= set(header)
+    assert len(lines) == 3 and all(",failed," in line for line in lines[1:])
+
+
+def test_machine_groups_and_credits_through_the_official_client(batch: Batch) -> None:
+    assert batch.api["groups"] == {"burst": ["2/2", "1:00:00"], "default": ["1/1", "None"]}
+    listing = batch.runs["resources"]
+    assert listing.returncode == 0, listing.explain()
+    burst = row_of(listing.stdout, "burst")
+    assert "c2-standard-4" in burst and "/1:00:00" in burst
+    user = batch.runs["user"]
+    assert user.returncode == 0, user.explain()
+    credits = re.search(r"Credits: ([0-9.]+) US\$", user.stdout)
+    assert credits is not None, user.stdout
+    assert 0 < float(credits.group(1)) <= 20
+
+
+def test_instances_of_the_official_models_parse_in_ours(batch: Batch) -> None:
+    group = MachineGroup.model_validate(batch.generated["VMGroupConfig"])
+    assert (group.name, group.num_vms, group.idle_seconds, group.max_idle_time) == (
+        "text",
+        7,
+        7,
+        1.5,
+    )
+    assert group.machines[0].current_task_id == "text"
+    assert group.cost_per_hour is not None and group.cost_per_hour.current == 1.5
+    assert group.statistics is not None and group.statistics.task_time is not None
+    assert group.auto_terminate_ts is not None and group.auto_terminate_ts.tzinfo is not None
+    user = UserInfo.model_validate(batch.generated["User"])
+    assert (user.total_available_credits, user.terminate_resources_credits_threshold) == (1.5, 1.5)
+    assert user.credits_counted is True
+    project = Project.model_validate(batch.generated["Project"])
+    assert project.statistics is not None and project.statistics.success_rate == 1.5
