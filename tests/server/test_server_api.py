@@ -253,7 +253,14 @@ def test_a_corrupt_database_is_reported_without_a_traceback(
     assert not (tmp_path / "server.pid").exists()
 
 
-@pytest.mark.parametrize("text", ["big", "big=", "big=x", "a b=2", "big=0", "default=2"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("big", "big=", "big=x", "a b=2", "big=0", "default=2"),
+        # a rate that is not USD per hour, an idle limit that is not a duration
+        *("b=1:x:-1", "b=1:x:cheap", "b=1:x:nan", "b=1:x:0:soon", "b=1:x:0:0", "b=1:x:0:99d"),
+    ],
+)
 def test_bad_machine_group_flags_are_usage_errors(
     text: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
