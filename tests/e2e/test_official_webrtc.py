@@ -130,17 +130,22 @@ def test_live_commands_of_the_official_client(
             "every peer connection to close",
         )
 
+    # The task runner's monitoring files sit beside the outputs, as on the cloud.
     assert ok(runs["list-files"]).split() == [
+        "output_update.csv",
         "stderr.txt",
         "stdout.txt",
         "sub/",
         "└──",
         "sub/f.txt",
+        "system_metrics.csv",
     ]
     assert marked(ok(runs["tail"])) == ["line 3", "line 4", "line 5"]
     top = ok(runs["top"])
     assert "PID" in top and "python" in top.lower()
-    assert "Most Recent File: " in ok(runs["last-modified-file"])
+    newest = ok(runs["last-modified-file"])
+    assert "Most Recent File: " in newest
+    assert "system_metrics.csv" not in newest and "output_update.csv" not in newest
     assert marked(ok(runs["tail-f"])) == [f"line {i}" for i in range(1, 9)]
     logs = marked(ok(runs["logs"]))
     assert [line for line in logs if line.startswith("line")] == [f"line {i}" for i in range(1, 9)]

@@ -46,9 +46,17 @@ async def test_finished_task_lists_its_output_archive(module_server: ServerProce
             panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             assert panel.source is TailSource.ARCHIVE
-            assert paths(panel) == {"stdout.txt", "stderr.txt", "vtk/a.vtk", "vtk/sub/b.txt"}
+            # The server's monitoring files are outputs too, as on the cloud.
+            assert paths(panel) == {
+                "stdout.txt",
+                "stderr.txt",
+                "vtk/a.vtk",
+                "vtk/sub/b.txt",
+                "system_metrics.csv",
+                "output_update.csv",
+            }
             text = summary_text(panel)
-            assert text.startswith("4 files · 4.9 KiB (") and "compressed" in text
+            assert text.startswith("6 files · ") and "compressed" in text
             labels = [str(node.label) for node in panel.file_tree.root.children]
             assert labels[0].strip().startswith("vtk/")  # folders first
             assert any("zipped" in label for label in labels)
