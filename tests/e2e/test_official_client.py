@@ -416,7 +416,9 @@ def test_project_listing_and_metadata_through_the_official_client(batch: Batch) 
     output = batch.runs["projects"].stdout
     assert batch.runs["projects"].returncode == 0, batch.runs["projects"].explain()
     assert row_of(output, "sweep").split()[1] == "4"
-    assert "made-by-the-client" in output
+    # Project(name) of a new name created it (the CLI listing ran meanwhile: not there).
+    with batch.server.client() as client:
+        assert client.get("/projects/made-by-the-client").json()["num_tasks"] == 0
 
 
 def test_the_benchmark_export_keeps_the_parameters_that_vary(batch: Batch) -> None:
