@@ -112,6 +112,8 @@ async def test_download_marked_file_and_all_outputs_from_keys(
                 n for n in tree.root.children if n.data is not None and n.data.path == "stdout.txt"
             )
             tree.move_cursor(target)
+            # Under load the tree may not have laid out its lines yet: wait for the cursor.
+            await until(pilot, lambda: tree.cursor_node is target, "the cursor on stdout.txt")
             await pilot.press("space")
             assert tree.marked == {"stdout.txt"}
             await pilot.press("d")
