@@ -46,6 +46,8 @@ PAIRS: dict[str, type[BaseModel]] = {
     "StorageContents": ours.StorageContents,  # GET /storage/contents
     "BackendVersion": ours.ApiVersion,  # GET /version
     "VersionComparisonResult": ours.VersionCheck,  # GET /version-check
+    "VMGroupConfig": ours.MachineGroup,  # GET /compute/groups, /compute/group/{name}
+    "User": ours.UserInfo,  # GET /users/info
 }
 
 

@@ -180,7 +180,8 @@ async def test_projects_rows_groups_and_the_account(client: InductivaClient) -> 
     assert set(groups) == {"default", "metered"}
     assert metered.max_idle_time == 600.0 and metered.num_vms == 1
     assert metered.cost_per_hour is not None and metered.cost_per_hour.current == 1.25
-    assert len(metered.machines) == 1 and metered.machines[0].current_task_id is None
+    assert metered.machines is not None and len(metered.machines) == 1
+    assert metered.machines[0].current_task_id is None
     assert metered.auto_terminate_ts is not None  # idle: it will terminate unless used
 
     user = await client.user_info()

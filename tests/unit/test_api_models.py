@@ -208,13 +208,14 @@ def test_machine_groups() -> None:
     assert (cloud.max_idle_time, cloud.idle_seconds) == (180.0, 95)
     assert cloud.auto_terminate_ts == datetime(2025, 6, 2, 10, 45, tzinfo=UTC)
     assert cloud.creation_timestamp is not None and cloud.creation_timestamp.tzinfo is not None
+    assert cloud.machines is not None
     assert [m.current_task_id for m in cloud.machines] == ["k3n0f8w2x1m9q7r4t6y5u2i8o", None]
     assert cloud.cost_per_hour is not None and cloud.cost_per_hour.current == 1.44
     assert cloud.costs is not None and cloud.costs.cost == 0.97
     assert cloud.statistics is not None and cloud.statistics.idle_time is not None
     assert cloud.statistics.idle_time.value == 720.5
-    # A group still starting has little to say: missing is None, null machines are none.
-    assert (starting.is_elastic, starting.max_vms, starting.machines) == (True, 5, [])
+    # A group still starting has little to say: what is missing or null is None.
+    assert (starting.is_elastic, starting.max_vms, starting.machines) == (True, 5, None)
     assert starting.cost_per_hour is None and starting.idle_seconds is None
 
 

@@ -20,7 +20,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    field_validator,
     model_validator,
 )
 
@@ -353,16 +352,12 @@ class MachineGroup(_Model):
     auto_terminate_ts: UtcDatetime | None = None
     creation_timestamp: UtcDatetime | None = None
     deletion_timestamp: UtcDatetime | None = None
-    machines: list[Machine] = Field(default_factory=list)
+    machines: list[Machine] | None = None
+    """The group's machines (None: the API did not say)."""
     costs: MachineGroupCosts | None = None
     cost_per_hour: MachineGroupCostPerHour | None = None
     statistics: MachineGroupUsageStatistics | None = None
     quota_usage: dict[str, float | None] | None = None
-
-    @field_validator("machines", mode="before")
-    @classmethod
-    def _no_machines(cls, value: Any) -> Any:
-        return [] if value is None else value
 
 
 class UserInfo(_Model):
