@@ -212,8 +212,10 @@ async def test_odd_output_names_are_skipped_and_the_rest_downloaded(
             whole = await download_outputs(client, task_id, output_dir=tmp_path / "whole")
             assert sorted(p.name for p in whole.path.iterdir()) == [
                 "ok.txt",
+                "output_update.csv",  # the task runner's monitoring files are outputs too
                 "stderr.txt",
                 "stdout.txt",
+                "system_metrics.csv",
             ]
             assert sorted(whole.skipped) == sorted(SKIPPED)
             chosen = await download_outputs(
