@@ -6,11 +6,12 @@ What it does, all on loopback:
    the seeding time is printed), or reuses ``--data-dir`` if it has tasks;
 2. starts the real server on it (``inductiva-top serve --port 0`` in a
    subprocess, uvicorn, as a user runs it);
-3. for each listing (newest first, a status filter, a project filter, two
-   other sorts, the middle and the last page) times ``--requests`` sequential requests of a
-   50-task page: alone, then again while ``--pollers`` dashboards poll the
-   default page every ``--poll-interval`` seconds (each its own connection,
-   in a separate process so the measuring client is not slowed by them);
+3. for each listing (newest first, a status filter, a project filter, other
+   sorts (a ticking one on its middle page too), the middle and the last
+   page) times ``--requests`` sequential requests of a 50-task page: alone,
+   then again while ``--pollers`` dashboards poll the default page every
+   ``--poll-interval`` seconds (each its own connection, in a separate
+   process so the measuring client is not slowed by them);
 4. prints p50/p99 per listing against the target (p99 < 20 ms), the time the
    query itself takes in-process, and, for any listing that misses, SQLite's
    ``EXPLAIN QUERY PLAN`` of its statements.
@@ -266,6 +267,12 @@ def listings_for(url: str, key: str, total: int) -> list[Listing]:
         Listing(f"project={project}", {"project": project}),
         Listing("sort=end_time:desc", {"sort": "end_time:desc"}),
         Listing("sort=status:asc", {"sort": "status:asc"}),
+        Listing("sort=computation_seconds:desc", {"sort": "computation_seconds:desc"}),
+        Listing(
+            f"run time, middle page ({middle})",
+            {"sort": "computation_seconds:desc", "page": middle},
+        ),
+        Listing("sort=position_in_queue:asc", {"sort": "position_in_queue:asc"}),
         Listing(f"middle page ({middle})", {"page": middle}),
         Listing(f"last page ({last})", {"page": last}),
     ]

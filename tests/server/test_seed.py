@@ -7,13 +7,15 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from inductiva_top.api.models import Task as ClientTask
 from inductiva_top.cli import main
+from inductiva_top.monitor.sorting import sort_value
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed.fill import SeedError, seed
@@ -120,18 +122,38 @@ def test_status_and_project_filters_agree_with_the_full_listing(
     assert _page(seeded_server, active="true")["total_size"] == 0
 
 
-@pytest.mark.parametrize("field", ["end_time", "status", "project", "simulator", "task_id"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "end_time",
+        "status",
+        "project",
+        "simulator",
+        "task_id",
+        "machine_type",
+        "computation_seconds",
+        "total_seconds",
+        "estimated_computation_cost",
+    ],
+)
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_sorts_order_the_whole_listing(
     seeded_server: ServerProcess, field: str, order: str
 ) -> None:
+    """As the client reads the order (status: active, failed, finished; NULL first)."""
     page = _page(seeded_server, sort=f"{field}:{order}", per_page=500)
     assert page["total_size"] == COUNT
-    values = [task[field] for task in page["tasks"]]
+    now = datetime.now(timezone.utc)
+    values = []
+    for doc in page["tasks"]:
+        value = sort_value(field, ClientTask.model_validate(doc), now)
+        values.append((0, "") if value is None else (1, value))
     assert values == sorted(values, reverse=order == "desc")
 
 
-@pytest.mark.parametrize("sort", [None, "status:asc", "end_time:desc", "project:desc"])
+@pytest.mark.parametrize(
+    "sort", [None, "status:asc", "end_time:desc", "project:desc", "computation_seconds:desc"]
+)
 def test_pages_tile_the_listing_in_both_halves(
     seeded_server: ServerProcess, sort: str | None
 ) -> None:

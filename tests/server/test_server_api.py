@@ -89,7 +89,7 @@ def test_listing_filters_sorts_and_pages(live_server: ServerProcess) -> None:
         assert ids(task_id_filter=bad[3:12]) == (1, [bad])
         assert ids(project="p2", status="pending-input") == (1, [waiting])
         by_status = ids(sort=["status:asc", "create_time:asc"])[1]
-        assert by_status == [bad, waiting, *ok]  # failed < pending-input < success
+        assert by_status == [waiting, bad, *ok]  # active, then failed, then finished
         assert client.get("/tasks", params={"sort": "colour:asc"}).status_code == 422
         assert client.get("/tasks", params={"sort": "status:up"}).status_code == 422
         assert client.get("/tasks", params={"status": "sleeping"}).status_code == 422

@@ -20,6 +20,7 @@ from inductiva_top.server.files import archive
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import Task, TaskRequest, TaskWithStatusHistory
 from inductiva_top.server.statuses import TaskStatusCode as S
+from inductiva_top.server.statuses import sort_rank
 from inductiva_top.server.tasks import db, lifecycle, processes, projects, queries
 from inductiva_top.server.tasks.store import TaskNotFound, TaskStore, row_from_documents
 
@@ -181,7 +182,7 @@ def test_bulk_rows_list_with_every_filter_and_sort(tmp_path: Path) -> None:
             conn, queries.TaskQuery(sort=(("status", False),), per_page=30)
         )[1]
     ]
-    assert statuses == sorted(statuses)
+    assert statuses == sorted(statuses, key=sort_rank)  # the lifecycle order, not A-Z
     assert {p["name"] for p in projects.list_projects(conn, 1, 10, None)} == {"p0", "p1", "p2"}
     project = projects.get_project(conn, "p0")
     assert project is not None and project["num_tasks"] == 10

@@ -9,6 +9,7 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.merge import merged_page
 from inductiva_top.monitor.window import SortKey, TaskQuery
+from inductiva_top.ui.columns import COLUMNS
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -231,6 +232,26 @@ async def test_locate_finds_every_task_by_bisection(seeded: Seeded, sort: str) -
             assert await locate(client, query, task, page_size=3) == index
 
 
+async def test_every_column_shown_sorts_on_the_server(seeded: Seeded) -> None:
+    """Duration, cost and queue position once had no sort; now every column has one."""
+    async with InductivaClient(seeded.server.base_url, seeded.server.api_key) as client:
+        for column in COLUMNS.values():
+            assert column.sort_field is not None, column.key
+            for order in ("asc", "desc"):
+                page = await client.list_tasks(per_page=100, sort=[f"{column.sort_field}:{order}"])
+                assert page.total_size == seeded.total
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+        await pilot.press("greater_than_sign")  # from SUBMITTED to RUN
+        assert screen.state.window.query.sort_params == ("computation_seconds:desc",)
+        await until(pilot, lambda: table.row_count == seeded.total, "the sorted rows")
+        running = {task.task_id for _, task in screen.state.window.rows(0, 1)}
+        assert running == set(seeded.running)  # the longest runs: still running, ticking
+
+
 async def test_clicking_a_header_sorts_by_it(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -238,7 +259,7 @@ async def test_clicking_a_header_sorts_by_it(seeded: Seeded) -> None:
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
         keys = [c.key for c in table.columns]
-        x = GUTTER + sum(c.width + 1 for c in table.columns[: keys.index("project")])
+        x = GUTTER + sum(width + 1 for width in table.widths[: keys.index("project")])
         await pilot.click(TaskTable, offset=(x + 1, 0))
         assert screen.state.window.query.sort_params == ("project:asc",)
         await pilot.click(TaskTable, offset=(x + 1, 0))

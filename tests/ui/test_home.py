@@ -146,23 +146,36 @@ async def test_export_refuses_to_overwrite_and_writes_json_on_request(
         assert not isinstance(app.screen, ExportDialog)
 
 
-async def test_the_cursor_on_the_first_row_follows_new_tasks(live_server: ServerProcess) -> None:
+async def test_new_tasks_take_the_cursor_only_when_following(live_server: ServerProcess) -> None:
+    """``f`` follows (shown in the header); else the cursor stays and the header counts new rows."""
     app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 16)) as pilot:
         table = _table(app)
+        header = app.screen.query_one("#header-follow", Label)
         await until(pilot, lambda: table.data is not None and table.data.window.total == 0, "empty")
         with live_server.client() as client:
-            first = submit(client, QUICK, project="head")
-            await until(pilot, lambda: table.cursor_id == first, "the cursor on the first task")
-            second = submit(client, QUICK, project="head")
-            await until(pilot, lambda: table.row_count == 2, "the second task")
-            assert (table.cursor, table.cursor_id) == (0, second)
-            # Off the first row, the cursor stays on its task as new ones arrive.
-            await pilot.press("down")
-            assert table.cursor_id == first
+            ids = [submit(client, QUICK, project="head") for _ in range(6)]
+            await until(pilot, lambda: table.row_count == 6, "six tasks")
+            await pilot.press("end")
+            await until(pilot, lambda: table.cursor_id == ids[0], "the cursor on the oldest")
+            first = table.first_row
+            assert first > 0
+            newer = submit(client, QUICK, project="head")
+            await until(pilot, lambda: table.row_count == 7, "a seventh task")
+            assert table.cursor_id == ids[0]
+            await until(pilot, lambda: str(header.content) == "1 new ↑", "the header's count")
+            await pilot.press("g")
+            assert table.cursor_id == newer
+            await until(pilot, lambda: not str(header.content), "the count to go")
+            await pilot.press("f")
+            assert "following new" in str(header.content)
+            newest = submit(client, QUICK, project="head")
+            await until(pilot, lambda: table.cursor_id == newest, "the cursor on the newest")
+            await pilot.press("f")
+            assert not str(header.content)
             submit(client, QUICK, project="head")
-            await until(pilot, lambda: table.row_count == 3, "the third task")
-            assert (table.cursor, table.cursor_id) == (2, first)
+            await until(pilot, lambda: table.row_count == 9, "a ninth task")
+            assert table.cursor_id == newest
 
 
 async def test_mouse_clicks_select_and_double_clicks_open(seeded: Seeded) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -28,6 +29,7 @@ class MemorySource:
         self.tasks = {task.task_id: task for task in tasks}
         self.requests: list[str] = []
         self.kill_fails: set[str] = set()
+        self.projects = 1
 
     async def list_tasks(
         self,
@@ -72,7 +74,11 @@ class MemorySource:
     async def list_projects(
         self, *, page: int = 1, per_page: int = 100, project_type: str | None = None
     ) -> list[Project]:
-        return [Project(name="p", task_status_overview={"started": len(self.tasks)})]
+        """``self.projects`` projects, each holding every task (their status counts)."""
+        self.requests.append(f"projects {page}")
+        overview = dict(Counter(task.status for task in self.tasks.values()))
+        every = [Project(name=f"p{n}", task_status_overview=overview) for n in range(self.projects)]
+        return every[(page - 1) * per_page : page * per_page]
 
 
 def _task(task_id: str, status: str = "started", minutes_ago: float = 0) -> Task:
@@ -220,3 +226,41 @@ async def test_seek_gives_up_after_its_page_budget_and_says_how_far_it_looked() 
     assert (nothing.index, nothing.complete, nothing.searched) == (None, False, 39)
     to_the_top = await seek_row(state, 5, -1, _failed)
     assert (to_the_top.index, to_the_top.complete, to_the_top.searched) == (None, True, 5)
+
+
+async def test_the_status_counts_are_as_fresh_as_the_rows() -> None:
+    """They were refreshed every fifth tick: "1 running" over two running rows for 5 ticks."""
+    source = MemorySource([_task("a"), _task("b", "success")])
+    state = await _loaded(source)
+    assert state.counts == {"started": 1, "success": 1}
+    source.tasks["b"] = _task("b", "started")
+    source.requests.clear()
+    await state.tick()
+    assert state.window.row(1) == source.tasks["b"]
+    assert state.counts == {"started": 2}
+    # One request per tick for the counts, however many tasks there are.
+    assert [r for r in source.requests if r.startswith("projects")] == ["projects 1"]
+
+
+async def test_counts_add_up_every_page_of_projects() -> None:
+    source = MemorySource([_task("a")])
+    source.projects = 150
+    state = await _loaded(source)
+    assert state.counts == {"started": 150}
+
+
+async def test_a_tick_that_started_before_the_cursor_moved_keeps_the_new_detail() -> None:
+    """A tick asked for no task; the cursor moved meanwhile and its detail came: it stays."""
+    source = MemorySource([_task("a"), _task("b")])
+    state = await _loaded(source)
+    assert state.selected_id is None
+    original = source.list_projects
+
+    async def cursor_moves_meanwhile(**kwargs: object) -> list[Project]:
+        state.select("a")
+        assert state.take_selected(TaskWithStatusHistory(**source.tasks["a"].model_dump()))
+        return await original(**kwargs)  # type: ignore[arg-type]
+
+    source.list_projects = cursor_moves_meanwhile  # type: ignore[method-assign]
+    await state.tick()
+    assert state.selected is not None and state.selected.task_id == "a"

@@ -108,32 +108,56 @@ def test_count_rate_eta() -> None:
     assert fmt.eta(None, 5.0) == "ETA -"
 
 
-def test_running_task_duration_ticks_with_the_clock() -> None:
+def test_run_time_ticks_while_the_task_computes() -> None:
     clock = FixedClock(NOW)
     formatter = Formatter(clock, timezone.utc)
-    task = _task(status="computation-started", start_time=_at(65))
-    assert formatter.task_duration(task) == "1m 05s"
+    task = _task(status="computation-started", computation_start_time=_at(65))
+    assert formatter.run_time(task) == "1m 05s"
     clock.advance(10)
-    assert formatter.task_duration(task) == "1m 15s"
+    assert formatter.run_time(task) == "1m 15s"
 
 
-def test_finished_task_duration_prefers_the_server_figure() -> None:
-    task = _task(start_time=_at(100), end_time=_at(0), duration_seconds=42.0)
-    assert fmt.task_duration(task, NOW) == 42.0
-    task = _task(start_time=_at(100), end_time=_at(40))
-    assert fmt.task_duration(task, NOW) == 60.0
-    assert fmt.task_duration(_task(status="killed"), NOW) is None
+def test_run_and_total_keep_their_meaning_when_the_task_ends() -> None:
+    """Queued 60 s, computed 30 s: RUN is 30 s then and after, TOTAL counts from submission."""
+    running = _task(
+        status="computation-started",
+        create_time=_at(90),
+        start_time=_at(30),
+        computation_start_time=_at(30),
+    )
+    assert fmt.run_time(running, NOW) == 30.0
+    assert fmt.total_time(running, NOW) == 90.0
+    # It ends now; the server's duration_seconds counts the queue too, and RUN must not take it.
+    done = _task(
+        status="success",
+        create_time=_at(90),
+        start_time=_at(30),
+        computation_start_time=_at(30),
+        computation_end_time=_at(0),
+        end_time=_at(0),
+        duration_seconds=90.0,
+    )
+    later = NOW + timedelta(hours=1)
+    assert fmt.run_time(done, later) == 30.0
+    assert fmt.total_time(done, later) == 90.0
 
 
-def test_waiting_task_has_no_duration_even_after_a_preemption() -> None:
-    assert fmt.task_duration(_task(status="submitted"), NOW) is None
-    resubmitted = _task(status="submitted", start_time=_at(300))
-    assert fmt.task_duration(resubmitted, NOW) is None
+def test_the_server_metrics_win() -> None:
+    task = _task(metrics={"computation_seconds": 42.0, "total_seconds": 50.0})
+    assert (fmt.run_time(task, NOW), fmt.total_time(task, NOW)) == (42.0, 50.0)
+    # Killed mid-run: the run stopped when the task ended.
+    killed = _task(status="killed", computation_start_time=_at(100), end_time=_at(40))
+    assert fmt.run_time(killed, NOW) == 60.0
+    # No end time: the server's duration_seconds is the total.
+    assert fmt.total_time(_task(status="failed", duration_seconds=7.0), NOW) == 7.0
 
 
-def test_task_duration_uses_computation_start_when_start_is_missing() -> None:
-    task = _task(status="computation-started", computation_start_time=_at(30))
-    assert fmt.task_duration(task, NOW) == 30.0
+def test_a_waiting_task_has_no_run_time_even_after_a_preemption() -> None:
+    assert fmt.run_time(_task(status="submitted", create_time=_at(9)), NOW) is None
+    assert fmt.total_time(_task(status="submitted", create_time=_at(9)), NOW) == 9.0
+    resubmitted = _task(status="submitted", computation_start_time=_at(300))
+    assert fmt.run_time(resubmitted, NOW) is None
+    assert fmt.run_time(_task(status="killed"), NOW) is None
 
 
 def test_queue_wait() -> None:

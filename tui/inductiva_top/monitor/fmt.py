@@ -36,11 +36,12 @@ __all__ = [
     "natural_ago",
     "queue_wait",
     "rate",
+    "run_time",
     "size",
     "system_clock",
-    "task_duration",
     "timestamp",
     "timestamp_full",
+    "total_time",
 ]
 
 MISSING = "-"
@@ -206,23 +207,44 @@ def _seconds(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds())
 
 
-def task_duration(task: Task, now: datetime) -> float | None:
-    """Seconds the task has run: ticking while it runs, fixed once it ended.
+def run_time(task: Task, now: datetime) -> float | None:
+    """Seconds the simulator computed: ticking while it computes, fixed once it stopped.
 
-    Started means ``start_time`` (picked by an executor), else
-    ``computation_start_time``. A finished task uses the server's
-    ``duration_seconds`` when it sends one, else end minus start. A task that
-    waits (never started, or resubmitted after a preemption) has none.
+    The official client's "computation" time: ``metrics.computation_seconds``
+    when the server sent it, else from ``computation_start_time`` to
+    ``computation_end_time`` (``end_time`` when the task ended mid-run, as a
+    kill does), or to now while it computes. None when it never computed, and
+    while a resubmitted task waits for its next run.
     """
-    start = task.start_time or task.computation_start_time
-    if is_terminal(task.status, task.is_terminated):
-        if task.duration_seconds is not None:
-            return max(0.0, task.duration_seconds)
-        end = task.end_time or task.computation_end_time
-        return _seconds(start, end) if start and end else None
-    if start is None or status_info(task.status).kind is StatusKind.WAITING:
+    if task.metrics is not None and task.metrics.computation_seconds is not None:
+        return max(0.0, task.metrics.computation_seconds)
+    start = task.computation_start_time
+    if start is None:
         return None
-    return _seconds(start, now)
+    end = task.computation_end_time
+    if end is None and is_terminal(task.status, task.is_terminated):
+        end = task.end_time
+    if end is None:
+        if status_info(task.status).kind is StatusKind.WAITING:
+            return None
+        end = now
+    return _seconds(start, end)
+
+
+def total_time(task: Task, now: datetime) -> float | None:
+    """Seconds since submission (``create_time``): ticking while the task lives, fixed after.
+
+    The official client's "total" time: ``metrics.total_seconds`` when the
+    server sent it, else until ``end_time`` once the task ended (the server's
+    ``duration_seconds`` when that is missing), else until now.
+    """
+    if task.metrics is not None and task.metrics.total_seconds is not None:
+        return max(0.0, task.metrics.total_seconds)
+    if is_terminal(task.status, task.is_terminated):
+        if task.create_time is not None and task.end_time is not None:
+            return _seconds(task.create_time, task.end_time)
+        return None if task.duration_seconds is None else max(0.0, task.duration_seconds)
+    return None if task.create_time is None else _seconds(task.create_time, now)
 
 
 def queue_wait(task: Task, now: datetime) -> float | None:
@@ -249,14 +271,18 @@ def queue_wait(task: Task, now: datetime) -> float | None:
 
 
 def machine_label(task: Task) -> str:
-    """The machine a user would name: ``c2-standard-4``, ``gcp c2d-highcpu-16 x4``."""
+    """The machine type a user would name: ``gcp c2d-highcpu-16 x4``, ``local-std``.
+
+    Empty until an executer took the task. A type that already names its
+    host ("local local-std") says the host once.
+    """
     executer = task.executer
     if executer is None:
         return ""
     label = sanitize_name(executer.machine_label)
     host = sanitize_name(executer.host_type or "")
     if host and label.startswith(f"{host} {host}"):
-        label = label[len(host) + 1 :]  # "local local-std" says "local" twice
+        label = label[len(host) + 1 :]
     return label
 
 
@@ -291,9 +317,13 @@ class Formatter:
         """:func:`timestamp_full` in the injected zone."""
         return timestamp_full(when, self.tz)
 
-    def task_duration(self, task: Task) -> str:
-        """The task's duration, formatted, ticking against the injected clock."""
-        return duration(task_duration(task, self.now()))
+    def run_time(self, task: Task) -> str:
+        """:func:`run_time`, formatted, ticking against the injected clock."""
+        return duration(run_time(task, self.now()))
+
+    def total_time(self, task: Task) -> str:
+        """:func:`total_time`, formatted, ticking against the injected clock."""
+        return duration(total_time(task, self.now()))
 
     def queue_wait(self, task: Task) -> str:
         """The task's queue wait, formatted, ticking against the injected clock."""

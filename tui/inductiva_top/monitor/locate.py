@@ -12,21 +12,14 @@ the cursor on a neighbour.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
 
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.merge import TaskLister
+from inductiva_top.monitor.sorting import SortValue, sort_value
 from inductiva_top.monitor.window import TaskQuery
 
 __all__ = ["locate"]
-
-SortValue = str | int | float | datetime | None
-
-
-def _value(task: Task, field: str) -> SortValue:
-    value: Any = getattr(task, field, None)
-    return value if isinstance(value, (str, int, float, datetime)) else None
 
 
 class _Probe:
@@ -75,6 +68,11 @@ async def locate(
     if not query.sort or len(query.statuses) > 1:
         return None
     key = query.sort[0]
+    now = datetime.now(timezone.utc)
+
+    def _value(row: Task, field: str) -> SortValue:
+        return sort_value(field, row, now)
+
     target = _value(task, key.field)
     if target is None:
         return None

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.sorting import sort_value
 
 __all__ = ["MAX_PER_PAGE", "TaskLister", "merged_page"]
 
@@ -44,14 +45,13 @@ class TaskLister(Protocol):
     ) -> TaskPage: ...
 
 
-def _key(field: str) -> Any:
-    def key(task: Task) -> tuple[int, Any]:
-        value = getattr(task, field, None)
-        if value is None:
-            return (0, "")
-        if isinstance(value, datetime):
-            return (1, value.timestamp())
-        return (1, value)
+def _key(field: str, now: datetime) -> Callable[[Task], tuple[int, Any, float]]:
+    """The merge order: the server's value (NULL first), ties by creation time as it breaks them."""
+
+    def key(task: Task) -> tuple[int, Any, float]:
+        value = sort_value(field, task, now)
+        created = task.create_time.timestamp() if task.create_time else 0.0
+        return (0, "", created) if value is None else (1, value, created)
 
     return key
 
@@ -95,8 +95,9 @@ async def _merged_prefix(
         *(_prefix(source, code, count, {**params, "sort": sort}) for code in statuses)
     )
     field, _, direction = (sort[0] if sort else "create_time:desc").partition(":")
+    now = datetime.now(timezone.utc)
     merged = heapq.merge(
-        *(rows for _, rows in streams), key=_key(field), reverse=direction == "desc"
+        *(rows for _, rows in streams), key=_key(field, now), reverse=direction == "desc"
     )
     return sum(total for total, _ in streams), list(merged)[:count]
 

@@ -4,7 +4,7 @@
 active tasks, the queue positions of waiting rows on screen, the status
 counts and the kills in flight. :meth:`DashboardState.tick` asks the API for
 exactly what is due (the visible pages, the active tasks, the selected task,
-queue positions of visible waiting tasks, now and then the projects) and
+queue positions of visible waiting tasks, the projects' status counts) and
 merges the answers. Nothing here knows about Textual.
 """
 
@@ -39,8 +39,11 @@ ACTIVE_LIMIT = 100
 QUEUE_PROBES = 10
 """Most queue positions (one request each) asked in one tick."""
 
-PROJECTS_EVERY = 5
-"""Refresh the per-project status counts every this many ticks."""
+PROJECTS_PAGE = 100
+"""Projects per request (the API's largest page)."""
+
+PROJECT_PAGES = 10
+"""Most project pages one tick reads: the counts of more projects than that are partial."""
 
 WAITING_CODES = frozenset({"pending-input", "submitted", "in-queue"})
 """Statuses whose tasks have a position in their machine group's queue."""
@@ -173,13 +176,15 @@ class DashboardState:
         )
         return page, result
 
-    async def _fetch_selected(self) -> TaskWithStatusHistory | None:
-        if self.selected_id is None:
-            return None
+    async def _fetch_selected(self) -> tuple[str | None, TaskWithStatusHistory | None]:
+        """The selected task's detail (None when it is gone), and which task was asked for."""
+        asked = self.selected_id
+        if asked is None:
+            return None, None
         try:
-            return await self.source.get_task(self.selected_id)
+            return asked, await self.source.get_task(asked)
         except NotFound:
-            return None
+            return asked, None
 
     async def _fetch_active(self) -> TaskPage:
         return await self.source.list_tasks(page=1, per_page=ACTIVE_LIMIT, active=True)
@@ -199,12 +204,12 @@ class DashboardState:
             self.followup = True
             return True
         self.ticks += 1
-        want_projects = self.ticks % PROJECTS_EVERY == 1
+        # The counts come with the rows, so the header never contradicts the table.
         fetched, active, selected, projects = await asyncio.gather(
             _gather([self.fetch_page(query, page) for page in pages]),
             self._fetch_active(),
             self._fetch_selected(),
-            self._fetch_projects(want_projects),
+            self._fetch_projects(),
             return_exceptions=True,
         )
         # Every request has finished; now the first failure fails the tick.
@@ -220,29 +225,38 @@ class DashboardState:
         for page, result in fetched:
             changed |= self.window.store(query, page, result)
         changed |= self._merge_active(active)
-        changed |= self._merge_selected(selected)
-        if projects is not None:
-            counts = count_statuses(projects)
-            changed |= counts != self.counts
-            self.counts = counts
+        changed |= self._merge_selected(*selected)
+        counts = count_statuses(projects)
+        changed |= counts != self.counts
+        self.counts = counts
         changed |= await self._refresh_queue()
         changed |= self._settle_kills()
         return changed
 
-    async def _fetch_projects(self, due: bool) -> list[Project] | None:
-        return await self.source.list_projects() if due else None
+    async def _fetch_projects(self) -> list[Project]:
+        """Every project (their status counts), one request unless there are over a hundred."""
+        projects: list[Project] = []
+        for page in range(1, PROJECT_PAGES + 1):
+            found = await self.source.list_projects(page=page, per_page=PROJECTS_PAGE)
+            projects.extend(found)
+            if len(found) < PROJECTS_PAGE:
+                break
+        return projects
 
     def _merge_active(self, page: TaskPage) -> bool:
         changed = page.tasks != self.active
         self.active = list(page.tasks)
         return changed
 
-    def _merge_selected(self, selected: TaskWithStatusHistory | None) -> bool:
+    def _merge_selected(self, asked: str | None, selected: TaskWithStatusHistory | None) -> bool:
+        if asked != self.selected_id:
+            # The cursor moved while the request was in flight: what it found
+            # (or did not) is about another task; the new one's is fetched apart.
+            return False
         if selected is None:  # nothing selected, or the task is gone
             changed, self.selected = self.selected is not None, None
             return changed
         before = self.selected
-        # False when the cursor moved while the request was in flight.
         return self.take_selected(selected) and selected != before
 
     def waiting_visible(self) -> list[Task]:

@@ -21,12 +21,15 @@ __all__ = [
     "FILTERABLE",
     "FILTER_GROUPS",
     "KNOWN_STATUSES",
+    "SORT_ORDER",
     "StatusInfo",
     "StatusKind",
     "describe_codes",
     "display_alias",
     "is_killable",
     "is_terminal",
+    "short_label",
+    "sort_rank",
     "status_info",
 ]
 
@@ -72,6 +75,8 @@ class StatusInfo:
     killable: bool
     default_alias: str
     description: str
+    short: str
+    """A label of at most :data:`SHORT_LABEL_MAX` characters, for the table."""
     known: bool = True
 
     @property
@@ -91,10 +96,15 @@ def _info(
     alias: str,
     description: str,
     *,
+    short: str | None = None,
     terminal: bool = False,
     killable: bool = False,
 ) -> StatusInfo:
-    return StatusInfo(code, kind, terminal, killable, alias, description)
+    return StatusInfo(code, kind, terminal, killable, alias, description, short or alias)
+
+
+SHORT_LABEL_MAX = 15
+"""The longest short label: the table's status column holds a symbol, a space and this many."""
 
 
 _W, _R, _S, _F, _K = (
@@ -107,7 +117,7 @@ _W, _R, _S, _F, _K = (
 
 _TABLE: tuple[StatusInfo, ...] = (
     _info("pending-input", _W, "Waiting for Input", "Created; waiting for its input files.",
-          killable=True),
+          short="Awaiting Input", killable=True),
     _info("submitted", _W, "In Queue", "Inputs uploaded; waiting in its machine group's queue.",
           killable=True),
     _info("in-queue", _W, "In Queue", "Waiting in its machine group's queue.", killable=True),
@@ -120,23 +130,27 @@ _TABLE: tuple[StatusInfo, ...] = (
     _info("spot-instance-preempted", _W, "Preempted",
           "The spot machine was reclaimed; the task is resubmitted."),
     _info("executer-terminated", _W, "Machine Terminated",
-          "The executor stopped for internal reasons; the task is resubmitted."),
+          "The executor stopped for internal reasons; the task is resubmitted.",
+          short="Machine Ended"),
     _info("success", _S, "Success", "Finished; outputs uploaded.", terminal=True),
     _info("failed", _F, "Failed", "The simulator failed (bad input, crash, non-zero exit).",
           terminal=True),
     _info("killed", _K, "Killed", "Killed on request.", terminal=True),
     _info("executer-terminated-by-user", _K, "Terminated by User",
-          "The executor was stopped by the user or by quota limits.", terminal=True),
+          "The executor was stopped by the user or by quota limits.", short="Stopped by User",
+          terminal=True),
     _info("executer-terminated-ttl-exceeded", _F, "Time to Live Exceeded",
-          "Stopped because the task outlived its time to live.", terminal=True),
+          "Stopped because the task outlived its time to live.", short="TTL Exceeded",
+          terminal=True),
     _info("executer-terminated-credits-exhausted", _F, "Credits Exhausted",
-          "Stopped because credits ran out.", terminal=True),
+          "Stopped because credits ran out.", short="No Credits", terminal=True),
     _info("executer-failed", _F, "Machine Failed",
           "The executor failed (e.g. disk full); see the executer's error detail.",
           terminal=True),
     _info("zombie", _F, "Zombie", "Never started, and its machine group was terminated.",
           terminal=True),
-    _info("ttl-exceeded", _F, "Time to Live Exceeded", "Time to live exceeded.", terminal=True),
+    _info("ttl-exceeded", _F, "Time to Live Exceeded", "Time to live exceeded.",
+          short="TTL Exceeded", terminal=True),
 )  # fmt: skip
 
 KNOWN_STATUSES: Mapping[str, StatusInfo] = MappingProxyType({s.code: s for s in _TABLE})
@@ -191,6 +205,43 @@ def describe_codes(codes: Iterable[str]) -> str:
     return ", ".join(parts)
 
 
+SORT_ORDER: tuple[str, ...] = (
+    # Active: what runs (or holds a machine), then what waits.
+    "computation-started",
+    "computation-ended",
+    "started",
+    "pending-kill",
+    "submitted",
+    "in-queue",
+    "pending-input",
+    "spot-instance-preempted",
+    "executer-terminated",
+    # Failed: what needs a look.
+    "failed",
+    "executer-failed",
+    "executer-terminated-ttl-exceeded",
+    "ttl-exceeded",
+    "executer-terminated-credits-exhausted",
+    "zombie",
+    # Finished as asked.
+    "killed",
+    "executer-terminated-by-user",
+    "success",
+)
+"""The order of ``sort=status:asc``: active first, then failed, then finished.
+
+The embedded server sorts by the same order (``server/statuses.py``); a code
+not listed sorts after every listed one.
+"""
+
+_RANKS: Mapping[str, int] = MappingProxyType({code: i for i, code in enumerate(SORT_ORDER)})
+
+
+def sort_rank(code: str) -> int:
+    """Where ``code`` falls in :data:`SORT_ORDER` (unknown codes last)."""
+    return _RANKS.get(code, len(SORT_ORDER))
+
+
 def status_info(code: str) -> StatusInfo:
     """What is known about ``code``; an unknown code gets kind ``other``."""
     known = KNOWN_STATUSES.get(code)
@@ -204,6 +255,7 @@ def status_info(code: str) -> StatusInfo:
         killable=False,
         default_alias=shown,
         description=f"A status this version of inductiva-top does not know: {shown}.",
+        short=shown,
         known=False,
     )
 
@@ -234,3 +286,13 @@ def display_alias(code: str, alias: str | None = None) -> str:
         if shown:
             return shown
     return status_info(code).default_alias
+
+
+def short_label(code: str, alias: str | None = None) -> str:
+    """The table's label: a known code's short label, else what :func:`display_alias` says.
+
+    The server's alias of a known code can be long ("Time to Live Exceeded");
+    the detail screen shows it in full.
+    """
+    info = status_info(code)
+    return info.short if info.known else display_alias(code, alias)

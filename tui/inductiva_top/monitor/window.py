@@ -14,27 +14,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.sorting import SORT_FIELDS
 from inductiva_top.monitor.statuses import describe_codes
 
-__all__ = ["SORTABLE_FIELDS", "RowWindow", "SortKey", "TaskQuery"]
-
-SORTABLE_FIELDS: frozenset[str] = frozenset(
-    {
-        "task_id",
-        "simulator",
-        "status",
-        "project",
-        "machine_group_name",
-        "num_retries",
-        "create_time",
-        "input_submit_time",
-        "start_time",
-        "computation_start_time",
-        "computation_end_time",
-        "end_time",
-    }
-)
-"""Task fields the API's ``sort`` parameter accepts (``field:asc|desc``)."""
+__all__ = ["RowWindow", "SortKey", "TaskQuery"]
 
 
 @dataclass(frozen=True)
@@ -76,8 +59,9 @@ class TaskQuery:
         current = self.sort[0] if self.sort else None
         if current is not None and current.field == field_name:
             return replace(self, sort=(current.flipped(),))
-        # Times and money read best newest/largest first; names alphabetically.
-        descending = field_name.endswith("_time")
+        # Times, durations and money read best newest/largest first; names alphabetically.
+        known = SORT_FIELDS.get(field_name)
+        descending = known is not None and known.descending_first
         return replace(self, sort=(SortKey(field_name, descending),))
 
     def sort_step(self, fields: Sequence[str], step: int) -> TaskQuery:

@@ -147,3 +147,35 @@ def operation_alias(name: OperationName) -> str:
 def is_terminal(code: TaskStatusCode) -> bool:
     """True when nothing more will happen to a task in this state."""
     return code in TERMINAL
+
+
+SORT_ORDER: tuple[TaskStatusCode, ...] = (
+    # Active: on a machine, then waiting.
+    S.COMPUTATION_STARTED,
+    S.COMPUTATION_ENDED,
+    S.STARTED,
+    S.PENDING_KILL,
+    S.SUBMITTED,
+    S.PENDING_INPUT,
+    S.SPOT_INSTANCE_PREEMPTED,
+    S.EXECUTER_TERMINATED,
+    # Failed.
+    S.FAILED,
+    S.EXECUTER_FAILED,
+    S.EXECUTER_TERMINATED_TTL_EXCEEDED,
+    S.TTL_EXCEEDED,
+    S.EXECUTER_TERMINATED_CREDITS_EXHAUSTED,
+    S.ZOMBIE,
+    # Finished as asked.
+    S.KILLED,
+    S.EXECUTER_TERMINATED_BY_USER,
+    S.SUCCESS,
+)
+"""The order of ``sort=status:asc``: active first, then failed, then finished."""
+
+_RANKS = {code.value: rank for rank, code in enumerate(SORT_ORDER)}
+
+
+def sort_rank(code: str) -> int:
+    """Where a status code falls in :data:`SORT_ORDER`."""
+    return _RANKS.get(code, len(SORT_ORDER))

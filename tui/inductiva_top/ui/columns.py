@@ -2,13 +2,15 @@
 
 Which columns show, and in what order, comes from config (``columns:``);
 :func:`columns_from_config` turns those names into :class:`Column` specs and
-reports unknown names. Every string from the API goes through the sanitizer
-and becomes a :class:`~rich.text.Text`, never markup.
+reports unknown names. :func:`fit_widths` shares the terminal's width among
+them. Every string from the API goes through the sanitizer and becomes a
+:class:`~rich.text.Text`, never markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -18,15 +20,19 @@ from rich.text import Text
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.monitor.statuses import display_alias, status_info
+from inductiva_top.monitor.statuses import SHORT_LABEL_MAX, short_label, status_info
 
 __all__ = [
     "COLUMNS",
     "DEFAULT_COLUMNS",
+    "SHORT_ID_MIN",
     "Column",
     "RowContext",
     "columns_from_config",
+    "fit_widths",
+    "natural_width",
     "render_cell",
+    "short_id_length",
     "status_text",
 ]
 
@@ -43,31 +49,47 @@ class RowContext:
 
 @dataclass(frozen=True)
 class Column:
-    """One table column."""
+    """One table column: its title, its widths, the API field it sorts by, how it cuts."""
 
     key: str
     title: str
     width: int
+    """The narrowest it gets (a squeezed id column gets its short unique prefix instead)."""
     sort_field: str | None = None
     align: Literal["left", "right"] = "left"
+    most: int | None = None
+    """The widest it grows to show its longest cell; None: always :attr:`width`."""
+    cut: Literal["ellipsis", "words", "prefix"] = "ellipsis"
+    """How a cell too long for the column is cut: ``…`` at the end, at a word, or a bare prefix."""
 
 
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("id", "ID", 25, "task_id"),
-        Column("simulator", "SIMULATOR", 10, "simulator"),
-        Column("status", "STATUS", 17, "status"),
-        Column("project", "PROJECT", 11, "project"),
+        Column("id", "ID", 2, "task_id", most=40, cut="prefix"),
+        Column("status", "STATUS", 2 + SHORT_LABEL_MAX, "status", cut="words"),
+        Column("simulator", "SIMULATOR", 9, "simulator", most=20),
+        Column("project", "PROJECT", 12, "project", most=40),
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
-        Column("started", "STARTED", 10, "start_time", "right"),
-        Column("duration", "DURATION", 11, None, "right"),
-        Column("machine", "MACHINE", 18, "machine_group_name"),
-        Column("queue", "QUEUE", 5, None, "right"),
-        Column("cost", "COST", 8, None, "right"),
+        Column("started", "STARTED", 8, "start_time", "right"),
+        Column("run", "RUN", 11, "computation_seconds", "right"),
+        Column("total", "TOTAL", 11, "total_seconds", "right"),
+        Column("cost", "COST", 7, "estimated_computation_cost", "right", most=12),
+        Column("machine", "MACHINE", 9, "machine_type", most=28),
+        Column("group", "GROUP", 7, "machine_group_name", most=24),
+        Column("queue", "QUEUE", 5, "position_in_queue", "right"),
     )
 }
-"""Every column there is, by config name."""
+"""Every column there is, by config name.
+
+RUN is the time the simulator computed (``metrics.computation_seconds``),
+TOTAL the time since submission (``metrics.total_seconds``): each ticks while
+it grows and keeps its meaning once the task ended. MACHINE is the machine
+type that ran the task, GROUP the machine group it was submitted to.
+"""
+
+RENAMED: dict[str, str] = {"duration": "run"}
+"""Old config names of columns that changed meaning or name."""
 
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "id",
@@ -75,19 +97,23 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "simulator",
     "project",
     "submitted",
-    "duration",
+    "run",
     "cost",
     "machine",
+    "group",
     "queue",
-    "started",
 )
-"""At 120 columns everything up to MACHINE fits whole; QUEUE (a number only for
-waiting tasks, whose place the queue view shows too) and STARTED follow."""
+"""At 120 columns these fit with the id shortened; at 200 everything is whole. What a
+narrow terminal cannot fit scrolls sideways (the id column stays put). TOTAL and
+STARTED are a ``columns:`` setting away: SUBMITTED and RUN tell most of that story."""
+
+SHORT_ID_MIN = 6
+"""The shortest id prefix a squeezed id column shows (longer when needed to stay unique)."""
 
 
 def columns_from_config(names: Sequence[str] | None) -> tuple[list[Column], list[str]]:
     """The columns named in config (default when None) and the names not known."""
-    chosen = DEFAULT_COLUMNS if not names else tuple(names)
+    chosen = [RENAMED.get(name, name) for name in (names or DEFAULT_COLUMNS)]
     columns = [COLUMNS[name] for name in chosen if name in COLUMNS]
     unknown = [name for name in chosen if name not in COLUMNS]
     if not columns:
@@ -95,10 +121,72 @@ def columns_from_config(names: Sequence[str] | None) -> tuple[list[Column], list
     return columns, unknown
 
 
+def short_id_length(task_ids: Iterable[str]) -> int:
+    """The shortest prefix length (at least :data:`SHORT_ID_MIN`) that tells ``task_ids`` apart.
+
+    As git's short hashes: unique among the ids at hand (the loaded rows).
+    """
+    ordered = sorted(set(task_ids))
+    length = SHORT_ID_MIN
+    for before, after in itertools.pairwise(ordered):
+        common = next(
+            (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+            min(len(before), len(after)),
+        )
+        length = max(length, common + 1)
+    return length
+
+
+def natural_width(column: Column, cells: Iterable[int]) -> int:
+    """The width that shows every cell whole (``cells``: their widths), within the bounds."""
+    if column.most is None:
+        return column.width
+    return max(column.width, len(column.title), min(column.most, max(cells, default=0)))
+
+
+def fit_widths(
+    columns: Sequence[Column], natural: Sequence[int], room: int, short_id: int
+) -> list[int]:
+    """Column widths for ``room`` cells (separators included), from each column's natural width.
+
+    What fits stays natural (every cell whole). Else the id column shows its
+    short unique prefix (``short_id``); then, if that makes every column fit,
+    the columns that grow shrink towards their narrowest, each in proportion
+    to what it has above it. When even that would not fit, cutting cells
+    would only trade one hidden column for cut names: the columns keep their
+    natural widths and the last ones scroll sideways.
+    """
+    widths = list(natural)
+
+    def over() -> int:
+        return sum(width + 1 for width in widths) - room
+
+    if over() <= 0:
+        return widths
+    for i, column in enumerate(columns):
+        if column.cut == "prefix":
+            widths[i] = min(widths[i], max(short_id, len(column.title)))
+    spare = {
+        i: widths[i] - column.width
+        for i, column in enumerate(columns)
+        if column.most and column.cut != "prefix" and widths[i] > column.width
+    }
+    excess, total = over(), sum(spare.values())
+    if excess <= 0 or excess > total:
+        # Fits already, or will not fit however cut: then cells stay whole and the rest scrolls.
+        return widths
+    cuts = {i: excess * extra // total for i, extra in spare.items()}
+    left = excess - sum(cuts.values())
+    for i in sorted(spare, key=lambda i: spare[i] - cuts[i], reverse=True)[:left]:
+        cuts[i] += 1
+    for i, cut in cuts.items():
+        widths[i] -= cut
+    return widths
+
+
 def status_text(code: str, alias: str | None) -> Text:
-    """A status as symbol plus alias: readable without colour (the table adds colour by kind)."""
-    info = status_info(code)
-    return Text(f"{info.symbol} {display_alias(code, alias)}")
+    """A status as symbol plus short label: readable without colour (the table adds colour)."""
+    return Text(f"{status_info(code).symbol} {short_label(code, alias)}")
 
 
 def _name(value: str | None) -> Text:
@@ -129,18 +217,20 @@ def _cell_started(task: Task, context: RowContext) -> Text:
     return Text(fmt.ago(task.start_time, context.now))
 
 
-def _cell_duration(task: Task, context: RowContext) -> Text:
-    return Text(fmt.duration(fmt.task_duration(task, context.now)))
+def _cell_run(task: Task, context: RowContext) -> Text:
+    return Text(fmt.duration(fmt.run_time(task, context.now)))
+
+
+def _cell_total(task: Task, context: RowContext) -> Text:
+    return Text(fmt.duration(fmt.total_time(task, context.now)))
 
 
 def _cell_machine(task: Task, context: RowContext) -> Text:
-    if task.executer is None:
-        return _name(task.machine_group_name)
-    label = fmt.machine_label(task)
-    host = task.executer.host_type
-    if host and label.startswith(f"{host} {host}"):
-        label = label[len(host) + 1 :]  # "local local-std" says "local" twice
-    return Text(label)
+    return Text(fmt.machine_label(task) or fmt.MISSING)
+
+
+def _cell_group(task: Task, context: RowContext) -> Text:
+    return _name(task.machine_group_name)
 
 
 def _cell_queue(task: Task, context: RowContext) -> Text:
@@ -162,8 +252,10 @@ _CELLS: dict[str, Callable[[Task, RowContext], Text]] = {
     "project": _cell_project,
     "submitted": _cell_submitted,
     "started": _cell_started,
-    "duration": _cell_duration,
+    "run": _cell_run,
+    "total": _cell_total,
     "machine": _cell_machine,
+    "group": _cell_group,
     "queue": _cell_queue,
     "cost": _cell_cost,
 }

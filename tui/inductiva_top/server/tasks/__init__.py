@@ -6,6 +6,7 @@ with the error texts; :mod:`.runner` carries a run through those steps with
 real processes (:mod:`.processes`) and writes its monitoring files
 (:mod:`.sysmetrics`), scheduled by :mod:`.executor` onto the machines of
 local groups (:mod:`.machines`, kept in :mod:`.groups`); :mod:`.store` and
-:mod:`.db` keep the records, :mod:`.queries` answers the listings and
-:mod:`.projects` the projects.
+:mod:`.db` keep the records, :mod:`.queries` answers the listings (sorted by
+the values :mod:`.sortkeys` keeps beside each record) and :mod:`.projects`
+the projects.
 """

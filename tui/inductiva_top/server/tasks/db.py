@@ -17,9 +17,12 @@ listing never parses histories.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+from inductiva_top.server.tasks.sortkeys import SORT_COLUMNS, sort_columns
 
 _V1 = """
 CREATE TABLE tasks (
@@ -106,6 +109,24 @@ UPDATE machine_groups SET incarnation = lower(hex(randomblob(16)))
 
 Migration = Callable[[sqlite3.Connection], None]
 
+# Version 4: sort values derived from the document (sortkeys.py), each with its index
+# (and one for the cost, one for the queue sort's tasks that do not wait).
+_V4_COLUMNS = """
+ALTER TABLE tasks ADD COLUMN status_rank INTEGER;
+ALTER TABLE tasks ADD COLUMN machine_type TEXT;
+ALTER TABLE tasks ADD COLUMN run_seconds REAL;
+ALTER TABLE tasks ADD COLUMN total_seconds REAL
+"""
+_V4_INDEXES = """
+CREATE INDEX tasks_status_rank ON tasks (status_rank, create_time, seq);
+CREATE INDEX tasks_machine_type ON tasks (machine_type, create_time, seq);
+CREATE INDEX tasks_cost ON tasks (cost, create_time, seq);
+CREATE INDEX tasks_run ON tasks
+    (run_seconds, create_time, seq, is_terminated, computation_start_time);
+CREATE INDEX tasks_total ON tasks (total_seconds, create_time, seq, is_terminated);
+CREATE INDEX tasks_create_status ON tasks (create_time, seq, status)
+"""
+
 
 def _script(sql: str) -> Migration:
     def run(conn: sqlite3.Connection) -> None:
@@ -116,7 +137,33 @@ def _script(sql: str) -> Migration:
     return run
 
 
-MIGRATIONS: list[Migration] = [_script(_V1), _script(_V2), _script(_V3)]
+def _v4(conn: sqlite3.Connection) -> None:
+    _script(_V4_COLUMNS)(conn)
+    rows = conn.execute(
+        "SELECT seq, doc, create_time, computation_start_time, computation_end_time, end_time "
+        "FROM tasks"
+    )
+    assignments = ", ".join(f"{column} = :{column}" for column in SORT_COLUMNS)
+    conn.executemany(
+        f"UPDATE tasks SET {assignments} WHERE seq = :seq",  # noqa: S608 (fixed column names)
+        (
+            {
+                "seq": seq,
+                **sort_columns(
+                    json.loads(doc),
+                    create=create,
+                    computation_start=computation_start,
+                    computation_end=computation_end,
+                    end=end,
+                ),
+            }
+            for seq, doc, create, computation_start, computation_end, end in rows.fetchall()
+        ),
+    )
+    _script(_V4_INDEXES)(conn)
+
+
+MIGRATIONS: list[Migration] = [_script(_V1), _script(_V2), _script(_V3), _v4]
 """Migration *i* takes the schema from version *i* to *i + 1*."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,7 @@
 documents are spliced into the body as stored, without parsing) because it
 is the hot path: with 100,000 tasks a page must come back in a few
 milliseconds. Every filter and sort has an index ending in
-``(create_time, seq)``, so a page needs no sort step.
+``(create_time, seq)``, so a page needs no sort step over the whole table.
 """
 
 from __future__ import annotations
@@ -16,29 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from inductiva_top.server.tasks.sortkeys import QUEUE, SORTABLE, Ticking
+
 MAX_PAGE = 2**31 - 1
 """Pages beyond this cannot hold tasks; the bound keeps offsets inside SQLite's integers."""
 
-SORTABLE: dict[str, str] = {
-    "create_time": "create_time",
-    "input_submit_time": "input_submit_time",
-    "start_time": "start_time",
-    "computation_start_time": "computation_start_time",
-    "computation_end_time": "computation_end_time",
-    "end_time": "end_time",
-    "status": "status",
-    "project": "project",
-    "simulator": "simulator",
-    "task_id": "task_id",
-    "machine_group_name": "machine_group",
-    "num_retries": "num_retries",
-}
-"""Sort fields ``GET /tasks`` accepts (wire name -> column); each has an index.
+SORT_FIELDS: tuple[str, ...] = (*SORTABLE, QUEUE)
+"""Sort fields ``GET /tasks`` accepts (see :mod:`~inductiva_top.server.tasks.sortkeys`).
 
 Ties are broken by creation time (then insertion order) in the direction of
 the last sort key, so one index scan answers the page: ``status:asc`` lists
 each status oldest first, ``status:desc`` newest first. Without ``sort`` the
-order is ``create_time:desc``.
+order is ``create_time:desc``. NULL values sort first in ascending order.
+A ticking value (run and total seconds) and the queue position are sorted
+by on their own, not combined with other keys.
 """
 
 
@@ -57,26 +48,28 @@ class TaskQuery:
     active: bool | None = None
     task_id_filter: str | None = None
     sort: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
-    """(column, descending) pairs, most significant first."""
+    """(sort field, descending) pairs, most significant first."""
 
 
 def parse_sort(values: list[str] | None) -> tuple[tuple[str, bool], ...]:
-    """``["status:asc", "create_time:desc"]`` -> column/direction pairs."""
+    """``["status:asc", "create_time:desc"]`` -> field/direction pairs."""
     result: list[tuple[str, bool]] = []
     for value in values or []:
         for item in value.split(","):
             name, _, order = item.strip().partition(":")
             if not name:
                 continue
-            column = SORTABLE.get(name)
-            if column is None:
+            if name not in SORT_FIELDS:
                 raise BadQuery(
-                    f"cannot sort by {name!r}; sortable fields: {', '.join(sorted(SORTABLE))}"
+                    f"cannot sort by {name!r}; sortable fields: {', '.join(sorted(SORT_FIELDS))}"
                 )
             order = order.lower() or "asc"
             if order not in ("asc", "desc"):
                 raise BadQuery(f"sort order of {name!r} must be 'asc' or 'desc', not {order!r}")
-            result.append((column, order == "desc"))
+            result.append((name, order == "desc"))
+    alone = [name for name, _ in result if name == QUEUE or isinstance(SORTABLE[name], Ticking)]
+    if alone and len(result) > 1:
+        raise BadQuery(f"sort by {alone[0]!r} cannot be combined with other sort keys")
     return tuple(result)
 
 
@@ -98,14 +91,96 @@ def _where(query: TaskQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _direction(descending: bool, reverse: bool) -> str:
+    return "DESC" if descending != reverse else "ASC"
+
+
+def _column(name: str) -> str:
+    column = SORTABLE[name]
+    if not isinstance(column, str):
+        raise BadQuery(f"sort by {name!r} cannot be combined with other sort keys")
+    return column
+
+
 def _order(query: TaskQuery, *, reverse: bool = False) -> str:
     """The ORDER BY of a listing; ``reverse`` gives the exact reverse order (it ends in ``seq``)."""
-    terms = [f"{column} {'DESC' if desc != reverse else 'ASC'}" for column, desc in query.sort]
-    tie = "DESC" if (not query.sort or query.sort[-1][1]) != reverse else "ASC"
-    if "create_time" not in {column for column, _ in query.sort}:
+    columns = [(_column(name), desc) for name, desc in query.sort]
+    terms = [f"{column} {_direction(desc, reverse)}" for column, desc in columns]
+    tie = _direction(not query.sort or query.sort[-1][1], reverse)
+    if "create_time" not in {column for column, _ in columns}:
         terms.append(f"create_time {tie}")
     terms.append(f"seq {tie}")
     return " ORDER BY " + ", ".join(terms)
+
+
+def _ticking_sql(
+    ticking: Ticking, where: str, params: list[Any], descending: bool, reverse: bool, now: float
+) -> tuple[str, list[Any]]:
+    """Seq ids in order of a ticking value: stored, ticking and missing rows merged.
+
+    Three index-ordered parts that SQLite merges: rows whose value is stored,
+    rows whose value ticks (computed from ``now``; only live tasks), rows
+    with none (NULL, taken in index order).
+    """
+    both = f"{where} AND" if where else " WHERE"
+    column, live = ticking.column, ticking.live
+    order = _direction(descending, reverse)
+    # Only fixed column names are formatted into the SQL; values are bound parameters.
+    sql = (
+        f"SELECT seq, {column} AS k, create_time AS c FROM tasks{both} {column} IS NOT NULL "  # noqa: S608
+        f"UNION ALL SELECT seq, ? - {ticking.start}, create_time FROM tasks{both} "
+        f"{column} IS NULL AND ({live}) "
+        f"UNION ALL SELECT seq, {column}, create_time FROM tasks{both} "
+        f"{column} IS NULL AND NOT ({live}) "
+        f"ORDER BY 2 {order}, 3 {order}, 1 {order} LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, now, *params, *params]
+
+
+def _queue_seqs(conn: sqlite3.Connection, query: TaskQuery, offset: int, limit: int) -> list[int]:
+    """A page in queue order: waiting tasks by their place in their group's queue, then the rest.
+
+    Ascending lists the next to run first and every other task after them,
+    oldest first; descending is the exact reverse. The waiting tasks are few,
+    so their places are worked out here; the rest comes off the
+    ``create_time`` index.
+    """
+    where, params = _where(query)
+    both = f"{where} AND" if where else " WHERE"
+    # A task's place counts every task ahead in its group, shown or filtered out.
+    places = conn.execute(
+        "SELECT seq, ROW_NUMBER() OVER (PARTITION BY machine_group ORDER BY queue_seq), "
+        "create_time FROM tasks WHERE status = 'submitted'"
+    ).fetchall()
+    # Only fixed column names are formatted into the SQL; values are bound parameters.
+    shown = {
+        int(row[0])
+        for row in conn.execute(f"SELECT seq FROM tasks{both} status = 'submitted'", params)  # noqa: S608
+    }
+    waiting = [
+        int(seq)
+        for seq, _, _ in sorted(places, key=lambda row: (row[1], row[2], row[0]))
+        if seq in shown
+    ]
+    descending = query.sort[0][1]
+    rest_order = "DESC" if descending else "ASC"
+    rest_sql = (
+        f"SELECT seq FROM tasks{both} status != 'submitted' "  # noqa: S608
+        f"ORDER BY create_time {rest_order}, seq {rest_order} LIMIT ? OFFSET ?"
+    )
+    first = list(reversed(waiting)) if descending else waiting
+    if not descending:
+        head = first[offset : offset + limit]
+        rest_offset = max(0, offset - len(first))
+        rest = conn.execute(rest_sql, [*params, limit - len(head), rest_offset]).fetchall()
+        return head + [int(row[0]) for row in rest]
+    rest_total = _count(conn, f"{both} status != 'submitted'", params)
+    rest = (
+        conn.execute(rest_sql, [*params, limit, offset]).fetchall() if offset < rest_total else []
+    )
+    seqs = [int(row[0]) for row in rest]
+    start = max(0, offset - rest_total)
+    return seqs + first[start : start + limit - len(seqs)]
 
 
 _COUNTS: dict[int, tuple[sqlite3.Connection, int, dict[tuple[str, tuple[Any, ...]], int]]] = {}
@@ -143,12 +218,16 @@ def _count(conn: sqlite3.Connection, where: str, params: list[Any]) -> int:
 
 
 def _page_rows(
-    conn: sqlite3.Connection, query: TaskQuery
+    conn: sqlite3.Connection, query: TaskQuery, now: float
 ) -> tuple[int, list[tuple[str, float, int]]]:
     where, params = _where(query)
     # Only fixed column names are formatted into the SQL; values are bound parameters.
     total = _count(conn, where, params)
     offset = (query.page - 1) * query.per_page
+    first = query.sort[0] if query.sort else None
+    if first is not None and first[0] == QUEUE:
+        seqs = _queue_seqs(conn, query, offset, query.per_page)
+        return total, _documents(conn, seqs)
     limit, reverse = query.per_page, False
     if total // 2 < offset < total:
         # OFFSET steps over index entries one by one: a page in the far half
@@ -158,17 +237,25 @@ def _page_rows(
         offset, reverse = total - offset - limit, True
     # First the page's row ids (the sort never carries the large documents),
     # then the documents of just those rows.
-    seqs = [
-        int(row[0])
-        for row in conn.execute(
+    ticking = SORTABLE[first[0]] if first is not None else None
+    if isinstance(ticking, Ticking) and first is not None:
+        sql, args = _ticking_sql(ticking, where, params, first[1], reverse, now)
+        rows = conn.execute(sql, [*args, limit, offset])
+    else:
+        rows = conn.execute(
             f"SELECT seq FROM tasks{where}{_order(query, reverse=reverse)} LIMIT ? OFFSET ?",  # noqa: S608
             [*params, limit, offset],
         )
-    ]
+    seqs = [int(row[0]) for row in rows]
     if reverse:
         seqs.reverse()
+    return total, _documents(conn, seqs)
+
+
+def _documents(conn: sqlite3.Connection, seqs: list[int]) -> list[tuple[str, float, int]]:
+    """The stored documents of ``seqs``, in that order."""
     if not seqs:
-        return total, []
+        return []
     marks = ", ".join("?" for _ in seqs)
     found = {
         int(seq): (str(doc), float(created), int(done))
@@ -177,7 +264,7 @@ def _page_rows(
             seqs,
         )
     }
-    return total, [found[seq] for seq in seqs if seq in found]
+    return [found[seq] for seq in seqs if seq in found]
 
 
 def _live_text(doc_text: str, create_time: float, terminated: int, now: float) -> str:
@@ -193,14 +280,14 @@ def list_tasks(
 ) -> tuple[int, list[dict[str, Any]]]:
     """``(total_size, tasks)`` of one page; tasks are wire dicts."""
     now_ts = (now or datetime.now(timezone.utc)).timestamp()
-    total, rows = _page_rows(conn, query)
+    total, rows = _page_rows(conn, query, now_ts)
     return total, [json.loads(_live_text(d, c, t, now_ts)) for d, c, t in rows]
 
 
 def page_json(conn: sqlite3.Connection, query: TaskQuery, now: datetime | None = None) -> str:
     """The JSON body of ``GET /tasks`` (``{"total_size", "tasks"}``), built from stored text."""
     now_ts = (now or datetime.now(timezone.utc)).timestamp()
-    total, rows = _page_rows(conn, query)
+    total, rows = _page_rows(conn, query, now_ts)
     tasks = ",".join(_live_text(d, c, t, now_ts) for d, c, t in rows)
     return f'{{"total_size":{total},"tasks":[{tasks}]}}'
 

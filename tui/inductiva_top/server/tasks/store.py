@@ -25,6 +25,7 @@ from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.statuses import ON_MACHINE, TaskStatusCode
 from inductiva_top.server.tasks import db
 from inductiva_top.server.tasks.lifecycle import TaskRecord
+from inductiva_top.server.tasks.sortkeys import SORT_COLUMNS, sort_columns
 
 T = TypeVar("T")
 
@@ -76,6 +77,10 @@ def row_from_documents(
     strings) and ``history`` its ``status_history``. This is the fast path
     for bulk loads (``seed``); validate a sample with ``schemas.Task`` there.
     """
+    create = _epoch(doc.get("create_time")) or 0.0
+    computation_start = _epoch(doc.get("computation_start_time"))
+    computation_end = _epoch(doc.get("computation_end_time"))
+    end = _epoch(doc.get("end_time"))
     return {
         "task_id": doc["task_id"],
         "status": doc["status"],
@@ -83,12 +88,19 @@ def row_from_documents(
         "project": doc["project"],
         "simulator": doc["simulator"],
         "machine_group": doc.get("machine_group_name") or DEFAULT_GROUP,
-        "create_time": _epoch(doc.get("create_time")) or 0.0,
+        "create_time": create,
         "input_submit_time": _epoch(doc.get("input_submit_time")),
         "start_time": _epoch(doc.get("start_time")),
-        "computation_start_time": _epoch(doc.get("computation_start_time")),
-        "computation_end_time": _epoch(doc.get("computation_end_time")),
-        "end_time": _epoch(doc.get("end_time")),
+        "computation_start_time": computation_start,
+        "computation_end_time": computation_end,
+        "end_time": end,
+        **sort_columns(
+            doc,
+            create=create,
+            computation_start=computation_start,
+            computation_end=computation_end,
+            end=end,
+        ),
         "queue_seq": queue_seq,
         "pgid": pgid,
         "pg_create_time": pg_create_time,
@@ -124,6 +136,7 @@ _COLUMNS = [
     "computation_start_time",
     "computation_end_time",
     "end_time",
+    *SORT_COLUMNS,
     "queue_seq",
     "pgid",
     "pg_create_time",

@@ -57,7 +57,8 @@ def _summary(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]
         ("Container image", _text(task.container_image)),
         ("Machine group", _text(task.machine_group_name or task.machine_group_id)),
         ("Machine", fmt.machine_label(task) or fmt.MISSING),
-        ("Duration", formatter.task_duration(task)),
+        ("Run (computing)", formatter.run_time(task)),
+        ("Total (since submitted)", formatter.total_time(task)),
         ("Waited in queue", formatter.queue_wait(task)),
         ("Retries", _text(task.num_retries)),
     ]

@@ -113,6 +113,7 @@ class MainScreen(Screen[None]):
         Binding("w", "watch", "Watch", show=False, id="main.watch"),
         Binding("f5", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
+        Binding("f", "follow", "Follow new", show=False, id="main.follow"),
     ]
 
     HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -300,8 +301,13 @@ class MainScreen(Screen[None]):
             self.query_one(TaskPanes).show_task(selected)
 
     def _update_bars(self) -> None:
+        table = self.query_one(TaskTable)
         self.query_one(StatusHeader).update_status(
-            self.loop.freshness, self._monotonic(), self.state.counts
+            self.loop.freshness,
+            self._monotonic(),
+            self.state.counts,
+            follow=table.follow,
+            new_above=table.new_above,
         )
         self.query_one(FilterBar).update_summary(
             self.state.window.query,
@@ -365,6 +371,7 @@ class MainScreen(Screen[None]):
     def _range_shown(self, event: TaskTable.RangeShown) -> None:
         if self.state.set_visible(event.first, event.last):
             self.loop.poke(now=True)
+        self._update_bars()  # scrolled up to new rows: "N new ↑" goes
 
     @on(TaskTable.CursorMoved)
     def _cursor_moved(self, event: TaskTable.CursorMoved) -> None:
@@ -544,6 +551,12 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         """F5: refresh at once, even while backing off (the header says so)."""
         self.loop.retry_now()
+        self._update_bars()
+
+    def action_follow(self) -> None:
+        """``f``: new tasks take the cursor (on the first row), or it stays on its task."""
+        table = self.query_one(TaskTable)
+        table.set_follow(not table.follow)
         self._update_bars()
 
     def action_tail_mode(self) -> None:

@@ -49,7 +49,7 @@ def queue_text(view: QueueView, formatter: fmt.Formatter) -> Text:
     if not view.running:
         text.append("  none\n")
     for other in view.running:
-        text.append(f"  {sanitize_name(other.task_id)}  {formatter.task_duration(other)}\n")
+        text.append(f"  {sanitize_name(other.task_id)}  {formatter.run_time(other)}\n")
     text.rstrip()
     return text
 

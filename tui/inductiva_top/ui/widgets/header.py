@@ -1,9 +1,10 @@
-"""The header line: which API, connection state, data age, counts by status."""
+"""The header line: which API, connection state, data age, follow mode, counts by status."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,8 +13,9 @@ from textual.widgets import Label
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Connection, Freshness
 from inductiva_top.monitor.statuses import StatusKind, status_info
+from inductiva_top.ui.widgets.task_table import KIND_CLASSES
 
-__all__ = ["StatusHeader", "counts_text"]
+__all__ = ["StatusHeader", "counts_text", "follow_text"]
 
 _KIND_ORDER = (
     StatusKind.RUNNING,
@@ -25,8 +27,16 @@ _KIND_ORDER = (
 )
 
 
-def counts_text(counts: Mapping[str, int], *, compact: bool = False) -> Text:
-    """Counts by status kind: symbol, number and kind name (just symbol and number if compact)."""
+def counts_text(
+    counts: Mapping[str, int],
+    *,
+    compact: bool = False,
+    style: Callable[[StatusKind], Style] | None = None,
+) -> Text:
+    """Counts by status kind: symbol, number and kind name (just symbol and number if compact).
+
+    ``style`` colours each kind's count (as the table colours its rows).
+    """
     by_kind: dict[StatusKind, int] = {}
     for code, count in counts.items():
         kind = status_info(code).kind
@@ -37,11 +47,17 @@ def counts_text(counts: Mapping[str, int], *, compact: bool = False) -> Text:
             if text:
                 text.append(" " if compact else "  ")
             number = fmt.count(by_kind[kind])
-            if compact:
-                text.append(f"{kind.symbol}{number}")
-            else:
-                text.append(f"{kind.symbol} {number} {kind.value}")
+            label = f"{kind.symbol}{number}" if compact else f"{kind.symbol} {number} {kind.value}"
+            text.append(label, style=style(kind) if style is not None else "")
     return text
+
+
+def follow_text(follow: bool, new_above: int) -> str:
+    """Whether new tasks take the cursor, and how many arrived above the screen."""
+    parts = ["following new"] if follow else []
+    if new_above:
+        parts.append(f"{fmt.count(new_above)} new ↑")
+    return " · ".join(parts)
 
 
 class StatusHeader(Horizontal):
@@ -53,6 +69,8 @@ class StatusHeader(Horizontal):
     StatusHeader #header-counts { width: 1fr; text-align: right; }
     """
 
+    COMPONENT_CLASSES = set(KIND_CLASSES.values())
+
     def __init__(self, api_label: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._api_label = api_label
@@ -62,10 +80,19 @@ class StatusHeader(Horizontal):
         yield Label(Text(f"API {self._api_label}"), id="header-api")
         yield Label(Connection.CONNECTING.value, id="header-state")
         yield Label("", id="header-age")
+        yield Label("", id="header-follow")
         yield Label("", id="header-counts")
 
-    def update_status(self, freshness: Freshness, now: float, counts: Mapping[str, int]) -> None:
-        """Redraw from the poll loop's freshness and the status counts."""
+    def update_status(
+        self,
+        freshness: Freshness,
+        now: float,
+        counts: Mapping[str, int],
+        *,
+        follow: bool = False,
+        new_above: int = 0,
+    ) -> None:
+        """Redraw from the poll loop's freshness, the table's follow mode and the status counts."""
         state = freshness.state(now)
         state_label = self.query_one("#header-state", Label)
         update_if_changed(state_label, state_label_text(state))
@@ -75,15 +102,27 @@ class StatusHeader(Horizontal):
         update_if_changed(age, age_text)
         # A hung refresh ages the data as surely as a failed one.
         age.set_class(freshness.stale or state is Connection.WAITING, "-stale")
+        following = follow_text(follow, new_above)
+        follow_label = self.query_one("#header-follow", Label)
+        update_if_changed(follow_label, following)
+        follow_label.display = bool(following)
         # Use the room the other labels leave: full counts, else compact, else drop the title.
         title = "inductiva-top"
-        used = sum(len(part) + 1 for part in (f"API {self._api_label}", state_label_text(state)))
+        used = sum(
+            len(part) + 1
+            for part in (f"API {self._api_label}", state_label_text(state), following)
+            if part
+        )
         room = self.size.width - used - len(age_text) - 2
-        full = counts_text(counts)
+        full = counts_text(counts, style=self._kind_style)
         compact = full.cell_len > room - len(title) - 1
-        shown = counts_text(counts, compact=True) if compact else full
+        shown = counts_text(counts, compact=True, style=self._kind_style) if compact else full
         self.query_one("#header-title").display = shown.cell_len <= room - len(title) - 1
         update_if_changed(self.query_one("#header-counts", Label), shown)
+
+    def _kind_style(self, kind: StatusKind) -> Style:
+        style = self.get_component_rich_style(KIND_CLASSES[kind], partial=True)
+        return Style(color=style.color, bold=style.bold)
 
 
 def update_if_changed(label: Label, content: str | Text) -> None:

@@ -2,9 +2,16 @@
 
 Only the rows on screen are rendered, each on demand (``render_line``); the
 widget never holds more than the window's fetched pages. Line 0 is the header
-(it stays put while rows scroll). The cursor follows a task id, not a row
-number: after a refresh or a sort it finds its task again, and when the task
-has left the view it stays at the same place, on a neighbour.
+(it stays put while rows scroll), and the id column stays put while the
+other columns scroll sideways. Column widths share the width there is
+(:func:`~inductiva_top.ui.columns.fit_widths`): narrow, the id shows its
+short unique prefix.
+
+The cursor follows a task id, not a row number: after a refresh or a sort it
+finds its task again, and when the task has left the view it stays at the
+same place, on a neighbour. New tasks never take the cursor unless
+:attr:`TaskTable.follow` is on (then a cursor on the first row rides it);
+rows that arrive above the screen are counted in :attr:`TaskTable.new_above`.
 
 Attributes down: the screen calls :meth:`TaskTable.show` after each poll.
 Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
@@ -13,6 +20,7 @@ Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,6 +31,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -30,16 +39,31 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.statuses import status_info
+from inductiva_top.monitor.statuses import StatusKind, status_info
 from inductiva_top.monitor.window import RowWindow
-from inductiva_top.ui.columns import Column, RowContext
+from inductiva_top.ui.columns import (
+    Column,
+    RowContext,
+    fit_widths,
+    natural_width,
+    short_id_length,
+)
 
-__all__ = ["TaskTable"]
+__all__ = ["KIND_CLASSES", "MIN_CONTRAST", "TaskTable", "contrast", "readable"]
 
 GUTTER = 2
 """Columns before the first cell: the mark of a marked row, the eye of a watched one."""
 
 CellRenderer = Callable[[Column, Task, RowContext], Text]
+
+MIN_CONTRAST = 3.0
+"""The least contrast of text on the cursor row: WCAG's for bold text and for interface parts.
+
+Every built-in theme's own cursor text passes but gruvbox's (2.4), so the look of a
+theme is kept wherever it reads."""
+
+KIND_CLASSES = {kind: f"status--{kind.value}" for kind in StatusKind}
+"""Component class of each status kind's colour; the header's counts use the same ones."""
 
 
 def _nothing_watched(task_id: str) -> bool:
@@ -78,12 +102,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--marked",
         "task-table--loading",
         "task-table--empty",
-        "task-table--waiting",
-        "task-table--running",
-        "task-table--success",
-        "task-table--failed",
-        "task-table--killed",
-        "task-table--other",
+        *KIND_CLASSES.values(),
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -153,6 +172,14 @@ class TaskTable(ScrollView, can_focus=True):
         """The cursor sits on the first row of the view shown last."""
         self._painted: dict[int, tuple[tuple[str, Style | None], ...]] = {}
         """Screen line -> what :meth:`render_line` last drew there."""
+        self.widths = [column.width for column in self.columns]
+        """Each column's width now (:meth:`fit_columns`)."""
+        self._measured: dict[str, tuple[Task, tuple[int, ...]]] = {}
+        """Task id -> the task measured and its cells' widths in the columns that grow."""
+        self.follow = False
+        """A cursor on the first row rides it as new tasks arrive (else it stays on its task)."""
+        self.new_above = 0
+        """Rows that arrived above the screen since it was last scrolled to the top."""
 
     # -- geometry ----------------------------------------------------------------
 
@@ -174,10 +201,35 @@ class TaskTable(ScrollView, can_focus=True):
 
     @property
     def table_width(self) -> int:
-        return GUTTER + sum(column.width + 1 for column in self.columns)
+        return GUTTER + sum(width + 1 for width in self.widths)
+
+    @property
+    def frozen_width(self) -> int:
+        """Cells at the left that stay put when scrolling sideways: the gutter and the id column."""
+        if self.columns and self.columns[0].key == "id":
+            return GUTTER + self.widths[0] + 1
+        return GUTTER
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.table_width, self.row_count + 1)
+        width, view = self.table_width, self._room()
+        if 0 < view < width:
+            # Room to scroll the last columns in whole, the first of them at the frozen edge.
+            rest, room = width - self.frozen_width, view - self.frozen_width
+            start = next((s for s in self._column_starts() if rest - s <= room), 0)
+            width = max(width, self.frozen_width + start + room)
+        self.virtual_size = Size(width, self.row_count + 1)
+
+    def _room(self) -> int:
+        """The table's width for cells, the vertical scrollbar's column always kept free.
+
+        Widths and the scroll range then do not hop when the scrollbar comes and goes.
+        """
+        return self.size.width - self.styles.scrollbar_size_vertical
+
+    def _column_starts(self) -> list[int]:
+        """Where each column that scrolls starts, counted from the frozen edge."""
+        first = 1 if self.frozen_width > GUTTER else 0
+        return list(itertools.accumulate((w + 1 for w in self.widths[first:-1]), initial=0))
 
     def visible_range(self) -> tuple[int, int]:
         """First and last row index on screen."""
@@ -189,10 +241,56 @@ class TaskTable(ScrollView, can_focus=True):
     def show(self, data: TableData) -> None:
         """Take fresh data: keep the cursor on its task, redraw the visible lines."""
         self.data = data
+        self.fit_columns()
         self._update_virtual_size()
         self._follow_cursor_task()
         self.refresh_changed()
         self._announce_range()
+
+    def fit_columns(self) -> None:
+        """Share the width among the columns, from the longest cells of the loaded rows."""
+        loaded = list(self.data.window.loaded_tasks()) if self.data is not None else []
+        cells = self._measure(loaded)
+        natural: list[int] = []
+        for column in self.columns:
+            grown = sum(1 for c in self.columns[: len(natural)] if c.most is not None)
+            widths = [row[grown] for row in cells] if column.most is not None else []
+            natural.append(natural_width(column, widths))
+        short_id = short_id_length(task.task_id for task in loaded)
+        widths = fit_widths(self.columns, natural, self._room() - GUTTER, short_id)
+        if widths != self.widths:
+            self.widths = widths
+            self._update_virtual_size()
+            self.refresh()
+
+    def _measure(self, tasks: Sequence[Task]) -> list[tuple[int, ...]]:
+        """Each task's cell widths in the columns that grow (in their order).
+
+        A page the poll did not fetch again keeps its task objects: their
+        widths are remembered, so a refresh measures only the fresh rows.
+        """
+        growing = [column for column in self.columns if column.most is not None]
+        measured: dict[str, tuple[Task, tuple[int, ...]]] = {}
+        for task in tasks:
+            known = self._measured.get(task.task_id)
+            if known is None or known[0] is not task:
+                assert self.data is not None
+                context = self.data.context(task)
+                widths = tuple(self._render_cell(c, task, context).cell_len for c in growing)
+                known = (task, widths)
+            measured[task.task_id] = known
+        self._measured = measured
+        return [widths for _, widths in measured.values()]
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+        self._update_virtual_size()
+
+    def set_follow(self, on: bool) -> None:
+        """Follow new tasks (the cursor goes to the first row and rides it) or stay on one."""
+        self.follow = on
+        if on:
+            self.move_to(0)
 
     def set_sort(self, sort_field: str | None, descending: bool) -> None:
         """Mark the column the view is sorted by (the screen decides the sort)."""
@@ -208,11 +306,14 @@ class TaskTable(ScrollView, can_focus=True):
             return  # the first page of a new view is on its way
         total = self.row_count
         if total == 0:
+            self.new_above = 0
             self._set_cursor(0, None)
             return
         same_view, self._shown_query = self._shown_query == window.query, window.query
-        if same_view and self._on_head and not self.hold_cursor:
-            # On the first row the cursor follows the head: new tasks arrive under it.
+        if not same_view:
+            self.new_above = 0
+        if same_view and self.follow and self._on_head and not self.hold_cursor:
+            # Following: on the first row the cursor rides the head as new tasks arrive.
             task = window.row(0)
             if task is not None:
                 self._set_cursor(0, task.task_id)
@@ -222,9 +323,13 @@ class TaskTable(ScrollView, can_focus=True):
             index = window.index_of(self.cursor_id)
             if index is not None:
                 if index != self.cursor:
-                    # Keep the task at the same height on screen.
-                    self.scroll_to(y=max(0, self.scroll_y + index - self.cursor), animate=False)
+                    # Keep the task at the same height on screen; what pushed it down is above.
+                    shift = index - self.cursor
+                    self.scroll_to(y=max(0, self.scroll_y + shift), animate=False)
+                    if same_view:
+                        self.new_above = max(0, self.new_above + shift)
                 self._set_cursor(index, self.cursor_id)
+                self._clip_new_above()
                 return
             first, last = self.visible_range()
             if self.hold_cursor or window.missing_pages(first, last):
@@ -232,6 +337,10 @@ class TaskTable(ScrollView, can_focus=True):
         index = min(self.cursor, total - 1)
         task = window.row(index)
         self._set_cursor(index, task.task_id if task else None)
+
+    def _clip_new_above(self) -> None:
+        """Only rows still above the screen count as new above."""
+        self.new_above = min(self.new_above, self.first_row)
 
     def _set_cursor(self, index: int, task_id: str | None) -> None:
         moved = task_id != self.cursor_id
@@ -289,7 +398,14 @@ class TaskTable(ScrollView, can_focus=True):
         self.move_to(self.row_count - 1)
 
     def action_scroll_columns(self, step: int) -> None:
-        self.scroll_to(x=max(0, self.scroll_x + step), animate=False)
+        """Scroll sideways by whole columns (``step``'s sign is the direction)."""
+        starts = self._column_starts()
+        x = int(self.scroll_x)
+        if step > 0:
+            target = next((start for start in starts if start > x), x)
+        else:
+            target = next((start for start in reversed(starts) if start < x), 0)
+        self.scroll_to(x=target, animate=False)
 
     def action_open(self) -> None:
         if self.cursor_id is not None:
@@ -316,6 +432,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._clip_new_above()
         self._announce_range()
 
     # -- mouse -------------------------------------------------------------------
@@ -325,7 +442,8 @@ class TaskTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            column = self._column_at(offset.x + int(self.scroll_x))
+            x = offset.x if offset.x < self.frozen_width else offset.x + int(self.scroll_x)
+            column = self._column_at(x)
             if column is not None and column.sort_field is not None:
                 self.post_message(self.SortRequested(column.sort_field))
             return
@@ -335,8 +453,8 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> Column | None:
         edge = GUTTER
-        for column in self.columns:
-            edge += column.width + 1
+        for column, width in zip(self.columns, self.widths, strict=True):
+            edge += width + 1
             if x < edge:
                 return column
         return None
@@ -350,45 +468,58 @@ class TaskTable(ScrollView, can_focus=True):
         second: a poll that changed nothing, or a clock tick with no running
         task in view, writes nothing to the terminal.
         """
-        scroll_x, width = int(self.scroll_x), self.size.width
+        width = self.size.width
         for y in range(self.scrollable_content_region.height):
-            old, new = self._painted.get(y), _strip_key(self._line_strip(y))
+            old, new = self._painted.get(y), _strip_key(self._screen_strip(y))
             if old == new:
                 continue
             # A ticking duration changes one cell of a row: repaint just that.
-            start, end = _changed_cells(old, new) or (scroll_x, scroll_x + width)
-            left, right = max(start - scroll_x, 0), min(end - scroll_x, width)
+            left, right = _changed_cells(old, new) or (0, width)
+            right = min(right, width)
             if right > left:
                 self.refresh(Region(left, y, right - left, 1))
 
     def _line_strip(self, y: int) -> Strip:
         return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
 
-    def render_line(self, y: int) -> Strip:
+    def _screen_strip(self, y: int) -> Strip:
+        """Line ``y`` as the screen shows it: the frozen cells, then the rest scrolled sideways."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         strip = self._line_strip(y)
+        base = self.rich_style
+        frozen = min(self.frozen_width, width)
+        if scroll_x == 0 or frozen == 0:
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        return Strip.join(
+            [
+                strip.crop_extend(0, frozen, base),
+                strip.crop_extend(frozen + scroll_x, scroll_x + width, base),
+            ]
+        )
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._screen_strip(y)
         self._painted[y] = _strip_key(strip)
         # The widget style goes under every cell (and fills unstyled segments).
-        base = self.rich_style
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+        return strip.apply_style(self.rich_style)
 
     def _header_strip(self) -> Strip:
         base = self.get_component_rich_style("task-table--header")
-        sorted_style = self.get_component_rich_style("task-table--sorted")
+        sorted_style = self.get_component_rich_style("task-table--sorted", partial=True)
         segments: list[Segment] = [Segment(" " * GUTTER, base)]
-        for column in self.columns:
+        for column, width in zip(self.columns, self.widths, strict=True):
             title = column.title
             style = base
             after = " "
             if column.sort_field is not None and column.sort_field == self.sort_field:
                 arrow = "▼" if self.sort_descending else "▲"
-                if len(title) < column.width:
+                if len(title) < width:
                     title += arrow
                 else:
                     after = arrow  # in the gap after the column: the label stays whole
                 style = base + sorted_style
-            segments.append(Segment(_fit(title, column.width, column.align) + after, style))
+            segments.append(Segment(_fit(title, width, column.align) + after, style))
         return Strip(segments)
 
     def _row_strip(self, index: int) -> Strip:
@@ -405,28 +536,67 @@ class TaskTable(ScrollView, can_focus=True):
         row_style = Style()
         if task.task_id in self.marked:
             row_style += self.get_component_rich_style("task-table--marked")
-        if index == self.cursor and self.cursor_id == task.task_id:
-            row_style += self.get_component_rich_style("task-table--cursor")
-        line = Text(style=row_style, no_wrap=True, end="")
+        on_cursor = index == self.cursor and self.cursor_id == task.task_id
+        if on_cursor:
+            cursor = self.get_component_rich_style("task-table--cursor")
+            row_style += readable(cursor, monochrome=self.app.no_color)
+        line = Text(no_wrap=True, end="")
         line.append("✓" if task.task_id in self.marked else " ")
         line.append("◉" if self.watched(task.task_id) else " ")
-        for column in self.columns:
-            cell = self._render_cell(column, task, context)
-            if column.key == "status":
+        for column, width in zip(self.columns, self.widths, strict=True):
+            cell = _cut(self._render_cell(column, task, context), width, column)
+            if column.key == "status" and not on_cursor:
+                # The cursor row keeps the cursor's colours (a status colour can
+                # be the cursor's own background); the symbol still tells the kind.
                 cell.stylize(self._kind_style(context.status))
-            cell.truncate(column.width, overflow="ellipsis", pad=True)
-            if column.align == "right":
-                cell = cell.copy()
-                cell.rstrip()
-                cell.pad_left(column.width - cell.cell_len)
             line.append_text(cell)
             line.append(" ")
-        return Strip(line.render(self.app.console), line.cell_len)
+        # The row's style goes under the cells' own (Text.render drops a base
+        # style when the text has no spans, as the cursor row's has none).
+        segments = Segment.apply_style(line.render(self.app.console), row_style)
+        return Strip(segments, line.cell_len)
 
     def _kind_style(self, code: str) -> Style:
-        # Only the colour: the row's background (cursor, marks) must show through.
-        style = self.get_component_rich_style(f"task-table--{status_info(code).kind.value}")
+        # Only the colour: the row's background (marks) must show through.
+        style = self.get_component_rich_style(KIND_CLASSES[status_info(code).kind])
         return Style(color=style.color, bold=style.bold)
+
+
+_BLACK, _WHITE = Color(0, 0, 0), Color(255, 255, 255)
+
+
+def _luminance(color: Color) -> float:
+    def channel(value: int) -> float:
+        level = value / 255
+        return level / 12.92 if level <= 0.03928 else ((level + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.r) + 0.7152 * channel(color.g) + 0.0722 * channel(color.b)
+
+
+def contrast(one: Color, other: Color) -> float:
+    """WCAG contrast ratio of two colours: 1 (the same) to 21 (black on white)."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable(style: Style, *, monochrome: bool = False) -> Style:
+    """``style`` with black or white text where its own text is faint on its background.
+
+    Some themes' cursor text is (gruvbox's #fbf1c7 on #85a598). Colours of the
+    terminal's own palette (ANSI themes) are left to the terminal. With
+    ``monochrome`` (NO_COLOR) the greys the screen will show are compared.
+    """
+    if style.color is None or style.bgcolor is None:
+        return style
+    text, background = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
+    if text.ansi is not None or background.ansi is not None:
+        return style
+    if monochrome:
+        text, background = text.monochrome, background.monochrome
+    if contrast(text, background) >= MIN_CONTRAST:
+        return style
+    best = max((_BLACK, _WHITE), key=lambda candidate: contrast(candidate, background))
+    return style + Style(color=best.rich_color)
 
 
 def _strip_key(strip: Strip) -> tuple[tuple[str, Style | None], ...]:
@@ -450,6 +620,20 @@ def _changed_cells(
             span = (span[0] if span else offset, offset + width)
         offset += width
     return span
+
+
+def _cut(cell: Text, width: int, column: Column) -> Text:
+    """``cell`` fitted to ``width`` as the column cuts: at a word, a bare prefix, or ``…``."""
+    if cell.cell_len > width and column.cut == "words":
+        space = cell.plain.rfind(" ", 0, width)
+        if space > cell.plain.find(" "):  # keep more than the status symbol
+            cell = cell[:space]
+            cell.append("…")
+    cell.truncate(width, overflow="crop" if column.cut == "prefix" else "ellipsis", pad=True)
+    if column.align == "right":
+        cell.rstrip()
+        cell.pad_left(width - cell.cell_len)
+    return cell
 
 
 def _fit(text: str, width: int, align: str) -> str:
