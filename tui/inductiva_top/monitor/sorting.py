@@ -84,9 +84,7 @@ _FIELDS = (
     SortField("machine_group_name", False, _text("machine_group_name")),
     SortField("num_retries", True, _text("num_retries")),
     SortField("estimated_computation_cost", True, _text("estimated_computation_cost")),
-    SortField(
-        "machine_type", False, lambda task, now: fmt.machine_label(task) or None, False
-    ),
+    SortField("machine_type", False, lambda task, now: fmt.machine_label(task) or None, False),
     SortField("computation_seconds", True, fmt.run_time, False),
     SortField("total_seconds", True, fmt.total_time, False),
     SortField(QUEUE, False, _queue, False),

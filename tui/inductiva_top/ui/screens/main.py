@@ -124,6 +124,7 @@ class MainScreen(Screen[None]):
             "table.page_up",
             "table.first",
             "table.last",
+            "main.follow",
             "table.left",
             "table.right",
             "main.next_failed",
