@@ -63,6 +63,11 @@ def _text(name: str) -> Callable[[Task, datetime], SortValue]:
     return value
 
 
+def _cost(task: Task, now: datetime) -> SortValue:
+    # Nothing billed yet counts as nothing (the table shows "-" for both).
+    return task.estimated_computation_cost or 0.0
+
+
 def _queue(task: Task, now: datetime) -> SortValue:
     # The client knows who waits, not the place (one request per task tells
     # that): enough to merge streams, since one status stream holds every
@@ -83,7 +88,7 @@ _FIELDS = (
     SortField("end_time", True, _time("end_time")),
     SortField("machine_group_name", False, _text("machine_group_name")),
     SortField("num_retries", True, _text("num_retries")),
-    SortField("estimated_computation_cost", True, _text("estimated_computation_cost")),
+    SortField("estimated_computation_cost", True, _cost),
     SortField("machine_type", False, lambda task, now: fmt.machine_label(task) or None, False),
     SortField("computation_seconds", True, fmt.run_time, False),
     SortField("total_seconds", True, fmt.total_time, False),
