@@ -172,6 +172,53 @@ def test_follow_streams_lines_as_they_are_written(live: Live) -> None:
     assert received == ["half done", *written, "no newline at the end"]
 
 
+def test_follow_passes_on_the_line_being_written(live: Live) -> None:
+    """A ``\r`` progress bar shows as it is written, not only once its newline comes."""
+    path = live.work / "stdout.txt"
+    path.write_text("started\n")
+    live.running.add(TASK)
+    seen: list[dict[str, object]] = []
+    arrived = threading.Condition()
+    steps = ["progress 10%", "\rprogress 50%", "\rprogress 100%"]
+
+    def wait_for(count: int) -> None:
+        with arrived:
+            assert arrived.wait_for(lambda: len(seen) >= count, READY_LIMIT_SECONDS)
+
+    def write() -> None:
+        wait_for(1)
+        with path.open("a") as handle:
+            for number, step in enumerate(steps, start=2):
+                handle.write(step)
+                handle.flush()
+                wait_for(number)  # each piece arrives before its newline is written
+            handle.write("\nfinished\n")
+        live.running.discard(TASK)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        with live.client.stream(
+            "GET", f"/local/tasks/{TASK}/tail", params={"lines": 5, "follow": "true"}
+        ) as response:
+            for raw in response.iter_lines():
+                with arrived:
+                    seen.append(json.loads(raw))
+                    arrived.notify_all()
+    finally:
+        with arrived:
+            seen.append({})  # let the writer go on if the stream ended early
+            arrived.notify_all()
+        writer.join()
+    seen.pop()
+    assert seen[0] == {"status": "success", "message": ["started"]}
+    assert [message.get("partial") for message in seen[1:4]] == steps
+    assert all(message["message"] == [] for message in seen[1:4])
+    # The complete line comes whole, as the file tracker's tail sends lines.
+    lines = [line for message in seen for line in message["message"]]  # type: ignore[attr-defined]
+    assert lines == ["started", "".join(steps), "finished"]
+
+
 def test_follow_starts_over_when_the_file_is_truncated(live: Live) -> None:
     path = live.work / "log.txt"
     path.write_text("a long first version of the file\n" * 10)

@@ -42,7 +42,7 @@ async def test_live_routes_on_the_embedded_server(module_server: ServerProcess) 
         assert isinstance(live, HttpLiveTask)
         before = client.stats.snapshot()
         batches = [batch async for batch in live.follow("stdout.txt", lines=100)]
-        lines = [line for batch in batches for line in batch]
+        lines = [line for batch in batches for line in batch.lines]
         assert lines == ["n0", "n1", "n2", "n3", "n4", "last"]
         assert (client.stats.snapshot() - before).bytes_received > len("".join(lines))
         # The task ended (the stream did); its work dir is still listed.

@@ -55,6 +55,46 @@ async def test_follow_shows_new_lines_of_a_running_task(module_server: ServerPro
             http.post(f"/tasks/{task_id}/kill")
 
 
+async def test_the_line_being_written_shows_and_is_rewritten_in_place(
+    module_server: ServerProcess,
+) -> None:
+    """A ``\r`` progress bar shows while it runs, as one line a terminal would rewrite."""
+    script = (
+        "import sys, time\n"
+        "print('solving', flush=True)\n"
+        "for i in range(6000):\n"
+        "    sys.stdout.write(f'\\rstep {i:4d} of 6000 [' + '#' * (i % 20) + ']')\n"
+        "    sys.stdout.flush()\n"
+        "    time.sleep(0.1)\n"
+        "print()\n"
+    )
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            panel = app.query_one(TailPanel)
+            panel.selected = await client.get_task(task_id)
+
+            def bar() -> str:
+                lines = panel.view.lines
+                return lines[-1].text if lines and not lines[-1].complete else ""
+
+            await until(pilot, lambda: bar().startswith("step"), "the progress bar")
+            shown = bar()
+            await until(pilot, lambda: bar() not in ("", shown), "the bar to move")
+            assert texts(panel)[0] == "solving"
+            assert len(panel.view.lines) == 2  # rewritten in place, not a line per step
+            row = "".join(segment.text for segment in panel.view.render_line(1))
+            assert row.startswith(bar())
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
 HOSTILE = (
     "import sys\n"
     "out = sys.stdout.buffer\n"

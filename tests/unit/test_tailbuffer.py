@@ -57,6 +57,27 @@ def test_progress_bar_split_mid_escape_and_mid_return() -> None:
     assert buffer[0].complete
 
 
+def test_whole_lines_replace_the_line_being_written() -> None:
+    """A follow stream sends the line being written in pieces, then the line whole."""
+    buffer = TailBuffer()
+    buffer.feed_lines(["started"], "stdout")
+    update = buffer.feed_lines([], "stdout", "progress 10%")
+    assert update.open_changed and not update.added
+    assert texts(buffer) == ["started", "progress 10%"]
+    buffer.feed_lines([], "stdout", "\rprogress 50%")
+    assert texts(buffer) == ["started", "progress 50%"]
+    assert not buffer.lines()[-1].complete
+    # The line comes whole (as the pieces built it), and a new one starts.
+    update = buffer.feed_lines(["progress 10%\rprogress 50%\rprogress 100%"], "stdout", "next")
+    assert [line.text for line in update.added] == ["progress 100%"]
+    assert texts(buffer) == ["started", "progress 100%", "next"]
+    assert [line.complete for line in buffer.lines()] == [True, True, False]
+    # A stream's pieces never touch the other stream's line being written.
+    buffer.feed_lines([], "stderr", "warn")
+    buffer.feed_lines(["next!"], "stdout")
+    assert texts(buffer) == ["started", "progress 100%", "next!", "warn"]
+
+
 def test_utf8_split_across_chunks_decodes_whole() -> None:
     buffer = TailBuffer()
     buffer.feed(b"caf\xc3")

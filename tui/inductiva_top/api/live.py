@@ -18,7 +18,7 @@ an adapter per task, or :class:`NoLive` saying why there is none::
     else:
         async with aclosing(live):  # closes whatever connection is still open
             async for batch in live.follow("stdout.txt", 100):
-                ...
+                ...  # batch.lines, and batch.partial: the line being written
 
 Errors are the :mod:`~inductiva_top.api.errors` tree whatever the transport:
 :class:`~.errors.LiveRequestFailed` when the task's machine refuses a request
@@ -32,7 +32,7 @@ Lines and names come from a task: callers sanitize them before showing them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -48,7 +48,7 @@ from inductiva_top.api.errors import (
     sanitize_excerpt,
 )
 from inductiva_top.api.filetracker import LAST_MODIFIED_KEYS, FileTracker, LiveUnavailable
-from inductiva_top.api.local import PROBE_PATH, LocalOps
+from inductiva_top.api.local import PROBE_PATH, LocalOps, TailBatch
 from inductiva_top.api.rtclink import live_available
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "LiveAccess",
     "LiveTask",
     "NoLive",
+    "TailBatch",
     "WebRtcLiveTask",
     "WorkEntry",
     "parse_tree",
@@ -162,12 +163,13 @@ class LiveTask(ABC):
         """Close every connection the operations still hold."""
 
     @abstractmethod
-    def follow(self, filename: str = "stdout.txt", lines: int = 10) -> AsyncIterator[list[str]]:
+    def follow(self, filename: str = "stdout.txt", lines: int = 10) -> AsyncIterator[TailBatch]:
         """Batches of lines of ``filename``: its last ``lines``, then new ones as written.
 
-        Waits for a file the task has not created yet; ends when the task
-        stops running. Close the iterator (``aclosing``) or cancel its
-        consumer to stop early.
+        A batch may also carry the line being written (:class:`TailBatch`;
+        only where the transport can say so). Waits for a file the task has
+        not created yet; ends when the task stops running. Close the iterator
+        (``aclosing``) or cancel its consumer to stop early.
         """
 
     @abstractmethod
@@ -217,7 +219,7 @@ class HttpLiveTask(LiveTask):
 
     async def follow(
         self, filename: str = "stdout.txt", lines: int = 10
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncIterator[TailBatch]:
         with _refusals(self.task_id):
             async with aclosing(self._ops.follow(self.task_id, filename, lines)) as batches:
                 async for batch in batches:
@@ -243,7 +245,10 @@ class HttpLiveTask(LiveTask):
 
     def retry_after(self, error: ApiError) -> float | None:
         # A refusal (no work dir yet) may pass as the task goes on; a bad key will not.
-        if isinstance(error, (*TRANSIENT, LiveRequestFailed)):
+        # A transient failure is the API's: its own pace (Retry-After) is enough.
+        if isinstance(error, TRANSIENT):
+            return error.retry_after or 0.0
+        if isinstance(error, LiveRequestFailed):
             return self.RETRY_SECONDS
         return None
 
@@ -264,10 +269,15 @@ class WebRtcLiveTask(LiveTask):
     async def aclose(self) -> None:
         await self._tracker.aclose()
 
-    def follow(
+    async def follow(
         self, filename: str = "stdout.txt", lines: int = 10
-    ) -> AsyncGenerator[list[str], None]:
-        return self._tracker.tail(filename, lines, follow=True, wait=True)
+    ) -> AsyncIterator[TailBatch]:
+        # The machine sends lists of lines: whether the last one is finished
+        # cannot be told, so each is shown as a line, as the official client does.
+        tail = self._tracker.tail(filename, lines, follow=True, wait=True)
+        async with aclosing(tail) as batches:
+            async for batch in batches:
+                yield TailBatch(batch)
 
     async def tail(self, filename: str = "stdout.txt", lines: int = 10) -> list[str]:
         async with aclosing(self._tracker.tail(filename, lines)) as batches:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -24,7 +25,7 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import BadResponse, sanitize_excerpt
 from inductiva_top.api.shapes import Query, segment, validate
 
-__all__ = ["MAX_MESSAGE_BYTES", "PROBE_PATH", "LocalOps"]
+__all__ = ["MAX_MESSAGE_BYTES", "PROBE_PATH", "LocalOps", "TailBatch"]
 
 T = TypeVar("T")
 
@@ -38,6 +39,21 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 
 PROBE_PATH = "/local/machine-groups"
 """A route only the embedded server has: a 404 here means the live routes are absent."""
+
+
+@dataclass(frozen=True)
+class TailBatch:
+    """One message of a followed tail.
+
+    ``lines`` are complete lines, each whole (the first ends the unfinished
+    line that ``partial`` texts were building, if any). ``partial`` is text
+    written of the next, unfinished line since the previous batch: after
+    ``lines`` it starts that line, else it extends it. Only the embedded
+    server's HTTP stream sends it; over WebRTC it is always empty.
+    """
+
+    lines: list[str]
+    partial: str = ""
 
 
 def _message(payload: Any, what: str) -> Any:
@@ -84,9 +100,10 @@ class LocalOps:
 
     async def follow(
         self, task_id: str, filename: str = "stdout.txt", lines: int = 10
-    ) -> AsyncGenerator[list[str], None]:
+    ) -> AsyncGenerator[TailBatch, None]:
         """The follow stream: batches of lines (the last ``lines`` first, then new ones).
 
+        Each batch may also carry the line being written (:class:`TailBatch`).
         Ends when the task stops running. Waits for a file that does not exist
         yet while the task runs. The stream has no read timeout (a quiet task
         writes nothing for a long time): cancel the consuming task to stop it.
@@ -113,10 +130,12 @@ class LocalOps:
                 yield self._batch(pending, what)
 
     @staticmethod
-    def _batch(raw: bytes, what: str) -> list[str]:
+    def _batch(raw: bytes, what: str) -> TailBatch:
         try:
             payload = json.loads(raw)
         except ValueError:
             excerpt = sanitize_excerpt(raw[:400].decode("utf-8", "replace"))
             raise BadResponse(f"malformed message in {what}", excerpt=excerpt) from None
-        return validate(_LINES, _message(payload, what), what)
+        lines = validate(_LINES, _message(payload, what), what)
+        partial = validate(_TEXT, payload.get("partial", ""), what)
+        return TailBatch(lines, partial)

@@ -34,6 +34,7 @@ __all__ = [
     "eta",
     "machine_label",
     "natural_ago",
+    "plural",
     "queue_wait",
     "rate",
     "run_time",
@@ -184,6 +185,12 @@ def count(n: int | None) -> str:
     if n is None:
         return MISSING
     return str(humanize.intcomma(n))
+
+
+def plural(n: int, singular: str, plural: str | None = None) -> str:
+    """A count and its noun, agreeing: ``1 match``, ``3 matches``, ``1,204 files``."""
+    noun = singular if n == 1 else (plural or f"{singular}s")
+    return f"{count(n)} {noun}"
 
 
 def rate(bytes_per_second: float | None) -> str:

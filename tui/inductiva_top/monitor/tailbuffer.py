@@ -174,6 +174,23 @@ class TailBuffer:
             text = chunk
         return self._apply(stream, state, text, final=False)
 
+    def feed_lines(
+        self, lines: Sequence[str], stream: Stream | None = None, partial: str = ""
+    ) -> TailUpdate:
+        """Add whole lines of ``stream``, then ``partial``, text of the line being written.
+
+        The first line replaces the stream's open line (it is that line,
+        complete); ``partial`` then starts or extends the open line, as
+        :meth:`feed` would. This is how a follow stream that sends the line
+        being written apart from the complete lines is mirrored.
+        """
+        state = self._state(stream)
+        text = partial
+        if lines:
+            state.reset()
+            text = "\n".join(lines) + "\n" + partial
+        return self._apply(stream, state, text, final=False)
+
     def flush(self, stream: Stream | None = None) -> TailUpdate:
         """End of ``stream``: a trailing partial character and the open line complete."""
         state = self._state(stream)

@@ -142,12 +142,15 @@ class InductivaTopApp(App[None]):
         self.source = source
         self.services: PaneServices | None = None
         """What the task panes fetch with; needs a real API client."""
+        self.policy = PollPolicy(interval=config.refresh)
+        """The poll loop's pace, which every pane that fetches on its own keeps too."""
         if isinstance(source, InductivaClient):
             self.services = PaneServices(
                 source,
                 output_dir=config.output_dir,
                 tail_lines=config.tail_lines,
                 formatter=self.formatter,
+                policy=self.policy,
             )
         query = TaskQuery(
             statuses=frozenset(config.statuses),
@@ -174,7 +177,7 @@ class InductivaTopApp(App[None]):
                 api_label=api_label(config),
                 columns=self.columns,
                 formatter=self.formatter,
-                policy=PollPolicy(interval=config.refresh),
+                policy=self.policy,
                 watcher=self.watcher,
                 output_dir=config.output_dir,
                 read_only=config.read_only,

@@ -14,6 +14,7 @@ from pathlib import Path
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
 from inductiva_top.ui.downloads import DownloadManager
 
@@ -32,6 +33,8 @@ class PaneServices:
     output_dir: Path = Path("inductiva_output")
     tail_lines: int = DEFAULT_MAX_LINES
     formatter: fmt.Formatter = field(default_factory=fmt.Formatter)
+    policy: PollPolicy = field(default_factory=PollPolicy)
+    """The poll loop's policy: a pane waits as long as the loop would before asking again."""
     webrtc: InitVar[bool | None] = None
     live: LiveAccess = field(init=False)
     """How running tasks are watched live (the transport, chosen once)."""

@@ -29,10 +29,15 @@ ARCHIVE_TAIL_BYTES = 2 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Lines:
-    """Complete lines of one stream (from the follow stream)."""
+    """Complete lines of one stream, and the line being written (from the follow stream).
+
+    ``partial`` as in :class:`~inductiva_top.api.live.TailBatch`: text of the
+    unfinished line, which ``lines`` end and which it then starts or extends.
+    """
 
     stream: Stream | None
     lines: list[str]
+    partial: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ async def _follow_one(
 ) -> AsyncGenerator[FeedEvent, None]:
     try:
         async for batch in live.follow(filename, lines):
-            yield Lines(stream, batch)
+            yield Lines(stream, batch.lines, batch.partial)
     except LiveRequestFailed as refused:  # the machine's own words (no such file), sanitized
         yield Notice(str(refused))
 

@@ -1,4 +1,4 @@
-"""Following a file of a running task: its new complete lines, batch by batch.
+"""Following a file of a running task: its new lines, batch by batch, and the line being written.
 
 The engine behind a followed tail, whichever way it travels: the HTTP
 ``/local/tasks/{task_id}/tail?follow=true`` stream
@@ -10,7 +10,9 @@ task's work dir the same way (:func:`work_dir`).
 from __future__ import annotations
 
 import asyncio
+import codecs
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio.to_thread
@@ -53,21 +55,40 @@ async def wait_for_file(
     return True
 
 
+@dataclass(frozen=True)
+class FollowBatch:
+    """What one read of a followed file found.
+
+    ``lines`` are new complete lines, each whole from its start (the first
+    one ends the line ``partial`` texts have been building, if any).
+    ``partial`` is what was written of the next, unfinished line since the
+    previous batch: after ``lines`` it starts that line, else it extends it.
+    A reader that ignores ``partial`` sees every line once, when complete.
+    """
+
+    lines: list[str]
+    partial: str = ""
+
+
 async def follow_batches(
     path: Path,
     task_id: str,
     first: list[str],
     offset: int,
     is_running: Callable[[str], bool],
-) -> AsyncIterator[list[str]]:
-    """``first``, then batches of new complete lines of ``path`` from ``offset`` on.
+) -> AsyncIterator[FollowBatch]:
+    """``first``, then batches of what is written to ``path`` from ``offset`` on.
 
-    Ends after a last read (which also gives an unfinished last line) once the
+    Ends after a last read (which completes an unfinished last line) once the
     task stops running. A file that becomes shorter than what was read is
-    followed from its start.
+    followed from its start (its unfinished line, if any, is passed on as a
+    line first). An unfinished line is held at most :data:`FOLLOW_BATCH_BYTES`
+    before it is passed on as a line, and each read costs what it read: a
+    line that never ends costs linear time and bounded memory.
     """
-    yield first
-    pending = b""
+    yield FollowBatch(first)
+    pending = bytearray()
+    decoder = _decoder()
     while True:
         running = is_running(task_id)
         try:
@@ -76,18 +97,44 @@ async def follow_batches(
             )
         except FileNotFoundError:
             chunk, size = b"", offset
+        lines: list[str] = []
         if size < offset:  # truncated or rewritten: read_from started over
-            offset, pending = 0, b""
+            offset = 0
+            if pending:
+                lines.append(_text(pending))
+                pending.clear()
+                decoder = _decoder()
         offset += len(chunk)
-        complete, pending = split_complete(pending + chunk)
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            lines.extend(split_complete(bytes(pending) + chunk[: cut + 1])[0])
+            pending[:] = chunk[cut + 1 :]
+            decoder = _decoder()
+            partial = decoder.decode(bytes(pending))
+        else:
+            pending += chunk
+            partial = decoder.decode(chunk)
         if len(pending) >= FOLLOW_BATCH_BYTES:  # a "line" that never ends: pass it on
-            complete.append(pending.decode("utf-8", errors="replace"))
-            pending = b""
-        if complete:
-            yield complete
+            lines.append(_text(pending))
+            pending.clear()
+            decoder = _decoder()
+            partial = ""
         if not chunk and not running:
             if pending:
-                yield [pending.decode("utf-8", errors="replace")]
+                lines.append(_text(pending))
+            if lines:
+                yield FollowBatch(lines)
             return
+        if lines or partial:
+            yield FollowBatch(lines, partial)
         if len(chunk) < FOLLOW_BATCH_BYTES:
             await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+
+def _decoder() -> codecs.IncrementalDecoder:
+    return codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+
+def _text(line: bytes | bytearray) -> str:
+    """An unfinished line as text (as a complete line would be decoded)."""
+    return split_complete(bytes(line) + b"\n")[0][0]

@@ -221,6 +221,11 @@ async def _tail(
     first, offset = await anyio.to_thread.run_sync(
         lambda: tail_lines(path, count, complete_only=True)
     )
+    opened = False
     async for batch in follow_batches(path, task_id, first, offset, view.is_running):
-        for part in fit_lines(batch):
-            yield success(part)
+        # Complete lines only: a list of lines cannot say that its last one is
+        # unfinished, so the line being written goes over the HTTP stream alone.
+        if batch.lines or not opened:
+            for part in fit_lines(batch.lines):
+                yield success(part)
+        opened = True

@@ -16,6 +16,14 @@ status to match (an error message comes with a 4xx status).
     ends when the task stops running (after a last read, which also sends an
     unfinished last line) or when the client goes away. With ``wait=true`` a
     file that does not exist yet is waited for while the task runs.
+
+    A line being written (a ``\r`` progress bar) is passed on as it grows: a
+    message may carry ``partial``, the text written of the unfinished line
+    since the previous message. After the message's complete lines it starts
+    a new unfinished line, else it extends the current one; the complete line
+    that ends it comes whole in a later ``message``. ``message`` alone is what
+    the file tracker's ``tail`` sends, so a client that ignores ``partial``
+    sees every line once, when it is complete.
 ``GET /local/tasks/{task_id}/top``
     ``message``: the text of a ``top -b -n 1``-like snapshot of the task's
     processes; ``processes``: the same as rows ``{pid, ppid, user, status,
@@ -46,6 +54,7 @@ from inductiva_top.server.files.paths import UnsafePath, check_task_id, safe_sto
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.live.follow import (
     MAX_TAIL_LINES,
+    FollowBatch,
     follow_batches,
     wait_for_file,
     work_dir,
@@ -82,8 +91,11 @@ def _work_file(folder: Path, filename: str) -> tuple[str, Path]:
         raise _Refused(exc.detail, exc.status_code) from None
 
 
-def _message(lines: list[str]) -> bytes:
-    return json.dumps({"status": "success", "message": lines}).encode() + b"\n"
+def _message(batch: FollowBatch) -> bytes:
+    payload: dict[str, Any] = {"status": "success", "message": batch.lines}
+    if batch.partial:
+        payload["partial"] = batch.partial
+    return json.dumps(payload).encode() + b"\n"
 
 
 def live_router(

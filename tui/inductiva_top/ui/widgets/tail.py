@@ -8,9 +8,14 @@ exclusive worker per panel reads, so moving the cursor cancels the previous
 task's stream or range read. A running task is followed through
 :mod:`~inductiva_top.api.live`, whichever transport reaches it.
 
+A failure to read is shown (in the view while it has no lines, and in the
+status line) only while it lasts: the pane asks again by itself at the poll
+loop's pace (:class:`~inductiva_top.monitor.retrying.Retrying`), and a
+transport that knows better (WebRTC) waits longer.
+
 Keys while the pane has focus: ``o`` cycles stdout / stderr / both, ``/``
-searches (a regular expression), ``n``/``N`` move between matches, End
-resumes follow mode.
+searches (a regular expression), ``n``/``N`` move between matches, ``W``
+wraps long lines, End resumes follow mode.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from inductiva_top.api.errors import TRANSIENT, ApiError
+from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveTask, NoLive
 from inductiva_top.api.models import Task, TaskWithStatusHistory
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.retrying import Retrying, transient_wait, waiting_text
 from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
 from inductiva_top.monitor.tailsource import (
     TailMode,
@@ -50,9 +57,6 @@ __all__ = ["FOLLOW_BACKLOG", "TailPanel"]
 FOLLOW_BACKLOG = 10_000
 """Most lines the follow stream is asked to start with (the server's own cap)."""
 
-RETRY_SECONDS = 5.0
-"""Wait before reading the archive again after a transient error (timeout, 5xx, 429...)."""
-
 UNTIL_THE_END = "The output shows here once the task has finished."
 
 
@@ -71,6 +75,7 @@ class TailPanel(Vertical):
         Binding("slash", "search", "Search", id="tail.search"),
         Binding("n", "match(1)", "Next", show=False, id="tail.next_match"),
         Binding("N", "match(-1)", "Previous", show=False, id="tail.prev_match"),
+        Binding("W", "toggle_wrap", "Wrap", id="tail.wrap"),
     ]
 
     selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
@@ -101,7 +106,13 @@ class TailPanel(Vertical):
         """The running task's live interface being followed (or why there is none)."""
         self._stream_ended = False
         self._notes: list[str] = []
-        self._search_note = ""
+        self._trouble = ""
+        """Why the output cannot be read right now (shown while it lasts)."""
+        self._pattern = ""
+        """The search shown (``/pattern/``); its matches are counted live."""
+        self._bad_pattern = False
+        self._stepped = False
+        """Whether ``n``/``N`` moved to a match since the search (the note says which)."""
 
     def compose(self) -> ComposeResult:
         yield TailView(self.buffer, id="tail-view")
@@ -134,6 +145,8 @@ class TailPanel(Vertical):
         if target == self.target:
             return
         previous, self.target = self.target, target
+        if previous is None or previous.task_id != target.task_id:
+            self._clear_search()  # a search, and its count, belong to one task's output
         if (
             previous is not None
             and previous.task_id == target.task_id
@@ -152,60 +165,93 @@ class TailPanel(Vertical):
         services = self.services
         self._stream_ended = False
         self._notes = []
-        self.live = live = None
+        self._trouble = ""
+        self.live = None
         message = source_message(target.source)
         self.view.reset(message or "loading…")
         self._status()
         if message is not None or services is None:
             return
-        backlog = min(services.tail_lines, FOLLOW_BACKLOG)
-        try:
-            async with AsyncExitStack() as closing:
-                if target.source is TailSource.ARCHIVE:
-                    events = archived(services.client, task, target.mode)
-                else:
-                    found = self.live = await services.live.live_for(task.task_id)
-                    if isinstance(found, NoLive):
-                        self.view.show_message(f"{found.message} {UNTIL_THE_END}")
-                        self._status()
-                        return
-                    # Its connections close with this worker (cancelled on a new target).
-                    live = await closing.enter_async_context(aclosing(found))
-                    events = follow(live, target.mode, backlog)
-                stream = await closing.enter_async_context(aclosing(events))
-                async for event in stream:
-                    self._consume(event)
-        except (ApiError, TransferError) as error:
-            self._notes.append(f"error: {error}")
-            if live is not None and isinstance(error, ApiError):
-                delay = live.retry_after(error)
-            else:
-                delay = RETRY_SECONDS if isinstance(error, TRANSIENT) else None
-            if delay is not None:
-                self.view.show_message(
-                    f"Could not read the output: {error} (retrying in {delay:g} s)"
-                )
-                self.set_timer(delay, lambda: self._retry(target))
-            else:
-                self.view.show_message(f"Could not read the output: {error}")
-        else:
-            self._stream_ended = True
-            for stream_name, _ in mode_files(target.mode):
-                self.view.apply(self.buffer.flush(stream_name))
-            if not self.buffer.lines():
-                self.view.show_message(self._notes[0] if self._notes else "(no output)")
+        retrying = Retrying(services.policy)
+        restarted = False
+        while True:
+            try:
+                ended = await self._read(services, target, task, retrying, restarted)
+            except (ApiError, TransferError) as error:
+                least = self._retry_wait(error)
+                if least is None or not isinstance(error, ApiError):
+                    self._trouble = f"Could not read the output: {error}"
+                    self.view.show_message(self._trouble)
+                    break
+                await retrying.wait_after(error, self._waiting, least)
+                restarted = True
+                continue
+            if ended:
+                self._stream_ended = True
+                for stream_name, _ in mode_files(target.mode):
+                    self.view.apply(self.buffer.flush(stream_name))
+                if not self.buffer.lines():
+                    self.view.show_message(self._notes[0] if self._notes else "(no output)")
+            break
         self._status()
 
-    def _retry(self, target: TailTarget) -> None:
-        """Load ``target`` again, unless the pane has moved on since it failed."""
-        if self.target == target:
-            self.target = None
-            self._retarget()
+    async def _read(
+        self,
+        services: PaneServices,
+        target: TailTarget,
+        task: Task,
+        retrying: Retrying,
+        restarted: bool,
+    ) -> bool:
+        """Read ``target`` to its end; False when there is no live view to read."""
+        backlog = min(services.tail_lines, FOLLOW_BACKLOG)
+        async with AsyncExitStack() as closing:
+            if target.source is TailSource.ARCHIVE:
+                events = archived(services.client, task, target.mode)
+            else:
+                found = self.live = await services.live.live_for(task.task_id)
+                if isinstance(found, NoLive):
+                    self._trouble = ""
+                    self.view.show_message(f"{found.message} {UNTIL_THE_END}")
+                    return False
+                # Its connections close with this worker (cancelled on a new target).
+                live = await closing.enter_async_context(aclosing(found))
+                events = follow(live, target.mode, backlog)
+            stream = await closing.enter_async_context(aclosing(events))
+            async for event in stream:
+                if restarted:
+                    # Read again from the start after a failure: the lines come
+                    # again, so those shown before it go (as the error does).
+                    restarted = False
+                    self._notes = []
+                    self.view.reset()
+                if self._trouble:
+                    self._trouble = ""
+                    self.view.show_message(None)
+                    self._status()
+                retrying.succeeded()
+                self._consume(event)
+        return True
+
+    def _retry_wait(self, error: ApiError | TransferError) -> float | None:
+        """The least wait before reading again after ``error``; None: it cannot help."""
+        if not isinstance(error, ApiError):
+            return None
+        if isinstance(self.live, LiveTask):
+            return self.live.retry_after(error)
+        return transient_wait(error)
+
+    def _waiting(self, error: ApiError, seconds_left: float) -> None:
+        self._trouble = f"Could not read the output: {waiting_text(error, seconds_left)}"
+        self.view.show_message(self._trouble)
+        self._status()
 
     def _consume(self, event: FeedEvent) -> None:
         if isinstance(event, Lines):
-            if event.lines:
-                self.view.apply(self.buffer.feed("\n".join(event.lines) + "\n", event.stream))
+            if event.lines or event.partial:
+                self.view.apply(self.buffer.feed_lines(event.lines, event.stream, event.partial))
+                if self._pattern:
+                    self._status()  # the match count follows the lines
             elif not self.buffer.lines():
                 # The stream is open and the file is empty so far.
                 self.view.show_message("No output yet; new lines show here as they are written.")
@@ -228,11 +274,16 @@ class TailPanel(Vertical):
         target = self.target
         view = self.view
         parts = []
+        if self._trouble:
+            parts.append(self._trouble)
         if not view.following:
-            unseen = f"{view.new_lines:,} new lines" if view.new_lines else "paused"
+            unseen = fmt.plural(view.new_lines, "new line") if view.new_lines else "paused"
             parts.append(f"⏸ {unseen} (End resumes)")
-        if self._search_note:
-            parts.append(self._search_note)
+        search = self._search_note()
+        if search:
+            parts.append(search)
+        if view.wrap:
+            parts.append("wrap")
         if target is not None:
             if target.source is TailSource.LIVE and isinstance(self.live, LiveTask):
                 parts.append("live" if not self._stream_ended else "ended")
@@ -261,11 +312,35 @@ class TailPanel(Vertical):
 
     def action_match(self, step: int) -> None:
         """``n``/``N``: next or previous match."""
-        match = self.view.step_match(step)
-        if match is not None:
-            number = self.view.matches.index(match) + 1
-            self._search_note = f"match {number}/{len(self.view.matches)}"
+        if self.view.step_match(step) is not None:
+            self._stepped = True
             self._status()
+
+    def action_toggle_wrap(self) -> None:
+        """``W``: wrap long lines over the next rows, or let them run off to the right."""
+        self.view.wrap = not self.view.wrap
+        self._status()
+
+    def _search_note(self) -> str:
+        """The search in the status line, counted from the lines shown now."""
+        if self._bad_pattern:
+            return "bad regex"
+        if not self._pattern:
+            return ""
+        matches = self.view.matches
+        where = f"/{self._pattern}/"
+        current = self.view.current_match
+        if current is not None and self._stepped:
+            return f"match {current + 1:,}/{len(matches):,} for {where}"
+        if not matches:
+            return f"no match for {where}"
+        return f"{fmt.plural(len(matches), 'match', 'matches')} for {where}"
+
+    def _clear_search(self) -> None:
+        self._pattern = ""
+        self._bad_pattern = False
+        self._stepped = False
+        self.view.set_search(None)
 
     @on(Input.Submitted, "#tail-search")
     def _search(self, event: Input.Submitted) -> None:
@@ -273,15 +348,14 @@ class TailPanel(Vertical):
         try:
             query = SearchQuery.compile(event.value, regex=True)
         except SearchError as error:
-            self._search_note = "bad regex"
+            self._bad_pattern = True
             self.notify(str(error), title="Search", severity="warning")
             self._status()
             return
-        count = self.view.set_search(query if event.value else None)
-        if event.value:
-            self._search_note = f"{count:,} matches for /{event.value}/" if count else "no match"
-        else:
-            self._search_note = ""
+        self._bad_pattern = False
+        self._stepped = False
+        self._pattern = event.value
+        self.view.set_search(query if event.value else None)
         self.remove_class("-searching")
         self.view.focus()
         self._status()

@@ -8,9 +8,16 @@ applied in batches (one :meth:`TailView.apply` per
 Follow mode: while on, each batch scrolls to the end. Scrolling up pauses it
 and counts the lines that arrived since ("N new lines"); End, or scrolling
 back to the bottom, resumes it.
+
+Wrap mode (:attr:`TailView.wrap`): a line longer than the view goes on over
+the next rows, cut at the view's width as a terminal does, instead of
+running off to the right (scrolled to with the arrows).
 """
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -49,6 +56,8 @@ class TailView(ScrollView, can_focus=True):
 
     following: reactive[bool] = reactive(True)
     """Whether new lines scroll the view to the end."""
+    wrap: reactive[bool] = reactive(False)
+    """Whether long lines go on over the next rows (else they run off to the right)."""
 
     class FollowChanged(Message):
         """Follow mode or the count of unseen lines changed."""
@@ -67,6 +76,9 @@ class TailView(ScrollView, can_focus=True):
         """Shown (dim) when there are no lines: why nothing shows."""
         self._lines: list[TailLine] = []
         self._width = 0
+        self._starts: list[int] = [0]
+        """Wrap mode: the first row of each line, and the row count at the end."""
+        self._wrap_width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._query: SearchQuery | None = None
         self._matches: list[TailMatch] = []
@@ -91,7 +103,7 @@ class TailView(ScrollView, can_focus=True):
         self._current = None
         self.new_lines = 0
         self.following = True
-        self.virtual_size = Size(0, 0)
+        self._layout()
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
 
@@ -104,6 +116,8 @@ class TailView(ScrollView, can_focus=True):
         """Show what one buffer feed changed (one redraw per batch)."""
         if not update.changed:
             return
+        complete_before = len(self._lines) - sum(1 for line in self._lines if not line.complete)
+        dropped_rows = self._row_of(update.dropped) if update.dropped else 0
         self._lines = self.buffer.lines()
         # Indexes shift when lines drop and open lines change in place; only the
         # lines on screen are rendered again, so starting over is cheap.
@@ -112,19 +126,77 @@ class TailView(ScrollView, can_focus=True):
         opened = max((cell_len(line.text) for line in update.open_lines), default=0)
         self._width = max(self._width, added + _MARK_WIDTH, opened + _MARK_WIDTH)
         if self._query is not None:
-            self._set_matches(self._query.search(self._lines))
-        self.virtual_size = Size(self._width, len(self._lines))
+            if not update.added and not update.dropped:
+                # Only the line being written changed: search it alone (a progress
+                # bar rewrites it many times a second under a long output).
+                kept = [m for m in self._matches if m.index < complete_before]
+                opened_matches = self._query.search(self._lines[complete_before:])
+                kept += [replace(m, index=m.index + complete_before) for m in opened_matches]
+                self._set_matches(kept)
+            else:
+                self._set_matches(self._query.search(self._lines))
+        self._layout()
         if self.following:
             # Deferred: the new virtual size counts only after the next layout.
             self.scroll_end(animate=False, x_axis=False)
         else:
             if update.dropped:
                 # The oldest lines went: keep the lines the user reads in place.
-                y = max(0, round(self.scroll_y) - update.dropped)
+                y = max(0, round(self.scroll_y) - dropped_rows)
                 self.scroll_to(y=y, animate=False, immediate=True)
             self.new_lines += len(update.added)
             self.post_message(self.FollowChanged(False, self.new_lines))
         self.refresh()
+
+    # --- rows -------------------------------------------------------------------
+
+    def _layout(self) -> None:
+        """Set the virtual size: a row per line, or in wrap mode as many as each line needs."""
+        if not self.wrap:
+            self._starts = [0]
+            self.virtual_size = Size(self._width, len(self._lines))
+            return
+        width = max(1, self.scrollable_content_region.width or self.size.width)
+        self._wrap_width = width
+        starts = [0]
+        row = 0
+        for line in self._lines:
+            cells = cell_len(line.text) + (_MARK_WIDTH if line.stream else 0)
+            row += max(1, -(-cells // width))
+            starts.append(row)
+        self._starts = starts
+        self.virtual_size = Size(width, row)
+
+    def _row_of(self, index: int) -> int:
+        """The first row of line ``index`` (rows past the end count one per line)."""
+        if not self.wrap:
+            return index
+        if index < len(self._starts):
+            return self._starts[index]
+        return self._starts[-1] + index - (len(self._starts) - 1)
+
+    def _line_at(self, row: int) -> tuple[int, int]:
+        """The line on ``row`` and which of its rows it is."""
+        if not self.wrap:
+            return row, 0
+        index = bisect_right(self._starts, row) - 1
+        return index, row - self._starts[index]
+
+    def watch_wrap(self) -> None:
+        reading = self._line_at(round(self.scroll_y))[0]
+        self._cache.clear()
+        self._layout()
+        if self.following:
+            self.scroll_end(animate=False, x_axis=False)
+        else:
+            self.scroll_to(x=0, y=self._row_of(reading), animate=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.wrap and self.scrollable_content_region.width != self._wrap_width:
+            self._layout()
+            if self.following:
+                self.scroll_end(animate=False, x_axis=False)
 
     # --- follow mode --------------------------------------------------------------
 
@@ -172,6 +244,11 @@ class TailView(ScrollView, can_focus=True):
         """The current search's matches, in line order."""
         return self._matches
 
+    @property
+    def current_match(self) -> int | None:
+        """The number of the match ``n``/``N`` moved to (from 0), or None."""
+        return self._current
+
     def step_match(self, step: int) -> TailMatch | None:
         """Move to the next (``1``) or previous (``-1``) match, wrapping around."""
         if not self._matches:
@@ -187,8 +264,9 @@ class TailView(ScrollView, can_focus=True):
         self._current = index
         match = self._matches[index]
         self._cache.clear()
-        target = max(0, match.index - self.scrollable_content_region.height // 2)
-        if match.index < self.scroll_y or match.index >= self.scroll_y + self.size.height:
+        row = self._row_of(match.index)
+        target = max(0, row - self.scrollable_content_region.height // 2)
+        if row < self.scroll_y or row >= self.scroll_y + self.size.height:
             self.following = False
             self.scroll_to(y=target, animate=False, immediate=True)
         self.refresh()
@@ -216,20 +294,31 @@ class TailView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
+        row = scroll_y + y
         width = self.size.width
         base = self.rich_style
+        if not self._lines:
+            return self._message_row(row, width, base)
+        index, part = self._line_at(row)
         if index >= len(self._lines):
-            if index == 0 and self.message:
-                message = Text(self.message, style="dim", no_wrap=True, end="")
-                return self._strip(message, base).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        key = (index, width)
-        strip = self._cache.get(key)
+        strip = self._cache.get((index, 0))
         if strip is None:
             strip = self._strip(self._text(index, self._lines[index]), base)
-            self._cache[key] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+            self._cache[(index, 0)] = strip
+        if self.wrap:
+            start = part * self._wrap_width
+            return strip.crop_extend(start, start + width, base).apply_offsets(start, row)
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, row)
+
+    def _message_row(self, row: int, width: int, base: Style) -> Strip:
+        """Row ``row`` of the message, wrapped to the view's width (it is read in full)."""
+        if not self.message or width <= 0:
+            return Strip.blank(width, base)
+        rows = Text(self.message, style="dim", end="").wrap(self.app.console, width)
+        if row >= len(rows):
+            return Strip.blank(width, base)
+        return self._strip(rows[row], base).crop_extend(0, width, base)
 
     def _strip(self, text: Text, base: Style) -> Strip:
         # Every segment gets a full style: filters (NO_COLOR's monochrome) expect one.
