@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
+import httpx
+from textual.geometry import Region
+from textual.widgets import Static
+
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.tailsource import TailSource
 from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.downloads import DownloadsBar
 from inductiva_top.ui.widgets.files import FilesPanel
-from tests.conftest import ServerProcess
+from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
 from tests.ui.pane_helpers import PaneApp, api_client
@@ -128,8 +135,7 @@ async def test_download_marked_file_and_all_outputs_from_keys(
             await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "again")
             failed = services.downloads.jobs[-1]
             assert failed.state == "failed" and "overwritten" in (failed.error or "")
-            bar = str(app.query_one("#downloads").render())
-            assert "✘" in bar
+            assert "✘" in app.query_one(DownloadsBar).text
             # Unmark, download inputs (D).
             await pilot.press("D")
             await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "inputs")
@@ -154,7 +160,7 @@ async def test_keep_zip_toggle_downloads_the_archive(
             panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
-            await pilot.press("z", "d")
+            await pilot.press("x", "d")
             await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "zip")
             assert services.downloads.jobs[-1].state == "done"
             assert (tmp_path / task_id / "outputs" / "output.zip").is_file()
@@ -191,6 +197,138 @@ async def test_escape_cancels_a_running_download(
                 os.kill(module_server.pid, signal.SIGCONT)
             assert job.state == "cancelled", job
             assert not (tmp_path / task_id / "outputs").exists()
-            assert "⊘" in str(app.query_one("#downloads").render())
+            assert "⊘" in app.query_one(DownloadsBar).text
+    finally:
+        await client.aclose()
+
+
+def shown(bar: DownloadsBar) -> str:
+    """What the strip draws, its rows joined (a wrapped entry reads whole)."""
+    widget = bar.query_one(Static)
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    return "".join(
+        segment.text.rstrip() for strip in widget.render_lines(region) for segment in strip
+    )
+
+
+async def test_the_archive_size_is_the_zip_s_own(module_server: ServerProcess) -> None:
+    """The header shows output.zip's real size, not the files' uncompressed total again."""
+    script = "import os\nopen('big.txt', 'w').write('z' * 200_000)\n"
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    try:
+        task = await client.get_task(task_id)
+        path = task.storage_output_path or ""
+        [url] = await client.signed_urls([path])
+        assert url is not None
+        async with httpx.AsyncClient() as storage:
+            zip_size = len((await storage.get(url)).content)
+        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
+        async with app.run_test(size=(120, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.selected = task
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            text = summary_text(panel)
+            assert f"output.zip {fmt.size(zip_size)}" in text, text
+            assert text.startswith("3 files · 195.3 KiB (")  # the files' own total, said once
+            assert text.count("195.3 KiB") == 1
+    finally:
+        await client.aclose()
+
+
+async def test_downloads_are_not_offered_before_the_outputs_exist(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
+        wait_status(http, task_id, "computation-started")
+    client = api_client(module_server)
+    try:
+        services = PaneServices(client, output_dir=tmp_path)
+        app = PaneApp(lambda: FilesPanel(services, id="files"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.selected = await client.get_task(task_id)
+            await until(pilot, lambda: panel.root is not None, "the work dir")
+            assert panel.check_action("download", ()) is None  # greyed out
+            assert panel.check_action("toggle_zip", ()) is None
+            assert panel.check_action("download_inputs", ()) is True
+            hint = str(panel.query_one("#files-hint").render())
+            assert "d: download" not in hint and "once the task has finished" in hint
+            panel.file_tree.focus()
+            await pilot.press("d")
+            await pilot.pause()
+            assert services.downloads.jobs == []  # nothing started, so nothing failed
+    finally:
+        await client.aclose()
+        with module_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
+async def test_download_results_and_errors_read_in_full(
+    module_server: ServerProcess, tmp_path: Path
+) -> None:
+    """A narrow pane wraps where the files went and why a download failed; a toast says it too."""
+    with module_server.client() as http:
+        task_id = submit(http, [PY, "-c", OUTPUTS])
+        wait_status(http, task_id, "success")
+    client = api_client(module_server)
+    output_dir = tmp_path / "a-rather-long-folder-name-for-the-downloads"
+    try:
+        services = PaneServices(client, output_dir=output_dir)
+        app = PaneApp(lambda: FilesPanel(services, id="files"))
+        async with app.run_test(size=(40, 30)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.selected = await client.get_task(task_id)
+            await until(pilot, lambda: panel.root is not None, "the listing")
+            panel.file_tree.focus()
+            await pilot.press("d")
+            jobs = services.downloads.jobs
+            await until(pilot, lambda: jobs[-1].state != "running", "the download")
+            assert jobs[-1].state == "done", jobs[-1].error
+            destination = str(output_dir / task_id / "outputs")
+            bar = app.query_one(DownloadsBar)
+            await pilot.pause()
+            assert destination in "".join(shown(bar).split())
+            assert any(destination in n.message for n in app._notifications)
+            await pilot.press("d")  # the files are there now: refused, not overwritten
+            await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "again")
+            error = services.downloads.jobs[-1].error or ""
+            assert "nothing was overwritten; move or delete it first" in error
+            await pilot.pause()
+            assert "".join(error.split()) in "".join(shown(bar).split())  # wrapped, not cut
+            assert bar.scroll_y == bar.max_scroll_y  # the newest entry is the one on show
+            failed = [n for n in app._notifications if n.severity == "error"]
+            assert [n.message for n in failed] == [error]
+    finally:
+        await client.aclose()
+
+
+async def test_a_failed_listing_is_asked_again_until_the_server_is_back(
+    server_factory: ServerFactory,
+) -> None:
+    with socket.socket() as probe:  # a port of our own, so the restarted server keeps it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = server_factory(args=["--port", str(port)])
+    with server.client() as http:
+        task_id = submit(http, [PY, "-c", OUTPUTS])
+        wait_status(http, task_id, "success")
+    client = api_client(server)
+    try:
+        task = await client.get_task(task_id)
+        server.stop()
+        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            panel = app.query_one(FilesPanel)
+            panel.selected = task
+            await until(pilot, lambda: "retrying in" in panel.trouble, "the retry note")
+            assert "Could not list the files" in panel.trouble
+            server.start()
+            await until(pilot, lambda: panel.root is not None, "the listing after the outage")
+            assert panel.trouble == "" and not panel.has_class("-trouble")
+            assert "vtk/a.vtk" in paths(panel)
     finally:
         await client.aclose()

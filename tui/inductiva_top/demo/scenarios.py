@@ -19,11 +19,11 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from inductiva_top.api.models import FileInfo, TaskWithStatusHistory
+from inductiva_top.api.models import FileInfo, Task, TaskWithStatusHistory
 from inductiva_top.config import Config, Secret
-from inductiva_top.monitor.filetree import summary, tree_from_archive
+from inductiva_top.monitor.filetree import archive_summary, tree_from_archive
 from inductiva_top.monitor.fmt import FixedClock, Formatter
-from inductiva_top.monitor.tailsource import TailMode
+from inductiva_top.monitor.tailsource import TailMode, TailSource
 from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.fill import seed
@@ -210,7 +210,17 @@ def fill_files(panel: FilesPanel) -> None:
             FileInfo(name="vtk/field_0002.vtk", size=4_500_000, compressed_size=1_190_000),
         ]
     )
-    panel._set_root(root, f"{summary(root)} · output archive 2.3 MiB")
+    task = Task.model_validate(
+        {
+            "task_id": "t0files",
+            "status": "success",
+            "storage_output_path": "t0files/output.zip",
+            "metrics": {"output_zipped_size_bytes": 2_392_512},
+        }
+    )
+    panel.selected = task
+    panel.source = TailSource.ARCHIVE
+    panel._set_root(root, archive_summary(root, task))
 
 
 async def search_tail(pilot: Pilot[None]) -> None:

@@ -7,15 +7,16 @@ sanitized name to show. Folders come first, then files, each by name.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from inductiva_top.api.live import WorkEntry
-from inductiva_top.api.models import FileInfo
+from inductiva_top.api.models import FileInfo, Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
 
-__all__ = ["FileNode", "summary", "tree_from_archive", "tree_from_workdir"]
+__all__ = ["FileNode", "archive_summary", "summary", "tree_from_archive", "tree_from_workdir"]
 
 
 @dataclass
@@ -123,11 +124,30 @@ def tree_from_workdir(entries: Sequence[WorkEntry]) -> FileNode:
 def summary(root: FileNode) -> str:
     """The line on top of the tree: ``12 files · 3.4 MiB (1.1 MiB compressed)``."""
     count = sum(1 for _ in root.files()) if root.children else 0
-    text = f"{fmt.count(count)} file{'s' if count != 1 else ''}"
+    text = fmt.plural(count, "file")
     total = root.total_size
     if total is not None:
         text += f" · {fmt.size(total)}"
         compressed = root.total_compressed
         if compressed is not None:
             text += f" ({fmt.size(compressed)} compressed)"
+    return text
+
+
+def archive_summary(root: FileNode, task: Task) -> str:
+    """The line on top of a finished task's outputs: :func:`summary`, then the archive's size.
+
+    ``12 files · 3.4 MiB (1.1 MiB compressed) · output.zip 1.2 MiB``. The
+    archive's size is the task's ``output_zipped_size_bytes`` metric (the
+    task runner measures the zip it stores). ``size`` of ``zip-contents`` is
+    not that: the official client prints it as "Total size" beside the summed
+    compressed sizes, and the embedded server sends the files' uncompressed
+    total, which :func:`summary` already shows. Without the metric the
+    archive's size is left out rather than guessed.
+    """
+    text = summary(root)
+    zipped = task.metrics.output_zipped_size_bytes if task.metrics is not None else None
+    if zipped is not None:
+        name = posixpath.basename(task.storage_output_path or "") or "output.zip"
+        text += f" · {sanitize_name(name, 40)} {fmt.size(zipped)}"
     return text

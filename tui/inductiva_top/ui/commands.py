@@ -89,7 +89,7 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
             ),
         ]
         panels = screen.query(FilesPanel)
-        if panels:
+        if panels and panels.first().check_action("download", ()) is True:
             commands.append(
                 PaletteCommand(
                     "Download outputs", "The cursor task's outputs", panels.first().action_download

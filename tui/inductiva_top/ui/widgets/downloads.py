@@ -1,7 +1,10 @@
-"""The downloads strip: one line per download, with bytes, rate and ETA.
+"""The downloads strip: one entry per download, with bytes, rate and ETA.
 
 Redraws whenever the :class:`~inductiva_top.ui.downloads.DownloadManager`
-reports a change; hidden while there is nothing to show.
+reports a change; hidden while there is nothing to show. An entry wraps
+rather than being cut at the pane's width: where the files went and why a
+download failed are read in full. Each download that ends also says so in a
+toast (where the files went, or the whole error).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from inductiva_top.monitor import fmt
@@ -16,6 +21,9 @@ from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.ui.downloads import DownloadJob, DownloadManager, skipped_note
 
 __all__ = ["DownloadsBar", "job_line"]
+
+ERROR_CHARS = 1000
+"""The most of a download's error shown (a path inside it can be long)."""
 
 _STATE_STYLES = {"running": "cyan", "done": "green", "failed": "red", "cancelled": "yellow"}
 _SYMBOLS = {"running": "⇣", "done": "✔", "failed": "✘", "cancelled": "⊘"}
@@ -32,8 +40,8 @@ def _shown_path(path: Path | None) -> str:
 
 
 def job_line(job: DownloadJob) -> Text:
-    """One download as a line of text (sanitized, no markup)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    """One download as text (sanitized, no markup); it wraps where the strip is narrow."""
+    text = Text()
     text.append(f"{_SYMBOLS[job.state]} ", style=_STATE_STYLES[job.state])
     text.append(f"{sanitize_name(job.task_id, 32)} {job.what}")
     progress = job.progress
@@ -52,26 +60,33 @@ def job_line(job: DownloadJob) -> Text:
         if job.skipped:
             text.append(f"  {sanitize_name(skipped_note(job.skipped), 300)}", style="yellow")
     elif job.state == "failed":
-        text.append(f"  {sanitize_name(job.error or '', 300)}", style="red")
+        text.append(f"  {sanitize_name(job.error or '', ERROR_CHARS)}", style="red")
     else:
         text.append("  cancelled", style="dim")
     return text
 
 
-class DownloadsBar(Static):
-    """The manager's jobs, newest last."""
+class DownloadsBar(VerticalScroll, can_focus=False):
+    """The manager's jobs, newest last (scrolled to the newest when they do not all fit)."""
 
     DEFAULT_CSS = """
-    DownloadsBar {
-        height: auto; max-height: 6; display: none;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    DownloadsBar { height: auto; max-height: 50%; display: none; }
     DownloadsBar.-busy { display: block; }
+    DownloadsBar > Static { height: auto; }
     """
 
     def __init__(self, manager: DownloadManager | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.manager = manager
+        self._announced: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="downloads-jobs")
+
+    @property
+    def text(self) -> str:
+        """The jobs as shown, one entry per line (before wrapping)."""
+        return str(self.query_one("#downloads-jobs", Static).render())
 
     def on_mount(self) -> None:
         if self.manager is not None:
@@ -86,4 +101,21 @@ class DownloadsBar(Static):
         """Show the manager's current jobs."""
         jobs = self.manager.jobs if self.manager is not None else []
         self.set_class(bool(jobs), "-busy")
-        self.update(Text("\n").join(job_line(job) for job in jobs))
+        self.query_one("#downloads-jobs", Static).update(
+            Text("\n").join(job_line(job) for job in jobs)
+        )
+        self.scroll_end(animate=False)
+        for job in jobs:
+            if job.state != "running" and job.number not in self._announced:
+                self._announced.add(job.number)
+                self._announce(job)
+
+    def _announce(self, job: DownloadJob) -> None:
+        """A toast for a download that ended: where the files went, or why it failed."""
+        what = f"{job.what} of {sanitize_name(job.task_id, 32)}"
+        if job.state == "done":
+            where = sanitize_name(_shown_path(job.destination), 300)
+            self.notify(f"{what} → {where}", title="Downloaded", markup=False)
+        elif job.state == "failed":
+            error = sanitize_name(job.error or "", 600)
+            self.notify(error, title=f"Download failed: {what}", severity="error", markup=False)

@@ -1,15 +1,18 @@
 """The file-tree pane: the cursor task's outputs (or live work dir), and downloads.
 
 A finished task shows its output archive (``zip-contents``, recursive) with
-sizes and compressed sizes, the total on top. A running task shows its work
-dir through :mod:`~inductiva_top.api.live` (whichever transport reaches
-it), listed again every few seconds. Keys while the tree
-has focus: space marks a file or folder, ``d`` downloads the marked ones (all
-outputs when none is marked), ``D`` the inputs, ``z`` toggles keeping the zip
-instead of extracting, Esc cancels running downloads.
+sizes and compressed sizes, the totals and the size of ``output.zip`` on top.
+A running task shows its work dir through :mod:`~inductiva_top.api.live`
+(whichever transport reaches it), listed again every few seconds. Keys while
+the tree has focus: space marks a file or folder, ``d`` downloads the marked
+ones (all outputs when none is marked), ``D`` the inputs, ``x`` toggles
+keeping the zip instead of extracting, Esc cancels running downloads. A key
+that cannot act on the task (``d`` before the outputs exist) is greyed out.
 
 One exclusive worker per pane lists files, so moving the cursor cancels the
-previous task's listing; downloads belong to the
+previous task's listing. A listing that fails is asked again by itself at
+the poll loop's pace (:class:`~inductiva_top.monitor.retrying.Retrying`);
+the error shows, in full, only while it lasts. Downloads belong to the
 :class:`~inductiva_top.ui.downloads.DownloadManager` and go on.
 """
 
@@ -32,7 +35,14 @@ from inductiva_top.api.errors import ApiError, NotFound
 from inductiva_top.api.live import NoLive
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.filetree import FileNode, summary, tree_from_archive, tree_from_workdir
+from inductiva_top.monitor.filetree import (
+    FileNode,
+    archive_summary,
+    summary,
+    tree_from_archive,
+    tree_from_workdir,
+)
+from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.tailsource import TailSource, choose_source
 from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
@@ -44,6 +54,7 @@ MAX_NODES = 2000
 """Tree nodes drawn at most; a note says how many more files there are."""
 
 LISTED_AT_THE_END = "The outputs are listed once the task has finished."
+DOWNLOADABLE_AT_THE_END = "outputs download once the task has finished"
 
 
 def _label(node: FileNode, marked: bool) -> Text:
@@ -118,7 +129,9 @@ class FilesPanel(Vertical):
 
     DEFAULT_CSS = """
     FilesPanel { height: 1fr; }
-    FilesPanel > #files-summary { height: 1; color: $text-muted; }
+    FilesPanel > #files-summary { height: auto; max-height: 3; color: $text-muted; }
+    FilesPanel > #files-trouble { height: auto; color: $warning; display: none; }
+    FilesPanel.-trouble > #files-trouble { display: block; }
     FilesPanel > FileTree { height: 1fr; }
     FilesPanel > #files-hint { height: 1; color: $text-muted; }
     """
@@ -126,7 +139,7 @@ class FilesPanel(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "download", "Download", id="files.download"),
         Binding("D", "download_inputs", "Inputs", id="files.download_inputs"),
-        Binding("z", "toggle_zip", "Keep zip", show=False, id="files.toggle_zip"),
+        Binding("x", "toggle_zip", "Keep zip", show=False, id="files.toggle_zip"),
         Binding("escape", "cancel_downloads", "Cancel", show=False, id="files.cancel"),
     ]
 
@@ -137,14 +150,19 @@ class FilesPanel(Vertical):
         super().__init__(id=id)
         self.services = services
         self.keep_zip = False
-        """``z``: download all outputs as the zip, not extracted."""
+        """``x``: download all outputs as the zip, not extracted."""
         self.root: FileNode | None = None
         """What the tree shows (None: nothing listed)."""
         self.source: TailSource | None = None
+        self.no_archive = False
+        """The finished task has no output archive (nothing to download)."""
+        self.trouble = ""
+        """Why the files cannot be listed right now (shown while it lasts)."""
         self._listed: tuple[str, TailSource] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="files-summary")
+        yield Static(id="files-trouble")
         yield FileTree(id="files-tree")
         yield Static(id="files-hint")
         yield DownloadsBar(self.services.downloads if self.services else None, id="downloads")
@@ -160,6 +178,7 @@ class FilesPanel(Vertical):
         if task is None:
             self.workers.cancel_group(self, "files")
             self._listed = None
+            self._show_trouble("")
             self._set_root(None, "No task selected.")
             return
         if self.services is None:
@@ -173,6 +192,9 @@ class FilesPanel(Vertical):
             self.file_tree.marked = set()
         self._listed = key
         self.source = source
+        self.no_archive = False
+        self._show_trouble("")
+        self.refresh_bindings()
         self._list(task, source)
 
     @work(exclusive=True, group="files", exit_on_error=False)
@@ -184,43 +206,58 @@ class FilesPanel(Vertical):
             self._set_root(None, "The task has not started yet: no files so far.")
             return
         self._set_root(None, "listing…")
-        if source is TailSource.ARCHIVE:
-            await self._list_archive(services, task)
-            return
+        retrying = Retrying(services.policy)
         try:
-            live = await services.live.live_for(task.task_id)
-        except ApiError as error:  # the server did not say how to reach its running tasks
-            self._set_root(None, f"Could not list the files: {error}")
-            return
+            if source is TailSource.ARCHIVE:
+                await self._list_archive(services, task, retrying)
+            else:
+                await self._list_live(services, task, retrying)
+        except ApiError as error:  # asking again cannot help (a refusal, a bad key)
+            self._listed = None  # coming back to the task asks again
+            self._show_trouble(f"Could not list the files: {error}")
+            if self.root is None:
+                self._set_root(None, "")
+
+    async def _list_live(self, services: PaneServices, task: Task, retrying: Retrying) -> None:
+        live = await retrying.ask(lambda: services.live.live_for(task.task_id), self._waiting)
+        self._show_trouble("")
         if isinstance(live, NoLive):
             self._set_root(None, f"{live.message} {LISTED_AT_THE_END}")
             return
         async with aclosing(live):
             while True:
-                try:
-                    root = tree_from_workdir(await live.files())
-                except ApiError as error:
-                    if live.retry_after(error) is None:
-                        self._set_root(None, f"Could not list the files: {error}")
-                        return
-                    # No work dir yet, no answer, no path: say so, and ask again later.
-                    self._set_root(None, f"Could not list the files: {error} (retrying)")
-                else:
-                    self._set_root(root, f"{summary(root)} · live work dir ({live.via})")
+                # No work dir yet, no answer, no path: asked again at the transport's pace.
+                entries = await retrying.ask(live.files, self._waiting, wait_for=live.retry_after)
+                self._show_trouble("")
+                root = tree_from_workdir(entries)
+                self._set_root(root, f"{summary(root)} · live work dir ({live.via})")
                 await asyncio.sleep(live.poll_seconds)
 
-    async def _list_archive(self, services: PaneServices, task: Task) -> None:
+    async def _list_archive(self, services: PaneServices, task: Task, retrying: Retrying) -> None:
         path = task.storage_output_path or f"{task.task_id}/output.zip"
         try:
-            info = await services.client.zip_contents(path, "artifacts/", recursive=True)
+            info = await retrying.ask(
+                lambda: services.client.zip_contents(path, "artifacts/", recursive=True),
+                self._waiting,
+            )
         except NotFound:
+            self._show_trouble("")
+            self.no_archive = True
+            self.refresh_bindings()
             self._set_root(None, missing_outputs(task))
             return
-        except ApiError as error:
-            self._set_root(None, f"Could not list the files: {error}")
-            return
+        self._show_trouble("")
         root = tree_from_archive(info.contents)
-        self._set_root(root, f"{summary(root)} · output archive {fmt.size(info.size)}")
+        self._set_root(root, archive_summary(root, task))
+
+    def _waiting(self, error: ApiError, seconds_left: float) -> None:
+        self._show_trouble(f"Could not list the files: {waiting_text(error, seconds_left)}")
+
+    def _show_trouble(self, text: str) -> None:
+        """Show why the files cannot be listed (wrapped, in full); ``""`` hides it."""
+        self.trouble = text
+        self.query_one("#files-trouble", Static).update(Text(text))
+        self.set_class(bool(text), "-trouble")
 
     def _set_root(self, root: FileNode | None, summary_text: str) -> None:
         unchanged = root is not None and self.root is not None and _same(root, self.root)
@@ -236,11 +273,30 @@ class FilesPanel(Vertical):
 
     def _hint(self) -> None:
         marked = len(self.file_tree.marked)
-        parts = [f"{marked} marked" if marked else "space marks"]
-        parts.append("d: download marked" if marked else "d: download all outputs")
-        parts.append("D: inputs")
-        parts.append("z: keep zip ON" if self.keep_zip else "z: keep zip off")
+        parts = []
+        if self.can_download_outputs:
+            parts.append(f"{marked} marked" if marked else "space marks")
+            parts.append("d: download marked" if marked else "d: download all outputs")
+        elif self.no_archive:
+            parts.append("no outputs to download")
+        else:
+            parts.append(DOWNLOADABLE_AT_THE_END)
+        if self.can_download_inputs:
+            parts.append("D: inputs")
+        if self.can_download_outputs:
+            parts.append("x: keep zip ON" if self.keep_zip else "x: keep zip off")
         self.query_one("#files-hint", Static).update(Text(" · ".join(parts)))
+
+    @property
+    def can_download_outputs(self) -> bool:
+        """Whether ``d`` can work: the task finished and its archive is not known missing."""
+        return self.source is TailSource.ARCHIVE and not self.no_archive
+
+    @property
+    def can_download_inputs(self) -> bool:
+        """Whether ``D`` can work: the inputs were uploaded."""
+        task = self.selected
+        return task is not None and task.status != "pending-input"
 
     # --- actions --------------------------------------------------------------------
 
@@ -250,11 +306,14 @@ class FilesPanel(Vertical):
         if task is None or self.services is None:
             return
         marked = sorted(self.file_tree.marked)
-        if self.source is not TailSource.ARCHIVE and marked:
-            self.notify(
-                "Marked files come from the output archive, which exists once the task ends.",
-                severity="warning",
+        if not self.can_download_outputs:
+            # Also reached from the palette: say why rather than fail in the strip.
+            why = (
+                "The task has no outputs."
+                if self.no_archive
+                else "The outputs exist once the task has finished."
             )
+            self.notify(why, title="Nothing to download yet", severity="warning")
             return
         self.services.downloads.start(
             task.task_id, filenames=marked or None, keep_zip=self.keep_zip and not marked
@@ -262,11 +321,11 @@ class FilesPanel(Vertical):
 
     def action_download_inputs(self) -> None:
         """``D``: the task's inputs."""
-        if self.selected is not None and self.services is not None:
+        if self.selected is not None and self.services is not None and self.can_download_inputs:
             self.services.downloads.start(self.selected.task_id, inputs=True)
 
     def action_toggle_zip(self) -> None:
-        """``z``: keep the outputs as the zip instead of extracting them."""
+        """``x``: keep the outputs as the zip instead of extracting them."""
         self.keep_zip = not self.keep_zip
         self._hint()
 
@@ -279,6 +338,10 @@ class FilesPanel(Vertical):
         if action == "cancel_downloads":
             # Esc is the screen's "clear" unless downloads are running.
             return self.services is not None and bool(self.services.downloads.running)
+        if action in ("download", "toggle_zip"):
+            return True if self.can_download_outputs else None
+        if action == "download_inputs":
+            return True if self.can_download_inputs else None
         return True
 
     def on_tree_node_highlighted(self) -> None:
