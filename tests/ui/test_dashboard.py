@@ -165,7 +165,7 @@ async def test_enter_opens_the_detail_screen(seeded: Seeded) -> None:
         )
         headings = [str(w.content) for w in app.screen.query(".detail-heading")]
         assert headings[:3] == ["Task", "Timestamps", "Timeline"]
-        assert "Storage" in headings
+        assert "Storage" in headings and "Sizes and times" in headings
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -199,7 +199,8 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
         await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue view")
         queue = app.screen
         assert isinstance(queue, QueueScreen)
-        assert queue.view.group is not None
+        await until(pilot, lambda: queue.view is not None, "the queue's first answer")
+        assert queue.view is not None and queue.view.group is not None
         assert {t.task_id for t in queue.view.running} == set(seeded.running)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

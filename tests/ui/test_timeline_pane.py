@@ -93,9 +93,12 @@ async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
             codes = [s.code for s in timeline.states]
             assert codes[-2:] == ["pending-kill", "killed"]
             exec_op = next(s for s in timeline.rows if s.code == "exec_command")
-            assert exec_op.status == "FAILED"
+            assert exec_op.status == "FAILED" and exec_op.killed  # the server's word, read right
             text = screen_text(app)
-            assert "Killed" in text and "FAILED" in text
+            assert "FAILED" not in text and "      killed" in text
+            # The outcome comes first, and why.
+            assert text.splitlines()[0].startswith("⊘ Killed · after ")
+            assert text.splitlines()[1].strip() == "Killed on request."
     finally:
         await client.aclose()
 
@@ -137,3 +140,31 @@ def test_only_failed_operations_are_spelled_out() -> None:
     ]
     text = render_timeline(build_timeline(_task("computation-started", history), T0), 80).plain
     assert "FAILED" in text and "RUNNING" not in text
+
+
+async def test_a_failed_task_says_so_and_why_on_top(live_server: ServerProcess) -> None:
+    """At 120x40 the timeline pane is short: the outcome and its reason are its first lines."""
+    script = "import sys\nprint('bad input', file=sys.stderr)\nsys.exit(3)\n"
+    with live_server.client() as http:
+        task_id = submit(http, [PY, "-c", script])
+        wait_status(http, task_id, "failed")
+    client = api_client(live_server)
+    try:
+        app = PaneApp(lambda: TimelineView(id="timeline"))
+        async with app.run_test(size=(36, 12)) as pilot:
+            view = app.query_one(TimelineView)
+            view.selected = await client.get_task(task_id)
+            await pilot.pause()
+            lines = screen_text(app).splitlines()
+            assert lines[0].startswith("✘ Failed · after ")
+            reason = " ".join(line.strip() for line in lines[1:3])
+            assert reason == "the command failed with exit code 3", lines
+    finally:
+        await client.aclose()
+
+
+def test_a_running_task_counts_its_time_so_far() -> None:
+    history = [_entry("submitted", 0, 5), _entry("computation-started", 5, None)]
+    timeline = build_timeline(_task("computation-started", history), T0 + timedelta(seconds=42))
+    first = render_timeline(timeline, 80).plain.splitlines()[0]
+    assert first == "▶ Running · 42s so far"

@@ -23,6 +23,7 @@ from inductiva_top.api.live import (
     WebRtcLiveTask,
 )
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.tailsource import TailSource
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
@@ -147,7 +148,8 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
     client = api_client(module_server)
     try:
         live = LiveAccess(client, routes=routes)  # routes=False: as on the Inductiva cloud
-        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), refresh_every=0.2, live=live)
+        policy = PollPolicy(interval=0.2)
+        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), policy=policy, live=live)
         app = DetailApp(screen)
         async with app.run_test(size=(120, 60)) as pilot:
             await until(pilot, lambda: screen.query(LiveInfo), "the live section")

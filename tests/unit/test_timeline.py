@@ -7,7 +7,7 @@ from typing import Any
 
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor.statuses import StatusKind
-from inductiva_top.monitor.timeline import Span, bar_cells, build_timeline
+from inductiva_top.monitor.timeline import Outcome, Span, bar_cells, build_timeline
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -119,3 +119,63 @@ def test_unclosed_operation_of_a_closed_state_ends_with_the_state() -> None:
     timeline = build_timeline(task("submitted", history), T0 + timedelta(seconds=60))
     run = timeline.rows[1]
     assert run.seconds == 50 and not run.open
+
+
+def _exec(start: float, end: float, status: str) -> dict[str, Any]:
+    return {
+        "name": "exec_command",
+        "start_timestamp": at(start),
+        "end_timestamp": at(end),
+        "status": status,
+    }
+
+
+def test_a_run_stopped_by_a_kill_was_killed_not_failed() -> None:
+    asked = task(
+        "killed",
+        [
+            entry("computation-started", 0, 10, operations=[_exec(0, 11, "FAILED")]),
+            entry("pending-kill", 10, 12),
+            entry("killed", 12, None),
+        ],
+    )
+    straight = task(
+        "killed",
+        [
+            entry("computation-started", 0, 10, operations=[_exec(0, 10, "FAILED")]),
+            entry("killed", 10, None),
+        ],
+    )
+    for killed in (asked, straight):
+        run = next(row for row in build_timeline(killed, T0).rows if row.depth == 1)
+        assert run.status == "FAILED" and run.killed
+    # A command that failed on its own before a kill was asked for stays failed.
+    failed_first = task(
+        "killed",
+        [
+            entry("computation-started", 0, 10, operations=[_exec(0, 5, "FAILED")]),
+            entry("computation-ended", 10, 20),
+            entry("pending-kill", 20, 21),
+            entry("killed", 21, None),
+        ],
+    )
+    run = next(row for row in build_timeline(failed_first, T0).rows if row.depth == 1)
+    assert not run.killed
+
+
+def test_the_outcome_says_why_a_task_did_not_succeed() -> None:
+    def outcome(status: str, **fields: Any) -> Outcome | None:
+        history = [entry(status, 0, None)]
+        made = TaskWithStatusHistory.model_validate(
+            {"task_id": "t1", "status": status, "status_history": history, **fields}
+        )
+        return build_timeline(made, T0).outcome
+
+    assert outcome("success") == Outcome("Success", StatusKind.SUCCESS)
+    assert outcome("computation-started") == Outcome("Running", StatusKind.RUNNING)
+    failed = outcome("failed", error_detail="exit \x1b[31m3")
+    assert failed is not None and failed.reason == "exit 3"  # sanitized
+    disk = outcome("executer-failed", executer={"error_detail": "disk full"})
+    assert disk is not None and disk.reason == "disk full"
+    killed = outcome("killed")
+    assert killed is not None and killed.reason == "Killed on request."

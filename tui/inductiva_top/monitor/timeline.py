@@ -5,7 +5,11 @@ state, with its operations (``download_input``, ``exec_command`` ...) nested
 under it, all measured in seconds from the first state's start. The state
 the task is in has no end yet: it ends "now" and grows on every redraw.
 A ``submitted`` that follows the loss of a machine (``executer-terminated``,
-``spot-instance-preempted``) is marked as a resubmission.
+``spot-instance-preempted``) is marked as a resubmission. An operation that
+failed once a kill was asked for was killed, not failed, and says so.
+
+The :class:`Outcome` comes first: where the task stands, and for a task
+that did not succeed, why (its error detail, else what its status means).
 
 :func:`bar_cells` maps a span onto ``width`` character cells; the widget
 draws them. Every label is sanitized here (names come from the server).
@@ -23,6 +27,7 @@ from inductiva_top.monitor.statuses import StatusKind, display_alias, is_termina
 
 __all__ = [
     "LOSS_STATUSES",
+    "Outcome",
     "Span",
     "Timeline",
     "bar_cells",
@@ -41,6 +46,7 @@ _OPERATION_LABELS = {
 }
 
 _DETAIL_CHARS = 200
+_REASON_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +70,23 @@ class Span:
     detail: str = ""
     open: bool = False
     resubmission: bool = False
+    killed: bool = False
+    """An operation that failed because the task was killed (its status says FAILED)."""
 
     @property
     def seconds(self) -> float:
         """How long the span lasted (so far)."""
         return max(0.0, self.end - self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Where the task stands: its status, and why when it did not succeed."""
+
+    label: str
+    kind: StatusKind
+    reason: str = ""
+    """The task's error detail, else what its status means; ``""`` for a success."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +99,7 @@ class Timeline:
     resubmissions: int = 0
     live: bool = False
     """True while the task is not terminal: the last state still grows."""
+    outcome: Outcome | None = None
 
     @property
     def states(self) -> tuple[Span, ...]:
@@ -111,11 +130,37 @@ def _operation_label(operation: TaskOperation) -> str:
     return _OPERATION_LABELS.get(operation.name) or sanitize_name(operation.alias or operation.name)
 
 
+def outcome_of(task: TaskWithStatusHistory) -> Outcome:
+    """The task's status and, unless it succeeded or is on its way, why it stands there."""
+    info = status_info(task.status)
+    label = display_alias(task.status, task.status_alias)
+    if info.kind in (StatusKind.SUCCESS, StatusKind.RUNNING, StatusKind.WAITING):
+        return Outcome(label, info.kind)
+    detail = task.error_detail or (task.executer.error_detail if task.executer else None)
+    reason = sanitize_name(detail, _REASON_CHARS) if detail else info.description
+    return Outcome(label, info.kind, reason)
+
+
+def _kill_asked(history: list[StatusHistoryEntry]) -> datetime | None:
+    """When a kill was asked for, if it was.
+
+    ``pending-kill`` says when; a server that goes straight to ``killed``
+    interrupted the state before it, so that state's start stands in.
+    """
+    for index, entry in enumerate(history):
+        if entry.status == "pending-kill":
+            return entry.timestamp
+        if entry.status == "killed":
+            return history[index - 1].timestamp if index else entry.timestamp
+    return None
+
+
 def build_timeline(task: TaskWithStatusHistory, now: datetime) -> Timeline:
     """The task's timeline as of ``now`` (its end for a terminal task)."""
     history = [entry for entry in task.status_history if entry.timestamp is not None]
     if not history:
-        return Timeline((), None, 0.0)
+        return Timeline((), None, 0.0, outcome=outcome_of(task))
+    kill_asked = _kill_asked(history)
     origin = min(entry.timestamp for entry in history if entry.timestamp is not None)
     live = not is_terminal(task.status, task.is_terminated)
     ends = [entry.end_timestamp or entry.timestamp for entry in history]
@@ -152,6 +197,12 @@ def build_timeline(task: TaskWithStatusHistory, now: datetime) -> Timeline:
             op_open = operation.end_timestamp is None and open_end
             # An operation the server never closed ended with its state at the latest.
             op_end = horizon if op_open else _seconds(operation.end_timestamp, origin, end)
+            status = sanitize_name(operation.status or "")
+            killed = (
+                status.upper() == "FAILED"
+                and kill_asked is not None
+                and (operation.end_timestamp is None or operation.end_timestamp >= kill_asked)
+            )
             rows.append(
                 Span(
                     label=_operation_label(operation),
@@ -160,14 +211,15 @@ def build_timeline(task: TaskWithStatusHistory, now: datetime) -> Timeline:
                     depth=1,
                     kind=info.kind,
                     code=operation.name,
-                    status=sanitize_name(operation.status or ""),
+                    status=status,
                     detail=_operation_detail(operation),
                     open=op_open,
+                    killed=killed,
                 )
             )
         previous = entry
     total = max([horizon, *(row.end for row in rows)])
-    return Timeline(tuple(rows), origin, total, resubmissions, live)
+    return Timeline(tuple(rows), origin, total, resubmissions, live, outcome_of(task))
 
 
 def bar_cells(span: Span, total: float, width: int) -> tuple[int, int]:

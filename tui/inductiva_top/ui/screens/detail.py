@@ -1,14 +1,20 @@
 """Everything ``inductiva tasks info`` shows about one task, on its own screen.
 
 Timestamps, the status timeline with its operations, sizes and times,
-the executer, metadata, error detail, cost and storage paths; while the task
+the executor, metadata, error detail, cost and storage paths; while the task
 computes, ``top`` and its newest file from its machine (through
 :mod:`~inductiva_top.api.live`, over whichever transport reaches it). Every
 value from the API is sanitized and shown as plain text.
+
+The screen reloads the task while it can still change. A reload that fails
+is asked again by itself at the poll loop's pace
+(:class:`~inductiva_top.monitor.retrying.Retrying`); the error shows under
+the title, in full, only while it lasts.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import ClassVar
@@ -27,6 +33,8 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
@@ -201,6 +209,8 @@ def _table(rows: Iterable[Row]) -> Table:
 class TaskDetailScreen(Screen[None]):
     """One task in full; refreshes on ``r``, closes on Esc.
 
+    ``policy`` is the poll loop's: the screen reloads every ``interval``
+    while the task can change, and waits as the loop would after a failure.
     ``live`` reaches the running task's machine; by default one is made for
     ``source`` when it is an API client (nothing live otherwise).
     """
@@ -216,7 +226,7 @@ class TaskDetailScreen(Screen[None]):
         source: TaskSource,
         formatter: fmt.Formatter,
         *,
-        refresh_every: float = 2.0,
+        policy: PollPolicy | None = None,
         live: LiveAccess | None = None,
     ) -> None:
         super().__init__()
@@ -226,36 +236,48 @@ class TaskDetailScreen(Screen[None]):
             live = LiveAccess(source)
         self._live_access = live
         self._formatter = formatter
-        self._refresh_every = refresh_every
-        self._finished = False
+        self._policy = policy or PollPolicy()
+        self.trouble = ""
+        """Why the task cannot be loaded right now (shown while it lasts)."""
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Task {sanitize_name(self.task_id)}", style="bold"), id="detail-title")
+        yield Static(id="detail-trouble")
         yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._load(quiet=False)
-        self.set_interval(self._refresh_every, self._follow)
-
-    def _follow(self) -> None:
-        """Reload while the task can still change (failures stay quiet: the poll reports them)."""
-        if not self._finished:
-            self._load(quiet=True)
+        self._watch()
 
     def action_reload(self) -> None:
-        self._load(quiet=False)
+        """``r``: load the task now (and go on reloading while it can change)."""
+        self._watch()
 
     @work(exclusive=True, group="detail", exit_on_error=False)
-    async def _load(self, quiet: bool) -> None:
-        try:
-            task = await self._source.get_task(self.task_id)
-        except ApiError as error:
-            if not quiet:
-                self.notify(str(error), title="Could not load the task", severity="error")
-            return
-        self._finished = is_terminal(task.status, task.is_terminated)
-        await self._show(task)
+    async def _watch(self) -> None:
+        """Load the task, then again every interval until it can no longer change."""
+        retrying = Retrying(self._policy)
+        while True:
+            try:
+                task = await retrying.ask(
+                    lambda: self._source.get_task(self.task_id), self._waiting
+                )
+            except ApiError as error:  # asking again cannot help (gone, refused): until ``r``
+                self._show_trouble(f"Could not load the task: {error} (r tries again)")
+                return
+            self._show_trouble("")
+            await self._show(task)
+            if is_terminal(task.status, task.is_terminated):
+                return
+            await asyncio.sleep(self._policy.interval)
+
+    def _waiting(self, error: ApiError, seconds_left: float) -> None:
+        self._show_trouble(f"Could not load the task: {waiting_text(error, seconds_left)}")
+
+    def _show_trouble(self, text: str) -> None:
+        self.trouble = text
+        self.query_one("#detail-trouble", Static).update(Text(text))
+        self.set_class(bool(text), "-trouble")
 
     async def _show(self, task: TaskWithStatusHistory) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
@@ -289,4 +311,4 @@ class TaskDetailScreen(Screen[None]):
                 live = await access.live_for(task.task_id)
             except ApiError:
                 return  # the server did not say how to reach the task: asked at the next reload
-            await body.mount(LiveInfo(live))
+            await body.mount(LiveInfo(live, policy=self._policy))

@@ -34,6 +34,7 @@ from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.seek import seek_row
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import FILTER_GROUPS, display_alias, is_killable, is_terminal
@@ -401,7 +402,7 @@ class MainScreen(Screen[None]):
                 event.task_id,
                 self.state.source,
                 self.formatter,
-                refresh_every=self.loop.schedule.policy.interval,
+                policy=self.loop.schedule.policy,
             )
         )
 
@@ -660,16 +661,12 @@ class MainScreen(Screen[None]):
     def action_queue(self) -> None:
         task_id = self.query_one(TaskTable).cursor_id
         if task_id is not None:
-            self._open_queue(task_id)
 
-    @work(exclusive=True, group="queue", exit_on_error=False)
-    async def _open_queue(self, task_id: str) -> None:
-        try:
-            view = await self.state.queue_of(task_id, self.formatter.now())
-        except ApiError as error:
-            self.notify(str(error), title="Could not read the queue", severity="error")
-            return
-        self.app.push_screen(QueueScreen(view, self.formatter))
+            async def load() -> QueueView:
+                return await self.state.queue_of(task_id, self.formatter.now())
+
+            policy = self.loop.schedule.policy
+            self.app.push_screen(QueueScreen(load, self.formatter, policy=policy))
 
     # -- copy, export, watch ---------------------------------------------------------
 

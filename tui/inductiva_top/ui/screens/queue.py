@@ -1,18 +1,30 @@
-"""The queue view of the cursor task: machine group, tasks ahead and which, time waited."""
+"""The queue view of the cursor task: machine group, tasks ahead and which, time waited.
+
+The view asks for the task's place again every poll interval while it is
+open (a waiting task moves up). A question that fails is asked again at the
+poll loop's pace (:class:`~inductiva_top.monitor.retrying.Retrying`); the
+error shows, in full, only while it lasts, above the last view it had.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from inductiva_top.api.errors import ApiError
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.queue import QueueView
+from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 
@@ -55,22 +67,64 @@ def queue_text(view: QueueView, formatter: fmt.Formatter) -> Text:
 
 
 class QueueScreen(ModalScreen[None]):
-    """Shows a :class:`QueueView`; Esc or q closes it."""
+    """Shows the :class:`QueueView` ``load()`` gives, asked again every interval; Esc or q closes.
+
+    ``policy`` is the poll loop's (its interval, and its pace after a failure).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="queue.close"),
     ]
 
-    def __init__(self, view: QueueView, formatter: fmt.Formatter) -> None:
+    def __init__(
+        self,
+        load: Callable[[], Awaitable[QueueView]],
+        formatter: fmt.Formatter,
+        *,
+        policy: PollPolicy | None = None,
+    ) -> None:
         super().__init__()
-        self.view = view
+        self._load = load
         self._formatter = formatter
+        self._policy = policy or PollPolicy()
+        self.view: QueueView | None = None
+        """The last view that came (None until one did)."""
+        self.trouble = ""
+        """Why the view cannot be brought up to date right now (shown while it lasts)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="queue-dialog", classes="dialog"):
             yield Label(Text("Queue position", style="bold"), classes="dialog-title")
+            yield Static(id="queue-trouble", classes="dialog-note")
             with VerticalScroll():
-                yield Static(queue_text(self.view, self._formatter))
+                yield Static(Text("loading…", style="dim"), id="queue-body")
+
+    def on_mount(self) -> None:
+        self._show_trouble("")
+        self._watch()
+
+    @work(exclusive=True, group="queue", exit_on_error=False)
+    async def _watch(self) -> None:
+        retrying = Retrying(self._policy)
+        while True:
+            try:
+                view = await retrying.ask(self._load, self._waiting)
+            except ApiError as error:  # asking again cannot help
+                self._show_trouble(f"Could not read the queue: {error}")
+                return
+            self._show_trouble("")
+            self.view = view
+            self.query_one("#queue-body", Static).update(queue_text(view, self._formatter))
+            await asyncio.sleep(self._policy.interval)
+
+    def _waiting(self, error: ApiError, seconds_left: float) -> None:
+        self._show_trouble(f"Could not read the queue: {waiting_text(error, seconds_left)}")
+
+    def _show_trouble(self, text: str) -> None:
+        self.trouble = text
+        trouble = self.query_one("#queue-trouble", Static)
+        trouble.update(Text(text))
+        trouble.display = bool(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

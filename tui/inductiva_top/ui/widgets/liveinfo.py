@@ -3,9 +3,10 @@
 The detail screen mounts one :class:`LiveInfo` while its task runs, with the
 task's :class:`~inductiva_top.api.live.LiveTask` (over HTTP or WebRTC: the
 widget does not know which). It asks every :data:`LIVE_REFRESH_SECONDS`; a
-failure is shown in one line and asked again at the next refresh, unless
-asking again cannot help. Removing the widget (the task ended, the screen
-closed) cancels its worker, which closes the connections.
+failure is shown, in full, while it lasts, and asked again at the poll loop's
+pace (:class:`~inductiva_top.monitor.retrying.Retrying`, no sooner than the
+transport says), unless asking again cannot help. Removing the widget (the
+task ended, the screen closed) cancels its worker, which closes the connections.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from textual.widgets import Static
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LastModified, LiveTask, NoLive
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_line, sanitize_name
 
 __all__ = ["LIVE_REFRESH_SECONDS", "TOP_LINES", "LiveInfo", "live_lines"]
@@ -61,6 +64,7 @@ class LiveInfo(Static):
     """``top`` and the newest file of the task ``live`` reaches, refreshed (see the module doc).
 
     Given :class:`~inductiva_top.api.live.NoLive`, it says why there is no live view.
+    ``policy`` is the poll loop's, which paces the retries after a failure.
     """
 
     DEFAULT_CSS = "LiveInfo { margin-top: 1; }"
@@ -70,11 +74,13 @@ class LiveInfo(Static):
         live: LiveTask | NoLive,
         *,
         refresh_every: float = LIVE_REFRESH_SECONDS,
+        policy: PollPolicy | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.live = live
         self._every = refresh_every
+        self._policy = policy or PollPolicy()
         self.text: list[str] = ["connecting to the task's machine…"]
         """What is shown under the title (for tests and screen readers of the widget)."""
 
@@ -85,24 +91,29 @@ class LiveInfo(Static):
         self._show(self.text)
         self._watch(self.live)
 
-    def _show(self, lines: list[str]) -> None:
+    def _show(self, lines: list[str], *, wrap: bool = False) -> None:
+        """Show ``lines``; ``wrap`` for words to read in full (``top`` is cut instead)."""
         self.text = lines
         title = Text(TITLE, style="bold underline")
-        self.update(Group(title, Text("\n".join(lines), no_wrap=True, overflow="ellipsis")))
+        body = Text("\n".join(lines), no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
+        self.update(Group(title, body))
 
     @work(exclusive=True, group="live-info", exit_on_error=False)
     async def _watch(self, live: LiveTask) -> None:
+        retrying = Retrying(self._policy)
+
+        async def ask() -> tuple[LastModified, str]:
+            return await live.last_modified_file(), await live.top()
+
         async with aclosing(live):  # its connections close with this worker
             while True:
                 try:
-                    newest = await live.last_modified_file()
-                    top = await live.top()
-                except ApiError as error:
-                    if live.retry_after(error) is None:
-                        self._show([str(error)])
-                        return
-                    retry = f"(asking again in {self._every:g} s)"
-                    self._show([f"No live view: {error} {retry}"])
-                else:
-                    self._show(live_lines(newest, top))
+                    newest, top = await retrying.ask(ask, self._waiting, wait_for=live.retry_after)
+                except ApiError as error:  # asking again cannot help
+                    self._show([f"No live view: {error}"], wrap=True)
+                    return
+                self._show(live_lines(newest, top))
                 await asyncio.sleep(self._every)
+
+    def _waiting(self, error: ApiError, seconds_left: float) -> None:
+        self._show([f"No live view: {waiting_text(error, seconds_left)}"], wrap=True)

@@ -1,14 +1,18 @@
-"""The state-timeline pane: one bar per state on a shared time axis.
+"""The state-timeline pane: the outcome first, then one bar per state on a shared time axis.
 
 Attributes down: :attr:`TimelineView.selected` is bound to the cursor task
 (a ``TaskWithStatusHistory`` when it has one, else a plain ``Task`` shows
 only its status). The layout is :mod:`inductiva_top.monitor.timeline`;
 this widget only draws it, as Rich ``Text`` built from sanitized strings
-(never markup). While the task is not terminal the open state grows once a
-second.
+(never markup). The top line says where the task stands and how long it
+took; for a task that did not succeed the reason follows in full (wrapped),
+so neither is below the fold. While the task is not terminal the open state
+grows once a second.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from rich.text import Text
 from textual.geometry import Size
@@ -18,7 +22,7 @@ from textual.widget import Widget
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
-from inductiva_top.monitor.timeline import Span, Timeline, bar_cells, build_timeline
+from inductiva_top.monitor.timeline import Outcome, Span, Timeline, bar_cells, build_timeline
 
 __all__ = ["COMPACT_BELOW", "TimelineView", "render_timeline"]
 
@@ -43,8 +47,14 @@ _FINE_STATUSES = frozenset({"", "OK", "RUNNING", "SUCCESS", "STARTED"})
 
 
 def _went_wrong(span: Span) -> bool:
-    """An operation whose status says it failed (shown in red, status spelled out)."""
+    """An operation whose status says it failed (status spelled out under it)."""
     return span.depth == 1 and span.status.upper() not in _FINE_STATUSES
+
+
+def _what_went_wrong(span: Span) -> Text:
+    if span.killed:
+        return Text("      killed", style=KIND_STYLES[StatusKind.KILLED])
+    return Text(f"      {span.status}", style="red")
 
 
 def _label(span: Span) -> str:
@@ -71,16 +81,33 @@ def _duration(span: Span) -> str:
     return _seconds(span.seconds) + ("…" if span.open else "")
 
 
-def _header(timeline: Timeline) -> Text:
+def _header(timeline: Timeline, width: int) -> list[Text]:
+    """The outcome and how long it took, then the reason, wrapped to ``width``."""
+    outcome = timeline.outcome
     text = Text()
-    text.append("total ", style="dim")
-    text.append(_seconds(timeline.total))
+    if outcome is not None:
+        text.append(
+            f"{outcome.kind.symbol} {outcome.label}", style=f"bold {KIND_STYLES[outcome.kind]}"
+        )
+        text.append(" · ", style="dim")
     if timeline.live:
-        text.append("  (live)", style="dim")
+        text.append(_seconds(timeline.total))
+        text.append(" so far", style="dim")
+    else:
+        text.append("after " if outcome is not None else "total ", style="dim")
+        text.append(_seconds(timeline.total))
     if timeline.resubmissions:
         times = "once" if timeline.resubmissions == 1 else f"{timeline.resubmissions} times"
         text.append(f"  {_RESUBMIT}resubmitted {times}", style="bold yellow")
-    return text
+    return [text, *_reason(outcome, width)]
+
+
+def _reason(outcome: Outcome | None, width: int) -> list[Text]:
+    if outcome is None or not outcome.reason:
+        return []
+    style = KIND_STYLES[outcome.kind]
+    rows = textwrap.wrap(outcome.reason, max(8, width - 2), break_on_hyphens=False)
+    return [Text("  " + row, style=style) for row in rows]
 
 
 def _row(span: Span, timeline: Timeline, width: int) -> Text:
@@ -98,7 +125,7 @@ def _row(span: Span, timeline: Timeline, width: int) -> Text:
     glyph = "█" if span.depth == 0 else "▬"
     bar_style = style if span.depth == 0 else f"dim {style}"
     if _went_wrong(span):
-        bar_style = "red"
+        bar_style = KIND_STYLES[StatusKind.KILLED] if span.killed else "red"
     text.append(" " + " " * first)
     text.append(glyph * length, style=bar_style)
     text.append(" " * (axis - first - length))
@@ -108,7 +135,7 @@ def _row(span: Span, timeline: Timeline, width: int) -> Text:
 
 def render_timeline(timeline: Timeline, width: int) -> Text:
     """The whole pane as one ``Text``: a header, then a line per row."""
-    lines = [_header(timeline)]
+    lines = _header(timeline, width)
     for span in timeline.rows:
         lines.append(_row(span, timeline, width))
         if span.detail:
@@ -118,7 +145,7 @@ def render_timeline(timeline: Timeline, width: int) -> Text:
             detail.overflow = "ellipsis"
             lines.append(detail)
         if _went_wrong(span):
-            lines.append(Text(f"      {span.status}", style="red"))
+            lines.append(_what_went_wrong(span))
     # The separator's settings apply to the whole: every row stays one line.
     return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
 
