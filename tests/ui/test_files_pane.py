@@ -253,10 +253,9 @@ async def test_downloads_are_not_offered_before_the_outputs_exist(
             panel.selected = await client.get_task(task_id)
             await until(pilot, lambda: panel.root is not None, "the work dir")
             assert panel.check_action("download", ()) is None  # greyed out
-            assert panel.check_action("toggle_zip", ()) is None
             assert panel.check_action("download_inputs", ()) is True
             hint = str(panel.query_one("#files-hint").render())
-            assert "d: download" not in hint and "once the task has finished" in hint
+            assert "d: download" not in hint and "d: outputs once the task ends" in hint
             panel.file_tree.focus()
             await pilot.press("d")
             await pilot.pause()

@@ -48,6 +48,7 @@ async def test_panes_follow_the_cursor_and_download_in_read_only_mode(
         await until(
             pilot, lambda: tail.target is not None and tail.target.mode is TailMode.STDERR, "stderr"
         )
+        assert screen.query_one("#pane-tail").border_subtitle == "stderr.txt"
         await pilot.press("o", "o")
         assert tail.mode is TailMode.STDOUT
         await until(pilot, lambda: shown() == ["older output"], "stdout again")
@@ -114,7 +115,7 @@ async def test_resizing_across_the_layout_keeps_every_pane_state(
             tree.focus()
             out = next(n for n in tree.root.children if n.data is not None and n.data.is_dir)
             tree.move_cursor(out)
-            await pilot.press("space", "z")
+            await pilot.press("space", "x")
             marks = set(tree.marked)
             assert marks == {"out/"} and files.keep_zip
 
@@ -156,6 +157,72 @@ async def test_resizing_across_the_layout_keeps_every_pane_state(
             assert tail.mode is TailMode.BOTH and panes.query_one("#pane-tail").border_subtitle
             assert tree.marked == marks and files.keep_zip
             assert "out/" in {n.data.path for n in tree.root.children if n.data is not None}
+    finally:
+        with live_server.client() as http:
+            http.post(f"/tasks/{task_id}/kill")
+
+
+LONG_LINES = (
+    "import time\n"
+    "for i in range(6000):\n"
+    "    print(f'step {i:5d} ' + 'residual=1.0e-03 ' * 12 + 'END', flush=True)\n"
+    "    time.sleep(0.1)\n"
+)
+
+
+async def test_z_zooms_the_pane_with_focus_and_back(live_server: ServerProcess) -> None:
+    """Each pane fills the screen on ``z`` and comes back on ``z``; nothing restarts."""
+    with live_server.client() as http:
+        task_id = submit(http, [PY, "-c", LONG_LINES])
+        wait_status(http, task_id, "computation-started")
+    app = make_app(live_server)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+            screen = app.screen
+            table = screen.query_one(TaskTable)
+            tail = screen.query_one(TailPanel)
+            await until(pilot, lambda: table.cursor_id == task_id, "the cursor")
+            await until(pilot, lambda: len(tail.view.lines) >= 2, "the output")
+            narrow = tail.view.size.width
+            assert narrow >= 56  # the output is the widest of the three panes
+            (worker,) = [w for w in app.workers if w.node is tail and w.group == "tail"]
+            # From the table, z zooms the output, and gives it the focus.
+            await pilot.press("z")
+            pane = screen.query_one("#pane-tail")
+            assert screen.maximized is pane and tail.view.has_focus
+            await pilot.pause()
+            assert tail.view.size.width >= 110 and pane.size.height >= 35
+            # W wraps the long lines over rows instead of running off to the right.
+            line = tail.view.lines[0].text
+            await pilot.press("W")
+            view_width = tail.view.scrollable_content_region.width
+            assert tail.view.wrap and tail.view.virtual_size.width == view_width
+            assert line.startswith("step") and line.endswith("END") and len(line) > view_width
+            rows = ["".join(s.text for s in tail.view.render_line(y)) for y in range(6)]
+            first = next(y for y, row in enumerate(rows) if row.startswith("step"))
+            joined = "".join(row[:view_width] for row in rows[first:])
+            # The first line that starts on screen reads whole over the next rows.
+            assert any(joined.startswith(shown.text) for shown in tail.view.lines), rows
+            # Esc closes the search in the zoomed pane first; then it unzooms, as z does.
+            await pilot.press("slash", "escape")
+            assert screen.maximized is pane and not tail.has_class("-searching")
+            await pilot.press("escape")
+            assert screen.maximized is None and table.has_focus
+            await pilot.press("z", "z")
+            assert screen.maximized is None and table.has_focus
+            # The files pane and the timeline zoom from their own focus.
+            screen.query_one(FileTree).focus()
+            await pilot.press("z")
+            assert screen.maximized is screen.query_one("#pane-files")
+            await pilot.press("z")
+            screen.query_one("#pane-timeline").focus()
+            await pilot.press("z")
+            assert screen.maximized is screen.query_one("#pane-timeline")
+            await pilot.press("z")
+            assert screen.maximized is None
+            assert [w for w in app.workers if w.node is tail and w.group == "tail"] == [worker]
+            assert worker.is_running  # the same stream all along
     finally:
         with live_server.client() as http:
             http.post(f"/tasks/{task_id}/kill")

@@ -358,3 +358,33 @@ async def test_a_failed_read_is_retried_once_the_server_is_back(
             await until(pilot, lambda: texts(panel) == ["survived"], "the output after the retry")
     finally:
         await client.aclose()
+
+
+async def test_search_counts_agree_in_number_and_stay_with_their_task(
+    module_server: ServerProcess,
+) -> None:
+    with module_server.client() as http:
+        one = submit(http, [PY, "-c", "print('ERROR once')\nprint('fine')"])
+        other = submit(http, [PY, "-c", "print('nothing to see')"])
+        wait_status(http, one, "success")
+        wait_status(http, other, "success")
+    client = api_client(module_server)
+    try:
+        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
+        async with app.run_test(size=(100, 12)) as pilot:
+            panel = app.query_one(TailPanel)
+
+            def status() -> str:
+                return str(panel.query_one("#tail-status").render())
+
+            panel.selected = await client.get_task(one)
+            await until(pilot, lambda: len(texts(panel)) == 2, "the first task's output")
+            panel.view.focus()
+            await pilot.press("slash", *"ERROR", "enter")
+            assert "1 match for /ERROR/" in status()
+            panel.selected = await client.get_task(other)
+            await until(pilot, lambda: texts(panel) == ["nothing to see"], "the other output")
+            assert "match" not in status() and "ERROR" not in status()
+            assert panel.view.matches == []
+    finally:
+        await client.aclose()

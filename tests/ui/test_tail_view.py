@@ -36,3 +36,39 @@ async def test_scrolling_up_pauses_counts_new_lines_and_end_resumes() -> None:
         assert view.following and view.new_lines == 0
         await pilot.pause()
         assert top_line(view) == f"line {110 - view.size.height}"
+
+
+def row_text(view: TailView, y: int) -> str:
+    return "".join(segment.text for segment in view.render_line(y))
+
+
+async def test_wrap_puts_a_long_line_over_rows_and_back() -> None:
+    app = PaneApp(lambda: TailView(TailBuffer(), id="view"))
+    async with app.run_test(size=(30, 12)) as pilot:
+        view = app.query_one(TailView)
+        view.apply(view.buffer.feed("x" * 70 + "\nshort\n"))
+        await pilot.pause()
+        assert view.virtual_size.height == 2 and view.virtual_size.width > 30
+        view.wrap = True
+        await pilot.pause()
+        width = view.scrollable_content_region.width
+        rows = -(-70 // width)
+        assert view.virtual_size == (width, rows + 1)
+        assert [row_text(view, y)[:width].rstrip() for y in range(rows + 1)] == [
+            *(("x" * 70)[i : i + width] for i in range(0, 70, width)),
+            "short",
+        ]
+        view.wrap = False
+        await pilot.pause()
+        assert view.virtual_size.height == 2
+
+
+async def test_a_message_wraps_to_be_read_in_full() -> None:
+    app = PaneApp(lambda: TailView(TailBuffer(), id="view"))
+    async with app.run_test(size=(24, 8)) as pilot:
+        view = app.query_one(TailView)
+        message = "Could not read the output: the API refused the connection (retrying in 3 s)"
+        view.reset(message)
+        await pilot.pause()
+        shown = " ".join(row_text(view, y).strip() for y in range(8)).split()
+        assert shown == message.split()

@@ -7,11 +7,11 @@ hands fresh data back down.
 
 Its everyday keys besides: copy (``c``), export (``e``), watch (``w``),
 kill (``k``, which says why when there is nothing to kill), the queue view
-(``u``), failed only (``F``) and the next / previous failed task (``]`` /
-``[``). Watching: after each poll the screen hands the
-:class:`~inductiva_top.monitor.watch.Watcher` (the app's; it outlives a
-screen) the tasks it holds; tasks that reached a terminal state get a toast,
-and the terminal bell when ``bell`` is on.
+(``u``), failed only (``F``), the next / previous failed task (``]`` /
+``[``) and zoom (``z``: a pane fills the screen). Watching: after each poll
+the screen hands the :class:`~inductiva_top.monitor.watch.Watcher` (the
+app's; it outlives a screen) the tasks it holds; tasks that reached a
+terminal state get a toast, and the terminal bell when ``bell`` is on.
 
 The footer starts with help and quit, so that they stay when it is cut at
 the right (80 columns); ``?`` lists the keys in :data:`MainScreen.HELP_SECTIONS`.
@@ -27,6 +27,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -115,6 +116,7 @@ class MainScreen(Screen[None]):
         Binding("f5", "refresh", "Refresh", show=False, id="main.refresh"),
         Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
         Binding("f", "follow", "Follow new", show=False, id="main.follow"),
+        Binding("z", "zoom", "Zoom", show=False, id="main.zoom"),
     ]
 
     HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -153,7 +155,7 @@ class MainScreen(Screen[None]):
             "main.export",
             "main.refresh",
         ),
-        "Panes": ("main.tail_mode",),
+        "Panes": ("main.tail_mode", "main.zoom"),
     }
     """The sections ``?`` lists first, in this order: binding ids of this screen and its table."""
 
@@ -162,6 +164,9 @@ class MainScreen(Screen[None]):
 
     FOOTER_PALETTE = 14
     """Columns the footer keeps for Textual's palette key, docked at its right end."""
+
+    ESCAPE_TO_MINIMIZE = False
+    """Esc keeps its meaning in a zoomed pane (close its search...); then it unzooms, as ``z``."""
 
     def __init__(
         self,
@@ -204,6 +209,7 @@ class MainScreen(Screen[None]):
         self._last_error: str | None = key_missing
         self._good_query: TaskQuery | None = None
         self._allowed_actions: tuple[tuple[str, bool | None], ...] = ()
+        self._focus_before_zoom: Widget | None = None
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -465,7 +471,10 @@ class MainScreen(Screen[None]):
         self.query_one(TaskTable).focus()
 
     def action_clear(self) -> None:
-        """Esc: close and clear the id search; else drop the marks."""
+        """Esc: back from a zoomed pane; else close and clear the id search; else drop the marks."""
+        if self.maximized is not None:
+            self.action_zoom()
+            return
         bar = self.query_one(FilterBar)
         query = self.state.window.query
         if bar.searching or query.id_filter:
@@ -560,6 +569,17 @@ class MainScreen(Screen[None]):
         table = self.query_one(TaskTable)
         table.set_follow(not table.follow)
         self._update_bars()
+
+    def action_zoom(self) -> None:
+        """``z``: the pane with focus (else the output) fills the screen; again: back."""
+        if self.maximized is not None:
+            self.minimize()
+            if self._focus_before_zoom is not None and self._focus_before_zoom.is_attached:
+                self._focus_before_zoom.focus()
+            return
+        self._focus_before_zoom = self.focused
+        panes = self.query_one(TaskPanes)
+        panes.zoom(panes.pane_of(self.focused))
 
     def action_tail_mode(self) -> None:
         """``o`` from anywhere: the tail pane cycles stdout, stderr, both."""

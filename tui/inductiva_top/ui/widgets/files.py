@@ -54,7 +54,7 @@ MAX_NODES = 2000
 """Tree nodes drawn at most; a note says how many more files there are."""
 
 LISTED_AT_THE_END = "The outputs are listed once the task has finished."
-DOWNLOADABLE_AT_THE_END = "outputs download once the task has finished"
+DOWNLOADABLE_AT_THE_END = "d: outputs once the task ends"
 
 
 def _label(node: FileNode, marked: bool) -> Text:
@@ -133,7 +133,7 @@ class FilesPanel(Vertical):
     FilesPanel > #files-trouble { height: auto; color: $warning; display: none; }
     FilesPanel.-trouble > #files-trouble { display: block; }
     FilesPanel > FileTree { height: 1fr; }
-    FilesPanel > #files-hint { height: 1; color: $text-muted; }
+    FilesPanel > #files-hint { height: auto; max-height: 3; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -276,7 +276,7 @@ class FilesPanel(Vertical):
         parts = []
         if self.can_download_outputs:
             parts.append(f"{marked} marked" if marked else "space marks")
-            parts.append("d: download marked" if marked else "d: download all outputs")
+            parts.append("d: download them" if marked else "d: all outputs")
         elif self.no_archive:
             parts.append("no outputs to download")
         else:
@@ -338,7 +338,7 @@ class FilesPanel(Vertical):
         if action == "cancel_downloads":
             # Esc is the screen's "clear" unless downloads are running.
             return self.services is not None and bool(self.services.downloads.running)
-        if action in ("download", "toggle_zip"):
+        if action == "download":
             return True if self.can_download_outputs else None
         if action == "download_inputs":
             return True if self.can_download_inputs else None

@@ -1,9 +1,11 @@
 """The selected task's panes: state timeline, live tail, file tree.
 
-Side by side on wide terminals, one at a time under a tab strip on narrow
-ones. The layout switches with a CSS class (``-narrow``) when the width
-crosses :data:`WIDE_AT`, never by rebuilding the panes: what they hold (a
-followed stream, a search, marks, the output mode) survives a resize.
+Side by side on wide terminals (the output twice as wide as the others: a
+solver's lines are long), one at a time under a tab strip on narrow ones.
+The layout switches with a CSS class (``-narrow``) when the width crosses
+:data:`WIDE_AT`, never by rebuilding the panes: what they hold (a followed
+stream, a search, marks, the output mode) survives a resize, and zooming
+one to the whole screen (:meth:`TaskPanes.zoom`, Textual's maximize) too.
 
 Attributes down: the screen calls :meth:`TaskPanes.show_task`, and each pane's
 ``selected`` is bound to :attr:`TaskPanes.selected` (``data_bind``); panes
@@ -24,8 +26,9 @@ from textual.widgets import Tab, Tabs
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.fmt import Formatter
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.files import FilesPanel
+from inductiva_top.ui.widgets.files import FilesPanel, FileTree
 from inductiva_top.ui.widgets.tail import TailPanel
+from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.timeline import TimelineView
 
 __all__ = ["WIDE_AT", "FilesPane", "TailPane", "TaskPanes", "TimelinePane"]
@@ -38,12 +41,14 @@ class TimelinePane(VerticalScroll):
     """The states the selected task went through, oldest first."""
 
     BORDER_TITLE = "Timeline"
+    ALLOW_MAXIMIZE = True
 
 
 class TailPane(Vertical):
     """The selected task's output lines; its subtitle names the files shown."""
 
     BORDER_TITLE = "Output"
+    ALLOW_MAXIMIZE = True
 
     @on(TailPanel.ModeShown)
     def _mode_shown(self, event: TailPanel.ModeShown) -> None:
@@ -54,6 +59,7 @@ class FilesPane(Vertical):
     """The selected task's files."""
 
     BORDER_TITLE = "Files"
+    ALLOW_MAXIMIZE = True
 
 
 class TaskPanes(Widget):
@@ -68,6 +74,8 @@ class TaskPanes(Widget):
     TaskPanes > Tabs { display: none; }
     TaskPanes > #panes-row { height: 1fr; }
     TaskPanes > #panes-row > * { width: 1fr; }
+    TaskPanes > #panes-row > TailPane { width: 2fr; }
+    TaskPanes > #panes-row > .-maximized { width: 1fr; }
     TaskPanes.-narrow > Tabs { display: block; }
     TaskPanes.-narrow > #panes-row > * { display: none; }
     TaskPanes.-narrow > #panes-row > .-current { display: block; }
@@ -116,6 +124,29 @@ class TaskPanes(Widget):
         current = (event.tab.id or "").replace("tab-", "pane-", 1)
         for pane in self.query_one("#panes-row").children:
             pane.set_class(pane.id == current, "-current")
+
+    def pane_of(self, focused: Widget | None) -> Widget:
+        """The pane to zoom: the one holding focus, else the one on show, else the output."""
+        panes = list(self.query_one("#panes-row").children)
+        if focused is not None:
+            for pane in panes:
+                if focused is pane or pane in focused.ancestors:
+                    return pane
+        if not self.wide:
+            for pane in panes:
+                if pane.has_class("-current"):
+                    return pane
+        return self.query_one(TailPane)
+
+    def zoom(self, pane: Widget) -> None:
+        """Fill the screen with ``pane`` and give it the focus (its keys then work)."""
+        if self.screen.maximize(pane, container=False):
+            focus: Widget = pane
+            if isinstance(pane, TailPane):
+                focus = pane.query_one(TailView)
+            elif isinstance(pane, FilesPane):
+                focus = pane.query_one(FileTree)
+            focus.focus()
 
     def show_task(self, task: TaskWithStatusHistory | Task | None) -> None:
         """Hand the cursor task to every pane (nothing happens if it has not changed)."""

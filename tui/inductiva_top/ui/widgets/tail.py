@@ -214,6 +214,7 @@ class TailPanel(Vertical):
                     self._trouble = ""
                     self.view.show_message(f"{found.message} {UNTIL_THE_END}")
                     return False
+                self._status()  # say "live"
                 # Its connections close with this worker (cancelled on a new target).
                 live = await closing.enter_async_context(aclosing(found))
                 events = follow(live, target.mode, backlog)

@@ -307,8 +307,13 @@ class TailView(ScrollView, can_focus=True):
             strip = self._strip(self._text(index, self._lines[index]), base)
             self._cache[(index, 0)] = strip
         if self.wrap:
-            start = part * self._wrap_width
-            return strip.crop_extend(start, start + width, base).apply_offsets(start, row)
+            # The row is the wrap width; the rest is under the scrollbar.
+            wrap = self._wrap_width
+            start = part * wrap
+            cut = strip.crop_extend(start, start + wrap, base)
+            if width > wrap:
+                cut = Strip.join([cut, Strip.blank(width - wrap, base)])
+            return cut.apply_offsets(start, row)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, row)
 
     def _message_row(self, row: int, width: int, base: Style) -> Strip:
