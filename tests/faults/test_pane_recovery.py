@@ -29,6 +29,7 @@ from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
 from inductiva_top.ui.widgets.timeline import TimelineView
+from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory
 from tests.faults.outage import Outage
 from tests.server.task_helpers import submit, wait_status
@@ -149,7 +150,7 @@ async def test_every_pane_recovers_from_an_outage_by_itself(
                 for pane, seconds in found.items():
                     tally.timing("pane recovery after outage", pane, seconds)
                 assert table.cursor_id == running  # nothing moved while the panes recovered
-                assert not detail.has_class("-trouble")
+                assert not detail.query_one(Trouble).display
                 tally.fault(survived=app.is_running)
     finally:
         with server.client() as http:

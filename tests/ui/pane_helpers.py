@@ -1,14 +1,16 @@
-"""A small app that mounts one task pane, for Pilot tests against a real server."""
+"""Small apps that show one task pane or screen, for Pilot tests against a real server."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 
 from inductiva_top.api.client import InductivaClient
-from tests.conftest import ServerProcess
+from tests.conftest import ServerFactory, ServerProcess
 
 
 def api_client(server: ServerProcess) -> InductivaClient:
@@ -25,3 +27,22 @@ class PaneApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self._make()
+
+
+class ScreenApp(App[None]):
+    """Shows one screen (a task's detail screen, say) over an empty app."""
+
+    def __init__(self, screen: Screen[None]) -> None:
+        super().__init__()
+        self._shown = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self._shown)
+
+
+def restartable_server(make: ServerFactory) -> ServerProcess:
+    """A started server on a port of its own, which it keeps when stopped and started again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return make(args=["--port", str(port)])

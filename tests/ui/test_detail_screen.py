@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-
-from textual.app import App
 
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.ui.screens.detail import TaskDetailScreen, detail_sections
+from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import api_client
+from tests.ui.pane_helpers import ScreenApp, api_client, restartable_server
 
 PY = sys.executable
 
@@ -34,22 +32,10 @@ def test_section_and_row_names_are_words() -> None:
     assert "Executor id" in labels and "Executer id" not in labels
 
 
-class DetailApp(App[None]):
-    def __init__(self, screen: TaskDetailScreen) -> None:
-        super().__init__()
-        self._detail = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._detail)
-
-
 async def test_a_failed_load_is_shown_while_it_lasts_and_asked_again(
     server_factory: ServerFactory,
 ) -> None:
-    with socket.socket() as probe:  # a port of our own, so the restarted server keeps it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = server_factory(args=["--port", str(port)])
+    server = restartable_server(server_factory)
     with server.client() as http:
         task_id = submit(http, [PY, "-c", "print('x')"])
         wait_status(http, task_id, "success")
@@ -58,11 +44,11 @@ async def test_a_failed_load_is_shown_while_it_lasts_and_asked_again(
         server.stop()
         policy = PollPolicy(interval=0.5)
         screen = TaskDetailScreen(task_id, client, fmt.Formatter(), policy=policy)
-        async with DetailApp(screen).run_test(size=(100, 30)) as pilot:
+        async with ScreenApp(screen).run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: "retrying in" in screen.trouble, "the retry note")
-            assert screen.has_class("-trouble")
+            assert screen.query_one(Trouble).display
             server.start()
             await until(pilot, lambda: screen.query(".detail-section"), "the task after the outage")
-            assert screen.trouble == "" and not screen.has_class("-trouble")
+            assert screen.trouble == "" and not screen.query_one(Trouble).display
     finally:
         await client.aclose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -17,10 +16,11 @@ from inductiva_top.monitor.tailsource import TailSource
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
 from inductiva_top.ui.widgets.files import FilesPanel
+from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
+from tests.ui.pane_helpers import PaneApp, api_client, restartable_server
 
 PY = sys.executable
 OUTPUTS = (
@@ -308,10 +308,7 @@ async def test_download_results_and_errors_read_in_full(
 async def test_a_failed_listing_is_asked_again_until_the_server_is_back(
     server_factory: ServerFactory,
 ) -> None:
-    with socket.socket() as probe:  # a port of our own, so the restarted server keeps it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = server_factory(args=["--port", str(port)])
+    server = restartable_server(server_factory)
     with server.client() as http:
         task_id = submit(http, [PY, "-c", OUTPUTS])
         wait_status(http, task_id, "success")
@@ -327,7 +324,7 @@ async def test_a_failed_listing_is_asked_again_until_the_server_is_back(
             assert "Could not list the files" in panel.trouble
             server.start()
             await until(pilot, lambda: panel.root is not None, "the listing after the outage")
-            assert panel.trouble == "" and not panel.has_class("-trouble")
+            assert panel.trouble == "" and not panel.query_one(Trouble).display
             assert "vtk/a.vtk" in paths(panel)
     finally:
         await client.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 
 import pytest
@@ -14,7 +13,7 @@ from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
+from tests.ui.pane_helpers import PaneApp, api_client, restartable_server
 
 PY = sys.executable
 
@@ -338,10 +337,7 @@ async def test_the_buffer_keeps_at_most_tail_lines(module_server: ServerProcess)
 async def test_a_failed_read_is_retried_once_the_server_is_back(
     server_factory: ServerFactory,
 ) -> None:
-    with socket.socket() as probe:  # a port of our own, so the restarted server keeps it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = server_factory(args=["--port", str(port)])
+    server = restartable_server(server_factory)
     with server.client() as http:
         task_id = submit(http, [PY, "-c", "print('survived')"])
         wait_status(http, task_id, "success")

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.app import App
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.live import (
@@ -33,7 +32,7 @@ from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status, wait_until
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
+from tests.ui.pane_helpers import PaneApp, ScreenApp, api_client
 
 pytest.importorskip("aiortc")
 
@@ -126,17 +125,6 @@ async def test_the_files_pane_lists_a_cloud_task_over_webrtc(
     wait_until(lambda: open_peers(module_server) == 0, "the peer connection to close")
 
 
-class DetailApp(App[None]):
-    """Shows one task's detail screen."""
-
-    def __init__(self, screen: TaskDetailScreen) -> None:
-        super().__init__()
-        self._detail = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._detail)
-
-
 @pytest.mark.parametrize("routes", [False, True], ids=["webrtc", "http"])
 async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_runs(
     module_server: ServerProcess, tmp_path: Path, routes: bool
@@ -150,7 +138,7 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
         live = LiveAccess(client, routes=routes)  # routes=False: as on the Inductiva cloud
         policy = PollPolicy(interval=0.2)
         screen = TaskDetailScreen(task_id, client, fmt.Formatter(), policy=policy, live=live)
-        app = DetailApp(screen)
+        app = ScreenApp(screen)
         async with app.run_test(size=(120, 60)) as pilot:
             await until(pilot, lambda: screen.query(LiveInfo), "the live section")
             info = screen.query_one(LiveInfo)

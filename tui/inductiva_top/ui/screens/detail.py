@@ -39,6 +39,7 @@ from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
+from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["TaskDetailScreen", "detail_sections"]
 
@@ -242,7 +243,7 @@ class TaskDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Task {sanitize_name(self.task_id)}", style="bold"), id="detail-title")
-        yield Static(id="detail-trouble")
+        yield Trouble(id="detail-trouble")
         yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
         yield Footer()
 
@@ -276,8 +277,7 @@ class TaskDetailScreen(Screen[None]):
 
     def _show_trouble(self, text: str) -> None:
         self.trouble = text
-        self.query_one("#detail-trouble", Static).update(Text(text))
-        self.set_class(bool(text), "-trouble")
+        self.query_one(Trouble).say(text)
 
     async def _show(self, task: TaskWithStatusHistory) -> None:
         body = self.query_one("#detail-body", VerticalScroll)

@@ -27,6 +27,7 @@ from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
+from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["QueueScreen", "queue_text"]
 
@@ -95,12 +96,11 @@ class QueueScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="queue-dialog", classes="dialog"):
             yield Label(Text("Queue position", style="bold"), classes="dialog-title")
-            yield Static(id="queue-trouble", classes="dialog-note")
+            yield Trouble(id="queue-trouble")
             with VerticalScroll():
                 yield Static(Text("loading…", style="dim"), id="queue-body")
 
     def on_mount(self) -> None:
-        self._show_trouble("")
         self._watch()
 
     @work(exclusive=True, group="queue", exit_on_error=False)
@@ -122,9 +122,7 @@ class QueueScreen(ModalScreen[None]):
 
     def _show_trouble(self, text: str) -> None:
         self.trouble = text
-        trouble = self.query_one("#queue-trouble", Static)
-        trouble.update(Text(text))
-        trouble.display = bool(text)
+        self.query_one(Trouble).say(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

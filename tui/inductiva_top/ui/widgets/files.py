@@ -47,6 +47,7 @@ from inductiva_top.monitor.tailsource import TailSource, choose_source
 from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
+from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["MAX_NODES", "FileTree", "FilesPanel"]
 
@@ -130,8 +131,6 @@ class FilesPanel(Vertical):
     DEFAULT_CSS = """
     FilesPanel { height: 1fr; }
     FilesPanel > #files-summary { height: auto; max-height: 3; color: $text-muted; }
-    FilesPanel > #files-trouble { height: auto; color: $warning; display: none; }
-    FilesPanel.-trouble > #files-trouble { display: block; }
     FilesPanel > FileTree { height: 1fr; }
     FilesPanel > #files-hint { height: auto; max-height: 3; color: $text-muted; }
     """
@@ -162,7 +161,7 @@ class FilesPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="files-summary")
-        yield Static(id="files-trouble")
+        yield Trouble(id="files-trouble")
         yield FileTree(id="files-tree")
         yield Static(id="files-hint")
         yield DownloadsBar(self.services.downloads if self.services else None, id="downloads")
@@ -254,10 +253,9 @@ class FilesPanel(Vertical):
         self._show_trouble(f"Could not list the files: {waiting_text(error, seconds_left)}")
 
     def _show_trouble(self, text: str) -> None:
-        """Show why the files cannot be listed (wrapped, in full); ``""`` hides it."""
+        """Say why the files cannot be listed (in full); ``""`` once they can."""
         self.trouble = text
-        self.query_one("#files-trouble", Static).update(Text(text))
-        self.set_class(bool(text), "-trouble")
+        self.query_one(Trouble).say(text)
 
     def _set_root(self, root: FileNode | None, summary_text: str) -> None:
         unchanged = root is not None and self.root is not None and _same(root, self.root)
