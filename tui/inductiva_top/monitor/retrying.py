@@ -96,3 +96,21 @@ class Retrying:
             else:
                 self.succeeded()
                 return answer
+
+    async def repeat(
+        self,
+        ask: Callable[[], Awaitable[T]],
+        answered: Callable[[T], Awaitable[bool]],
+        on_wait: Wait,
+        *,
+        every: float,
+        wait_for: Callable[[ApiError], float | None] = transient_wait,
+    ) -> None:
+        """Ask, hand the answer to ``answered``, wait ``every`` seconds, and again.
+
+        Stops when ``answered`` returns False (nothing more will change);
+        failures are asked again as :meth:`ask` does, and the errors it
+        raises end the repeat.
+        """
+        while await answered(await self.ask(ask, on_wait, wait_for=wait_for)):
+            await self._sleep(every)

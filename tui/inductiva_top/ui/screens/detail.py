@@ -14,7 +14,6 @@ the title, in full, only while it lasts.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import ClassVar
@@ -257,20 +256,21 @@ class TaskDetailScreen(Screen[None]):
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def _watch(self) -> None:
         """Load the task, then again every interval until it can no longer change."""
-        retrying = Retrying(self._policy)
-        while True:
-            try:
-                task = await retrying.ask(
-                    lambda: self._source.get_task(self.task_id), self._waiting
-                )
-            except ApiError as error:  # asking again cannot help (gone, refused): until ``r``
-                self._show_trouble(f"Could not load the task: {error} (r tries again)")
-                return
+
+        async def shown(task: TaskWithStatusHistory) -> bool:
             self._show_trouble("")
             await self._show(task)
-            if is_terminal(task.status, task.is_terminated):
-                return
-            await asyncio.sleep(self._policy.interval)
+            return not is_terminal(task.status, task.is_terminated)
+
+        try:
+            await Retrying(self._policy).repeat(
+                lambda: self._source.get_task(self.task_id),
+                shown,
+                self._waiting,
+                every=self._policy.interval,
+            )
+        except ApiError as error:  # asking again cannot help (gone, refused): until ``r``
+            self._show_trouble(f"Could not load the task: {error} (r tries again)")
 
     def _waiting(self, error: ApiError, seconds_left: float) -> None:
         self._show_trouble(f"Could not load the task: {waiting_text(error, seconds_left)}")

@@ -8,7 +8,6 @@ error shows, in full, only while it lasts, above the last view it had.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
@@ -105,17 +104,19 @@ class QueueScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def _watch(self) -> None:
-        retrying = Retrying(self._policy)
-        while True:
-            try:
-                view = await retrying.ask(self._load, self._waiting)
-            except ApiError as error:  # asking again cannot help
-                self._show_trouble(f"Could not read the queue: {error}")
-                return
+
+        async def shown(view: QueueView) -> bool:
             self._show_trouble("")
             self.view = view
             self.query_one("#queue-body", Static).update(queue_text(view, self._formatter))
-            await asyncio.sleep(self._policy.interval)
+            return True
+
+        try:
+            await Retrying(self._policy).repeat(
+                self._load, shown, self._waiting, every=self._policy.interval
+            )
+        except ApiError as error:  # asking again cannot help
+            self._show_trouble(f"Could not read the queue: {error}")
 
     def _waiting(self, error: ApiError, seconds_left: float) -> None:
         self._show_trouble(f"Could not read the queue: {waiting_text(error, seconds_left)}")

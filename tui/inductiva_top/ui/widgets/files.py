@@ -18,7 +18,6 @@ the error shows, in full, only while it lasts. Downloads belong to the
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import aclosing
 from typing import ClassVar
 
@@ -32,7 +31,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from inductiva_top.api.errors import ApiError, NotFound
-from inductiva_top.api.live import NoLive
+from inductiva_top.api.live import NoLive, WorkEntry
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.filetree import (
@@ -223,14 +222,18 @@ class FilesPanel(Vertical):
         if isinstance(live, NoLive):
             self._set_root(None, f"{live.message} {LISTED_AT_THE_END}")
             return
+
+        async def shown(entries: tuple[WorkEntry, ...]) -> bool:
+            self._show_trouble("")
+            root = tree_from_workdir(entries)
+            self._set_root(root, f"{summary(root)} · live work dir ({live.via})")
+            return True
+
         async with aclosing(live):
-            while True:
-                # No work dir yet, no answer, no path: asked again at the transport's pace.
-                entries = await retrying.ask(live.files, self._waiting, wait_for=live.retry_after)
-                self._show_trouble("")
-                root = tree_from_workdir(entries)
-                self._set_root(root, f"{summary(root)} · live work dir ({live.via})")
-                await asyncio.sleep(live.poll_seconds)
+            # No work dir yet, no answer, no path: asked again at the transport's pace.
+            await retrying.repeat(
+                live.files, shown, self._waiting, every=live.poll_seconds, wait_for=live.retry_after
+            )
 
     async def _list_archive(self, services: PaneServices, task: Task, retrying: Retrying) -> None:
         path = task.storage_output_path or f"{task.task_id}/output.zip"

@@ -11,7 +11,6 @@ task ended, the screen closed) cancels its worker, which closes the connections.
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import aclosing
 from datetime import datetime
 
@@ -100,20 +99,21 @@ class LiveInfo(Static):
 
     @work(exclusive=True, group="live-info", exit_on_error=False)
     async def _watch(self, live: LiveTask) -> None:
-        retrying = Retrying(self._policy)
 
         async def ask() -> tuple[LastModified, str]:
             return await live.last_modified_file(), await live.top()
 
+        async def shown(answer: tuple[LastModified, str]) -> bool:
+            self._show(live_lines(*answer))
+            return True
+
         async with aclosing(live):  # its connections close with this worker
-            while True:
-                try:
-                    newest, top = await retrying.ask(ask, self._waiting, wait_for=live.retry_after)
-                except ApiError as error:  # asking again cannot help
-                    self._show([f"No live view: {error}"], wrap=True)
-                    return
-                self._show(live_lines(newest, top))
-                await asyncio.sleep(self._every)
+            try:
+                await Retrying(self._policy).repeat(
+                    ask, shown, self._waiting, every=self._every, wait_for=live.retry_after
+                )
+            except ApiError as error:  # asking again cannot help
+                self._show([f"No live view: {error}"], wrap=True)
 
     def _waiting(self, error: ApiError, seconds_left: float) -> None:
         self._show([f"No live view: {waiting_text(error, seconds_left)}"], wrap=True)
