@@ -2,9 +2,9 @@
 
 Redraws whenever the :class:`~inductiva_top.ui.downloads.DownloadManager`
 reports a change; hidden while there is nothing to show. An entry wraps
-rather than being cut at the pane's width: where the files went and why a
-download failed are read in full. Each download that ends also says so in a
-toast (where the files went, or the whole error).
+rather than being cut at the pane's width, and the strip keeps the newest in
+view (a few rows; the mouse scrolls back). Each download that ends also says
+so in a toast, in full: where the files went, or the whole error.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class DownloadsBar(VerticalScroll, can_focus=False):
     """The manager's jobs, newest last (scrolled to the newest when they do not all fit)."""
 
     DEFAULT_CSS = """
-    DownloadsBar { height: auto; max-height: 50%; display: none; }
+    DownloadsBar { height: auto; max-height: 6; display: none; }
     DownloadsBar.-busy { display: block; }
     DownloadsBar > Static { height: auto; }
     """
