@@ -11,17 +11,22 @@ from inductiva_top.api.errors import ApiError, ConnectionFailed, NotFound, RateL
 from inductiva_top.monitor.poller import PollPolicy, PollSchedule
 from inductiva_top.monitor.retrying import Retrying, transient_wait, waiting_text
 
-POLICY = PollPolicy(interval=1.0, backoff_base=2.0, backoff_max=60.0, jitter=0.0)
+POLICY = PollPolicy(interval=2.0, short_outage=3.0, backoff_max=60.0, jitter=0.0)
 
 
 class Clock:
-    """A fake ``sleep`` that only counts the time asked for."""
+    """A fake ``sleep`` that counts the time asked for, and a clock it moves."""
 
     def __init__(self) -> None:
         self.slept: list[float] = []
+        self.now = 0.0
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
 
 
 def failing(errors: list[ApiError], answer: str = "ok") -> Callable[[], Awaitable[str]]:
@@ -37,14 +42,16 @@ def failing(errors: list[ApiError], answer: str = "ok") -> Callable[[], Awaitabl
 
 async def test_waits_as_the_poll_loop_would_and_counts_down() -> None:
     clock = Clock()
-    retrying = Retrying(POLICY, sleep=clock.sleep, schedule=PollSchedule(POLICY, random.Random(1)))
-    told: list[tuple[str, float]] = []
-    errors: list[ApiError] = [ConnectionFailed("refused"), ConnectionFailed("refused")]
-    answer = await retrying.ask(failing(errors), lambda e, left: told.append((str(e), left)))
+    schedule = PollSchedule(POLICY, random.Random(1), monotonic=clock.monotonic)
+    retrying = Retrying(POLICY, sleep=clock.sleep, schedule=schedule)
+    told: list[float] = []
+    errors: list[ApiError] = [ConnectionFailed("refused") for _ in range(3)]
+    answer = await retrying.ask(failing(errors), lambda e, left: told.append(left))
     assert answer == "ok" and retrying.failures == 0
-    # The loop's backoff, 2 s then 4 s, said once a second as it runs out.
-    assert clock.slept == [1.0] * 6
-    assert [left for _, left in told] == [2.0, 1.0, 4.0, 3.0, 2.0, 1.0]
+    # The loop's pace: one interval while the outage is short, then backing off,
+    # said once a second as each wait runs out.
+    assert clock.slept == [1.0] * 8
+    assert told == [2.0, 1.0, 2.0, 1.0, 4.0, 3.0, 2.0, 1.0]
     assert waiting_text(ConnectionFailed("refused"), 2.5) == "refused (retrying in 3 s)"
 
 

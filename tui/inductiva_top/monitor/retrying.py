@@ -4,8 +4,8 @@ The task panes, the detail screen and the queue view fetch on their own, beside
 the poll loop. When a fetch fails they wait and ask again by themselves, with
 the poll loop's own policy: a :class:`Retrying` keeps a
 :class:`~inductiva_top.monitor.poller.PollSchedule` of the dashboard's
-:class:`~inductiva_top.monitor.poller.PollPolicy` (jittered exponential backoff,
-at least the server's ``Retry-After``), and a success starts it over. While it
+:class:`~inductiva_top.monitor.poller.PollPolicy` (its pace after a failure,
+never sooner than the server's ``Retry-After``), and a success starts it over. While it
 waits, ``on_wait`` is told the error and the seconds left, once a second, so a
 pane can show the error, with a live countdown, exactly while it lasts.
 """
