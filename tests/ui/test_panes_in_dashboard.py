@@ -196,6 +196,7 @@ async def test_z_zooms_the_pane_with_focus_and_back(live_server: ServerProcess) 
             # W wraps the long lines over rows instead of running off to the right.
             line = tail.view.lines[0].text
             await pilot.press("W")
+            await pilot.pause()
             view_width = tail.view.scrollable_content_region.width
             assert tail.view.wrap and tail.view.virtual_size.width == view_width
             assert line.startswith("step") and line.endswith("END") and len(line) > view_width

@@ -52,6 +52,7 @@ class TailView(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     TailView { height: 1fr; }
+    TailView.-wrap { scrollbar-gutter: stable; }
     """
 
     following: reactive[bool] = reactive(True)
@@ -156,7 +157,9 @@ class TailView(ScrollView, can_focus=True):
             self._starts = [0]
             self.virtual_size = Size(self._width, len(self._lines))
             return
-        width = max(1, self.scrollable_content_region.width or self.size.width)
+        # The gutter is kept for the scrollbar (-wrap): rows do not change width
+        # when it comes and goes.
+        width = max(1, self.size.width - self.styles.scrollbar_size_vertical)
         self._wrap_width = width
         starts = [0]
         row = 0
@@ -182,7 +185,8 @@ class TailView(ScrollView, can_focus=True):
         index = bisect_right(self._starts, row) - 1
         return index, row - self._starts[index]
 
-    def watch_wrap(self) -> None:
+    def watch_wrap(self, wrap: bool) -> None:
+        self.set_class(wrap, "-wrap")
         reading = self._line_at(round(self.scroll_y))[0]
         self._cache.clear()
         self._layout()
@@ -193,7 +197,7 @@ class TailView(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
-        if self.wrap and self.scrollable_content_region.width != self._wrap_width:
+        if self.wrap and self.size.width - self.styles.scrollbar_size_vertical != self._wrap_width:
             self._layout()
             if self.following:
                 self.scroll_end(animate=False, x_axis=False)
