@@ -112,7 +112,7 @@ def test_default_path_is_under_the_output_dir() -> None:
 def test_write_creates_directories_and_the_file(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "er" / "tasks.csv"
     assert write_export([task(1)], target, "csv") == target
-    assert target.read_text().startswith("task_id,status")
+    assert target.read_text().startswith("task_id,name,status")
     assert [p.name for p in target.parent.iterdir()] == ["tasks.csv"]
 
 

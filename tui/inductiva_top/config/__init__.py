@@ -65,6 +65,7 @@ from inductiva_top.config.settings import (
     ACTIVE,
     COLUMNS,
     KEYMAP,
+    NAME_KEYS,
     NOTIFY,
     NOTIFY_VIA,
     OUTPUT_DIR,
@@ -125,6 +126,8 @@ class Config:
     read_only: bool = READ_ONLY.default
     output_dir: Path = OUTPUT_DIR.default
     columns: tuple[str, ...] | None = COLUMNS.default
+    name_keys: tuple[str, ...] = NAME_KEYS.default
+    """Metadata keys that name a task (the NAME column), first present wins."""
     config_path: Path | None = None
     """The YAML file that was read, if any."""
     warnings: tuple[str, ...] = ()

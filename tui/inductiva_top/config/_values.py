@@ -111,10 +111,32 @@ def check_texts(value: object, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 
+META_PREFIX = "meta."
+"""A column named ``meta.KEY`` shows the task's metadata value of KEY."""
+
+
+def check_metadata_key(key: str, where: str, example: str) -> str:
+    """A metadata key as a setting names it: not empty, no whitespace or control character."""
+    if not key:
+        fail(where, f"expected a metadata key, e.g. {example}")
+    if any(char.isspace() or not char.isprintable() for char in key):
+        fail(where, f"metadata key {shown(key)} holds a space or a control character")
+    return key
+
+
 def check_columns(value: object, where: str) -> tuple[str, ...] | None:
-    """Column ids, in order; none or empty means the default set."""
+    """Column ids, in order; none or empty means the default set.
+
+    ``meta.KEY`` names a metadata key; a bad key is refused here (which
+    columns exist is the table's to say).
+    """
     # No columns at all is never meant: empty means the default set.
-    return (check_texts(value, where) or None) if value is not None else None
+    names = check_texts(value, where) if value is not None else ()
+    for name in names:
+        if name.startswith(META_PREFIX):
+            key = name[len(META_PREFIX) :]
+            check_metadata_key(key, f"{where}: {shown(name)}", "meta.alpha")
+    return names or None
 
 
 def check_keymap(value: object, where: str) -> FrozenMap:

@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from inductiva_top.config._values import (
+    META_PREFIX,
     MIN_REFRESH,
     FrozenMap,
     check_columns,
     check_count,
     check_keymap,
+    check_metadata_key,
     check_path,
     check_seconds,
     check_switch,
@@ -44,9 +46,10 @@ from inductiva_top.config._watch import (
 )
 from inductiva_top.monitor.foresight.notify import NotifyVia
 from inductiva_top.monitor.foresight.rules import WatchRule
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.statuses import FILTERABLE, KNOWN_STATUSES
 
-__all__ = ["ENV_PREFIX", "SETTINGS", "Form", "Setting"]
+__all__ = ["ENV_PREFIX", "META_PREFIX", "SETTINGS", "Form", "Setting"]
 
 ENV_PREFIX = "INDUCTIVA_TOP_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -154,6 +157,14 @@ def check_statuses(value: object, where: str) -> tuple[str, ...]:
     return codes
 
 
+def check_name_keys(value: object, where: str) -> tuple[str, ...]:
+    """Metadata keys that name a task, in order; empty means the default keys."""
+    keys = check_texts(value, where)
+    for key in keys:
+        check_metadata_key(key, where, "name")
+    return keys or DEFAULT_NAME_KEYS
+
+
 REFRESH = Setting(
     key="refresh",
     default=2.0,
@@ -224,6 +235,15 @@ COLUMNS: Setting[tuple[str, ...] | None] = Setting(
     form=Form.LIST,
     metavar="COLUMN",
 )
+NAME_KEYS: Setting[tuple[str, ...]] = Setting(
+    key="name_keys",
+    default=DEFAULT_NAME_KEYS,
+    check=check_name_keys,
+    help="metadata keys that name a task, first present wins "
+    "(repeatable or comma-separated; default {default}; '' for the default)",
+    form=Form.LIST,
+    metavar="KEY",
+)
 TAIL_LINES = Setting(
     key="tail_lines",
     default=10_000,
@@ -279,6 +299,7 @@ SETTINGS: dict[str, Setting[Any]] = {
         READ_ONLY,
         OUTPUT_DIR,
         COLUMNS,
+        NAME_KEYS,
         TAIL_LINES,
         NOTIFY,
         NOTIFY_VIA,

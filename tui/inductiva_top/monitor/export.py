@@ -6,7 +6,9 @@ the file holds exactly what the table would show if scrolled to the end.
 :func:`write_export` writes the file atomically (a temporary file renamed into
 place) and never replaces an existing file unless asked to; a failure (a full
 disk, a missing permission) raises :class:`ExportError` with one readable line
-and leaves no partial file behind. Nothing here knows about Textual.
+and leaves no partial file behind. Each task is named as the table names it
+(:func:`~inductiva_top.monitor.names.task_name`): a ``name`` column beside
+``task_id`` in CSV, a ``name`` key in JSON. Nothing here knows about Textual.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 
 __all__ = [
     "CSV_FIELDS",
@@ -47,6 +50,7 @@ PageFetcher = Callable[[int], Awaitable[TaskPage]]
 
 CSV_FIELDS: tuple[str, ...] = (
     "task_id",
+    "name",
     "status",
     "simulator",
     "project",
@@ -61,7 +65,7 @@ CSV_FIELDS: tuple[str, ...] = (
     "storage_path",
     "error_detail",
 )
-"""The CSV columns, in order (the JSON export keeps every field the API sent)."""
+"""The CSV columns, in order (the JSON export keeps every field the API sent, and the name)."""
 
 MAX_PAGES = 100_000
 """A guard against a server whose pages never run out."""
@@ -100,11 +104,12 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def task_record(task: Task) -> dict[str, str]:
+def task_record(task: Task, name_keys: Sequence[str] = DEFAULT_NAME_KEYS) -> dict[str, str]:
     """One CSV row: the :data:`CSV_FIELDS` of ``task`` as text ('' for missing)."""
     executer = task.executer
     values: dict[str, object] = {
         "task_id": task.task_id,
+        "name": task_name(task, name_keys),
         "status": task.status,
         "simulator": task.simulator,
         "project": task.project,
@@ -122,19 +127,28 @@ def task_record(task: Task) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in values.items()}
 
 
-def render_csv(tasks: Iterable[Task]) -> str:
+def render_csv(tasks: Iterable[Task], name_keys: Sequence[str] = DEFAULT_NAME_KEYS) -> str:
     """The tasks as CSV text with a header row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(CSV_FIELDS), lineterminator="\n")
     writer.writeheader()
     for task in tasks:
-        writer.writerow(task_record(task))
+        writer.writerow(task_record(task, name_keys))
     return buffer.getvalue()
 
 
-def render_json(tasks: Sequence[Task]) -> str:
-    """The tasks as a JSON array of the API's task objects (unset fields left out)."""
-    items = [task.model_dump(mode="json", exclude_none=True) for task in tasks]
+def render_json(tasks: Sequence[Task], name_keys: Sequence[str] = DEFAULT_NAME_KEYS) -> str:
+    """The tasks as a JSON array of the API's task objects (unset fields left out).
+
+    A task with a name gets ``name`` (not an API field: the dashboard's, from its metadata).
+    """
+    items: list[dict[str, object]] = []
+    for task in tasks:
+        item = task.model_dump(mode="json", exclude_none=True)
+        name = task_name(task, name_keys)
+        if name is not None:
+            item["name"] = name
+        items.append(item)
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -148,7 +162,12 @@ def _reason(error: OSError) -> str:
 
 
 def write_export(
-    tasks: Sequence[Task], path: Path, fmt: ExportFormat, *, overwrite: bool = False
+    tasks: Sequence[Task],
+    path: Path,
+    fmt: ExportFormat,
+    *,
+    overwrite: bool = False,
+    name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
 ) -> Path:
     """Write ``tasks`` to ``path`` as ``fmt``; returns the path written.
 
@@ -156,7 +175,7 @@ def write_export(
     :class:`ExportError` unless ``overwrite``. The text goes to a temporary
     file in the same directory first, so a failure never leaves half a file.
     """
-    text = render_csv(tasks) if fmt == "csv" else render_json(tasks)
+    text = render_csv(tasks, name_keys) if fmt == "csv" else render_json(tasks, name_keys)
     path = path.expanduser()
     if path.is_dir():
         raise ExportError(f"{path} is a directory; give a file name")

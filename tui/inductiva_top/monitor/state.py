@@ -27,6 +27,7 @@ from inductiva_top.api.models import (
 )
 from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.merge import TaskLister, merged_page
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.queue import QueueView, queue_view
 from inductiva_top.monitor.statuses import is_killable
 from inductiva_top.monitor.window import RowWindow, TaskQuery
@@ -110,6 +111,8 @@ class DashboardState:
     ticks: int = 0
     followup: bool = False
     """Set when a tick fetched only a new view's rows and the rest is due right away."""
+    name_keys: tuple[str, ...] = DEFAULT_NAME_KEYS
+    """The metadata keys that name a task (the ``name_keys`` setting)."""
 
     # -- what the UI sets ------------------------------------------------------
 
@@ -390,6 +393,10 @@ class DashboardState:
                 return task
         index = self.window.index_of(task_id)
         return None if index is None else self.window.row(index)
+
+    def names_of(self, task_ids: Iterable[str]) -> dict[str, str | None]:
+        """Each of ``task_ids`` the dashboard holds, with its name (None: no name, or not held)."""
+        return {task_id: task_name(self.task(task_id), self.name_keys) for task_id in task_ids}
 
     def row_status(self, task: Task) -> str:
         """The status to show for ``task``: a kill in flight shows until the server catches up."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.foresight.rules import WatchRule
-from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_name
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 
 __all__ = ["FETCH_LIMIT", "Arrival", "Watcher"]
@@ -44,15 +44,18 @@ class Arrival:
     """The status kind (``success``, ``failed``, ``killed``, ``running``...): how loud."""
     rule: WatchRule | None = None
     """The watch rule that fired, or ``None`` for a task watched by ``w`` or ``--notify``."""
+    name: str | None = None
+    """The task's name (:func:`~inductiva_top.monitor.names.task_name`), if it has one."""
 
     @property
     def sentence(self) -> str:
-        """What happened, for a toast: ``abc succeeded``, ``abc failed: Machine Failed``."""
-        task_id = sanitize_name(self.task_id)
+        """What happened, for a toast or a notification: ``plate-a0.3 (abc) succeeded``,
+        ``abc failed: Machine Failed``."""
+        who = labelled(self.task_id, self.name)
         plain = _PLAIN.get((self.kind, self.label.lower()))
         if plain is not None:
-            return f"{task_id} {plain}"
-        return f"{task_id} {_VERBS.get(self.kind, 'is now')}: {self.label}"
+            return f"{who} {plain}"
+        return f"{who} {_VERBS.get(self.kind, 'is now')}: {self.label}"
 
 
 _PLAIN = {
@@ -87,6 +90,8 @@ class Watcher:
     watch_all: bool = False
     watched: set[str] = field(default_factory=set)
     rules: tuple[WatchRule, ...] = ()
+    name_keys: tuple[str, ...] = DEFAULT_NAME_KEYS
+    """The metadata keys that name a task in what is told."""
     _last: dict[str, _Seen] = field(default_factory=dict)
     """task id -> its status (and whether terminal) when last seen."""
 
@@ -127,6 +132,7 @@ class Watcher:
                         display_alias(task.status, task.status_alias),
                         status_info(task.status).kind.value,
                         rule,
+                        task_name(task, self.name_keys),
                     )
                 )
                 if terminal:

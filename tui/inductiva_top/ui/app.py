@@ -44,7 +44,7 @@ from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.watch import Watcher
 from inductiva_top.monitor.window import RowWindow, TaskQuery
-from inductiva_top.ui.columns import columns_from_config
+from inductiva_top.ui.columns import columns_from_config, unknown_columns_message
 from inductiva_top.ui.commands import DashboardCommands
 from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
 from inductiva_top.ui.resources import stylesheet
@@ -125,7 +125,7 @@ class InductivaTopApp(App[None]):
         self.config = config
         self.next_config: Config | None = None
         """Set when the user switched profile: run again on this configuration."""
-        self.watcher = Watcher(watch_all=config.notify)
+        self.watcher = Watcher(watch_all=config.notify, name_keys=config.name_keys)
         """The watched tasks (they outlive a screen); ``notify`` watches all of them."""
         self.formatter = fmt.Formatter(clock=clock, tz=tz)
         self._owned_client: InductivaClient | None = None
@@ -157,8 +157,12 @@ class InductivaTopApp(App[None]):
             project=config.project or None,
             active=config.active,
         )
-        self.state = DashboardState(source, window=RowWindow(page_size=page_size, query=query))
-        self.columns, self._unknown_columns = columns_from_config(config.columns)
+        self.state = DashboardState(
+            source,
+            window=RowWindow(page_size=page_size, query=query),
+            name_keys=config.name_keys,
+        )
+        self.columns, self._unknown_columns = columns_from_config(config.columns, config.name_keys)
 
     def on_mount(self) -> None:
         config = self.config
@@ -170,7 +174,8 @@ class InductivaTopApp(App[None]):
         if config.theme in self.available_themes:
             self.theme = config.theme
         if self._unknown_columns:
-            self.notify("columns: unknown " + ", ".join(self._unknown_columns), severity="warning")
+            message = unknown_columns_message(self._unknown_columns)
+            self.notify(message, severity="warning", timeout=10, markup=False)
         self.push_screen(
             MainScreen(
                 self.state,

@@ -2,23 +2,27 @@
 
 Which columns show, and in what order, comes from config (``columns:``);
 :func:`columns_from_config` turns those names into :class:`Column` specs and
-reports unknown names. :func:`fit_widths` shares the terminal's width among
-them. Every string from the API goes through the sanitizer and becomes a
-:class:`~rich.text.Text`, never markup.
+reports unknown names. NAME and ``meta.KEY`` columns show metadata values,
+named by :func:`~inductiva_top.monitor.names.task_name`. :func:`fit_widths`
+shares the terminal's width among them. Every string from the API goes
+through the sanitizer and becomes a :class:`~rich.text.Text`, never markup.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from rich.text import Text
 
 from inductiva_top.api.models import Task
+from inductiva_top.config import did_you_mean
+from inductiva_top.config.settings import META_PREFIX
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import SHORT_LABEL_MAX, short_label, status_info
 
@@ -30,10 +34,12 @@ __all__ = [
     "RowContext",
     "columns_from_config",
     "fit_widths",
+    "metadata_column",
     "natural_width",
     "render_cell",
     "short_id_length",
     "status_text",
+    "unknown_columns_message",
 ]
 
 
@@ -61,12 +67,16 @@ class Column:
     """The widest it grows to show its longest cell; None: always :attr:`width`."""
     cut: Literal["ellipsis", "words", "prefix"] = "ellipsis"
     """How a cell too long for the column is cut: ``…`` at the end, at a word, or a bare prefix."""
+    meta_keys: tuple[str, ...] = ()
+    """For a metadata column (NAME, ``meta.KEY``): the keys it shows, first present wins."""
 
 
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
         Column("id", "ID", 2, "task_id", most=40, cut="prefix"),
+        # The API sorts by no metadata key: NAME and meta.KEY sort nothing.
+        Column("name", "NAME", 6, most=24, meta_keys=DEFAULT_NAME_KEYS),
         Column("status", "STATUS", 2 + SHORT_LABEL_MAX, "status", cut="words"),
         Column("simulator", "SIMULATOR", 9, "simulator", most=20),
         Column("project", "PROJECT", 12, "project", most=40),
@@ -85,14 +95,20 @@ COLUMNS: dict[str, Column] = {
 RUN is the time the simulator computed (``metrics.computation_seconds``),
 TOTAL the time since submission (``metrics.total_seconds``): each ticks while
 it grows and keeps its meaning once the task ended. MACHINE is the machine
-type that ran the task, GROUP the machine group it was submitted to.
+type that ran the task, GROUP the machine group it was submitted to. NAME is
+the task's name from its metadata (the ``name_keys`` setting says which keys).
+A ``meta.KEY`` column (:func:`metadata_column`) is made for the key named.
 """
+
+META_MOST = 24
+"""The widest a ``meta.KEY`` column grows; longer values end in an ellipsis."""
 
 RENAMED: dict[str, str] = {"duration": "run"}
 """Old config names of columns that changed meaning or name."""
 
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "id",
+    "name",
     "status",
     "simulator",
     "project",
@@ -103,21 +119,43 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "group",
     "queue",
 )
-"""At 120 columns these fit with the id shortened; at 200 everything is whole. What a
-narrow terminal cannot fit scrolls sideways (the id column stays put). TOTAL and
-STARTED are a ``columns:`` setting away: SUBMITTED and RUN tell most of that story."""
+"""At 120 columns these fit with the id shortened and the names cut; at 200 everything is
+whole. What a narrow terminal cannot fit scrolls sideways (the id column stays put).
+NAME comes second so that at 80 columns a task is known by its name and its short id.
+TOTAL and STARTED are a ``columns:`` setting away: SUBMITTED and RUN tell most of that
+story."""
 
 SHORT_ID_MIN = 6
 """The shortest id prefix a squeezed id column shows (longer when needed to stay unique)."""
 
 
-def columns_from_config(names: Sequence[str] | None) -> tuple[list[Column], list[str]]:
-    """The columns named in config (default when None) and the names not known."""
+def metadata_column(key: str) -> Column:
+    """The ``meta.KEY`` column: the task's metadata value of ``key``, titled by it."""
+    title = sanitize_name(key, META_MOST).upper()
+    return Column(META_PREFIX + key, title, min(len(title), 8), most=META_MOST, meta_keys=(key,))
+
+
+def columns_from_config(
+    names: Sequence[str] | None, name_keys: Sequence[str] = DEFAULT_NAME_KEYS
+) -> tuple[list[Column], list[str]]:
+    """The columns named in config (default when None) and the names not known.
+
+    ``meta.KEY`` makes a metadata column (config checked the key); NAME
+    shows the first present of ``name_keys``.
+    """
+    known = COLUMNS | {"name": replace(COLUMNS["name"], meta_keys=tuple(name_keys))}
     chosen = [RENAMED.get(name, name) for name in (names or DEFAULT_COLUMNS)]
-    columns = [COLUMNS[name] for name in chosen if name in COLUMNS]
-    unknown = [name for name in chosen if name not in COLUMNS]
+    columns: list[Column] = []
+    unknown: list[str] = []
+    for name in chosen:
+        if name.startswith(META_PREFIX) and len(name) > len(META_PREFIX):
+            columns.append(metadata_column(name[len(META_PREFIX) :]))
+        elif name in known:
+            columns.append(known[name])
+        else:
+            unknown.append(name)
     if not columns:
-        columns = [COLUMNS[name] for name in DEFAULT_COLUMNS]
+        columns = [known[name] for name in DEFAULT_COLUMNS]
     return columns, unknown
 
 
@@ -261,6 +299,17 @@ _CELLS: dict[str, Callable[[Task, RowContext], Text]] = {
 }
 
 
+def unknown_columns_message(unknown: Sequence[str]) -> str:
+    """What is wrong with the ``unknown`` column names, and what names there are."""
+    faults = [f"{sanitize_name(name, 40)!r}{did_you_mean(name, list(COLUMNS))}" for name in unknown]
+    return (
+        f"columns: unknown {', '.join(faults)}; the columns are {', '.join(COLUMNS)}, "
+        f"or {META_PREFIX}KEY for a metadata key (e.g. {META_PREFIX}alpha)"
+    )
+
+
 def render_cell(column: Column, task: Task, context: RowContext) -> Text:
     """The text of ``column`` for ``task``."""
+    if column.meta_keys:
+        return Text(task_name(task, column.meta_keys) or "-")
     return _CELLS[column.key](task, context)

@@ -11,7 +11,7 @@ Esc cancels, also in the middle of the fetch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -33,6 +33,7 @@ from inductiva_top.monitor.export import (
     fetch_all,
     write_export,
 )
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.state import DashboardState
 
 __all__ = ["ExportDialog"]
@@ -73,8 +74,11 @@ class ExportDialog(ModalScreen[Path | None]):
         *,
         default_path: Path,
         describe: str,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__()
+        self.name_keys = tuple(name_keys)
+        """The metadata keys that name each exported task."""
         self.fetch_page = fetch_page
         self.per_page = per_page
         self.default_path = default_path
@@ -97,6 +101,7 @@ class ExportDialog(ModalScreen[Path | None]):
             window.page_size,
             default_path=default_export_path(output_dir, "csv", now),
             describe=described,
+            name_keys=state.name_keys,
         )
 
     @property
@@ -159,7 +164,9 @@ class ExportDialog(ModalScreen[Path | None]):
         self.query_one("#export-go", Button).disabled = True
         try:
             tasks = await fetch_all(self.fetch_page, self.per_page, on_progress=self._progress)
-            written = await asyncio.to_thread(write_export, tasks, path, fmt, overwrite=overwrite)
+            written = await asyncio.to_thread(
+                write_export, tasks, path, fmt, overwrite=overwrite, name_keys=self.name_keys
+            )
         except (ApiError, ExportError) as error:
             self._error(str(error))
             return

@@ -1,8 +1,8 @@
-"""The kill confirmation: lists the ids first; Cancel is the default; Esc cancels."""
+"""The kill confirmation: lists the tasks (name and id); Cancel is the default; Esc cancels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,21 +12,28 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.names import labelled
 
 __all__ = ["ConfirmKill"]
 
 
 class ConfirmKill(ModalScreen[bool]):
-    """Asks before killing ``task_ids``; dismisses with True only on Kill."""
+    """Asks before killing ``task_ids``; dismisses with True only on Kill.
+
+    ``names``: task id -> its name (:func:`~inductiva_top.monitor.names.task_name`),
+    shown with the id beside it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="kill.cancel"),
     ]
 
-    def __init__(self, task_ids: Sequence[str]) -> None:
+    def __init__(
+        self, task_ids: Sequence[str], names: Mapping[str, str | None] | None = None
+    ) -> None:
         super().__init__()
         self.task_ids = list(task_ids)
+        self.names = dict(names or {})
 
     def compose(self) -> ComposeResult:
         count = len(self.task_ids)
@@ -34,7 +41,8 @@ class ConfirmKill(ModalScreen[bool]):
         with Vertical(id="kill-dialog", classes="dialog"):
             yield Label(Text(f"Kill {noun}?", style="bold"), classes="dialog-title")
             with VerticalScroll(id="kill-ids"):
-                yield Static(Text("\n".join(sanitize_name(i) for i in self.task_ids)))
+                lines = (labelled(i, self.names.get(i)) for i in self.task_ids)
+                yield Static(Text("\n".join(lines)))
             yield Label(
                 "Work in progress is lost; a killed task cannot be resumed.",
                 classes="dialog-note",

@@ -34,6 +34,7 @@ from textual.worker import Worker, WorkerState
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.names import labelled, task_label
 from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.seek import seek_row
@@ -611,11 +612,12 @@ class MainScreen(Screen[None]):
         if is_killable(status):
             return None
         label = display_alias(status, task.status_alias if status == task.status else None)
+        who = task_label(task, self.state.name_keys)
         if is_terminal(status, task.is_terminated if status == task.status else None):
-            return f"{task.task_id} has finished ({label}): there is nothing to kill."
+            return f"{who} has finished ({label}): there is nothing to kill."
         if status == "pending-kill":
-            return f"{task.task_id} is being killed already."
-        return f"{task.task_id} is {label}: a kill does not apply in this state."
+            return f"{who} is being killed already."
+        return f"{who} is {label}: a kill does not apply in this state."
 
     def explain_refusal(self, action: str) -> bool:
         """Say why ``action`` cannot run now, when that is worth saying; whether it was said.
@@ -658,16 +660,18 @@ class MainScreen(Screen[None]):
             if yes:
                 self._kill(targets)
 
-        self.app.push_screen(ConfirmKill(targets), confirmed)
+        self.app.push_screen(ConfirmKill(targets, self.state.names_of(targets)), confirmed)
 
     @work(group="kill", exit_on_error=False)
     async def _kill(self, task_ids: list[str]) -> None:
         table = self.query_one(TaskTable)
         outcomes = await self.state.kill(task_ids, on_pending=self._show)
         failed = [o for o in outcomes if o.error is not None]
+        names = self.state.names_of(o.task_id for o in failed)
         for outcome in failed:
+            who = labelled(outcome.task_id, names[outcome.task_id])
             self.notify(
-                outcome.error or "", title=f"Kill of {outcome.task_id} failed", severity="error"
+                outcome.error or "", title=f"Kill of {who} failed", severity="error", markup=False
             )
         done = len(outcomes) - len(failed)
         if done:
@@ -710,17 +714,18 @@ class MainScreen(Screen[None]):
         task = self.cursor_task()
         if task is None:
             return
+        label = task_label(task, self.state.name_keys)
         if task.task_id not in self.watcher.watched and is_terminal(
             task.status, task.is_terminated
         ):
-            self.notify(f"{task.task_id} has already finished.", timeout=3, markup=False)
+            self.notify(f"{label} has already finished.", timeout=3, markup=False)
             return
         watching = self.watcher.toggle(task)
         table = self.query_one(TaskTable)
         table.watched = self.watcher.is_watched
         table.refresh()
         verb = "Watching" if watching else "Stopped watching"
-        self.notify(f"{verb} {task.task_id}", timeout=3, markup=False)
+        self.notify(f"{verb} {label}", timeout=3, markup=False)
 
     def check_watched(self) -> None:
         """After a poll: announce watched tasks that finished; follow those off screen."""
