@@ -76,3 +76,17 @@ def test_status_words_are_never_cut() -> None:
 
 def test_a_squeezed_id_is_a_bare_prefix() -> None:
     assert _cut(Text("abcdefghijklmnop"), 7, ID).plain == "abcdefg"
+
+
+def test_the_name_gives_way_only_after_every_other_column() -> None:
+    """At 120 columns the sweep's names were cut to 'plate-a0.…' while PROJECT kept room."""
+    name = COLUMNS["name"]
+    row = [ID, name, PROJECT, MACHINE]
+    natural = [25, 16, 20, 20]
+    full = sum(width + 1 for width in natural)
+    widths = fit_widths(row, natural, room=full - 30, short_id=7)
+    assert widths[1] == 16  # whole, while the others shrank
+    assert widths[2] < 20 and widths[3] < 20
+    narrowest = [7, 16, PROJECT.width, MACHINE.width]
+    squeezed = fit_widths(row, natural, room=sum(w + 1 for w in narrowest) - 3, short_id=7)
+    assert squeezed == [7, 13, PROJECT.width, MACHINE.width]

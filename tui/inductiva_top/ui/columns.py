@@ -69,6 +69,8 @@ class Column:
     """How a cell too long for the column is cut: ``…`` at the end, at a word, or a bare prefix."""
     meta_keys: tuple[str, ...] = ()
     """For a metadata column (NAME, ``meta.KEY``): the keys it shows, first present wins."""
+    keep: bool = False
+    """Gives way (shrinks) only once every other growing column is at its narrowest."""
 
 
 COLUMNS: dict[str, Column] = {
@@ -76,7 +78,7 @@ COLUMNS: dict[str, Column] = {
     for column in (
         Column("id", "ID", 2, "task_id", most=40, cut="prefix"),
         # The API sorts by no metadata key: NAME and meta.KEY sort nothing.
-        Column("name", "NAME", 6, most=24, meta_keys=DEFAULT_NAME_KEYS),
+        Column("name", "NAME", 6, most=24, meta_keys=DEFAULT_NAME_KEYS, keep=True),
         Column("status", "STATUS", 2 + SHORT_LABEL_MAX, "status", cut="words"),
         Column("simulator", "SIMULATOR", 9, "simulator", most=20),
         Column("project", "PROJECT", 12, "project", most=40),
@@ -190,7 +192,8 @@ def fit_widths(
     What fits stays natural (every cell whole). Else the id column shows its
     short unique prefix (``short_id``); then, if that makes every column fit,
     the columns that grow shrink towards their narrowest, each in proportion
-    to what it has above it. When even that would not fit, cutting cells
+    to what it has above it, those that :attr:`~Column.keep` (the name) only
+    after all the others. When even that would not fit, cutting cells
     would only trade one hidden column for cut names: the columns keep their
     natural widths and the last ones scroll sideways.
     """
@@ -213,13 +216,25 @@ def fit_widths(
     if excess <= 0 or excess > total:
         # Fits already, or will not fit however cut: then cells stay whole and the rest scrolls.
         return widths
+    for keep in (False, True):
+        group = {i: extra for i, extra in spare.items() if columns[i].keep is keep}
+        take = min(excess, sum(group.values()))
+        for i, cut in _shares(group, take).items():
+            widths[i] -= cut
+        excess -= take
+    return widths
+
+
+def _shares(spare: dict[int, int], excess: int) -> dict[int, int]:
+    """``excess`` cut among the columns of ``spare`` in proportion to it (0 < excess <= total)."""
+    total = sum(spare.values())
+    if excess <= 0 or total <= 0:
+        return {}
     cuts = {i: excess * extra // total for i, extra in spare.items()}
     left = excess - sum(cuts.values())
     for i in sorted(spare, key=lambda i: spare[i] - cuts[i], reverse=True)[:left]:
         cuts[i] += 1
-    for i, cut in cuts.items():
-        widths[i] -= cut
-    return widths
+    return cuts
 
 
 def status_text(code: str, alias: str | None) -> Text:
