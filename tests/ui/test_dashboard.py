@@ -99,7 +99,7 @@ async def test_sort_cycles_columns_and_keeps_the_cursor_task(seeded: Seeded) -> 
         assert table.cursor_id == chosen
 
 
-async def test_id_filter_as_you_type_and_escape_clears(seeded: Seeded) -> None:
+async def test_search_by_id_as_you_type_and_escape_clears(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     target = seeded.failed[0]
     async with app.run_test(size=(120, 40)) as pilot:
@@ -107,9 +107,11 @@ async def test_id_filter_as_you_type_and_escape_clears(seeded: Seeded) -> None:
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
         await pilot.press("slash", *target[:12])
-        await until(pilot, lambda: table.row_count == 1, "the id filter")
+        await until(pilot, lambda: table.row_count == 1, "the id search")
         assert _visible_ids(table) == [target]
-        assert "id ~" in _label(screen, "#filter-summary")
+        assert f"search: {target[:12]} (all {seeded.total} rows)" in _label(
+            screen, "#filter-summary"
+        )
         await pilot.press("escape")
         await until(pilot, lambda: table.row_count == seeded.total, "the filter to clear")
         assert "filters: none" in _label(screen, "#filter-summary")

@@ -28,6 +28,8 @@ class MemorySource:
     def __init__(self, tasks: Sequence[Task]) -> None:
         self.tasks = {task.task_id: task for task in tasks}
         self.requests: list[str] = []
+        self.id_filters: list[str | None] = []
+        """The ``task_id_filter`` of each listing, in order."""
         self.kill_fails: set[str] = set()
         self.projects = 1
 
@@ -43,7 +45,10 @@ class MemorySource:
         sort: Sequence[str] = (),
     ) -> TaskPage:
         self.requests.append(f"list {page}")
+        self.id_filters.append(task_id_filter)
         rows = [t for t in self.tasks.values() if status is None or t.status == status]
+        if task_id_filter:  # as the API's: a substring of the id
+            rows = [t for t in rows if task_id_filter in t.task_id]
         if active:
             rows = [t for t in rows if not t.is_terminated]
         field, _, direction = (sort[0] if sort else "task_id:asc").partition(":")

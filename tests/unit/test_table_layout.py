@@ -78,8 +78,8 @@ def test_a_squeezed_id_is_a_bare_prefix() -> None:
     assert _cut(Text("abcdefghijklmnop"), 7, ID).plain == "abcdefg"
 
 
-def test_the_name_gives_way_only_after_every_other_column() -> None:
-    """At 120 columns the sweep's names were cut to 'plate-a0.…' while PROJECT kept room."""
+def test_the_name_is_never_cut_to_make_room() -> None:
+    """At 120 columns the sweep's names read 'plate-a0.30-n…': four runs, one name."""
     name = COLUMNS["name"]
     row = [ID, name, PROJECT, MACHINE]
     natural = [25, 16, 20, 20]
@@ -88,5 +88,6 @@ def test_the_name_gives_way_only_after_every_other_column() -> None:
     assert widths[1] == 16  # whole, while the others shrank
     assert widths[2] < 20 and widths[3] < 20
     narrowest = [7, 16, PROJECT.width, MACHINE.width]
-    squeezed = fit_widths(row, natural, room=sum(w + 1 for w in narrowest) - 3, short_id=7)
-    assert squeezed == [7, 13, PROJECT.width, MACHINE.width]
+    room = sum(w + 1 for w in narrowest) - 1
+    # One short: cutting the others would still not fit, so nothing is cut and the row scrolls.
+    assert fit_widths(row, natural, room=room, short_id=7) == [7, 16, 20, 20]

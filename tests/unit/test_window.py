@@ -87,8 +87,8 @@ def test_sorting_toggles_direction_on_the_same_field() -> None:
 
 
 def test_describe_lists_active_filters() -> None:
-    query = TaskQuery(statuses=frozenset({"failed", "killed"}), project="p", id_filter="ab")
-    assert query.describe() == ["status: failed, killed", "project: p", "id ~ ab"]
+    query = TaskQuery(statuses=frozenset({"failed", "killed"}), project="p", search=" ab  x=1 ")
+    assert query.describe() == ["status: failed, killed", "project: p", "search: ab  x=1"]
     assert TaskQuery().describe() == []
 
 

@@ -43,7 +43,6 @@ class _Probe:
             status=next(iter(self.query.statuses), None),
             project=self.query.project,
             active=True if self.query.active else None,
-            task_id_filter=self.query.id_filter or None,
             sort=self.query.sort_params,
         )
         return result.total_size, list(result.tasks)

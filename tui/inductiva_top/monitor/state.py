@@ -29,6 +29,7 @@ from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.merge import TaskLister, merged_page
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.queue import QueueView, queue_view
+from inductiva_top.monitor.search import SEARCH_SCAN
 from inductiva_top.monitor.statuses import is_killable
 from inductiva_top.monitor.window import RowWindow, TaskQuery
 
@@ -145,7 +146,20 @@ class DashboardState:
     # -- the tick ----------------------------------------------------------------
 
     async def fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
-        """Page ``page`` of ``query`` (server-side filters and sort).
+        """Page ``page`` of ``query`` (server-side filters and sort; the search aside)."""
+        hint = self.window.total if query == self.window.query else None
+        return page, await self._list(query, page, self.window.page_size, total_hint=hint)
+
+    async def _list(
+        self,
+        query: TaskQuery,
+        page: int,
+        per_page: int,
+        *,
+        id_word: str | None = None,
+        total_hint: int | None = None,
+    ) -> TaskPage:
+        """Page ``page`` of ``query``'s server-side view, ids holding ``id_word`` if given.
 
         Several status codes are merged from one request per code (the API
         filters by one code at a time).
@@ -153,31 +167,54 @@ class DashboardState:
         statuses = sorted(query.statuses)
         project = query.project
         active = True if query.active else None
-        id_filter = query.id_filter or None
         sort = query.sort_params
         if len(statuses) > 1:
-            merged = await merged_page(
+            return await merged_page(
                 self.source,
                 statuses,
                 page,
-                self.window.page_size,
+                per_page,
                 project=project,
                 active=active,
-                task_id_filter=id_filter,
+                task_id_filter=id_word,
                 sort=sort,
-                total_hint=self.window.total if query == self.window.query else None,
+                total_hint=total_hint,
             )
-            return page, merged
-        result = await self.source.list_tasks(
+        return await self.source.list_tasks(
             page=page,
-            per_page=self.window.page_size,
+            per_page=per_page,
             status=statuses[0] if statuses else None,
             project=project,
             active=active,
-            task_id_filter=id_filter,
+            task_id_filter=id_word,
             sort=sort,
         )
-        return page, result
+
+    async def fetch_search(self, query: TaskQuery) -> tuple[TaskPage, list[Task]]:
+        """A search's scan (the first :data:`SEARCH_SCAN` tasks of the view, and its size)
+        and the server's id matches (when the search is one word), in the view's order."""
+        word = query.searched.id_word
+        calls = [self._list(query.base, 1, SEARCH_SCAN)]
+        if word is not None:
+            calls.append(self._list(query.base, 1, SEARCH_SCAN, id_word=word))
+        pages = await _gather(calls)
+        return pages[0], list(pages[1].tasks) if len(pages) > 1 else []
+
+    async def _fetch_rows(self, query: TaskQuery) -> Callable[[], bool]:
+        """Fetch the rows due for ``query``; the returned call stores them (whether changed)."""
+        if query.searched:
+            scan, by_id = await self.fetch_search(query)
+            return lambda: self.window.store_search(query, scan.tasks, by_id, scan.total_size)
+        pages = self.window.pages_for(self.first_visible, self.last_visible)
+        fetched = await _gather([self.fetch_page(query, page) for page in pages])
+
+        def store() -> bool:
+            changed = False
+            for page, result in fetched:
+                changed |= self.window.store(query, page, result)
+            return changed
+
+        return store
 
     async def _fetch_selected(self) -> tuple[str | None, TaskWithStatusHistory | None]:
         """The selected task's detail (None when it is gone), and which task was asked for."""
@@ -199,17 +236,15 @@ class DashboardState:
         finish, leaving the previous data in place (the caller marks it stale).
         """
         query = self.window.query
-        pages = self.window.pages_for(self.first_visible, self.last_visible)
         if self.window.total is None:
             # A new view: show its rows first; the rest follows at once.
-            for page, result in await _gather([self.fetch_page(query, page) for page in pages]):
-                self.window.store(query, page, result)
+            (await self._fetch_rows(query))()
             self.followup = True
             return True
         self.ticks += 1
         # The counts come with the rows, so the header never contradicts the table.
         fetched, active, selected, projects = await asyncio.gather(
-            _gather([self.fetch_page(query, page) for page in pages]),
+            self._fetch_rows(query),
             self._fetch_active(),
             self._fetch_selected(),
             self._fetch_projects(),
@@ -224,9 +259,7 @@ class DashboardState:
             raise selected
         if isinstance(projects, BaseException):
             raise projects
-        changed = False
-        for page, result in fetched:
-            changed |= self.window.store(query, page, result)
+        changed = fetched()
         changed |= self._merge_active(active)
         changed |= self._merge_selected(*selected)
         counts = count_statuses(projects)
@@ -348,6 +381,8 @@ class DashboardState:
         not in the view, or when the view changed meanwhile.
         """
         window = self.window
+        if query.searched:
+            return  # a search's rows are all at hand
         index = await locate(self.source, query, task, page_size=window.page_size)
         if index is None or window.query != query or window.index_of(task.task_id) is not None:
             return

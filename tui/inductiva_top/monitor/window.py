@@ -6,6 +6,12 @@ pages (``page``/``per_page`` of ``GET /tasks``), keeps the pages fetched for
 the current query, and forgets them when the query (filters or sort) changes.
 Cost per refresh therefore depends on the rows on screen, never on how many
 tasks exist.
+
+A search (``/``, :mod:`~inductiva_top.monitor.search`) is the exception: the
+API cannot filter by name or metadata, so the rows are then those of a scan
+(the first :data:`~inductiva_top.monitor.search.SEARCH_SCAN` tasks of the
+view, plus the server's id matches) that meet the search, filtered here. A
+new search text re-filters the scan at once, without asking the server.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.search import Search, haystack
 from inductiva_top.monitor.sorting import SORT_FIELDS
 from inductiva_top.monitor.statuses import describe_codes
 
@@ -42,17 +49,28 @@ DEFAULT_SORT: tuple[SortKey, ...] = (SortKey("create_time", descending=True),)
 
 @dataclass(frozen=True)
 class TaskQuery:
-    """Filters and sort of the task list; every part is applied by the server.
+    """Filters and sort of the task list.
 
     ``statuses`` empty means every status; ``active`` True keeps only
-    non-terminal tasks.
+    non-terminal tasks. The server applies all of them but ``search`` (the
+    ``/`` text), which is matched on a scan of the view (:class:`RowWindow`).
     """
 
     statuses: frozenset[str] = frozenset()
     project: str | None = None
     active: bool = False
-    id_filter: str = ""
+    search: str = ""
     sort: tuple[SortKey, ...] = DEFAULT_SORT
+
+    @property
+    def base(self) -> TaskQuery:
+        """The view without its search: what the server filters and sorts."""
+        return replace(self, search="") if self.search else self
+
+    @property
+    def searched(self) -> Search:
+        """The search, parsed."""
+        return Search.parse(self.search)
 
     def sorted_by(self, field_name: str) -> TaskQuery:
         """Sort by ``field_name``; asking again for the current field flips it."""
@@ -90,8 +108,8 @@ class TaskQuery:
             parts.append("status: " + describe_codes(self.statuses))
         if self.project:
             parts.append(f"project: {self.project}")
-        if self.id_filter:
-            parts.append(f"id ~ {self.id_filter}")
+        if self.searched:
+            parts.append(f"search: {self.search.strip()}")
         return parts
 
 
@@ -115,23 +133,79 @@ class RowWindow:
     total: int | None = None
     _pages: dict[int, _Page] = field(default_factory=dict)
     _generation: int = 0
+    _scan: list[tuple[Task, str]] | None = None
+    """While searching: the scanned tasks with their :func:`haystack`; None until scanned."""
+    _found: list[Task] = field(default_factory=list)
+    """While searching: the scanned tasks the search matches, in the view's order."""
+    scanned: int = 0
+    """While searching: how many tasks of the view the scan held (the id matches aside)."""
+    view_total: int | None = None
+    """While searching: how many tasks the view holds, as the server counted them."""
 
     def __post_init__(self) -> None:
         if self.page_size < 1:
             raise ValueError("page_size must be at least 1")
 
+    @property
+    def searching(self) -> bool:
+        """Whether the rows are a search's, filtered here."""
+        return bool(self.query.searched)
+
     def set_query(self, query: TaskQuery) -> bool:
-        """Switch to ``query``; returns True (and forgets every page) if it changed."""
+        """Switch to ``query``; returns True if it changed.
+
+        A new search text over the same scanned view re-filters the scan at
+        once; any other change forgets every page (and the scan).
+        """
         if query == self.query:
             return False
+        rescan = not (query.searched and self.searching and query.base == self.query.base)
         self.query = query
-        self.invalidate()
+        if rescan or self._scan is None:
+            self.invalidate()
+        else:
+            self._refilter()
         return True
 
     def invalidate(self) -> None:
         """Forget every page and the total; the next refresh fetches afresh."""
         self._pages.clear()
         self.total = None
+        self._scan = None
+        self._found = []
+        self.scanned = 0
+        self.view_total = None
+
+    def store_search(
+        self,
+        query: TaskQuery,
+        scan: Sequence[Task],
+        by_id: Sequence[Task],
+        view_total: int | None = None,
+    ) -> bool:
+        """Keep a search's scan of ``query``'s view and the server's id matches; whether
+        the rows changed.
+
+        The scan is the first rows of the view in its order, so an id match
+        it does not hold comes after all of them: the rows stay in the view's
+        order. An answer for another view is dropped (a new search text over
+        the same view is not another view).
+        """
+        if query.base != self.query.base or not self.searching:
+            return False
+        before = (self.total, list(self._found))
+        held = {task.task_id for task in scan}
+        tasks = [*scan, *(task for task in by_id if task.task_id not in held)]
+        self._scan = [(task, haystack(task)) for task in tasks]
+        self.scanned = len(scan)
+        self.view_total = view_total
+        self._refilter()
+        return before != (self.total, self._found)
+
+    def _refilter(self) -> None:
+        search = self.query.searched
+        self._found = [task for task, text in self._scan or () if search.matches(task, text)]
+        self.total = len(self._found)
 
     def pages_for(self, first: int, last: int) -> list[int]:
         """The server pages (1-based) that hold rows ``first..last`` inclusive."""
@@ -147,7 +221,12 @@ class RowWindow:
         return list(range(first // self.page_size + 1, last // self.page_size + 2))
 
     def missing_pages(self, first: int, last: int) -> list[int]:
-        """Pages of ``first..last`` not fetched yet for the current query."""
+        """Pages of ``first..last`` not fetched yet for the current query.
+
+        While searching, every row is at hand once the scan is: page 1 until then.
+        """
+        if self.searching:
+            return [] if self._scan is not None else [1]
         return [page for page in self.pages_for(first, last) if page not in self._pages]
 
     def store(self, query: TaskQuery, page: int, result: TaskPage) -> bool:
@@ -156,7 +235,7 @@ class RowWindow:
         A page for another query (an answer that raced a filter change) is
         dropped. When the total shrinks, pages past the new end are dropped.
         """
-        if query != self.query:
+        if query != self.query or self.searching:
             return False
         self._generation += 1
         old = self._pages.get(page)
@@ -181,6 +260,8 @@ class RowWindow:
         """The task at row ``index``, or None when its page is not fetched."""
         if index < 0 or (self.total is not None and index >= self.total):
             return None
+        if self.searching:
+            return self._found[index] if index < len(self._found) else None
         page = self._pages.get(index // self.page_size + 1)
         if page is None:
             return None
@@ -196,6 +277,8 @@ class RowWindow:
 
     def index_of(self, task_id: str) -> int | None:
         """Row index of ``task_id`` among the fetched pages, if it is there."""
+        if self.searching:
+            return next((i for i, task in enumerate(self._found) if task.task_id == task_id), None)
         for page_no, page in self._pages.items():
             for offset, task in enumerate(page.tasks):
                 if task.task_id == task_id:
@@ -203,6 +286,9 @@ class RowWindow:
         return None
 
     def loaded_tasks(self) -> Iterable[Task]:
-        """Every fetched task (in page order)."""
+        """Every fetched task (in page order); while searching, the rows found."""
+        if self.searching:
+            yield from self._found
+            return
         for page_no in sorted(self._pages):
             yield from self._pages[page_no].tasks

@@ -70,7 +70,8 @@ class Column:
     meta_keys: tuple[str, ...] = ()
     """For a metadata column (NAME, ``meta.KEY``): the keys it shows, first present wins."""
     keep: bool = False
-    """Gives way (shrinks) only once every other growing column is at its narrowest."""
+    """Never cut to make room (a cut name loses what tells runs apart): others shrink, or
+    the last columns scroll sideways."""
 
 
 COLUMNS: dict[str, Column] = {
@@ -192,8 +193,8 @@ def fit_widths(
     What fits stays natural (every cell whole). Else the id column shows its
     short unique prefix (``short_id``); then, if that makes every column fit,
     the columns that grow shrink towards their narrowest, each in proportion
-    to what it has above it, those that :attr:`~Column.keep` (the name) only
-    after all the others. When even that would not fit, cutting cells
+    to what it has above it, but those that :attr:`~Column.keep` (the name).
+    When even that would not fit, cutting cells
     would only trade one hidden column for cut names: the columns keep their
     natural widths and the last ones scroll sideways.
     """
@@ -210,31 +211,19 @@ def fit_widths(
     spare = {
         i: widths[i] - column.width
         for i, column in enumerate(columns)
-        if column.most and column.cut != "prefix" and widths[i] > column.width
+        if column.most and column.cut != "prefix" and not column.keep and widths[i] > column.width
     }
     excess, total = over(), sum(spare.values())
     if excess <= 0 or excess > total:
         # Fits already, or will not fit however cut: then cells stay whole and the rest scrolls.
         return widths
-    for keep in (False, True):
-        group = {i: extra for i, extra in spare.items() if columns[i].keep is keep}
-        take = min(excess, sum(group.values()))
-        for i, cut in _shares(group, take).items():
-            widths[i] -= cut
-        excess -= take
-    return widths
-
-
-def _shares(spare: dict[int, int], excess: int) -> dict[int, int]:
-    """``excess`` cut among the columns of ``spare`` in proportion to it (0 < excess <= total)."""
-    total = sum(spare.values())
-    if excess <= 0 or total <= 0:
-        return {}
     cuts = {i: excess * extra // total for i, extra in spare.items()}
     left = excess - sum(cuts.values())
     for i in sorted(spare, key=lambda i: spare[i] - cuts[i], reverse=True)[:left]:
         cuts[i] += 1
-    return cuts
+    for i, cut in cuts.items():
+        widths[i] -= cut
+    return widths
 
 
 def status_text(code: str, alias: str | None) -> Text:

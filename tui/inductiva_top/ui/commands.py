@@ -51,6 +51,11 @@ class PaletteCommand:
 def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
     table = screen.query_one(TaskTable)
     commands = [
+        PaletteCommand(
+            "Search…",
+            "Ids, names, metadata, project, simulator; key=value (/)",
+            screen.action_filter_id,
+        ),
         PaletteCommand("Filter by status…", "Choose statuses", screen.action_status_filter),
         PaletteCommand("Filter by project…", "Show one project", screen.action_project_filter),
         PaletteCommand(

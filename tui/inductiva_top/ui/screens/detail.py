@@ -1,7 +1,8 @@
 """Everything ``inductiva tasks info`` shows about one task, on its own screen.
 
 Timestamps, the status timeline with its operations, sizes and times,
-the executor, metadata, error detail, cost and storage paths; while the task
+the executor, metadata (``m`` edits it: :mod:`~inductiva_top.ui.screens.metadata`,
+refused in read-only mode), error detail, cost and storage paths; while the task
 computes, ``top`` and its newest file from its machine (through
 :mod:`~inductiva_top.api.live`, over whichever transport reaches it). Every
 value from the API is sanitized and shown as plain text.
@@ -14,7 +15,7 @@ the title, in full, only while it lasts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -32,11 +33,14 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.metadata import MetadataSource
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
+from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble
 
@@ -218,6 +222,7 @@ class TaskDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("r", "reload", "Reload", id="detail.reload"),
+        Binding("m", "metadata", "Metadata", id="detail.metadata"),
     ]
 
     def __init__(
@@ -228,9 +233,16 @@ class TaskDetailScreen(Screen[None]):
         *,
         policy: PollPolicy | None = None,
         live: LiveAccess | None = None,
+        read_only: bool = False,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__()
         self.task_id = task_id
+        self.read_only = read_only
+        """No metadata change: the dashboard's read-only mode (config, or ``web`` off loopback)."""
+        self.name_keys = tuple(name_keys)
+        self.loaded: TaskWithStatusHistory | None = None
+        """The task as last loaded."""
         self._source = source
         if live is None and isinstance(source, InductivaClient):
             live = LiveAccess(source)
@@ -258,6 +270,7 @@ class TaskDetailScreen(Screen[None]):
         """Load the task, then again every interval until it can no longer change."""
 
         async def shown(task: TaskWithStatusHistory) -> bool:
+            self.loaded = task
             self._show_trouble("")
             await self._show(task)
             return not is_terminal(task.status, task.is_terminated)
@@ -271,6 +284,27 @@ class TaskDetailScreen(Screen[None]):
             )
         except ApiError as error:  # asking again cannot help (gone, refused): until ``r``
             self._show_trouble(f"Could not load the task: {error} (r tries again)")
+
+    def action_metadata(self) -> None:
+        """``m``: the form that adds, changes or removes a metadata key; says why it cannot."""
+        source, task = self._source, self.loaded
+        if self.read_only:
+            refusal = "Read-only mode: the task's metadata is not changed on the server."
+        elif not isinstance(source, MetadataSource):
+            refusal = "This dashboard's source cannot change metadata."
+        elif task is None:
+            refusal = "The task has not loaded yet."
+        else:
+
+            def closed(changed: bool | None) -> None:
+                if changed:
+                    self._watch()
+
+            label = task_label(task, self.name_keys)
+            form = MetadataForm(source, task.task_id, label, task.task_metadata or {})
+            self.app.push_screen(form, closed)
+            return
+        self.notify(refusal, title="Metadata", severity="warning", markup=False)
 
     def _waiting(self, error: ApiError, seconds_left: float) -> None:
         self._show_trouble(f"Could not load the task: {waiting_text(error, seconds_left)}")

@@ -89,8 +89,12 @@ class ExportDialog(ModalScreen[Path | None]):
         """The dialog for the dashboard's current view, offering a file under ``output_dir``."""
         window = state.window
         query = window.query
+        found = list(window.loaded_tasks()) if window.searching else []
 
         async def fetch(page: int) -> TaskPage:
+            if window.searching:
+                # A search's rows are filtered here, not by the server: the rows found.
+                return TaskPage(total_size=len(found), tasks=found)
             return (await state.fetch_page(query, page))[1]
 
         described = ", ".join(query.describe()) or "every task"
@@ -98,7 +102,7 @@ class ExportDialog(ModalScreen[Path | None]):
             described += f" · {window.total} task{'s' if window.total != 1 else ''}"
         return cls(
             fetch,
-            window.page_size,
+            max(len(found), 1) if window.searching else window.page_size,
             default_path=default_export_path(output_dir, "csv", now),
             describe=described,
             name_keys=state.name_keys,

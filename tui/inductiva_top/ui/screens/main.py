@@ -27,6 +27,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
@@ -51,7 +52,7 @@ from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.filter_bar import FilterBar
+from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -71,6 +72,9 @@ TROUBLE_TITLES = {
     Connection.THROTTLED: "The API asks for fewer requests",
 }
 """The title of the toast for a new API error, by connection state."""
+
+SEARCH_PAUSE = 0.3
+"""Seconds of no typing in ``/`` before the server is asked (the rows at hand re-filter at once)."""
 
 FAILED_CODES = frozenset(FILTER_GROUPS["failed"])
 """What ``F`` shows, ``]`` and ``[`` look for: every failure code."""
@@ -211,6 +215,8 @@ class MainScreen(Screen[None]):
         self._good_query: TaskQuery | None = None
         self._allowed_actions: tuple[tuple[str, bool | None], ...] = ()
         self._focus_before_zoom: Widget | None = None
+        self._search_poke: Timer | None = None
+        """The refresh a search asks for once typing pauses."""
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -318,11 +324,13 @@ class MainScreen(Screen[None]):
             follow=table.follow,
             new_above=table.new_above,
         )
+        window = self.state.window
         self.query_one(FilterBar).update_summary(
-            self.state.window.query,
-            self.state.window.total,
+            window.query,
+            window.total,
             len(self.query_one(TaskTable).marked),
             self.read_only,
+            scope=search_scope(window),
         )
 
     def _after_tick(self, freshness: Freshness) -> None:
@@ -410,6 +418,8 @@ class MainScreen(Screen[None]):
                 self.state.source,
                 self.formatter,
                 policy=self.loop.schedule.policy,
+                read_only=self.read_only,
+                name_keys=self.state.name_keys,
             )
         )
 
@@ -459,29 +469,40 @@ class MainScreen(Screen[None]):
         )
 
     def action_filter_id(self) -> None:
-        self.query_one(FilterBar).open_search(self.state.window.query.id_filter)
+        self.query_one(FilterBar).open_search(self.state.window.query.search)
 
     @on(Input.Changed, "#filter-input")
-    def _id_filter_typed(self, event: Input.Changed) -> None:
-        query = self.state.window.query
-        self._set_query(replace(query, id_filter=event.value.strip()))
+    def _search_typed(self, event: Input.Changed) -> None:
+        """Each key re-filters the rows at hand; the server is asked once typing pauses."""
+        query = replace(self.state.window.query, search=event.value)
+        if not self.state.set_query(query):
+            return
+        self._show()
+        if self._search_poke is not None:
+            self._search_poke.stop()
+        window = self.state.window
+        if window.total is None:
+            self.loop.poke(now=True)  # the scan: once, then keys re-filter what it holds
+        elif window.searching and query.searched.id_word:
+            # The server's id matches, once typing pauses rather than at every key.
+            self._search_poke = self.set_timer(SEARCH_PAUSE, lambda: self.loop.poke(now=True))
 
     @on(Input.Submitted, "#filter-input")
-    def _id_filter_done(self) -> None:
+    def _search_done(self) -> None:
         self.query_one(FilterBar).close_search()
         self.query_one(TaskTable).focus()
 
     def action_clear(self) -> None:
-        """Esc: back from a zoomed pane; else close and clear the id search; else drop the marks."""
+        """Esc: back from a zoomed pane; else close and clear the search; else drop the marks."""
         if self.maximized is not None:
             self.action_zoom()
             return
         bar = self.query_one(FilterBar)
         query = self.state.window.query
-        if bar.searching or query.id_filter:
+        if bar.searching or query.search:
             bar.close_search()
             self.query_one(Input).value = ""
-            self._set_query(replace(query, id_filter=""))
+            self._set_query(replace(query, search=""))
             self.query_one(TaskTable).focus()
         elif self.query_one(TaskTable).marked:
             self.query_one(TaskTable).clear_marks()

@@ -1,4 +1,4 @@
-"""The line under the header: active filters, sort, marks, and the id search box.
+"""The line under the header: active filters, sort, marks, and the ``/`` search box.
 
 It is one line whatever is chosen: status groups go by name (``failed (6
 codes)``), the sort by the title of its column (``submitted ↓``), and what
@@ -16,11 +16,13 @@ from textual.widgets import Input, Label
 
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.monitor.window import SortKey, TaskQuery
+from inductiva_top.monitor.window import RowWindow, SortKey, TaskQuery
 from inductiva_top.ui.columns import Column
 from inductiva_top.ui.widgets.header import update_if_changed
 
-__all__ = ["FilterBar", "sort_label"]
+__all__ = ["FilterBar", "search_scope", "sort_label"]
+
+PLACEHOLDER = "id, name, metadata, project, simulator; key=value"
 
 
 def sort_label(key: SortKey, columns: Sequence[Column]) -> str:
@@ -32,13 +34,30 @@ def sort_label(key: SortKey, columns: Sequence[Column]) -> str:
     return f"{title} {'↓' if key.descending else '↑'}"
 
 
+def search_scope(window: RowWindow) -> str | None:
+    """Where a search looked, said beside it: ``first 200 of 1,234 rows, ids: all``, or
+    ``all 16 rows``; None: no search."""
+    if not window.searching:
+        return None
+    if window.total is None:
+        return "searching…"
+    whole = window.view_total
+    if whole is not None and window.scanned >= whole:
+        scope = f"all {fmt.count(whole)} row{'s' if whole != 1 else ''}"
+    else:
+        scope = f"first {fmt.count(window.scanned)} of {fmt.count(whole or 0)} rows"
+    if window.query.searched.id_word and (whole is None or window.scanned < whole):
+        scope += ", ids: all"
+    return scope
+
+
 class FilterBar(Horizontal):
     """Always shows what the table is filtered and sorted by; hosts the ``/`` input."""
 
     DEFAULT_CSS = """
     FilterBar { height: 1; }
     FilterBar #filter-summary { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    FilterBar #filter-input { display: none; width: 40; height: 1; border: none; padding: 0; }
+    FilterBar #filter-input { display: none; width: 52; height: 1; border: none; padding: 0; }
     FilterBar.-searching #filter-input { display: block; }
     """
 
@@ -48,13 +67,20 @@ class FilterBar(Horizontal):
         """The table's columns: the sort is named by their titles."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="task id contains…", id="filter-input")
+        yield Input(placeholder=PLACEHOLDER, id="filter-input")
         yield Label("", id="filter-summary")
 
     def update_summary(
-        self, query: TaskQuery, total: int | None, marked: int, read_only: bool
+        self,
+        query: TaskQuery,
+        total: int | None,
+        marked: int,
+        read_only: bool,
+        *,
+        scope: str | None = None,
     ) -> None:
-        """Redraw the summary from the current query and counts."""
+        """Redraw the summary from the current query and counts; ``scope``: where a
+        search looked (:func:`search_scope`)."""
         text = Text()
         text.append("tasks " + (fmt.count(total) if total is not None else "…"), style="bold")
         # What changes what a key does comes before what may be cut at the right.
@@ -63,20 +89,22 @@ class FilterBar(Horizontal):
         if marked:
             text.append(f"  marked: {marked}", style="bold")
         filters = [sanitize_name(part) for part in query.describe()]
+        if scope is not None and filters:
+            filters[-1] += f" ({scope})"  # the search is the last filter described
         text.append("  filters: " + ("; ".join(filters) if filters else "none"))
         sort = ", ".join(sort_label(key, self.columns) for key in query.sort)
         text.append(f"  sort: {sort or 'server order'}")
         update_if_changed(self.query_one("#filter-summary", Label), text)
 
     def open_search(self, current: str) -> None:
-        """Show and focus the id search box."""
+        """Show and focus the search box."""
         self.add_class("-searching")
         box = self.query_one("#filter-input", Input)
         box.value = current
         box.focus()
 
     def close_search(self) -> None:
-        """Hide the id search box (the filter itself stays until cleared)."""
+        """Hide the search box (the search itself stays until cleared)."""
         self.remove_class("-searching")
 
     @property
