@@ -143,8 +143,11 @@ class Probe:
     close: bytes
 
 
-# "/" opens the id filter (its placeholder is written); Enter closes it.
-FILTER = Probe("'/' to filter input", b"/", b"id contains", b"\r")
+# "/" opens the search box (its placeholder is written); Enter closes it.
+FILTER = Probe("'/' to filter input", b"/", b"key=value", b"\r")
+# A key typed in the search box re-filters the rows at hand (the filter bar names the
+# search at once, whatever the server does); Esc clears the search and closes the box.
+SEARCH = Probe("a search key to filtered rows", b"/p", b"search: p", b"\x1b")
 # "?" builds and shows the help screen (from the live bindings); q closes it.
 HELP = Probe("'?' to help screen", b"?", b"Esc closes", b"q")
 

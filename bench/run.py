@@ -40,6 +40,7 @@ from inductiva_top.server.launcher import ServerProcess
 from pty_bench import (
     FILTER,
     HELP,
+    SEARCH,
     PtyProgram,
     Window,
     dashboard_env,
@@ -232,7 +233,8 @@ def latency_rows(
             try:
                 time.sleep(4.0)
                 shown = shown_line_rate(program, 3.0)
-                times = {probe: key_latency(program, probe) for probe in (FILTER, HELP)}
+                probes = (FILTER, SEARCH, HELP)
+                times = {probe: key_latency(program, probe) for probe in probes}
             finally:
                 program.close()
                 if task_id is not None:

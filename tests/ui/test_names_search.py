@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
@@ -200,3 +201,20 @@ async def test_metadata_is_not_edited_in_read_only_mode(plate_sweep: Sweep) -> N
         assert app.screen is detail  # no form
         messages = [str(n.message) for n in app._notifications]
         assert any("Read-only mode" in message for message in messages)
+
+
+async def test_keys_typed_in_one_burst_with_the_slash_go_to_the_search(
+    plate_sweep: Sweep,
+) -> None:
+    """'/a0.16' pasted or typed fast: the keys after '/' reached the table before the box
+    opened, and were lost ('p' opened the project picker)."""
+    app = make_app(plate_sweep.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+        for key, character in [("slash", "/"), *((c, c) for c in "plate-a0.16")]:
+            app.post_message(events.Key(key, character))  # one burst: no pause between
+        await until(pilot, lambda: table.row_count == len(SWEEP_RESOLUTIONS), "the search")
+        assert screen.query_one("#filter-input", Input).value == "plate-a0.16"
+        assert app.screen is screen  # no project picker

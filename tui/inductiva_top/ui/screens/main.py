@@ -217,6 +217,8 @@ class MainScreen(Screen[None]):
         self._focus_before_zoom: Widget | None = None
         self._search_poke: Timer | None = None
         """The refresh a search asks for once typing pauses."""
+        self._typed_ahead: str | None = None
+        """Keys typed after ``/`` before its box opened; None: ``/`` is not on its way."""
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -434,6 +436,26 @@ class MainScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         self.loop.poke()
+        if self.query_one(FilterBar).searching or not event.is_printable:
+            self._typed_ahead = None  # a key that is not text ends a burst
+            return
+        if event.key in self._search_keys():
+            self._typed_ahead = ""  # the search opens once this key's binding runs
+        elif self._typed_ahead is not None:
+            # Typed in the same burst as "/" ("/plate" pasted or typed fast): this key
+            # reaches the table before "/" has opened the box; it belongs to the search,
+            # not to the table's bindings ("p" is Project).
+            self._typed_ahead += event.character or ""
+            event.stop()
+            event.prevent_default()
+
+    def _search_keys(self) -> set[str]:
+        """The keys bound to ``/`` (as the keymap may have changed them)."""
+        return {
+            key
+            for key, bindings in self._bindings.key_to_bindings.items()
+            if any(binding.id == "main.filter_id" for binding in bindings)
+        }
 
     # -- queries -------------------------------------------------------------------
 
@@ -469,7 +491,8 @@ class MainScreen(Screen[None]):
         )
 
     def action_filter_id(self) -> None:
-        self.query_one(FilterBar).open_search(self.state.window.query.search)
+        ahead, self._typed_ahead = self._typed_ahead or "", None
+        self.query_one(FilterBar).open_search(self.state.window.query.search + ahead)
 
     @on(Input.Changed, "#filter-input")
     def _search_typed(self, event: Input.Changed) -> None:
