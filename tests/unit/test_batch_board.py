@@ -1,0 +1,99 @@
+"""The project board's rows: counts, rates, time, ETA and the order by activity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from inductiva_top.api.models import Project
+from inductiva_top.monitor.batch.board import (
+    Parallelism,
+    board_rows,
+    compact_duration,
+    eta_text,
+    project_row,
+)
+from inductiva_top.monitor.statuses import StatusKind
+
+NOW = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
+
+
+def project(
+    name: str, overview: dict[str, int], average: float | None = 10.0, **more: Any
+) -> Project:
+    statistics = {"avg_task_duration_seconds": average} if average is not None else None
+    return Project(
+        name=name,
+        num_tasks=sum(overview.values()),
+        task_status_overview=overview,
+        statistics=statistics,
+        **more,
+    )
+
+
+def test_a_row_counts_rates_cost_and_time_from_the_listing_alone() -> None:
+    row = project_row(
+        project(
+            "sweep",
+            {"success": 6, "failed": 2, "computation-started": 2, "submitted": 6},
+            average=30.0,
+            estimated_computation_cost=0.41,
+        ),
+        NOW,
+    )
+    assert row.total == 16 and row.counts.done == 8 and row.active
+    assert row.success_rate == pytest.approx(0.75)  # no statistics.success_rate: from counts
+    assert row.cost == 0.41
+    assert row.time_seconds == 8 * 30.0
+    # 2 running end within one average; 6 waiting run 2 at a time: 3 more turns of 30 s.
+    assert row.eta.span is not None
+    assert (row.eta.span.low, row.eta.span.high) == pytest.approx((90.0, 120.0), abs=0.1)
+    assert eta_text(row.eta) == "~2m"
+
+
+def test_the_eta_is_done_unknown_or_uses_the_parallelism_seen() -> None:
+    assert eta_text(project_row(project("a", {"success": 3}), NOW).eta) == "done"
+    # Nothing finished yet: no average duration to go by.
+    no_average = project_row(project("b", {"submitted": 3, "started": 1}, average=None), NOW)
+    assert eta_text(no_average.eta) == "unknown"
+    # Waiting with nothing running: machines unknown, unless seen running lately.
+    waiting = project("c", {"submitted": 4, "success": 2})
+    assert eta_text(project_row(waiting, NOW).eta) == "unknown"
+    seen = project_row(waiting, NOW, machines=2)
+    assert seen.eta.span is not None and seen.eta.span.high == pytest.approx(20.0, abs=0.1)
+
+
+def test_parallelism_remembers_the_recent_most_running() -> None:
+    seen = Parallelism(window=60.0)
+    seen.observe({"p": 3}, 0.0)
+    seen.observe({"p": 0}, 30.0)  # between two tasks: its machines are still there
+    assert seen.machines("p") == 3
+    seen.observe({"p": 1}, 100.0)
+    assert seen.machines("p") == 1
+    assert seen.machines("never") is None
+
+
+def test_the_board_puts_busy_projects_first_then_the_newest() -> None:
+    rows = board_rows(
+        [
+            project("old-done", {"success": 9}, created_at=NOW - timedelta(days=3)),
+            project("new-done", {"failed": 1}, created_at=NOW - timedelta(days=1)),
+            project("waiting", {"submitted": 5}),
+            project("busy", {"started": 2, "submitted": 1}),
+            project("busier", {"computation-started": 4}),
+        ],
+        NOW,
+    )
+    assert [row.name for row in rows] == ["busier", "busy", "waiting", "new-done", "old-done"]
+    assert rows[0].counts[StatusKind.RUNNING] == 4
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0s"), (44.6, "45s"), (61, "1m"), (3599, "1h 00m"), (3 * 3600 + 300, "3h 05m"),
+     (86_400 * 2 + 4 * 3600, "2d 04h")],
+)  # fmt: skip
+def test_compact_durations(seconds: float, text: str) -> None:
+    assert compact_duration(seconds) == text

@@ -1,0 +1,164 @@
+"""The project board's rows: one per project of ``GET /projects``, busiest first.
+
+Everything comes from the one listing: the status overview (counts by kind
+and the bar), ``statistics`` (success rate, average duration) and
+``estimated_computation_cost``. ``time`` is the finished tasks' summed
+duration (how many finished times the API's average duration); it is what
+the API's statistics give, from creation to end, queue included.
+
+The ETA to finish (:func:`~inductiva_top.monitor.foresight.estimates.project_eta`):
+the running tasks end within one average duration (the low end: now; the
+high end: a whole one, since how long they have run is not in the listing),
+then the waiting ones run in turns on as many machines as the project was
+seen running at once lately (:class:`Parallelism`), each for the project's
+average duration. Unknown before any task finished (no average) or while
+nothing runs and nothing was seen running (no idea of its machines).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from inductiva_top.api.models import Project
+from inductiva_top.monitor.batch.bars import KindCounts
+from inductiva_top.monitor.foresight.durations import Durations
+from inductiva_top.monitor.foresight.estimates import ProjectEta, project_eta
+from inductiva_top.monitor.statuses import StatusKind
+
+__all__ = [
+    "PARALLELISM_WINDOW",
+    "Parallelism",
+    "ProjectRow",
+    "board_rows",
+    "compact_duration",
+    "eta_text",
+    "project_row",
+]
+
+PARALLELISM_WINDOW = 120.0
+"""Seconds of refreshes over which the most running tasks of a project count as its machines."""
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One project as the board shows it."""
+
+    name: str
+    counts: KindCounts
+    total: int
+    success_rate: float | None
+    cost: float | None
+    time_seconds: float | None
+    """The finished tasks' summed duration (finished x the average), queue included."""
+    average_seconds: float | None
+    eta: ProjectEta
+    created_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Some of its tasks run or wait."""
+        return self.counts.active > 0
+
+
+class Parallelism:
+    """The most tasks of each project seen running at once over the last refreshes.
+
+    A project between two tasks (one ended, the next not started yet) still
+    has its machines: the recent maximum says how many, where the count of
+    this instant would say none.
+    """
+
+    def __init__(self, window: float = PARALLELISM_WINDOW) -> None:
+        self.window = window
+        self._seen: dict[str, deque[tuple[float, int]]] = {}
+
+    def observe(self, running: Mapping[str, int], now: float) -> None:
+        """Running counts by project at ``now`` (monotonic seconds)."""
+        for name, count in running.items():
+            seen = self._seen.setdefault(name, deque())
+            seen.append((now, count))
+            while seen and seen[0][0] < now - self.window:
+                seen.popleft()
+
+    def machines(self, name: str) -> int | None:
+        """The most of ``name``'s tasks seen running lately; ``None`` when none ran."""
+        most = max((count for _, count in self._seen.get(name, ())), default=0)
+        return most or None
+
+
+def project_row(project: Project, now: datetime, machines: int | None = None) -> ProjectRow:
+    """``project`` as a board row; ``machines``: how many of its tasks run at once."""
+    counts = KindCounts.of_overview(project.task_status_overview)
+    statistics = project.statistics
+    average = statistics.avg_task_duration_seconds if statistics is not None else None
+    success = statistics.success_rate if statistics is not None else None
+    if success is None:
+        success = counts.success_rate
+    running = counts[StatusKind.RUNNING]
+    eta = project_eta(
+        now=now,
+        waiting=counts[StatusKind.WAITING],
+        running_left=[None] * running,
+        durations=Durations.average(average) if average is not None else None,
+        machines=max(machines or 0, running) or None,
+    )
+    return ProjectRow(
+        name=project.name,
+        counts=counts,
+        total=project.num_tasks if project.num_tasks is not None else counts.total,
+        success_rate=success,
+        cost=project.estimated_computation_cost,
+        time_seconds=average * counts.done if average is not None else None,
+        average_seconds=average,
+        eta=eta,
+        created_at=project.created_at,
+    )
+
+
+def _activity(row: ProjectRow) -> tuple[bool, int, int, float, str]:
+    created = row.created_at.timestamp() if row.created_at is not None else 0.0
+    return (
+        not row.active,
+        -row.counts[StatusKind.RUNNING],
+        -row.counts[StatusKind.WAITING],
+        -created,
+        row.name,
+    )
+
+
+def board_rows(
+    projects: Iterable[Project], now: datetime, parallelism: Parallelism | None = None
+) -> list[ProjectRow]:
+    """The board's rows: projects with running or waiting tasks first (most running,
+    then most waiting), then the others, newest first."""
+    rows = [
+        project_row(p, now, parallelism.machines(p.name) if parallelism else None) for p in projects
+    ]
+    return sorted(rows, key=_activity)
+
+
+def compact_duration(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h 05m``, ``2d 04h``: short enough for a span in a cell."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes = round(total / 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h {minutes % 60:02d}m"
+    days, hours = divmod(round(total / 3600), 24)
+    return f"{days}d {hours:02d}h"
+
+
+def eta_text(eta: ProjectEta) -> str:
+    """``done``, ``unknown``, ``~4m`` or ``3m-5m``: the time left to finish."""
+    if eta.waiting <= 0 and eta.running == 0:
+        return "done"
+    if eta.span is None:
+        return "unknown"
+    low, high = compact_duration(eta.span.low), compact_duration(eta.span.high)
+    return f"~{high}" if low == high else f"{low}-{high}"
