@@ -1,0 +1,127 @@
+"""What the screens that poll (the dashboard, the project board, the sweep table) share.
+
+Each runs its own :class:`~inductiva_top.monitor.poller.PollLoop` (one
+worker, never overlapping itself); a new API error is said once, in a toast
+titled by the connection state it left (:func:`trouble_title`).
+
+:class:`PolledScreen` is the board's and the sweep table's: its loop runs
+while it is the screen on top (stopped when another covers it, started again
+at once when it is back), its header shows the API, the connection state and
+the data's age exactly as the dashboard's, and F5 refreshes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from textual import work
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.ui.widgets.header import StatusHeader
+
+__all__ = ["RESTART_AFTER", "TROUBLE_TITLES", "PolledScreen", "trouble_title"]
+
+RESTART_AFTER = 5.0
+"""Seconds before a poll loop restarts after an unexpected error."""
+
+TROUBLE_TITLES = {
+    Connection.UNAUTHORIZED: "The API refused the key",
+    Connection.OFFLINE: "The API is unreachable",
+    Connection.THROTTLED: "The API asks for fewer requests",
+}
+"""The title of the toast for a new API error, by connection state."""
+
+
+def trouble_title(connection: Connection) -> str:
+    """The toast title for a new API error that left ``connection``."""
+    return TROUBLE_TITLES.get(connection, "The API answered with an error")
+
+
+R = TypeVar("R")
+
+
+class PolledScreen(Screen[R]):
+    """A screen refreshed by its own poll loop while it is on top.
+
+    Subclasses give :meth:`tick` (fetch and merge; True when something
+    changed), :meth:`show_data` (redraw from what the tick merged) and,
+    for the header, :meth:`header_counts`; their compose yields a
+    :class:`StatusHeader`.
+    """
+
+    def __init__(self, *, api_label: str, formatter: fmt.Formatter, policy: PollPolicy) -> None:
+        super().__init__()
+        self.api_label = api_label
+        self.formatter = formatter
+        self.loop = PollLoop(
+            self.tick,
+            PollSchedule(policy, monotonic=self._monotonic),
+            on_update=self._after_tick,
+            on_progress=lambda _: self.update_header(),
+            monotonic=self._monotonic,
+        )
+        self._last_error: str | None = None
+
+    def _monotonic(self) -> float:
+        # The injected clock drives data age too, so a frozen clock freezes it.
+        return self.formatter.now().timestamp()
+
+    async def tick(self) -> bool:
+        """One refresh: fetch, merge, and say whether anything changed."""
+        raise NotImplementedError
+
+    def show_data(self) -> None:
+        """Redraw from the data the last tick merged."""
+        raise NotImplementedError
+
+    def header_counts(self) -> Mapping[str, int]:
+        """Task counts by status code for the header."""
+        return {}
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.update_header)
+
+    def on_screen_resume(self) -> None:
+        self.loop.poke(now=True)
+        self._poll()
+
+    def on_screen_suspend(self) -> None:
+        # Covered by another screen: what is not seen is not fetched.
+        self.workers.cancel_group(self, "poll")
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _poll(self) -> None:
+        await self.loop.run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}", title="Internal error", severity="error"
+            )
+            if event.worker.group == "poll":
+                self.set_timer(RESTART_AFTER, self._poll)
+
+    def _after_tick(self, freshness: Freshness) -> None:
+        self.show_data()
+        self.update_header()
+        error = freshness.last_error
+        message = str(error) if error is not None else None
+        if message is not None and message != self._last_error:
+            self.notify(message, title=trouble_title(freshness.connection), severity="warning")
+        self._last_error = message
+
+    def update_header(self) -> None:
+        """The connection state, the data's age and the counts, as of now."""
+        self.query_one(StatusHeader).update_status(
+            self.loop.freshness, self._monotonic(), self.header_counts()
+        )
+
+    def action_refresh(self) -> None:
+        """F5: refresh at once, even while backing off (the header says so)."""
+        self.loop.retry_now()
+        self.update_header()
