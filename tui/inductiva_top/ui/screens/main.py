@@ -35,8 +35,9 @@ from textual.worker import Worker, WorkerState
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.names import labelled, task_label
-from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.seek import seek_row
 from inductiva_top.monitor.state import DashboardState
@@ -45,33 +46,27 @@ from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
+from inductiva_top.ui.polling import RESTART_AFTER, trouble_title
+from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
+from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable
+from inductiva_top.ui.widgets.totals import TotalsLine
 
 __all__ = ["MainScreen"]
 
-RESTART_AFTER = 5.0
-"""Seconds before the poll loop restarts after an unexpected error."""
-
 WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
 """Actions that change something on the server; read-only mode removes them."""
-
-TROUBLE_TITLES = {
-    Connection.UNAUTHORIZED: "The API refused the key",
-    Connection.OFFLINE: "The API is unreachable",
-    Connection.THROTTLED: "The API asks for fewer requests",
-}
-"""The title of the toast for a new API error, by connection state."""
 
 SEARCH_PAUSE = 0.3
 """Seconds of no typing in ``/`` before the server is asked (the rows at hand re-filter at once)."""
@@ -122,6 +117,8 @@ class MainScreen(Screen[None]):
         Binding("o", "tail_mode", "Output", show=False, id="main.tail_mode"),
         Binding("f", "follow", "Follow new", show=False, id="main.follow"),
         Binding("z", "zoom", "Zoom", show=False, id="main.zoom"),
+        Binding("P", "board", "Projects", id="main.board"),
+        Binding("S", "sweep", "Sweep", show=False, id="main.sweep"),
     ]
 
     HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -161,6 +158,7 @@ class MainScreen(Screen[None]):
             "main.refresh",
         ),
         "Panes": ("main.tail_mode", "main.zoom"),
+        "Projects": ("main.board", "main.sweep"),
     }
     """The sections ``?`` lists first, in this order: binding ids of this screen and its table."""
 
@@ -230,6 +228,10 @@ class MainScreen(Screen[None]):
         yield StatusHeader(self.api_label, id="header")
         yield FilterBar(self.columns, id="filters")
         yield TaskTable(self.columns, render_cell, id="tasks")
+        source = self.state.source
+        yield TotalsLine(
+            source if isinstance(source, BatchSource) else None, self.formatter.now, id="totals"
+        )
         yield TaskPanes(
             tz=self.formatter.tz, services=self.services, formatter=self.formatter, id="panes"
         )
@@ -334,6 +336,7 @@ class MainScreen(Screen[None]):
             self.read_only,
             scope=search_scope(window),
         )
+        self.query_one(TotalsLine).follow(window.query, self.state.counts, window.total)
 
     def _after_tick(self, freshness: Freshness) -> None:
         error = freshness.last_error
@@ -352,7 +355,7 @@ class MainScreen(Screen[None]):
             self.loop.poke(now=True)
         message = self._error_message(error)
         if error is not None and message != self._last_error:
-            title = TROUBLE_TITLES.get(freshness.connection, "The API answered with an error")
+            title = trouble_title(freshness.connection)
             self.notify(message or "", title=title, severity="warning")
         self._last_error = message
 
@@ -554,6 +557,44 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ProjectPicker(projects, self.state.window.query.project), chosen)
 
+    def action_board(self) -> None:
+        """``P``: the project board; Enter there filters the table to that project."""
+        source = self.state.source
+        if not isinstance(source, BatchSource):
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self._set_query(replace(self.state.window.query, project=name))
+
+        self.app.push_screen(
+            BoardScreen(
+                source,
+                api_label=self.api_label,
+                formatter=self.formatter,
+                policy=self.loop.schedule.policy,
+                current=self.state.window.query.project,
+                services=self.services,
+            ),
+            chosen,
+        )
+
+    def action_sweep(self) -> None:
+        """``S``: the sweep table of the project the table is filtered to."""
+        source, project = self.state.source, self.state.window.query.project
+        if not isinstance(source, BatchSource) or project is None:
+            return
+        self.app.push_screen(
+            SweepScreen(
+                source,
+                project,
+                api_label=self.api_label,
+                formatter=self.formatter,
+                policy=self.loop.schedule.policy,
+                services=self.services,
+            )
+        )
+
     def action_failed_only(self) -> None:
         """Every failure code and nothing else; again: every status."""
         query = self.state.window.query
@@ -682,6 +723,8 @@ class MainScreen(Screen[None]):
             return None
         if action == "queue" and self.query_one(TaskTable).cursor_id is None:
             return None
+        if action == "sweep" and self.state.window.query.project is None:
+            return None  # a sweep is one project's: filter to one first (p, or P then Enter)
         return True
 
     def action_mark_killable(self) -> None:
