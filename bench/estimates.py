@@ -11,10 +11,14 @@ Once a second, as the dashboard would, the bench lists the tasks, feeds the
 finished ones to :class:`FinishedTasks`, reads each waiting task's
 ``position_in_queue.tasks_ahead`` and the group's slots, tails each running
 solver's last line, and records every start estimate of a waiting task and
-every finish estimate of a running one. When all are done, each estimate's
-middle is compared with the task's real ``start_time`` / ``end_time``.
+every finish estimate of a running one; it also lists the projects (``GET
+/projects``, as the project board does) and records each unfinished
+project's ETA (:class:`~inductiva_top.monitor.batch.feeds.BoardFeed`). When
+all are done, each estimate's middle is compared with the task's real
+``start_time`` / ``end_time``, and a project's ETA with its last task's
+``end_time``.
 
-Printed: per kind (start; finish from history; finish from progress) how
+Printed: per kind (start; finish from history; finish from progress; project) how
 many estimates were made and how many were unknown, the median and p90
 absolute error of the known ones in seconds, and how many of the real times
 fell inside the estimate's range. Every poll's estimate counts, so a task
@@ -41,6 +45,7 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import HttpLiveTask, LiveAccess, LiveTask
 from inductiva_top.api.models import Task
+from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.foresight.durations import FinishedTasks
 from inductiva_top.monitor.foresight.estimates import (
     GroupFacts,
@@ -57,6 +62,7 @@ from inductiva_top.transfer.submit import SubmitRequest, submit
 GROUP = "estimates"
 SLOTS = 2
 POLL = 1.0
+PROJECT = "project ETA (board)"
 
 SOLVER = (
     "import sys, time\n"
@@ -102,7 +108,8 @@ class Guess:
     """One estimate: of what, when it was made, and its span (None: unknown)."""
 
     kind: str
-    task_id: str
+    subject: str
+    """The task's id; for a project's ETA, the project's name."""
     at: datetime
     span: Span | None
 
@@ -155,6 +162,7 @@ async def _poll(
     access: LiveAccess,
     finished: FinishedTasks,
     trackers: dict[str, ProgressTracker],
+    board: BoardFeed,
 ) -> tuple[list[Task], list[Guess]]:
     page = await client.list_tasks(per_page=100)
     tasks = page.tasks
@@ -197,6 +205,10 @@ async def _poll(
         )
         if start is not None:
             guesses.append(Guess("start", task.task_id, now, start.span))
+    await board.tick()
+    for row in board.rows:
+        if row.active:
+            guesses.append(Guess(PROJECT, row.name, now, row.eta.span))
     return tasks, guesses
 
 
@@ -212,10 +224,11 @@ async def _run(base_url: str, api_key: str, jobs: list[Job]) -> tuple[list[Task]
         access = LiveAccess(client, webrtc=False)
         finished = FinishedTasks()
         trackers: dict[str, ProgressTracker] = {}
+        board = BoardFeed(client, _now)
         guesses: list[Guess] = []
         while True:
             started = time.monotonic()
-            tasks, made = await _poll(client, access, finished, trackers)
+            tasks, made = await _poll(client, access, finished, trackers, board)
             guesses += made
             if len(tasks) >= len(jobs) and all(
                 is_terminal(task.status, task.is_terminated) for task in tasks
@@ -227,12 +240,21 @@ async def _run(base_url: str, api_key: str, jobs: list[Job]) -> tuple[list[Task]
 def score(tasks: list[Task], guesses: list[Guess]) -> list[Figures]:
     """Each kind's errors against the tasks' real start and end times."""
     by_id = {task.task_id: task for task in tasks}
-    figures = {kind: Figures(kind) for kind in ("start", "finish (history)", "finish (progress)")}
+    kinds = ("start", "finish (history)", "finish (progress)", PROJECT)
+    figures = {kind: Figures(kind) for kind in kinds}
+    project_end: dict[str, datetime] = {}
+    for task in tasks:
+        if task.project is not None and task.end_time is not None:
+            ends = project_end.get(task.project)
+            project_end[task.project] = max(task.end_time, ends or task.end_time)
     for guess in guesses:
         figure = figures[guess.kind]
         figure.made += 1
-        task = by_id[guess.task_id]
-        actual = task.start_time if guess.kind == "start" else task.end_time
+        if guess.kind == PROJECT:
+            actual = project_end.get(guess.subject)
+        else:
+            task = by_id[guess.subject]
+            actual = task.start_time if guess.kind == "start" else task.end_time
         if guess.span is None or actual is None:
             figure.unknown += 1
             continue

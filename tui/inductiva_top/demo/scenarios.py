@@ -28,9 +28,11 @@ from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.fill import seed
 from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.help import HelpScreen
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TaskTable
@@ -43,6 +45,7 @@ __all__ = [
     "T0",
     "OnePane",
     "Scenario",
+    "board",
     "dashboard",
     "fill_files",
     "fill_tail",
@@ -50,6 +53,7 @@ __all__ = [
     "mark_file",
     "search_tail",
     "seeded_server",
+    "sweep_table",
     "timeline_pane",
 ]
 
@@ -102,15 +106,47 @@ async def loaded(pilot: Pilot[None]) -> None:
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the dashboard never loaded")
-    # The task panes read the archive in the background: wait until they are done.
+    # The task panes read the archive, the totals line counts, in the background.
+    await _settled(pilot, ("tail", "files", "totals"))
+
+
+async def _settled(pilot: Pilot[None], groups: tuple[str, ...]) -> None:
+    """Wait until the app's background workers of ``groups`` are done."""
     for _ in range(400):
-        busy = [
-            w for w in app.workers if w.group.startswith(("tail", "files")) and not w.is_finished
-        ]
+        busy = [w for w in pilot.app.workers if w.group.startswith(groups) and not w.is_finished]
         if not busy:
             break
         await asyncio.sleep(0.05)
     await pilot.pause()
+
+
+async def board(pilot: Pilot[None]) -> None:
+    """``P`` over the loaded dashboard: the project board with its rows."""
+    await loaded(pilot)
+    await pilot.press("P")
+    for _ in range(400):
+        screen = pilot.app.screen
+        if isinstance(screen, BoardScreen) and screen.feed.projects is not None:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the board never loaded")
+    await pilot.pause()
+
+
+async def sweep_table(pilot: Pilot[None]) -> None:
+    """``S`` on the board's first project: its sweep table and the cursor run's output."""
+    await board(pilot)
+    await pilot.press("S")
+    for _ in range(400):
+        screen = pilot.app.screen
+        if isinstance(screen, SweepScreen) and screen.feed.data is not None:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the sweep table never loaded")
+    await pilot.pause()
+    await _settled(pilot, ("selected", "tail"))
 
 
 def _at(seconds: float) -> str:
@@ -265,6 +301,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("main-80x24", dashboard, (80, 24), loaded),
     Scenario("kill-dialog", dashboard, (120, 40), _kill_dialog),
     Scenario("help", dashboard, (120, 40), _help),
+    Scenario("board-120x40", dashboard, (120, 40), board),
+    Scenario("board-80x24", dashboard, (80, 24), board),
+    Scenario("sweep-120x40", dashboard, (120, 40), sweep_table),
+    Scenario("sweep-80x24", dashboard, (80, 24), sweep_table),
     Scenario("pane-timeline", lambda server: timeline_pane(), (90, 20)),
     Scenario("pane-output", _tail_pane, (70, 10)),
     Scenario("pane-output-search", _tail_pane, (70, 10), search_tail),
