@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import pytest
+from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
@@ -203,3 +205,30 @@ async def test_totals_follow_the_filter_and_a_new_filter_cancels_the_count(swept
         assert counted is not None
         assert (counted.seen, counted.counts[StatusKind.FAILED]) == (FAILED, FAILED)
         assert not any(w.group == "totals" and not w.is_finished for w in app.workers)
+
+
+@pytest.mark.parametrize("screen", [BoardScreen, SweepScreen])
+def test_every_key_of_the_board_and_the_sweep_is_in_their_help(
+    screen: type[BoardScreen] | type[SweepScreen],
+) -> None:
+    named = {binding_id for ids in screen.HELP_SECTIONS.values() for binding_id in ids}
+    ids = {binding.id for binding in screen.BINDINGS if isinstance(binding, Binding)}
+    assert ids <= named, ids - named
+
+
+async def test_the_palette_opens_the_board_and_the_sweep_of_the_filtered_project(
+    swept: Swept,
+) -> None:
+    app = make_app(swept.server, project=SWEEP_PROJECT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = _main(app)
+        await until(pilot, lambda: main.state.counts, "the table")
+        for words, screen in (("sweep table", SweepScreen), ("project board", BoardScreen)):
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+            await pilot.press(*words)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, screen), words)  # noqa: B023
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is main, "back to the table")

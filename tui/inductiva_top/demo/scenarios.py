@@ -120,32 +120,33 @@ async def _settled(pilot: Pilot[None], groups: tuple[str, ...]) -> None:
     await pilot.pause()
 
 
+async def _until(pilot: Pilot[None], ready: Callable[[object], bool], what: str) -> None:
+    """Wait until ``ready(screen on top)`` holds."""
+    for _ in range(400):
+        if ready(pilot.app.screen):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"{what} never loaded")
+    await pilot.pause()
+
+
 async def board(pilot: Pilot[None]) -> None:
     """``P`` over the loaded dashboard: the project board with its rows."""
     await loaded(pilot)
     await pilot.press("P")
-    for _ in range(400):
-        screen = pilot.app.screen
-        if isinstance(screen, BoardScreen) and screen.feed.projects is not None:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the board never loaded")
-    await pilot.pause()
+    await _until(
+        pilot, lambda s: isinstance(s, BoardScreen) and s.feed.projects is not None, "the board"
+    )
 
 
 async def sweep_table(pilot: Pilot[None]) -> None:
     """``S`` on the board's first project: its sweep table and the cursor run's output."""
     await board(pilot)
     await pilot.press("S")
-    for _ in range(400):
-        screen = pilot.app.screen
-        if isinstance(screen, SweepScreen) and screen.feed.data is not None:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the sweep table never loaded")
-    await pilot.pause()
+    await _until(
+        pilot, lambda s: isinstance(s, SweepScreen) and s.feed.data is not None, "the sweep table"
+    )
     await _settled(pilot, ("selected", "tail"))
 
 

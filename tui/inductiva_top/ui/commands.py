@@ -63,12 +63,21 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
         ),
         PaletteCommand("Toggle failed only", "Every failure code (F)", screen.action_failed_only),
         PaletteCommand(
+            "Project board", "Every project's progress, cost and ETA (P)", screen.action_board
+        ),
+        PaletteCommand(
             "Next failed task", "The cursor to it (])", partial(screen.action_seek_failed, 1)
         ),
         PaletteCommand(
             "Previous failed task", "The cursor to it ([)", partial(screen.action_seek_failed, -1)
         ),
     ]
+    if screen.state.window.query.project is not None:
+        commands.append(
+            PaletteCommand(
+                "Sweep table", "This project's runs by parameter (S)", screen.action_sweep
+            )
+        )
     for column in screen.columns:
         if column.sort_field is not None:
             post = partial(table.post_message, TaskTable.SortRequested(column.sort_field))

@@ -12,8 +12,8 @@ the data's age exactly as the dashboard's, and F5 refreshes at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from textual import work
 from textual.screen import Screen
@@ -23,7 +23,13 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.ui.widgets.header import StatusHeader
 
-__all__ = ["RESTART_AFTER", "TROUBLE_TITLES", "PolledScreen", "trouble_title"]
+__all__ = [
+    "RESTART_AFTER",
+    "TROUBLE_TITLES",
+    "PolledScreen",
+    "restart_after_error",
+    "trouble_title",
+]
 
 RESTART_AFTER = 5.0
 """Seconds before a poll loop restarts after an unexpected error."""
@@ -39,6 +45,20 @@ TROUBLE_TITLES = {
 def trouble_title(connection: Connection) -> str:
     """The toast title for a new API error that left ``connection``."""
     return TROUBLE_TITLES.get(connection, "The API answered with an error")
+
+
+def restart_after_error(
+    screen: Screen[Any], event: Worker.StateChanged, poll: Callable[[], object]
+) -> None:
+    """A worker of ``screen`` failed unexpectedly: say so; a poll worker runs again later.
+
+    The screen keeps going, without spinning on a repeating bug (:data:`RESTART_AFTER`).
+    """
+    if event.state is WorkerState.ERROR and event.worker.error is not None:
+        error = event.worker.error
+        screen.notify(f"{type(error).__name__}: {error}", title="Internal error", severity="error")
+        if event.worker.group == "poll":
+            screen.set_timer(RESTART_AFTER, poll)
 
 
 R = TypeVar("R")
@@ -98,13 +118,7 @@ class PolledScreen(Screen[R]):
         await self.loop.run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.notify(
-                f"{type(error).__name__}: {error}", title="Internal error", severity="error"
-            )
-            if event.worker.group == "poll":
-                self.set_timer(RESTART_AFTER, self._poll)
+        restart_after_error(self, event, self._poll)
 
     def _after_tick(self, freshness: Freshness) -> None:
         self.show_data()

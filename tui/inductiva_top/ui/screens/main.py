@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.models import Task
@@ -46,7 +46,7 @@ from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
-from inductiva_top.ui.polling import RESTART_AFTER, trouble_title
+from inductiva_top.ui.polling import restart_after_error, trouble_title
 from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
@@ -289,14 +289,7 @@ class MainScreen(Screen[None]):
         await self.loop.run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.notify(
-                f"{type(error).__name__}: {error}", title="Internal error", severity="error"
-            )
-            if event.worker.group == "poll":
-                # The dashboard keeps going, without spinning on a repeating bug.
-                self.set_timer(RESTART_AFTER, self._poll)
+        restart_after_error(self, event, self._poll)
 
     # -- attributes down -------------------------------------------------------
 

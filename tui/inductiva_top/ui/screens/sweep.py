@@ -161,6 +161,9 @@ class SweepScreen(PolledScreen[None]):
     SweepScreen #sweep-output { height: 40%; min-height: 6; border: round $primary 40%; }
     SweepScreen #sweep-output:focus-within { border: round $primary; }
     SweepScreen #sweep-info { color: $text-muted; }
+    SweepScreen #sweep-summary, SweepScreen #sweep-info {
+        width: 100%; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(
