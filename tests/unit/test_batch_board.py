@@ -9,11 +9,13 @@ import pytest
 
 from inductiva_top.api.models import Project
 from inductiva_top.monitor.batch.board import (
+    Deadlines,
     Parallelism,
     board_rows,
     compact_duration,
     eta_text,
     project_row,
+    row_eta_text,
 )
 from inductiva_top.monitor.statuses import StatusKind
 
@@ -97,3 +99,22 @@ def test_the_board_puts_busy_projects_first_then_the_newest() -> None:
 )  # fmt: skip
 def test_compact_durations(seconds: float, text: str) -> None:
     assert compact_duration(seconds) == text
+
+
+def test_a_project_past_its_eta_while_nothing_changed_says_how_late() -> None:
+    # One task runs, average 10 s: due within 10 s; the listing alone would say so forever.
+    deadlines = Deadlines()
+    running = project("r", {"computation-started": 1, "success": 1})
+    first = board_rows([running], NOW, deadlines=deadlines)[0]
+    assert row_eta_text(first) == "0s-10s"
+    later = board_rows([running], NOW + timedelta(seconds=75), deadlines=deadlines)[0]
+    assert row_eta_text(later) == "late 1m"
+    # The counts moved: a new promise, not late.
+    moved = project("r", {"computation-started": 1, "success": 2})
+    fresh = board_rows([moved], NOW + timedelta(seconds=80), deadlines=deadlines)[0]
+    assert fresh.late_seconds is None and row_eta_text(fresh) == "0s-10s"
+    # A finished project is never late.
+    done = project("r", {"success": 3})
+    assert (
+        row_eta_text(board_rows([done], NOW + timedelta(hours=1), deadlines=deadlines)[0]) == "done"
+    )

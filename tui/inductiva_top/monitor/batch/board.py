@@ -13,13 +13,19 @@ then the waiting ones run in turns on as many machines as the project was
 seen running at once lately (:class:`Parallelism`), each for the project's
 average duration. Unknown before any task finished (no average) or while
 nothing runs and nothing was seen running (no idea of its machines).
+
+As the listing does not say how long the running tasks have run, the same
+counts give the same span a minute later; :class:`Deadlines` remembers when
+the project was due by the ETA made when its counts last changed, and past
+that the row says how late it is (``late 2m``) instead of a span that is no
+longer true.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from inductiva_top.api.models import Project
@@ -30,12 +36,15 @@ from inductiva_top.monitor.statuses import StatusKind
 
 __all__ = [
     "PARALLELISM_WINDOW",
+    "Deadlines",
     "Parallelism",
     "ProjectRow",
     "board_rows",
     "compact_duration",
     "eta_text",
     "project_row",
+    "project_state",
+    "row_eta_text",
 ]
 
 PARALLELISM_WINDOW = 120.0
@@ -56,6 +65,8 @@ class ProjectRow:
     average_seconds: float | None
     eta: ProjectEta
     created_at: datetime | None
+    late_seconds: float | None = None
+    """How far past the finish its ETA promised when its counts last changed (None: not late)."""
 
     @property
     def active(self) -> bool:
@@ -87,6 +98,32 @@ class Parallelism:
         """The most of ``name``'s tasks seen running lately; ``None`` when none ran."""
         most = max((count for _, count in self._seen.get(name, ())), default=0)
         return most or None
+
+
+def project_state(project: Project) -> object:
+    """What changes in a project when one of its runs does."""
+    return (project.num_tasks, project.task_status_overview, project.estimated_computation_cost)
+
+
+class Deadlines:
+    """When each project was due to finish, by the ETA made when its counts last changed."""
+
+    def __init__(self) -> None:
+        self._due: dict[str, tuple[object, float | None]] = {}
+
+    def late(self, project: Project, eta: ProjectEta, now: float) -> float | None:
+        """Seconds ``project`` is past its due time at ``now`` (epoch seconds); None if not late."""
+        state = project_state(project)
+        seen = self._due.get(project.name)
+        if seen is None or seen[0] != state:
+            due = now + eta.span.high if eta.span is not None else None
+            self._due[project.name] = (state, due)
+        else:
+            due = seen[1]
+        finished = eta.waiting <= 0 and eta.running == 0
+        if due is None or eta.span is None or finished or now <= due:
+            return None
+        return now - due
 
 
 def project_row(project: Project, now: datetime, machines: int | None = None) -> ProjectRow:
@@ -130,13 +167,19 @@ def _activity(row: ProjectRow) -> tuple[bool, int, int, float, str]:
 
 
 def board_rows(
-    projects: Iterable[Project], now: datetime, parallelism: Parallelism | None = None
+    projects: Iterable[Project],
+    now: datetime,
+    parallelism: Parallelism | None = None,
+    deadlines: Deadlines | None = None,
 ) -> list[ProjectRow]:
     """The board's rows: projects with running or waiting tasks first (most running,
     then most waiting), then the others, newest first."""
-    rows = [
-        project_row(p, now, parallelism.machines(p.name) if parallelism else None) for p in projects
-    ]
+    rows = []
+    for project in projects:
+        row = project_row(project, now, parallelism.machines(project.name) if parallelism else None)
+        if deadlines is not None:
+            row = replace(row, late_seconds=deadlines.late(project, row.eta, now.timestamp()))
+        rows.append(row)
     return sorted(rows, key=_activity)
 
 
@@ -152,6 +195,13 @@ def compact_duration(seconds: float) -> str:
         return f"{minutes // 60}h {minutes % 60:02d}m"
     days, hours = divmod(round(total / 3600), 24)
     return f"{days}d {hours:02d}h"
+
+
+def row_eta_text(row: ProjectRow) -> str:
+    """The row's ETA, or ``late 2m`` once past what it promised while nothing changed."""
+    if row.late_seconds is not None:
+        return f"late {compact_duration(row.late_seconds)}"
+    return eta_text(row.eta)
 
 
 def eta_text(eta: ProjectEta) -> str:

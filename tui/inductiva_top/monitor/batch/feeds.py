@@ -25,7 +25,13 @@ from datetime import datetime
 from inductiva_top.api.errors import NotFound
 from inductiva_top.api.models import Project, Task
 from inductiva_top.monitor.batch.bars import KindCounts
-from inductiva_top.monitor.batch.board import Parallelism, ProjectRow, board_rows
+from inductiva_top.monitor.batch.board import (
+    Deadlines,
+    Parallelism,
+    ProjectRow,
+    board_rows,
+    project_state,
+)
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.sweep import SweepData, from_tasks, from_tasks_info
 from inductiva_top.monitor.merge import MAX_PER_PAGE
@@ -53,6 +59,7 @@ class BoardFeed:
         self.projects: list[Project] | None = None
         self.rows: list[ProjectRow] = []
         self.parallelism = Parallelism()
+        self.deadlines = Deadlines()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -71,17 +78,12 @@ class BoardFeed:
         self.parallelism.observe({p.name: _running(p) for p in projects}, now.timestamp())
         changed = projects != self.projects
         self.projects = projects
-        self.rows = board_rows(projects, now, self.parallelism)
+        self.rows = board_rows(projects, now, self.parallelism, self.deadlines)
         return changed
 
 
 def _running(project: Project) -> int:
     return KindCounts.of_overview(project.task_status_overview)[StatusKind.RUNNING]
-
-
-def _state(project: Project) -> object:
-    """What changes in a project when one of its runs does."""
-    return (project.num_tasks, project.task_status_overview, project.estimated_computation_cost)
 
 
 class SweepFeed:
@@ -106,7 +108,7 @@ class SweepFeed:
     def _due(self, project: Project) -> bool:
         if self._rows_due or self.data is None:
             return True
-        if _state(project) == self._rows_state:
+        if project_state(project) == self._rows_state:
             return False
         self._waited += 1
         return self._waited >= max(1, math.ceil(len(self.data.rows) / ROWS_PER_TICK))
@@ -120,7 +122,7 @@ class SweepFeed:
             data = await self._rows(project)
             changed |= data != self.data
             self.data = data
-            self._rows_due, self._rows_state, self._waited = False, _state(project), 0
+            self._rows_due, self._rows_state, self._waited = False, project_state(project), 0
         return changed
 
     async def _rows(self, project: Project) -> SweepData:

@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Label
 
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.batch.board import ProjectRow, compact_duration, eta_text
+from inductiva_top.monitor.batch.board import ProjectRow, compact_duration, row_eta_text
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.poller import PollPolicy
@@ -78,7 +78,7 @@ def board_columns(rows: list[ProjectRow], width: int) -> list[SheetColumn]:
                     "right"),
         SheetColumn("time", "TIME", widest([_time(r.time_seconds) for r in rows], "TIME", 5, 8),
                     "right"),
-        SheetColumn("eta", "ETA", widest([eta_text(r.eta) for r in rows], "ETA", 7, 15)),
+        SheetColumn("eta", "ETA", widest([row_eta_text(r) for r in rows], "ETA", 7, 15)),
     ]  # fmt: skip
     left = width - 3 - sum(column.width + 1 for column in fixed) - 2  # gutter, gaps, scrollbar
     names = widest([sanitize_name(r.name) for r in rows], "PROJECT", 10, 28)
@@ -184,7 +184,7 @@ class BoardScreen(PolledScreen[str | None]):
             "success": Text(_percent(row.success_rate)),
             "cost": Text(fmt.cost(row.cost)),
             "time": Text(_time(row.time_seconds)),
-            "eta": Text(eta_text(row.eta)),
+            "eta": Text(row_eta_text(row)),
         }
         cells = []
         for column in columns:

@@ -32,7 +32,7 @@ from textual.widgets import Footer, Label
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.batch.board import eta_text, project_row
+from inductiva_top.monitor.batch.board import Deadlines, board_rows, row_eta_text
 from inductiva_top.monitor.batch.feeds import SweepFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.sweep import (
@@ -186,6 +186,7 @@ class SweepScreen(PolledScreen[None]):
         self._entries: list[Entry] = []
         self._shown_run: str | None = None
         self._label_width = 0
+        self._deadlines = Deadlines()
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.api_label, id="header")
@@ -274,7 +275,7 @@ class SweepScreen(PolledScreen[None]):
         project = self.feed.project
         summary = Text(sanitize_name(self.project), style="bold")
         if project is not None:
-            row = project_row(project, self.formatter.now())
+            row = board_rows([project], self.formatter.now(), deadlines=self._deadlines)[0]
             summary.append("  ")
             summary.append_text(bar_text(row.counts, 16, self.query_one(Sheet).kind_style))
             summary.append(f"  {fmt.count(row.counts.done)}/{fmt.count(row.total)} done")
@@ -282,7 +283,7 @@ class SweepScreen(PolledScreen[None]):
                 summary.append(f", {fmt.count(row.counts[StatusKind.FAILED])} failed")
             if row.success_rate is not None:
                 summary.append(f" · {row.success_rate * 100:.0f}% ok")
-            summary.append(f" · {fmt.cost(row.cost)} · ETA {eta_text(row.eta)}")
+            summary.append(f" · {fmt.cost(row.cost)} · ETA {row_eta_text(row)}")
         update_if_changed(self.query_one("#sweep-summary", Label), summary)
         data = self.feed.data
         info = Text()
