@@ -364,7 +364,7 @@ class SweepScreen(PolledScreen[None]):
                     entry.task_id,
                     self.source,
                     self.formatter,
-                    refresh_every=self.loop.schedule.policy.interval,
+                    policy=self.loop.schedule.policy,
                 )
             )
 
