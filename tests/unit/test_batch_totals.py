@@ -108,7 +108,7 @@ async def test_the_other_filters_apply_to_the_projects_runs() -> None:
     assert failed.seen == 2
     active = await last(source, TaskQuery(project="p", active=True))
     assert active.counts.active == 2 and active.seen == 2
-    assert (await last(source, TaskQuery(project="p", id_filter="t000"))).seen == 10
+    assert (await last(source, TaskQuery(project="p", search="t000"))).seen == 10
     assert info_matches(ProjectTaskInfo(task_id="x", status="success"), TaskQuery())
 
 
@@ -117,6 +117,15 @@ async def test_without_tasks_info_a_project_is_paged_through() -> None:
     totals = await last(source, TaskQuery(project="p"))
     assert source.requests == ["tasks_info p None", "tasks None 1"]
     assert not totals.from_project and totals.seen == 10
+
+
+async def test_a_search_is_matched_on_every_task_of_the_pages() -> None:
+    # The API cannot search: every page of the view is read, and the search applied here.
+    source = Source(TASKS, tasks_info=False)
+    totals = await last(source, TaskQuery(search="t0003"))
+    assert (totals.seen, totals.scanned, totals.expected) == (1, len(TASKS), len(TASKS))
+    project = await last(Source(TASKS), TaskQuery(project="p", search="t0003"))
+    assert project.from_project and project.seen == 1
 
 
 async def test_several_statuses_page_one_stream_per_code() -> None:

@@ -7,9 +7,11 @@ waited in their queue, from a bounded number of requests:
   /projects/{name}/tasks_info``, one request, a status filter of one code
   passed on), the other filters applied here;
 * otherwise (or where that route is missing, or its rows carry no status):
-  ``GET /tasks`` page by page (:data:`PAGE` tasks a page, one stream per status
-  code, newest first), at most :data:`MAX_TASKS` tasks; past that the totals
-  are those of the newest :data:`MAX_TASKS` and say so.
+  ``GET /tasks`` page by page (:data:`PAGE` tasks a page, one stream per
+  status code, newest first), at most :data:`MAX_TASKS` tasks; past that the
+  totals are those of the newest :data:`MAX_TASKS` and say so. A ``/``
+  search is matched here on every task read: the API cannot search names or
+  metadata.
 
 :func:`view_totals` yields a :class:`Totals` after every page, so a caller
 can show the progress, and stops when cancelled (a new filter).
@@ -57,6 +59,9 @@ class Totals:
     compute_seconds: float = 0.0
     waits: list[float] = field(default_factory=list)
     seen: int = 0
+    """Tasks counted (those the search matched, when the view has one)."""
+    scanned: int = 0
+    """Tasks read from the pages so far (the server cannot search: every task of the view)."""
     expected: int | None = None
     """How many tasks the view has, once known."""
     complete: bool = False
@@ -106,7 +111,19 @@ def info_matches(row: ProjectTaskInfo, query: TaskQuery) -> bool:
         return False
     if query.active and is_terminal(status):
         return False
-    return not query.id_filter or query.id_filter in (row.task_id or "")
+    search = query.searched
+    if not search:
+        return True
+    # The search's own rules (monitor/search.py), on the run as a task.
+    metadata = {key: str(value) for key, value in row.parameters.items() if value is not None}
+    task = Task(
+        task_id=row.task_id or "",
+        status=status,
+        project=query.project,
+        simulator=row.simulator,
+        task_metadata=metadata,
+    )
+    return search.matches(task)
 
 
 async def _from_project(source: BatchSource, query: TaskQuery) -> Totals | None:
@@ -142,7 +159,6 @@ async def _pages(source: BatchSource, query: TaskQuery, now: datetime) -> AsyncI
             status=code,
             project=query.project,
             active=True if query.active else None,
-            task_id_filter=query.id_filter or None,
             sort=NEWEST_FIRST,
         )
         return got.total_size, list(got.tasks)
@@ -152,12 +168,16 @@ async def _pages(source: BatchSource, query: TaskQuery, now: datetime) -> AsyncI
     totals.capped = totals.expected > MAX_TASKS
     counted: set[str] = set()
 
+    search = query.searched
+
     def take(tasks: list[Task]) -> None:
         for task in tasks:
             # A task created while paging shifts the pages: never count one twice.
             if task.task_id not in counted and len(counted) < MAX_TASKS:
                 counted.add(task.task_id)
-                totals.add_task(task, now)
+                totals.scanned += 1
+                if not search or search.matches(task):
+                    totals.add_task(task, now)
 
     for _, tasks in firsts:
         take(tasks)

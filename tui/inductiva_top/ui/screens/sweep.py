@@ -49,6 +49,7 @@ from inductiva_top.monitor.batch.sweep import (
     groupable_keys,
     sort_rows,
 )
+from inductiva_top.monitor.names import task_name
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import count_statuses
@@ -315,7 +316,8 @@ class SweepScreen(PolledScreen[None]):
         run = example(entry) if entry is not None else None
         if run is None:
             return
-        name = sanitize_name(run.parameters.get("name") or run.task_id)
+        parameters = {k: v for k, v in run.parameters.items() if v is not None}
+        name = task_name(parameters) or sanitize_name(run.task_id)
         if isinstance(entry, SweepGroup):
             which = "its first failed run" if failed(run) else "its first run"
             name = f"{name} ({which})"

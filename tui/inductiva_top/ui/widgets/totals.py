@@ -49,10 +49,11 @@ def totals_text(totals: Totals) -> Text:
     """The line for ``totals`` (partial ones say how far the count got)."""
     text = Text("Σ ", style="bold")
     seen, expected = fmt.count(totals.seen), fmt.count(totals.expected)
+    scanned = fmt.count(totals.scanned if not totals.from_project else totals.seen)
     if not totals.complete:
-        text.append(f"{seen}/{expected}…" if totals.expected is not None else "counting…")
+        text.append(f"{scanned}/{expected}…" if totals.expected is not None else "counting…")
     elif totals.capped:
-        text.append(f"newest {seen} of {expected}")
+        text.append(f"{seen} of the newest {scanned} of {expected}")
     else:
         text.append(f"{seen} task{'s' if totals.seen != 1 else ''}")
     kinds = [f"{kind.symbol}{fmt.count(totals.counts[kind])}" for kind in _ORDER
@@ -103,7 +104,9 @@ class TotalsLine(Static):
         totals = self.totals
         if self._busy or totals is None:
             return
+        # A search's rows are those of a scan of the view; the totals' are of every page.
         differs = size is not None and totals.complete and not totals.capped
+        differs = differs and not query.searched
         if dict(counts) == self._counts and not (differs and size != totals.seen):
             return
         since = self._clock().timestamp() - (self._counted_at or 0.0)
