@@ -1,4 +1,4 @@
-"""The one tick of the project board and of the sweep table.
+"""The one tick of the project board, the sweep table and the failures view.
 
 Each is run by a :class:`~inductiva_top.monitor.poller.PollLoop` (the main
 screen's machinery: pacing, back-off, stale data, F5), so an API error from a
@@ -14,13 +14,17 @@ tick marks the data stale and leaves the last rows in place.
   one small request per refresh, a busy one of 10,000 runs a full reload
   every few refreshes rather than every one. The API pages neither route,
   and a sweep table needs every run (to group and sort by parameter).
+* :class:`FailuresFeed`: the failed tasks of a view (a page per failure
+  code), grouped by signature, and the stderr of those not read yet, a
+  bounded number per refresh.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 
 from inductiva_top.api.errors import NotFound
 from inductiva_top.api.models import Project, Task
@@ -34,17 +38,31 @@ from inductiva_top.monitor.batch.board import (
 )
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.sweep import SweepData, from_tasks, from_tasks_info
+from inductiva_top.monitor.batch.triage import FailureGroup, group_failures, last_line
 from inductiva_top.monitor.merge import MAX_PER_PAGE
-from inductiva_top.monitor.state import count_statuses
-from inductiva_top.monitor.statuses import StatusKind
+from inductiva_top.monitor.state import TaskSource, count_statuses
+from inductiva_top.monitor.statuses import FILTER_GROUPS, StatusKind
+from inductiva_top.monitor.window import TaskQuery
 
-__all__ = ["PROJECTS_PER_PAGE", "ROWS_PER_TICK", "BoardFeed", "SweepFeed"]
+__all__ = [
+    "FAILED_CODES",
+    "MAX_FAILED",
+    "PROJECTS_PER_PAGE",
+    "ROWS_PER_TICK",
+    "STDERR_PER_TICK",
+    "BoardFeed",
+    "FailuresFeed",
+    "ReadStderr",
+    "SweepFeed",
+]
 
 PROJECTS_PER_PAGE = 100
 """The API's largest page of projects: the board shows the newest 100."""
 
 ROWS_PER_TICK = 2_000
 """Runs of a busy project worth reloading every refresh; more are reloaded less often."""
+
+_EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 NO_TASKS_INFO = "from the tasks' metadata: this API has no tasks_info for projects"
 NO_STATUS = "from the tasks' metadata: this API's tasks_info has no status per run"
@@ -150,3 +168,98 @@ class SweepFeed:
             if not got.tasks or len(tasks) >= got.total_size:
                 return tasks
             page += 1
+
+
+FAILED_CODES: tuple[str, ...] = FILTER_GROUPS["failed"]
+"""Every failure code: what the failures view lists."""
+
+MAX_FAILED = 2_000
+"""Most failed tasks the failures view reads (the newest): four pages of the API's largest."""
+
+STDERR_PER_TICK = 24
+"""Most stderr files read in one refresh (a few range requests each), newest failures first."""
+
+STDERR_AT_ONCE = 4
+"""Stderr files read at the same time."""
+
+ReadStderr = Callable[[Task], Awaitable[str | None]]
+"""Reads the end of a finished task's stderr (None: it has none, or it cannot be read)."""
+
+
+class FailuresFeed:
+    """The failed tasks of a view, grouped by signature, refreshed by :meth:`tick`.
+
+    Per refresh: a page of the newest failed tasks per failure code the view
+    allows (the API filters one status at a time), more pages only when there
+    are more, up to :data:`MAX_FAILED`; then the stderr of at most
+    :data:`STDERR_PER_TICK` tasks not read yet, each read once. A task whose
+    stderr is not read yet is grouped by the rest of its signature, and
+    :attr:`unread` says how many are left.
+    """
+
+    def __init__(self, source: TaskSource, query: TaskQuery, read_stderr: ReadStderr) -> None:
+        self.source = source
+        self.query = query
+        self._read = read_stderr
+        self.tasks: list[Task] | None = None
+        self.stderr: dict[str, str | None] = {}
+        """The end of each read task's stderr, by id (None: none, or unreadable)."""
+        self.groups: list[FailureGroup] = []
+        self.total = 0
+        """How many failed tasks the view has (more than :attr:`tasks` past :data:`MAX_FAILED`)."""
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The failure codes the view's status filter allows (every one when it has none)."""
+        wanted = self.query.statuses
+        return tuple(c for c in FAILED_CODES if not wanted or c in wanted)
+
+    @property
+    def unread(self) -> int:
+        """Failed tasks whose stderr is not read yet."""
+        return sum(1 for task in self.tasks or () if task.task_id not in self.stderr)
+
+    def last_lines(self) -> dict[str, str | None]:
+        """The last line of each read stderr, by task id."""
+        return {task_id: last_line(text) for task_id, text in self.stderr.items()}
+
+    async def tick(self) -> bool:
+        """Read the failed tasks, and some stderr; True when the groups changed."""
+        tasks: dict[str, Task] = {}
+        total = 0
+        for code in self.codes:
+            page = 1
+            while True:
+                got = await self.source.list_tasks(
+                    page=page,
+                    per_page=MAX_PER_PAGE,
+                    status=code,
+                    project=self.query.project,
+                    task_id_filter=self.query.id_filter or None,
+                    sort=("create_time:desc",),
+                )
+                if page == 1:
+                    total += got.total_size
+                for task in got.tasks:
+                    tasks.setdefault(task.task_id, task)
+                full = page * MAX_PER_PAGE >= got.total_size or not got.tasks
+                if full or len(tasks) >= MAX_FAILED:
+                    break
+                page += 1
+        newest = sorted(tasks.values(), key=lambda t: t.create_time or _EPOCH, reverse=True)
+        self.tasks, self.total = newest[:MAX_FAILED], total
+        await self._read_some()
+        groups = group_failures(self.tasks, self.last_lines())
+        changed = groups != self.groups
+        self.groups = groups
+        return changed
+
+    async def _read_some(self) -> None:
+        unread = [t for t in self.tasks or () if t.task_id not in self.stderr][:STDERR_PER_TICK]
+        gate = asyncio.Semaphore(STDERR_AT_ONCE)
+
+        async def one(task: Task) -> None:
+            async with gate:
+                self.stderr[task.task_id] = await self._read(task)
+
+        await asyncio.gather(*(one(task) for task in unread))
