@@ -1,4 +1,4 @@
-"""SVG snapshots of the project board and the sweep table over the seeded server, 120x40 and 80x24.
+"""SVG snapshots of the project board, the sweep table and the failures view, 120x40 and 80x24.
 
 Update after an intended change of looks with
 ``pytest tests/snapshots/test_batch_views.py --snapshot-update`` and review the SVGs.
@@ -17,7 +17,17 @@ Compare = Callable[..., bool]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 
-@pytest.mark.parametrize("name", ["board-120x40", "board-80x24", "sweep-120x40", "sweep-80x24"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "board-120x40",
+        "board-80x24",
+        "sweep-120x40",
+        "sweep-80x24",
+        "failures-120x40",
+        "failures-80x24",
+    ],
+)
 def test_batch_view(snap_compare: Compare, server: ServerProcess, name: str) -> None:
     scenario = BY_NAME[name]
     assert snap_compare(

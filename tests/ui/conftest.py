@@ -1,15 +1,26 @@
-"""A server seeded once per module: quick successes, failures, running and waiting tasks."""
+"""Servers seeded once per module: quick successes, failures, running and waiting tasks; the
+demo's sweep run for real."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
+from inductiva_top.demo.driver import DemoDriver
+from inductiva_top.demo.plan import DemoTask, sweep
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import FAILING, LONG, QUICK
+
+RUNS = 16
+"""Runs of the demo's sweep."""
+FAILED = 7
+"""Of which fail: 4 with a mesh too coarse (exit 2), 3 diverging (exit 3)."""
 
 
 @dataclass
@@ -45,5 +56,43 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
                 wait_status(client, task_id, "computation-started")
             seeded.waiting.append(submit(client, LONG, project="gamma"))
         yield seeded
+    finally:
+        server.stop()
+
+
+def _fast(task: DemoTask) -> DemoTask:
+    """The same run without the pacing sleeps (the solver's steps are the same)."""
+    args = list(task.args)
+    args[args.index("--pace") + 1] = "0"
+    return dataclasses.replace(task, args=tuple(args), delay=0.0)
+
+
+@dataclass
+class Swept:
+    """The server, the sweep's task ids by name, and the long task of ``busy``."""
+
+    server: ServerProcess
+    by_name: dict[str, str]
+    busy: str
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Swept]:
+    server = ServerProcess(tmp_path_factory.mktemp("swept") / "data", slots=1).start()
+    try:
+        driver = DemoDriver(
+            server.base_url,
+            server.api_key,
+            io.StringIO(),
+            plan=[_fast(task) for task in sweep()],
+            follow_ups=0,
+        )
+        asyncio.run(driver.run())
+        with server.client() as client:
+            for task_id in driver.submitted.values():
+                wait_status(client, task_id, timeout=120)
+            busy = submit(client, LONG, project="busy")
+            wait_status(client, busy, "computation-started")
+        yield Swept(server, dict(driver.submitted), busy)
     finally:
         server.stop()

@@ -8,11 +8,7 @@ project ``busy`` keeps running.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import io
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -21,8 +17,7 @@ from textual.command import CommandPalette
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.demo.driver import DemoDriver
-from inductiva_top.demo.plan import SWEEP_PROJECT, DemoTask, sweep
+from inductiva_top.demo.plan import SWEEP_PROJECT
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.sweep import SweepGroup, SweepRow
 from inductiva_top.monitor.statuses import StatusKind
@@ -32,50 +27,8 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.totals import TotalsLine
-from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status
-from tests.ui.dashboard_helpers import LONG, make_app, until
-
-RUNS = 16
-FAILED = 7
-
-
-def _fast(task: DemoTask) -> DemoTask:
-    """The same run without the pacing sleeps (the solver's steps are the same)."""
-    args = list(task.args)
-    args[args.index("--pace") + 1] = "0"
-    return dataclasses.replace(task, args=tuple(args), delay=0.0)
-
-
-@dataclass
-class Swept:
-    """The server, the sweep's task ids by name, and the long task of ``busy``."""
-
-    server: ServerProcess
-    by_name: dict[str, str]
-    busy: str
-
-
-@pytest.fixture(scope="module")
-def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Swept]:
-    server = ServerProcess(tmp_path_factory.mktemp("swept") / "data", slots=1).start()
-    try:
-        driver = DemoDriver(
-            server.base_url,
-            server.api_key,
-            io.StringIO(),
-            plan=[_fast(task) for task in sweep()],
-            follow_ups=0,
-        )
-        asyncio.run(driver.run())
-        with server.client() as client:
-            for task_id in driver.submitted.values():
-                wait_status(client, task_id, timeout=120)
-            busy = submit(client, LONG, project="busy")
-            wait_status(client, busy, "computation-started")
-        yield Swept(server, dict(driver.submitted), busy)
-    finally:
-        server.stop()
+from tests.ui.conftest import FAILED, RUNS, Swept
+from tests.ui.dashboard_helpers import make_app, until
 
 
 def _main(app: object) -> MainScreen:

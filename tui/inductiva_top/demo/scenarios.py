@@ -29,6 +29,7 @@ from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.fill import seed
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.board import BoardScreen
+from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.help import HelpScreen
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
@@ -47,6 +48,7 @@ __all__ = [
     "Scenario",
     "board",
     "dashboard",
+    "failures",
     "fill_files",
     "fill_tail",
     "loaded",
@@ -138,6 +140,18 @@ async def board(pilot: Pilot[None]) -> None:
     await _until(
         pilot, lambda s: isinstance(s, BoardScreen) and s.feed.projects is not None, "the board"
     )
+
+
+async def failures(pilot: Pilot[None]) -> None:
+    """``T`` over the loaded dashboard: failed tasks by signature, the largest group's stderr."""
+    await loaded(pilot)
+    await pilot.press("T")
+    await _until(
+        pilot,
+        lambda s: isinstance(s, FailuresScreen) and s.feed.tasks is not None and not s.feed.unread,
+        "the failures view",
+    )
+    await _settled(pilot, ("selected", "tail"))
 
 
 async def sweep_table(pilot: Pilot[None]) -> None:
@@ -306,6 +320,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("board-80x24", dashboard, (80, 24), board),
     Scenario("sweep-120x40", dashboard, (120, 40), sweep_table),
     Scenario("sweep-80x24", dashboard, (80, 24), sweep_table),
+    Scenario("failures-120x40", dashboard, (120, 40), failures),
+    Scenario("failures-80x24", dashboard, (80, 24), failures),
     Scenario("pane-timeline", lambda server: timeline_pane(), (90, 20)),
     Scenario("pane-output", _tail_pane, (70, 10)),
     Scenario("pane-output-search", _tail_pane, (70, 10), search_tail),

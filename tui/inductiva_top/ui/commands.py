@@ -72,6 +72,21 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
             "Previous failed task", "The cursor to it ([)", partial(screen.action_seek_failed, -1)
         ),
     ]
+    commands.append(
+        PaletteCommand(
+            "Failures",
+            "The view's failed tasks grouped by what went wrong (T)",
+            screen.action_failures,
+        )
+    )
+    if not screen.read_only:
+        commands.append(
+            PaletteCommand(
+                "Kill every task of the view…",
+                "Every killable task the filters match, after a confirmation (K)",
+                screen.action_kill_view,
+            )
+        )
     if screen.state.window.query.project is not None:
         commands.append(
             PaletteCommand(

@@ -31,7 +31,9 @@ from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind
+from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.polling import PolledScreen
+from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.batchbar import bar_text, legend_text
@@ -97,6 +99,7 @@ class BoardScreen(PolledScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_table", "Table", id="board.open_table"),
         Binding("S", "sweep", "Sweep", id="board.sweep"),
+        Binding("T", "failures", "Failures", id="board.failures"),
         Binding("escape,P", "close", "Back", id="board.close"),
         Binding("f5", "refresh", "Refresh", show=False, id="board.refresh"),
     ]
@@ -109,6 +112,7 @@ class BoardScreen(PolledScreen[str | None]):
             "sheet.last",
             "board.open_table",
             "board.sweep",
+            "board.failures",
             "board.close",
             "board.refresh",
         ),
@@ -123,9 +127,11 @@ class BoardScreen(PolledScreen[str | None]):
         policy: PollPolicy,
         current: str | None = None,
         services: PaneServices | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__(api_label=api_label, formatter=formatter, policy=policy)
         self.source = source
+        self.read_only = read_only
         self.feed = BoardFeed(source, formatter.now)
         self.current = current
         """The project the table is filtered to: the cursor starts on it."""
@@ -219,6 +225,25 @@ class BoardScreen(PolledScreen[str | None]):
                 formatter=self.formatter,
                 policy=self.policy,
                 services=self.services,
+                read_only=self.read_only,
+            )
+        )
+
+    def action_failures(self) -> None:
+        """``T``: the failed tasks of the project under the cursor, grouped by what went wrong."""
+        key = self.query_one(Sheet).cursor_key
+        if key is None:
+            return
+        self.app.push_screen(
+            FailuresScreen(
+                self.source,
+                TaskQuery(project=key),
+                scope=f"project {key}",
+                api_label=self.api_label,
+                formatter=self.formatter,
+                policy=self.policy,
+                services=self.services,
+                read_only=self.read_only,
             )
         )
 
@@ -226,6 +251,9 @@ class BoardScreen(PolledScreen[str | None]):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"open_table", "sweep"} and self.query_one(Sheet).cursor_key is None:
+        if (
+            action in {"open_table", "sweep", "failures"}
+            and self.query_one(Sheet).cursor_key is None
+        ):
             return None
         return True

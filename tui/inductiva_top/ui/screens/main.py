@@ -33,9 +33,10 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
-from inductiva_top.api.models import Task
+from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
+from inductiva_top.monitor.export import fetch_all
 from inductiva_top.monitor.names import labelled, task_label
 from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.queue import QueueView
@@ -48,8 +49,10 @@ from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.polling import restart_after_error, trouble_title
 from inductiva_top.ui.screens.board import BoardScreen
+from inductiva_top.ui.screens.confirm import ConfirmAction
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
+from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -65,7 +68,7 @@ from inductiva_top.ui.widgets.totals import TotalsLine
 
 __all__ = ["MainScreen"]
 
-WRITE_ACTIONS = frozenset({"kill", "mark_killable"})
+WRITE_ACTIONS = frozenset({"kill", "mark_killable", "kill_view"})
 """Actions that change something on the server; read-only mode removes them."""
 
 SEARCH_PAUSE = 0.3
@@ -119,6 +122,8 @@ class MainScreen(Screen[None]):
         Binding("z", "zoom", "Zoom", show=False, id="main.zoom"),
         Binding("P", "board", "Projects", id="main.board"),
         Binding("S", "sweep", "Sweep", show=False, id="main.sweep"),
+        Binding("T", "failures", "Failures", show=False, id="main.failures"),
+        Binding("K", "kill_view", "Kill view", show=False, id="main.kill_view"),
     ]
 
     HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -151,6 +156,7 @@ class MainScreen(Screen[None]):
             "table.mark",
             "main.mark_killable",
             "main.kill",
+            "main.kill_view",
             "main.watch",
             "main.queue",
             "main.copy",
@@ -158,7 +164,7 @@ class MainScreen(Screen[None]):
             "main.refresh",
         ),
         "Panes": ("main.tail_mode", "main.zoom"),
-        "Projects": ("main.board", "main.sweep"),
+        "Projects": ("main.board", "main.sweep", "main.failures"),
     }
     """The sections ``?`` lists first, in this order: binding ids of this screen and its table."""
 
@@ -568,6 +574,7 @@ class MainScreen(Screen[None]):
                 policy=self.loop.schedule.policy,
                 current=self.state.window.query.project,
                 services=self.services,
+                read_only=self.read_only,
             ),
             chosen,
         )
@@ -585,6 +592,27 @@ class MainScreen(Screen[None]):
                 formatter=self.formatter,
                 policy=self.loop.schedule.policy,
                 services=self.services,
+                read_only=self.read_only,
+            )
+        )
+
+    def action_failures(self) -> None:
+        """``T``: the failed tasks of the table's view, grouped by what went wrong."""
+        source = self.state.source
+        if not isinstance(source, BatchSource):
+            return
+        query = self.state.window.query
+        scope = ", ".join(query.describe()) or "all tasks"
+        self.app.push_screen(
+            FailuresScreen(
+                source,
+                query,
+                scope=scope,
+                api_label=self.api_label,
+                formatter=self.formatter,
+                policy=self.loop.schedule.policy,
+                services=self.services,
+                read_only=self.read_only,
             )
         )
 
@@ -759,6 +787,52 @@ class MainScreen(Screen[None]):
         table.clear_marks()
         self._show()
         self.loop.poke(now=True)
+
+    def action_kill_view(self) -> None:
+        """``K``: every killable task the filters match, on every page, after a confirmation."""
+        if self.read_only:
+            self.notify("Read-only mode: nothing is changed on the server.", severity="warning")
+            return
+        self._kill_view(self.state.window.query)
+
+    @work(exclusive=True, group="kill_view", exit_on_error=False)
+    async def _kill_view(self, query: TaskQuery) -> None:
+        # Only unfinished tasks can be killed: the server's active filter skips the finished pages.
+        wanted = query if query.active or query.statuses else replace(query, active=True)
+
+        async def page(number: int) -> TaskPage:
+            return (await self.state.fetch_page(wanted, number))[1]
+
+        try:
+            tasks = await fetch_all(page, self.state.window.page_size)
+        except ApiError as error:
+            self.notify(str(error), title="Could not list the view", severity="error")
+            return
+        targets = [task for task in tasks if is_killable(task.status)]
+        described = ", ".join(query.describe()) or "every task"
+        if not targets:
+            self.notify(
+                f"Nothing in the view ({described}) can be killed.", title="Nothing to kill"
+            )
+            return
+        count = len(targets)
+        names = [f"{task.task_id}  {display_alias(task.status)}" for task in targets]
+
+        def confirmed(answer: str | None) -> None:
+            if answer is not None and self.state.window.query == query:
+                self._kill([task.task_id for task in targets])
+
+        self.app.push_screen(
+            ConfirmAction(
+                f"Kill {count} task{'s' if count != 1 else ''} of {described}?",
+                names,
+                confirm=f"Kill {count}",
+                note="Every killable task the filters match, on every page; "
+                "work in progress is lost.",
+                danger=True,
+            ),
+            confirmed,
+        )
 
     # -- queue -------------------------------------------------------------------------
 

@@ -55,8 +55,10 @@ from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import count_statuses
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.monitor.tailsource import TailMode
+from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.batchbar import bar_text
 from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
@@ -137,6 +139,7 @@ class SweepScreen(PolledScreen[None]):
         Binding("r", "sort_reverse", "Reverse", show=False, id="sweep.sort_reverse"),
         Binding("o", "tail_mode", "Output", show=False, id="sweep.tail_mode"),
         Binding("S", "close", "Table", show=False, id="sweep.close"),
+        Binding("T", "failures", "Failures", id="sweep.failures"),
         Binding("f5", "refresh", "Refresh", show=False, id="sweep.refresh"),
     ]
 
@@ -153,6 +156,7 @@ class SweepScreen(PolledScreen[None]):
             "sweep.sort_prev",
             "sweep.sort_reverse",
             "sweep.tail_mode",
+            "sweep.failures",
             "sweep.close",
             "sweep.refresh",
         ),
@@ -176,10 +180,12 @@ class SweepScreen(PolledScreen[None]):
         formatter: fmt.Formatter,
         policy: PollPolicy,
         services: PaneServices | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__(api_label=api_label, formatter=formatter, policy=policy)
         self.source = source
         self.project = project
+        self.read_only = read_only
         self.feed = SweepFeed(source, project)
         self.services = services
         self.view = SweepView()
@@ -383,6 +389,21 @@ class SweepScreen(PolledScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_failures(self) -> None:
+        """``T``: the project's failed runs, grouped by what went wrong."""
+        self.app.push_screen(
+            FailuresScreen(
+                self.source,
+                TaskQuery(project=self.project),
+                scope=f"project {self.project}",
+                api_label=self.api_label,
+                formatter=self.formatter,
+                policy=self.loop.schedule.policy,
+                services=self.services,
+                read_only=self.read_only,
+            )
+        )
 
     def action_group(self) -> None:
         """``b``: group by the next parameter, then none."""

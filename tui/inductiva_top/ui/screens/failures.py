@@ -1,0 +1,528 @@
+"""The failures view (``T`` from the table, the board, the sweep): failed tasks by what went wrong.
+
+The failed tasks of the view (the table's filters, or one project from the
+board and the sweep table) grouped by signature: status, exit code, error
+detail and the last line of stderr, with numbers, paths and ids set aside
+(:mod:`~inductiva_top.monitor.batch.triage`), the largest group first. A
+group's line: its count, its signature and its newest task; the pane below
+shows that task's stderr. Enter lists the group's tasks (the pane follows
+the cursor's task), Enter again opens a task's detail, Esc goes back up.
+
+From a group (or the group listed): ``k`` kills the tasks still waiting or
+running that share every parameter the group's tasks share (the part of the
+sweep that fails), ``d`` downloads every stderr of the group into one folder,
+``m`` tags the group's tasks in their metadata (``PATCH``). Each confirms with
+the count; kill and tag are refused in read-only mode.
+
+Refreshed by its own poll loop (:class:`~inductiva_top.monitor.batch.feeds.FailuresFeed`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Label
+
+from inductiva_top.api.errors import ApiError, NotFound
+from inductiva_top.api.models import Task
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.batch.feeds import FailuresFeed
+from inductiva_top.monitor.batch.source import BatchSource
+from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, siblings
+from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
+from inductiva_top.monitor.tailsource import TailMode
+from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.transfer.errors import TransferError
+from inductiva_top.transfer.tail import tail_archived_file
+from inductiva_top.ui.columns import short_id_length
+from inductiva_top.ui.polling import PolledScreen
+from inductiva_top.ui.screens.confirm import ConfirmAction
+from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
+from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
+from inductiva_top.ui.widgets.tail import TailPanel
+
+__all__ = ["FailuresScreen", "read_stderr", "stderr_folder"]
+
+STDERR = "stderr.txt"
+LAST_BYTES = 4096
+"""Bytes of the end of a stderr read to find its last line."""
+WHOLE_BYTES = 8 * 1024 * 1024
+"""Most bytes of one stderr downloaded (its end, when it is longer)."""
+GROUP_PREFIX = "group:"
+WIDE_AT = 110
+"""From this width the groups show their newest task's whole id."""
+
+
+async def read_stderr(
+    services: PaneServices, task: Task, max_bytes: int = LAST_BYTES
+) -> str | None:
+    """The end of a finished task's stderr from its output archive; None when there is none."""
+    storage = task.storage_output_path or f"{task.task_id}/output.zip"
+    try:
+        data = await tail_archived_file(
+            services.client, storage, STDERR, max_bytes, region=task.storage_region
+        )
+    except (ApiError, TransferError):
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _slug(text: str, most: int = 48) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:most] or "group"
+
+
+def stderr_folder(output_dir: Path, scope: str, group: FailureGroup) -> Path:
+    """Where a group's stderr files go: ``<output_dir>/failures/<scope>-<signature>``."""
+    signature = group.signature
+    name = f"{scope}-exit{signature.exit_code}" if signature.exit_code is not None else scope
+    return output_dir / "failures" / _slug(f"{name}-{signature.stderr or signature.detail}", 64)
+
+
+def _parameters(task: Task) -> str:
+    return " ".join(f"{k}={v}" for k, v in (task.task_metadata or {}).items())
+
+
+@dataclass(frozen=True)
+class _Level:
+    """What the sheet lists: the groups, or the tasks of the group keyed ``drilled``."""
+
+    drilled: str | None = None
+
+
+class FailuresScreen(PolledScreen[None]):
+    """Failed tasks of a view by signature, their stderr, and what to do about a group."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="failures.open"),
+        Binding("k", "kill_siblings", "Kill alike", id="failures.kill_siblings"),
+        Binding("d", "download", "Stderr", id="failures.download"),
+        Binding("m", "tag", "Tag", id="failures.tag"),
+        Binding("escape", "back", "Back", id="failures.back"),
+        Binding("o", "tail_mode", "Output", show=False, id="failures.tail_mode"),
+        Binding("f5", "refresh", "Refresh", show=False, id="failures.refresh"),
+    ]
+
+    HELP_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "Failures": (
+            "sheet.cursor_down",
+            "sheet.cursor_up",
+            "failures.open",
+            "failures.back",
+            "failures.kill_siblings",
+            "failures.download",
+            "failures.tag",
+            "failures.tail_mode",
+            "failures.refresh",
+        ),
+    }
+
+    DEFAULT_CSS = """
+    FailuresScreen #failures-output { height: 45%; min-height: 6; border: round $primary 40%; }
+    FailuresScreen #failures-output:focus-within { border: round $primary; }
+    FailuresScreen #failures-info { color: $text-muted; }
+    FailuresScreen #failures-summary, FailuresScreen #failures-info {
+        width: 100%; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    WRITES: ClassVar[frozenset[str]] = frozenset({"kill_siblings", "tag"})
+
+    def __init__(
+        self,
+        source: BatchSource,
+        query: TaskQuery,
+        *,
+        scope: str,
+        api_label: str,
+        formatter: fmt.Formatter,
+        policy: PollPolicy,
+        services: PaneServices | None = None,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__(api_label=api_label, formatter=formatter, policy=policy)
+        self.source = source
+        self.scope = scope
+        """What the view is, in words: ``project plate-sweep``, ``the table's view``."""
+        self.services = services
+        self.read_only = read_only
+        self.feed = FailuresFeed(source, query, self._read)
+        self.level = _Level()
+        self._shown_task: str | None = None
+        self._id_width = 25
+
+    async def _read(self, task: Task) -> str | None:
+        return await read_stderr(self.services, task) if self.services is not None else None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.api_label, id="header")
+        yield Label("", id="failures-summary")
+        yield Label("", id="failures-info")
+        yield Sheet(id="failures")
+        with Vertical(id="failures-output"):
+            yield TailPanel(self.services, mode=TailMode.STDERR, id="failures-tail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#failures-output").border_title = "stderr"
+        self.query_one(Sheet).focus()
+        self.show_data()
+
+    async def tick(self) -> bool:
+        return await self.feed.tick()
+
+    def header_counts(self) -> Mapping[str, int]:
+        counts: dict[str, int] = {}
+        for task in self.feed.tasks or ():
+            counts[task.status] = counts.get(task.status, 0) + 1
+        return counts
+
+    # -- what the sheet lists ---------------------------------------------------------
+
+    def _group(self, key: str | None) -> FailureGroup | None:
+        if key is None:
+            return None
+        wanted = key.removeprefix(GROUP_PREFIX)
+        return next((g for g in self.feed.groups if g.key == wanted), None)
+
+    def current_group(self) -> FailureGroup | None:
+        """The group listed, or the group under the cursor."""
+        if self.level.drilled is not None:
+            return self._group(self.level.drilled)
+        return self._group(self.query_one(Sheet).cursor_key)
+
+    def _tasks_of_level(self) -> Sequence[Task] | None:
+        if self.level.drilled is None:
+            return None
+        group = self._group(self.level.drilled)
+        return group.tasks if group is not None else ()
+
+    def show_data(self) -> None:
+        sheet = self.query_one(Sheet)
+        width = self.size.width or 80
+        tasks = self._tasks_of_level()
+        empty = "reading the failed tasks…" if self.feed.tasks is None else "nothing failed here"
+        if tasks is None:
+            groups = self.feed.groups
+            examples = [g.example.task_id for g in groups]
+            # Wide: whole ids; narrow: the shortest prefix that tells them apart, as the table.
+            id_width = 25 if width >= WIDE_AT else max(6, short_id_length(examples))
+            self._id_width = id_width
+            columns = [
+                SheetColumn("count", "TASKS", 5, "right"),
+                SheetColumn("signature", "WHAT WENT WRONG", max(20, width - 5 - id_width - 6)),
+                SheetColumn("example", "NEWEST", id_width),
+            ]
+            sheet.show(
+                columns,
+                [GROUP_PREFIX + g.key for g in groups],
+                lambda i: self._group_cells(groups[i]),
+                empty=empty,
+            )
+        else:
+            columns = [
+                SheetColumn("id", "ID", 25),
+                SheetColumn("status", "STATUS", 16),
+                SheetColumn("parameters", "PARAMETERS", max(16, width - 25 - 16 - 16 - 8)),
+                SheetColumn("ended", "ENDED", 14, "right"),
+            ]
+            shown = list(tasks)
+            sheet.show(
+                columns,
+                [t.task_id for t in shown],
+                lambda i: self._task_cells(shown[i]),
+                empty="this group has no task any more",
+            )
+        self._summary()
+        self._follow_cursor(sheet.cursor_key)
+        self.refresh_bindings()  # k, d and m apply once there is a group
+
+    def _group_cells(self, group: FailureGroup) -> list[Text]:
+        style = self.query_one(Sheet).kind_style(StatusKind.FAILED)
+        return [
+            Text(fmt.count(group.count), style),
+            Text(sanitize_name(group.signature.label)),
+            Text(sanitize_name(group.example.task_id)[: self._id_width]),
+        ]
+
+    def _task_cells(self, task: Task) -> list[Text]:
+        info = status_info(task.status)
+        style = self.query_one(Sheet).kind_style(info.kind)
+        ended = self.formatter.ago(task.end_time) if task.end_time is not None else fmt.MISSING
+        return [
+            Text(task.task_id),
+            Text(f"{info.symbol} {display_alias(task.status)}", style),
+            Text(sanitize_name(_parameters(task))),
+            Text(ended),
+        ]
+
+    def _summary(self) -> None:
+        feed = self.feed
+        summary = Text(f"Failures · {sanitize_name(self.scope)}", style="bold")
+        if feed.tasks is not None:
+            noun = "task" if feed.total == 1 else "tasks"
+            summary.append(f"  {fmt.count(feed.total)} failed {noun}")
+            if feed.total > len(feed.tasks):
+                summary.append(f" (the newest {fmt.count(len(feed.tasks))} read)")
+            groups = len(feed.groups)
+            summary.append(f" in {fmt.count(groups)} group{'s' if groups != 1 else ''}")
+            if groups > 1:
+                summary.append(", largest first")
+        update_if_changed(self.query_one("#failures-summary", Label), summary)
+        info = Text()
+        if feed.tasks is not None and feed.unread:
+            info.append(f"reading stderr: {fmt.count(feed.unread)} left · ")
+        group = self.current_group()
+        if self.level.drilled is not None and group is not None:
+            info.append(
+                f"{fmt.count(group.count)} tasks of: {sanitize_name(group.signature.label)}"
+            )
+            info.append(" · Esc: every group")
+        elif group is not None:
+            shared = shared_parameters(group.tasks)
+            if shared:
+                alike = " ".join(f"{k}={v}" for k, v in shared.items())
+                info.append(f"all have {sanitize_name(alike)} · ")
+            info.append("Enter: its tasks · k: kill alike · d: stderr · m: tag")
+        update_if_changed(self.query_one("#failures-info", Label), info)
+
+    # -- the pane: the stderr of the cursor's task, or of a group's newest -----------------
+
+    @on(Sheet.CursorMoved)
+    def _cursor_moved(self, event: Sheet.CursorMoved) -> None:
+        self._follow_cursor(event.key)
+        self._summary()
+
+    def _follow_cursor(self, key: str | None) -> None:
+        if key is None:
+            return
+        group = self._group(key) if key.startswith(GROUP_PREFIX) else None
+        task_id = group.example.task_id if group is not None else key
+        what = f"{sanitize_name(task_id)} (its newest)" if group is not None else task_id
+        self.query_one("#failures-output").border_title = f"stderr · {what}"
+        if task_id != self._shown_task:
+            self._shown_task = task_id
+            self._load_task(task_id)
+
+    @work(exclusive=True, group="selected", exit_on_error=False)
+    async def _load_task(self, task_id: str) -> None:
+        try:
+            task = await self.source.get_task(task_id)
+        except ApiError:
+            return  # the poll loop reports API trouble
+        panel = self.query_one(TailPanel)
+        panel.mode = TailMode.STDERR
+        panel.selected = task
+
+    def action_tail_mode(self) -> None:
+        """``o``: the pane cycles stderr, stdout, both."""
+        self.query_one(TailPanel).action_cycle_mode()
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        """Enter: a group lists its tasks; a task opens its detail."""
+        key = self.query_one(Sheet).cursor_key
+        if key is None:
+            return
+        if key.startswith(GROUP_PREFIX):
+            self.level = _Level(key.removeprefix(GROUP_PREFIX))
+            self.show_data()
+            self.query_one(Sheet).move_to(0)
+            return
+        self.app.push_screen(
+            TaskDetailScreen(key, self.source, self.formatter, policy=self.loop.schedule.policy)
+        )
+
+    def action_back(self) -> None:
+        """Esc: from a group's tasks to the groups; else back to where the view opened."""
+        drilled = self.level.drilled
+        if drilled is None:
+            self.dismiss(None)
+            return
+        self.level = _Level()
+        self.show_data()
+        self.query_one(Sheet).move_to_key(GROUP_PREFIX + drilled)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITES and self.read_only:
+            return False
+        if action in {"kill_siblings", "download", "tag"} and self.current_group() is None:
+            return None
+        return True
+
+    def _refused(self) -> bool:
+        if self.read_only:
+            self.notify("Read-only mode: nothing is changed on the server.", severity="warning")
+        return self.read_only
+
+    # kill the running tasks alike
+
+    def action_kill_siblings(self) -> None:
+        """``k``: kill the waiting and running tasks that share the group's parameters."""
+        group = self.current_group()
+        if group is None or self._refused():
+            return
+        shared = shared_parameters(group.tasks)
+        if not shared:
+            self.notify(
+                "The group's tasks share no parameter in their metadata: nothing to match.",
+                title="Nothing to kill",
+                severity="warning",
+            )
+            return
+        self._find_siblings(group, shared)
+
+    @work(exclusive=True, group="siblings", exit_on_error=False)
+    async def _find_siblings(self, group: FailureGroup, shared: dict[str, str]) -> None:
+        found: list[str] = []
+        try:
+            for project in sorted(group.projects):
+                rows = await self.source.project_tasks_info(project, select="all")
+                found += siblings(rows, shared)
+        except NotFound:
+            self.notify("This API cannot list a project's runs.", severity="warning")
+            return
+        except ApiError as error:
+            self.notify(str(error), title="Could not list the project's runs", severity="error")
+            return
+        alike = " ".join(f"{k}={v}" for k, v in shared.items())
+        if not found:
+            self.notify(f"No task with {alike} is waiting or running.", title="Nothing to kill")
+            return
+
+        def confirmed(answer: str | None) -> None:
+            if answer is not None:
+                self._kill(found)
+
+        count = len(found)
+        self.app.push_screen(
+            ConfirmAction(
+                f"Kill {count} task{'s' if count != 1 else ''} with {alike}?",
+                found,
+                confirm=f"Kill {count}",
+                note="They share what the failed ones share; work in progress is lost.",
+                danger=True,
+            ),
+            confirmed,
+        )
+
+    @work(group="kill", exit_on_error=False)
+    async def _kill(self, task_ids: list[str]) -> None:
+        results = await asyncio.gather(
+            *(self.source.kill(task_id) for task_id in task_ids), return_exceptions=True
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        done = len(results) - len(failed)
+        self.notify(f"Kill requested for {done} task{'s' if done != 1 else ''}.")
+        if failed:
+            self.notify(str(failed[0]), title=f"{len(failed)} kills failed", severity="error")
+        self.loop.poke(now=True)
+
+    # download every stderr
+
+    def action_download(self) -> None:
+        """``d``: every stderr of the group into one folder."""
+        group = self.current_group()
+        if group is None or self.services is None:
+            return
+        folder = stderr_folder(self.services.output_dir, _slug(self.scope), group)
+        count = group.count
+
+        def confirmed(answer: str | None) -> None:
+            if answer is not None:
+                self._download(group.tasks, folder)
+
+        self.app.push_screen(
+            ConfirmAction(
+                f"Download the stderr of {count} task{'s' if count != 1 else ''}?",
+                [task.task_id for task in group.tasks],
+                confirm="Download",
+                note=f"Into {folder} (one file per task: <id>.stderr.txt).",
+            ),
+            confirmed,
+        )
+
+    @work(group="download", exit_on_error=False)
+    async def _download(self, tasks: Sequence[Task], folder: Path) -> None:
+        assert self.services is not None
+        services = self.services
+        gate = asyncio.Semaphore(4)
+
+        async def one(task: Task) -> bool:
+            async with gate:
+                text = await read_stderr(services, task, WHOLE_BYTES)
+            if text is None:
+                return False
+            await asyncio.to_thread((folder / f"{task.task_id}.stderr.txt").write_text, text)
+            return True
+
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            written = sum(await asyncio.gather(*(one(task) for task in tasks)))
+        except OSError as error:
+            self.notify(f"Cannot write: {error}", title="Download failed", severity="error")
+            return
+        missing = len(tasks) - written
+        note = f" ({missing} had no stderr to read)" if missing else ""
+        self.notify(f"{written} stderr files in {folder}{note}.", title="Downloaded")
+
+    # tag in metadata
+
+    def action_tag(self) -> None:
+        """``m``: tag the group's tasks in their metadata (``key=value``, merged)."""
+        group = self.current_group()
+        if group is None or self._refused():
+            return
+        count = group.count
+        signature = group.signature
+        default = f"failure=exit{signature.exit_code}" if signature.exit_code is not None else ""
+        default = default or f"failure={_slug(signature.stderr or signature.detail, 24)}"
+
+        def confirmed(answer: str | None) -> None:
+            if answer is None:
+                return
+            key, sep, value = answer.partition("=")
+            if not sep or not key.strip():
+                self.notify("A tag is key=value.", severity="warning")
+                return
+            self._tag(group.tasks, key.strip(), value.strip())
+
+        self.app.push_screen(
+            ConfirmAction(
+                f"Tag {count} task{'s' if count != 1 else ''} in their metadata?",
+                [task.task_id for task in group.tasks],
+                confirm=f"Tag {count}",
+                note="key=value, merged into each task's metadata (PATCH).",
+                field=default,
+            ),
+            confirmed,
+        )
+
+    @work(group="tag", exit_on_error=False)
+    async def _tag(self, tasks: Sequence[Task], key: str, value: str) -> None:
+        client = self.services.client if self.services is not None else None
+        if client is None:
+            return
+        results = await asyncio.gather(
+            *(client.patch_metadata(task.task_id, {key: value}) for task in tasks),
+            return_exceptions=True,
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        done = len(results) - len(failed)
+        self.notify(f"Tagged {done} task{'s' if done != 1 else ''} {key}={value}.")
+        if failed:
+            self.notify(str(failed[0]), title=f"{len(failed)} tags failed", severity="error")
