@@ -28,10 +28,8 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from inductiva_top.api.errors import ApiError, NotFound
 from inductiva_top.api.models import Task
@@ -42,18 +40,16 @@ from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, 
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
-from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.transfer.errors import TransferError
 from inductiva_top.transfer.tail import tail_archived_file
 from inductiva_top.ui.columns import short_id_length
-from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.confirm import ConfirmAction
 from inductiva_top.ui.screens.detail import TaskDetailScreen
+from inductiva_top.ui.screens.sheetoutput import SheetOutputScreen
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
+from inductiva_top.ui.widgets.header import update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
-from inductiva_top.ui.widgets.tail import TailPanel
 
 __all__ = ["FailuresScreen", "read_stderr", "stderr_folder"]
 
@@ -103,8 +99,11 @@ class _Level:
     drilled: str | None = None
 
 
-class FailuresScreen(PolledScreen[None]):
+class FailuresScreen(SheetOutputScreen):
     """Failed tasks of a view by signature, their stderr, and what to do about a group."""
+
+    PREFIX = "failures"
+    OUTPUT_TITLE = "stderr"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="failures.open"),
@@ -130,15 +129,6 @@ class FailuresScreen(PolledScreen[None]):
         ),
     }
 
-    DEFAULT_CSS = """
-    FailuresScreen #failures-output { height: 45%; min-height: 6; border: round $primary 40%; }
-    FailuresScreen #failures-output:focus-within { border: round $primary; }
-    FailuresScreen #failures-info { color: $text-muted; }
-    FailuresScreen #failures-summary, FailuresScreen #failures-info {
-        width: 100%; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
-
     WRITES: ClassVar[frozenset[str]] = frozenset({"kill_siblings", "tag"})
 
     def __init__(
@@ -153,33 +143,22 @@ class FailuresScreen(PolledScreen[None]):
         services: PaneServices | None = None,
         read_only: bool = False,
     ) -> None:
-        super().__init__(api_label=api_label, formatter=formatter, policy=policy)
-        self.source = source
+        super().__init__(
+            source,
+            api_label=api_label,
+            formatter=formatter,
+            policy=policy,
+            services=services,
+            read_only=read_only,
+        )
         self.scope = scope
-        """What the view is, in words: ``project plate-sweep``, ``the table's view``."""
-        self.services = services
-        self.read_only = read_only
+        """What the view is, in words: ``project plate-sweep``, ``all tasks``."""
         self.feed = FailuresFeed(source, query, self._read)
         self.level = _Level()
-        self._shown_task: str | None = None
         self._id_width = 25
 
     async def _read(self, task: Task) -> str | None:
         return await read_stderr(self.services, task) if self.services is not None else None
-
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(self.api_label, id="header")
-        yield Label("", id="failures-summary")
-        yield Label("", id="failures-info")
-        yield Sheet(id="failures")
-        with Vertical(id="failures-output"):
-            yield TailPanel(self.services, mode=TailMode.STDERR, id="failures-tail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#failures-output").border_title = "stderr"
-        self.query_one(Sheet).focus()
-        self.show_data()
 
     async def tick(self) -> bool:
         return await self.feed.tick()
@@ -312,24 +291,7 @@ class FailuresScreen(PolledScreen[None]):
         group = self._group(key) if key.startswith(GROUP_PREFIX) else None
         task_id = group.example.task_id if group is not None else key
         what = f"{sanitize_name(task_id)} (its newest)" if group is not None else task_id
-        self.query_one("#failures-output").border_title = f"stderr · {what}"
-        if task_id != self._shown_task:
-            self._shown_task = task_id
-            self._load_task(task_id)
-
-    @work(exclusive=True, group="selected", exit_on_error=False)
-    async def _load_task(self, task_id: str) -> None:
-        try:
-            task = await self.source.get_task(task_id)
-        except ApiError:
-            return  # the poll loop reports API trouble
-        panel = self.query_one(TailPanel)
-        panel.mode = TailMode.STDERR
-        panel.selected = task
-
-    def action_tail_mode(self) -> None:
-        """``o``: the pane cycles stderr, stdout, both."""
-        self.query_one(TailPanel).action_cycle_mode()
+        self.show_output(task_id, what)
 
     # -- keys ---------------------------------------------------------------------------
 

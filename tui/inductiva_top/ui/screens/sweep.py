@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
+from textual import on
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
-from inductiva_top.api.errors import ApiError
+from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.board import Deadlines, board_rows, row_eta_text
 from inductiva_top.monitor.batch.feeds import SweepFeed
@@ -56,14 +54,13 @@ from inductiva_top.monitor.state import count_statuses
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.monitor.window import TaskQuery
-from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
+from inductiva_top.ui.screens.sheetoutput import SheetOutputScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.batchbar import bar_text
-from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
+from inductiva_top.ui.widgets.header import update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
-from inductiva_top.ui.widgets.tail import TailPanel
 
 __all__ = ["SweepScreen", "SweepView"]
 
@@ -119,8 +116,10 @@ def example(entry: Entry) -> SweepRow | None:
     return next((row for row in entry.rows if failed(row)), entry.rows[0] if entry.rows else None)
 
 
-class SweepScreen(PolledScreen[None]):
+class SweepScreen(SheetOutputScreen):
     """One project's runs by parameter, grouped, sorted, with the cursor run's output."""
+
+    PREFIX = "sweep"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="sweep.open"),
@@ -162,15 +161,6 @@ class SweepScreen(PolledScreen[None]):
         ),
     }
 
-    DEFAULT_CSS = """
-    SweepScreen #sweep-output { height: 40%; min-height: 6; border: round $primary 40%; }
-    SweepScreen #sweep-output:focus-within { border: round $primary; }
-    SweepScreen #sweep-info { color: $text-muted; }
-    SweepScreen #sweep-summary, SweepScreen #sweep-info {
-        width: 100%; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
-
     def __init__(
         self,
         source: BatchSource,
@@ -182,32 +172,21 @@ class SweepScreen(PolledScreen[None]):
         services: PaneServices | None = None,
         read_only: bool = False,
     ) -> None:
-        super().__init__(api_label=api_label, formatter=formatter, policy=policy)
-        self.source = source
+        super().__init__(
+            source,
+            api_label=api_label,
+            formatter=formatter,
+            policy=policy,
+            services=services,
+            read_only=read_only,
+        )
         self.project = project
-        self.read_only = read_only
         self.feed = SweepFeed(source, project)
-        self.services = services
         self.view = SweepView()
         self._grouped_once = False
         self._entries: list[Entry] = []
-        self._shown_run: str | None = None
         self._label_width = 0
         self._deadlines = Deadlines()
-
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(self.api_label, id="header")
-        yield Label("", id="sweep-summary")
-        yield Label("", id="sweep-info")
-        yield Sheet(id="sweep")
-        with Vertical(id="sweep-output"):
-            yield TailPanel(self.services, mode=TailMode.STDERR, id="sweep-tail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#sweep-output").border_title = "Output"
-        self.query_one(Sheet).focus()
-        self.show_data()
 
     async def tick(self) -> bool:
         return await self.feed.tick()
@@ -327,26 +306,12 @@ class SweepScreen(PolledScreen[None]):
         if isinstance(entry, SweepGroup):
             which = "its first failed run" if failed(run) else "its first run"
             name = f"{name} ({which})"
-        self.query_one("#sweep-output").border_title = f"Output · {name}"
-        if run.task_id != self._shown_run:
-            self._shown_run = run.task_id
-            self._load_run(run.task_id)
+        self.show_output(run.task_id, name)
 
-    @work(exclusive=True, group="selected", exit_on_error=False)
-    async def _load_run(self, task_id: str) -> None:
-        """Fetch the run under the cursor for its output (a newer cursor move cancels this)."""
-        try:
-            task = await self.source.get_task(task_id)
-        except ApiError:
-            return  # the poll loop reports API trouble
-        panel = self.query_one(TailPanel)
+    def output_mode(self, task: Task) -> TailMode:
+        """A failed run's stderr, another's stdout."""
         failed_run = status_info(task.status).kind is StatusKind.FAILED
-        panel.mode = TailMode.STDERR if failed_run else TailMode.STDOUT
-        panel.selected = task
-
-    def action_tail_mode(self) -> None:
-        """``o``: the output pane cycles stdout, stderr, both."""
-        self.query_one(TailPanel).action_cycle_mode()
+        return TailMode.STDERR if failed_run else TailMode.STDOUT
 
     # -- keys ---------------------------------------------------------------------------
 
