@@ -212,13 +212,16 @@ class FailuresScreen(SheetOutputScreen):
                 empty=empty,
             )
         else:
-            columns = [
-                SheetColumn("id", "ID", 25),
-                SheetColumn("status", "STATUS", 16),
-                SheetColumn("parameters", "PARAMETERS", max(16, width - 25 - 16 - 16 - 8)),
-                SheetColumn("ended", "ENDED", 14, "right"),
-            ]
             shown = list(tasks)
+            ids = [task.task_id for task in shown]
+            id_width = 25 if width >= WIDE_AT else max(6, short_id_length(ids))
+            self._id_width = id_width
+            columns = [
+                SheetColumn("id", "ID", id_width),
+                SheetColumn("status", "STATUS", 16),
+                SheetColumn("parameters", "PARAMETERS", max(16, width - id_width - 16 - 10 - 7)),
+                SheetColumn("ended", "ENDED", 10, "right"),
+            ]
             sheet.show(
                 columns,
                 [t.task_id for t in shown],
@@ -242,7 +245,7 @@ class FailuresScreen(SheetOutputScreen):
         style = self.query_one(Sheet).kind_style(info.kind)
         ended = self.formatter.ago(task.end_time) if task.end_time is not None else fmt.MISSING
         return [
-            Text(task.task_id),
+            Text(task.task_id[: self._id_width]),
             Text(f"{info.symbol} {display_alias(task.status)}", style),
             Text(sanitize_name(_parameters(task))),
             Text(ended),
