@@ -178,6 +178,13 @@ async def test_read_only_refuses_kill_and_tag_in_the_failures_view(swept: Swept)
         await pilot.press("k", "m")
         await pilot.pause()
         assert app.screen is screen
+        # A task opened from here keeps the promise: its metadata cannot be edited either.
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.level.drilled is not None, "the group's tasks")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the detail")
+        detail = app.screen
+        assert isinstance(detail, TaskDetailScreen) and detail.read_only
 
 
 async def test_bulk_kill_of_a_filtered_view_confirms_with_the_count_and_names(

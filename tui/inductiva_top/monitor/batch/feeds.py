@@ -227,6 +227,7 @@ class FailuresFeed:
         """Read the failed tasks, and some stderr; True when the groups changed."""
         tasks: dict[str, Task] = {}
         total = 0
+        search = self.query.searched
         for code in self.codes:
             page = 1
             while True:
@@ -235,19 +236,22 @@ class FailuresFeed:
                     per_page=MAX_PER_PAGE,
                     status=code,
                     project=self.query.project,
-                    task_id_filter=self.query.id_filter or None,
                     sort=("create_time:desc",),
                 )
                 if page == 1:
                     total += got.total_size
                 for task in got.tasks:
-                    tasks.setdefault(task.task_id, task)
+                    # The API cannot search names or metadata: a ``/`` search applies here.
+                    if not search or search.matches(task):
+                        tasks.setdefault(task.task_id, task)
                 full = page * MAX_PER_PAGE >= got.total_size or not got.tasks
                 if full or len(tasks) >= MAX_FAILED:
                     break
                 page += 1
         newest = sorted(tasks.values(), key=lambda t: t.create_time or _EPOCH, reverse=True)
-        self.tasks, self.total = newest[:MAX_FAILED], total
+        # A search is matched here: its total is what matched among the tasks read.
+        self.tasks = newest[:MAX_FAILED]
+        self.total = total if not search else len(tasks)
         await self._read_some()
         groups = group_failures(self.tasks, self.last_lines())
         changed = groups != self.groups

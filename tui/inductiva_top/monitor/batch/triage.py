@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from inductiva_top.api.models import ProjectTaskInfo, Task
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 
 __all__ = [
-    "NAME_KEYS",
     "FailureGroup",
     "Signature",
     "exit_code",
@@ -34,9 +34,6 @@ __all__ = [
     "siblings",
     "signature_of",
 ]
-
-NAME_KEYS = frozenset({"name", "run", "case", "description"})
-"""Metadata keys that name one task rather than a parameter of the sweep."""
 
 MAX_TEXT = 160
 """Where a normalised text is cut: a group's line must fit; the rest rarely tells groups apart."""
@@ -161,14 +158,19 @@ def group_failures(
     return sorted(made, key=lambda g: (-g.count, -_created(g.example).timestamp(), g.key))
 
 
-def shared_parameters(tasks: Sequence[Task]) -> dict[str, str]:
+def shared_parameters(
+    tasks: Sequence[Task], name_keys: Sequence[str] = DEFAULT_NAME_KEYS
+) -> dict[str, str]:
     """The metadata values every one of ``tasks`` has, names aside (``{"resolution": "12"}``).
 
-    Empty when the tasks share none (or have no metadata): no siblings then.
+    ``name_keys`` name one task (:mod:`~inductiva_top.monitor.names`), not a
+    parameter of the sweep. Empty when the tasks share none (or have no
+    metadata): no siblings then.
     """
     if not tasks:
         return {}
-    first = {k: v for k, v in (tasks[0].task_metadata or {}).items() if k not in NAME_KEYS}
+    names = set(name_keys)
+    first = {k: v for k, v in (tasks[0].task_metadata or {}).items() if k not in names}
     return {
         key: value
         for key, value in first.items()

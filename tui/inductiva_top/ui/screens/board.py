@@ -15,7 +15,7 @@ back to the table as it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -28,6 +28,7 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.board import ProjectRow, compact_duration, row_eta_text
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.source import BatchSource
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind
@@ -128,10 +129,12 @@ class BoardScreen(PolledScreen[str | None]):
         current: str | None = None,
         services: PaneServices | None = None,
         read_only: bool = False,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__(api_label=api_label, formatter=formatter, policy=policy)
         self.source = source
         self.read_only = read_only
+        self.name_keys = tuple(name_keys)
         self.feed = BoardFeed(source, formatter.now)
         self.current = current
         """The project the table is filtered to: the cursor starts on it."""
@@ -226,6 +229,7 @@ class BoardScreen(PolledScreen[str | None]):
                 policy=self.policy,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.name_keys,
             )
         )
 
@@ -244,6 +248,7 @@ class BoardScreen(PolledScreen[str | None]):
                 policy=self.policy,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.name_keys,
             )
         )
 

@@ -37,6 +37,7 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.feeds import FailuresFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, siblings
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label, task_name
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
@@ -88,8 +89,10 @@ def stderr_folder(output_dir: Path, scope: str, group: FailureGroup) -> Path:
     return output_dir / "failures" / _slug(f"{name}-{signature.stderr or signature.detail}", 64)
 
 
-def _parameters(task: Task) -> str:
-    return " ".join(f"{k}={v}" for k, v in (task.task_metadata or {}).items())
+def _parameters(task: Task, name_keys: Sequence[str]) -> str:
+    """``alpha=0.30 resolution=12``: the task's metadata but the keys that name it."""
+    metadata = (task.task_metadata or {}).items()
+    return " ".join(f"{k}={v}" for k, v in metadata if k not in name_keys)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class FailuresScreen(SheetOutputScreen):
         policy: PollPolicy,
         services: PaneServices | None = None,
         read_only: bool = False,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__(
             source,
@@ -150,6 +154,7 @@ class FailuresScreen(SheetOutputScreen):
             policy=policy,
             services=services,
             read_only=read_only,
+            name_keys=name_keys,
         )
         self.scope = scope
         """What the view is, in words: ``project plate-sweep``, ``all tasks``."""
@@ -200,10 +205,11 @@ class FailuresScreen(SheetOutputScreen):
             # Wide: whole ids; narrow: the shortest prefix that tells them apart, as the table.
             id_width = 25 if width >= WIDE_AT else max(6, short_id_length(examples))
             self._id_width = id_width
+            newest = max(id_width, self._names_width(groups))
             columns = [
                 SheetColumn("count", "TASKS", 5, "right"),
-                SheetColumn("signature", "WHAT WENT WRONG", max(20, width - 5 - id_width - 6)),
-                SheetColumn("example", "NEWEST", id_width),
+                SheetColumn("signature", "WHAT WENT WRONG", max(20, width - 5 - newest - 6)),
+                SheetColumn("example", "NEWEST", newest),
             ]
             sheet.show(
                 columns,
@@ -216,10 +222,14 @@ class FailuresScreen(SheetOutputScreen):
             ids = [task.task_id for task in shown]
             id_width = 25 if width >= WIDE_AT else max(6, short_id_length(ids))
             self._id_width = id_width
+            names = [len(task_name(task, self.name_keys) or "") for task in shown]
+            name_width = max(4, min(24, max(names, default=0)))
+            rest = width - id_width - name_width - 16 - 10 - 8
             columns = [
                 SheetColumn("id", "ID", id_width),
+                SheetColumn("name", "NAME", name_width),
                 SheetColumn("status", "STATUS", 16),
-                SheetColumn("parameters", "PARAMETERS", max(16, width - id_width - 16 - 10 - 7)),
+                SheetColumn("parameters", "PARAMETERS", max(12, rest)),
                 SheetColumn("ended", "ENDED", 10, "right"),
             ]
             sheet.show(
@@ -232,13 +242,21 @@ class FailuresScreen(SheetOutputScreen):
         self._follow_cursor(sheet.cursor_key)
         self.refresh_bindings()  # k, d and m apply once there is a group
 
+    def _names_width(self, groups: Sequence[FailureGroup]) -> int:
+        names = [len(task_name(g.example, self.name_keys) or "") for g in groups]
+        return min(24, max(names, default=0))
+
     def _group_cells(self, group: FailureGroup) -> list[Text]:
         style = self.query_one(Sheet).kind_style(StatusKind.FAILED)
         return [
             Text(fmt.count(group.count), style),
             Text(sanitize_name(group.signature.label)),
-            Text(sanitize_name(group.example.task_id)[: self._id_width]),
+            Text(self._who(group.example)),
         ]
+
+    def _who(self, task: Task) -> str:
+        """A task's name (the ``name_keys`` setting), else its id as wide as the column."""
+        return task_name(task, self.name_keys) or sanitize_name(task.task_id)[: self._id_width]
 
     def _task_cells(self, task: Task) -> list[Text]:
         info = status_info(task.status)
@@ -246,8 +264,9 @@ class FailuresScreen(SheetOutputScreen):
         ended = self.formatter.ago(task.end_time) if task.end_time is not None else fmt.MISSING
         return [
             Text(task.task_id[: self._id_width]),
+            Text(task_name(task, self.name_keys) or fmt.MISSING),
             Text(f"{info.symbol} {display_alias(task.status)}", style),
-            Text(sanitize_name(_parameters(task))),
+            Text(sanitize_name(_parameters(task, self.name_keys))),
             Text(ended),
         ]
 
@@ -274,7 +293,7 @@ class FailuresScreen(SheetOutputScreen):
             )
             info.append(" · Esc: every group")
         elif group is not None:
-            shared = shared_parameters(group.tasks)
+            shared = shared_parameters(group.tasks, self.name_keys)
             if shared:
                 alike = " ".join(f"{k}={v}" for k, v in shared.items())
                 info.append(f"all have {sanitize_name(alike)} · ")
@@ -309,7 +328,14 @@ class FailuresScreen(SheetOutputScreen):
             self.query_one(Sheet).move_to(0)
             return
         self.app.push_screen(
-            TaskDetailScreen(key, self.source, self.formatter, policy=self.loop.schedule.policy)
+            TaskDetailScreen(
+                key,
+                self.source,
+                self.formatter,
+                policy=self.loop.schedule.policy,
+                read_only=self.read_only,
+                name_keys=self.name_keys,
+            )
         )
 
     def action_back(self) -> None:
@@ -341,7 +367,7 @@ class FailuresScreen(SheetOutputScreen):
         group = self.current_group()
         if group is None or self._refused():
             return
-        shared = shared_parameters(group.tasks)
+        shared = shared_parameters(group.tasks, self.name_keys)
         if not shared:
             self.notify(
                 "The group's tasks share no parameter in their metadata: nothing to match.",
@@ -414,7 +440,7 @@ class FailuresScreen(SheetOutputScreen):
         self.app.push_screen(
             ConfirmAction(
                 f"Download the stderr of {count} task{'s' if count != 1 else ''}?",
-                [task.task_id for task in group.tasks],
+                [task_label(task, self.name_keys) for task in group.tasks],
                 confirm="Download",
                 note=f"Into {folder} (one file per task: <id>.stderr.txt).",
             ),
@@ -469,7 +495,7 @@ class FailuresScreen(SheetOutputScreen):
         self.app.push_screen(
             ConfirmAction(
                 f"Tag {count} task{'s' if count != 1 else ''} in their metadata?",
-                [task.task_id for task in group.tasks],
+                [task_label(task, self.name_keys) for task in group.tasks],
                 confirm=f"Tag {count}",
                 note="key=value, merged into each task's metadata (PATCH).",
                 field=default,

@@ -575,6 +575,7 @@ class MainScreen(Screen[None]):
                 current=self.state.window.query.project,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.state.name_keys,
             ),
             chosen,
         )
@@ -593,6 +594,7 @@ class MainScreen(Screen[None]):
                 policy=self.loop.schedule.policy,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.state.name_keys,
             )
         )
 
@@ -613,6 +615,7 @@ class MainScreen(Screen[None]):
                 policy=self.loop.schedule.policy,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.state.name_keys,
             )
         )
 
@@ -798,7 +801,8 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="kill_view", exit_on_error=False)
     async def _kill_view(self, query: TaskQuery) -> None:
         # Only unfinished tasks can be killed: the server's active filter skips the finished pages.
-        wanted = query if query.active or query.statuses else replace(query, active=True)
+        wanted = query.base
+        wanted = wanted if wanted.active or wanted.statuses else replace(wanted, active=True)
 
         async def page(number: int) -> TaskPage:
             return (await self.state.fetch_page(wanted, number))[1]
@@ -808,7 +812,13 @@ class MainScreen(Screen[None]):
         except ApiError as error:
             self.notify(str(error), title="Could not list the view", severity="error")
             return
-        targets = [task for task in tasks if is_killable(task.status)]
+        # The API cannot search names or metadata: a ``/`` search applies here, to every page.
+        search = query.searched
+        targets = [
+            task
+            for task in tasks
+            if is_killable(task.status) and (not search or search.matches(task))
+        ]
         described = ", ".join(query.describe()) or "every task"
         if not targets:
             self.notify(
@@ -816,7 +826,10 @@ class MainScreen(Screen[None]):
             )
             return
         count = len(targets)
-        names = [f"{task.task_id}  {display_alias(task.status)}" for task in targets]
+        names = [
+            f"{task_label(task, self.state.name_keys)}  {display_alias(task.status)}"
+            for task in targets
+        ]
 
         def confirmed(answer: str | None) -> None:
             if answer is not None and self.state.window.query == query:

@@ -11,6 +11,7 @@ picks (``o`` cycles). Widget ids start with the screen's :attr:`PREFIX`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import work
@@ -22,6 +23,7 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.ui.polling import PolledScreen
@@ -57,11 +59,14 @@ class SheetOutputScreen(PolledScreen[None]):
         policy: PollPolicy,
         services: PaneServices | None = None,
         read_only: bool = False,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__(api_label=api_label, formatter=formatter, policy=policy)
         self.source = source
         self.services = services
         self.read_only = read_only
+        self.name_keys = tuple(name_keys)
+        """The metadata keys that name a task (the ``name_keys`` setting)."""
         self._shown_task: str | None = None
 
     def compose(self) -> ComposeResult:

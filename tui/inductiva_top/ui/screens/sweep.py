@@ -47,7 +47,7 @@ from inductiva_top.monitor.batch.sweep import (
     groupable_keys,
     sort_rows,
 )
-from inductiva_top.monitor.names import task_name
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import count_statuses
@@ -171,6 +171,7 @@ class SweepScreen(SheetOutputScreen):
         policy: PollPolicy,
         services: PaneServices | None = None,
         read_only: bool = False,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__(
             source,
@@ -179,6 +180,7 @@ class SweepScreen(SheetOutputScreen):
             policy=policy,
             services=services,
             read_only=read_only,
+            name_keys=name_keys,
         )
         self.project = project
         self.feed = SweepFeed(source, project)
@@ -302,7 +304,7 @@ class SweepScreen(SheetOutputScreen):
         if run is None:
             return
         parameters = {k: v for k, v in run.parameters.items() if v is not None}
-        name = task_name(parameters) or sanitize_name(run.task_id)
+        name = task_name(parameters, self.name_keys) or sanitize_name(run.task_id)
         if isinstance(entry, SweepGroup):
             which = "its first failed run" if failed(run) else "its first run"
             name = f"{name} ({which})"
@@ -338,6 +340,8 @@ class SweepScreen(SheetOutputScreen):
                     self.source,
                     self.formatter,
                     policy=self.loop.schedule.policy,
+                    read_only=self.read_only,
+                    name_keys=self.name_keys,
                 )
             )
 
@@ -367,6 +371,7 @@ class SweepScreen(SheetOutputScreen):
                 policy=self.loop.schedule.policy,
                 services=self.services,
                 read_only=self.read_only,
+                name_keys=self.name_keys,
             )
         )
 
