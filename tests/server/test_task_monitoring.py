@@ -6,11 +6,20 @@ import csv
 import io
 import os
 import zipfile
+from contextlib import aclosing
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
+from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.live import LiveAccess, LiveTask
+from inductiva_top.monitor.foresight.resources import (
+    METRICS_PATH,
+    OUTPUT_UPDATE_PATH,
+    MetricsSeries,
+    OutputUpdates,
+)
 from inductiva_top.server.layout import MONITOR_FILES
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import PY, submit, wait_status, wait_until
@@ -35,6 +44,22 @@ def busy_task(go: Path) -> tuple[list[str], dict[str, str]]:
     return ["sh", "-c", f'{PY} -c "$CHILD" & wait'], {"CHILD": child}
 
 
+def busy_server(
+    server_factory: ServerFactory,
+) -> tuple[ServerProcess, str, list[str], Path]:
+    """A server writing its monitoring files every 0.2 s, computing a :func:`busy_task`.
+
+    Returns the server, the task's id, its command and the file that ends it.
+    """
+    server = server_factory(args=["--metrics-interval", "0.2"])
+    go = server.data_dir.parent / "go"
+    command, env = busy_task(go)
+    with server.client() as client:
+        task_id = submit(client, command, env=env, files={"input.txt": b"x"})
+        wait_status(client, task_id, "computation-started")
+    return server, task_id, command, go
+
+
 def rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
 
@@ -42,12 +67,8 @@ def rows(path: Path) -> list[list[str]]:
 def test_a_running_tasks_system_metrics_grow_under_the_runners_header(
     server_factory: ServerFactory,
 ) -> None:
-    server = server_factory(args=["--metrics-interval", "0.2"])
-    go = server.data_dir.parent / "go"
-    command, env = busy_task(go)
+    server, task_id, command, go = busy_server(server_factory)
     with server.client() as client:
-        task_id = submit(client, command, env=env, files={"input.txt": b"x"})
-        wait_status(client, task_id, "computation-started")
         work = server.data_dir / "work" / task_id
         metrics = work / "system_metrics.csv"
         wait_until(lambda: metrics.exists() and len(rows(metrics)) >= 4, "three rows")
@@ -104,3 +125,32 @@ def test_even_a_quick_task_leaves_both_files(module_server: ServerProcess) -> No
     assert (work / "system_metrics.csv").read_bytes().startswith(HEADER)
     assert len(rows(work / "system_metrics.csv")) >= 2
     assert len(rows(work / "output_update.csv")) == 1
+
+
+async def test_the_dashboards_reader_follows_both_files_over_the_live_interface(
+    server_factory: ServerFactory,
+) -> None:
+    """METRICS_PATH and OUTPUT_UPDATE_PATH are the names the live tail knows (no output/ prefix)."""
+    server, task_id, command, go = busy_server(server_factory)
+    wait_until(
+        lambda: (server.data_dir / "work" / task_id / "output_update.csv").exists(),
+        "output_update.csv",
+    )
+    series, updates = MetricsSeries(), OutputUpdates()
+    async with InductivaClient(server.base_url, server.api_key, key_source="test") as client:
+        live = await LiveAccess(client).live_for(task_id)
+        assert isinstance(live, LiveTask)
+        # A wrong name is refused at once by a tail (a follow would wait for the file).
+        updates.feed_lines(await live.tail(OUTPUT_UPDATE_PATH, 1))
+        async with aclosing(live.follow(METRICS_PATH, 10)) as batches:
+            async for batch in batches:
+                series.feed_lines(batch.lines)
+                if len(series.samples) >= 3:
+                    break
+        await live.aclose()
+    go.touch()
+    assert series.malformed == 0
+    assert series.latest is not None and series.latest.command == " ".join(command)
+    assert all(0 <= (cpu or 0) <= 100 for cpu in series.cpu())
+    assert updates.last is not None and updates.malformed == 0
+    assert updates.last.name not in MONITOR_FILES

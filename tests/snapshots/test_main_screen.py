@@ -1,4 +1,4 @@
-"""SVG snapshots of the main screen: seeded data, a frozen clock, 120x40 and 80x24.
+"""SVG snapshots of the main screen: seeded data, a frozen clock, 120x40, 80x24 and 200x55.
 
 Update after an intended change of looks with ``pytest tests/snapshots --snapshot-update``
 and review the SVGs.
@@ -23,6 +23,11 @@ def test_main_screen_wide(snap_compare: Compare, server: ServerProcess) -> None:
 
 def test_main_screen_80x24(snap_compare: Compare, server: ServerProcess) -> None:
     assert snap_compare(dashboard(server), terminal_size=(80, 24), run_before=loaded)
+
+
+def test_main_screen_200x55(snap_compare: Compare, server: ServerProcess) -> None:
+    """Room for every default column: STARTS and ENDS show (``-`` for finished tasks)."""
+    assert snap_compare(dashboard(server), terminal_size=(200, 55), run_before=loaded)
 
 
 def test_marked_rows(snap_compare: Compare, server: ServerProcess) -> None:

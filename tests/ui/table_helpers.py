@@ -22,13 +22,16 @@ class TableApp(App[None]):
 
     CSS_PATH = stylesheet("app.tcss")
 
-    def __init__(self, columns: Sequence[Column] | None = None) -> None:
+    def __init__(
+        self, columns: Sequence[Column] | None = None, *, optional: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.columns = list(columns or (COLUMNS[key] for key in DEFAULT_COLUMNS))
+        self.optional = optional
 
     def compose(self) -> ComposeResult:
         yield StatusHeader("memory", id="header")
-        yield TaskTable(self.columns, render_cell)
+        yield TaskTable(self.columns, render_cell, optional=self.optional)
 
     @property
     def table(self) -> TaskTable:

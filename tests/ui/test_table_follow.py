@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inductiva_top.ui.columns import COLUMNS, DEFAULT_COLUMNS, optional_columns
 from tests.ui.table_helpers import TableApp, task
 
 
@@ -69,3 +70,25 @@ async def test_columns_share_the_width_and_the_id_stays_put() -> None:
         assert table.scroll_x > 0
         assert table.render_line(1).text.split()[0] == prefix
         assert table.render_line(0).text.split()[0] == "ID"
+
+
+async def test_the_estimates_show_by_default_only_where_every_column_fits() -> None:
+    """STARTS and ENDS join the default set at 200 columns; at 120 they would push
+    GROUP and QUEUE off the screen, so they stay out; named in ``columns:``, they scroll."""
+    tasks = [task(n, "in-queue", machine_group_name="default") for n in range(5)]
+    app = TableApp(optional=optional_columns(None))
+    async with app.run_test(size=(200, 20)) as pilot:
+        app.show(tasks)
+        await pilot.pause()
+        keys = [column.key for column in app.table.columns]
+        assert keys[-2:] == ["starts", "ends"]
+        assert "STARTS" in app.table.render_line(0).text
+        await pilot.resize_terminal(120, 20)
+        await pilot.pause()
+        assert [column.key for column in app.table.columns] == list(DEFAULT_COLUMNS[:-2])
+        assert app.table.table_width <= 120
+    named = TableApp([COLUMNS[key] for key in DEFAULT_COLUMNS], optional=optional_columns(["id"]))
+    async with named.run_test(size=(120, 20)) as pilot:
+        named.show(tasks)
+        await pilot.pause()
+        assert [column.key for column in named.table.columns] == list(DEFAULT_COLUMNS)

@@ -24,6 +24,7 @@ screen opens; the app warns about the same mistakes when given them anyway.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
@@ -40,11 +41,17 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.retry import refresh_retry_policy
 from inductiva_top.config import Config, ConfigError, did_you_mean, save_setting, switch_profile
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.notify import Notifier
+from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.watch import Watcher
 from inductiva_top.monitor.window import RowWindow, TaskQuery
-from inductiva_top.ui.columns import columns_from_config, unknown_columns_message
+from inductiva_top.ui.columns import (
+    columns_from_config,
+    optional_columns,
+    unknown_columns_message,
+)
 from inductiva_top.ui.commands import DashboardCommands
 from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
 from inductiva_top.ui.resources import stylesheet
@@ -125,9 +132,16 @@ class InductivaTopApp(App[None]):
         self.config = config
         self.next_config: Config | None = None
         """Set when the user switched profile: run again on this configuration."""
-        self.watcher = Watcher(watch_all=config.notify, name_keys=config.name_keys)
-        """The watched tasks (they outlive a screen); ``notify`` watches all of them."""
+        self.watcher = Watcher(
+            watch_all=config.notify, name_keys=config.name_keys, rules=config.watch
+        )
+        """The watched tasks (they outlive a screen); ``notify`` watches all of them, and
+        the ``watch:`` rules the tasks they select."""
+        self.notifier = Notifier.choose(config.notify_via, os.environ)
+        """How a watched task's news reaches the desktop (``notify_via``, else the terminal's)."""
         self.formatter = fmt.Formatter(clock=clock, tz=tz)
+        self.foresight = Foresight(self.formatter.now(), stall_after=config.stall_after)
+        """Estimates, progress and history of the tasks the dashboard holds."""
         self._owned_client: InductivaClient | None = None
         if source is None:
             key = config.api_key.reveal() if config.api_key is not None else None
@@ -181,12 +195,15 @@ class InductivaTopApp(App[None]):
                 self.state,
                 api_label=api_label(config),
                 columns=self.columns,
+                optional_columns=optional_columns(self.config.columns),
                 formatter=self.formatter,
                 policy=self.policy,
                 watcher=self.watcher,
+                foresight=self.foresight,
                 output_dir=config.output_dir,
                 read_only=config.read_only,
                 bell=config.notify,
+                notifier=self.notifier,
                 services=self.services,
                 key_missing=config.key_missing,
             )

@@ -22,6 +22,8 @@ from inductiva_top.api.models import Task
 from inductiva_top.config import did_you_mean
 from inductiva_top.config.settings import META_PREFIX
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.estimates import FinishEstimate, StartEstimate
+from inductiva_top.monitor.foresight.wording import ends_cell, starts_cell
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import SHORT_LABEL_MAX, short_label, status_info
@@ -29,13 +31,16 @@ from inductiva_top.monitor.statuses import SHORT_LABEL_MAX, short_label, status_
 __all__ = [
     "COLUMNS",
     "DEFAULT_COLUMNS",
+    "OPTIONAL",
     "SHORT_ID_MIN",
+    "STALLED",
     "Column",
     "RowContext",
     "columns_from_config",
     "fit_widths",
     "metadata_column",
     "natural_width",
+    "optional_columns",
     "render_cell",
     "short_id_length",
     "status_text",
@@ -45,12 +50,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RowContext:
-    """What a row needs besides its task: the time, the shown status, its queue place."""
+    """What a row needs besides its task: the time, the shown status, its queue place,
+    what is foreseen of it (:mod:`~inductiva_top.monitor.foresight`)."""
 
     now: datetime
     status: str
     status_alias: str | None
     tasks_ahead: int | None = None
+    start: StartEstimate | None = None
+    """When it should start, while it waits."""
+    finish: FinishEstimate | None = None
+    """When it should end, while it runs."""
+    stalled: bool = False
+    """It runs and its output has not changed for ``stall_after``."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,8 @@ COLUMNS: dict[str, Column] = {
         Column("machine", "MACHINE", 9, "machine_type", most=28),
         Column("group", "GROUP", 7, "machine_group_name", most=24),
         Column("queue", "QUEUE", 5, "position_in_queue", "right"),
+        Column("starts", "STARTS", 7, most=12),
+        Column("ends", "ENDS", 7, most=14),
     )
 }
 """Every column there is, by config name.
@@ -100,7 +114,10 @@ TOTAL the time since submission (``metrics.total_seconds``): each ticks while
 it grows and keeps its meaning once the task ended. MACHINE is the machine
 type that ran the task, GROUP the machine group it was submitted to. NAME is
 the task's name from its metadata (the ``name_keys`` setting says which keys).
-A ``meta.KEY`` column (:func:`metadata_column`) is made for the key named.
+A ``meta.KEY`` column (:func:`metadata_column`) is made for the key named. STARTS
+and ENDS are estimates (:mod:`~inductiva_top.monitor.foresight.wording`):
+when a waiting task should start, when a running one should end; they sort
+by nothing the API knows.
 """
 
 META_MOST = 24
@@ -121,15 +138,31 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "machine",
     "group",
     "queue",
+    "starts",
+    "ends",
 )
 """At 120 columns these fit with the id shortened and the names cut; at 200 everything is
-whole. What a narrow terminal cannot fit scrolls sideways (the id column stays put).
-NAME comes second so that at 80 columns a task is known by its name and its short id.
-TOTAL and STARTED are a ``columns:`` setting away: SUBMITTED and RUN tell most of that
-story."""
+whole. What a narrow terminal cannot fit scrolls sideways (the id column stays put),
+except the :data:`OPTIONAL` ones. NAME comes second so that at 80 columns a task is
+known by its name and its short id. TOTAL and STARTED are a ``columns:`` setting away:
+SUBMITTED and RUN tell most of that story."""
+
+OPTIONAL: frozenset[str] = frozenset({"starts", "ends"})
+"""Default columns shown only where every column fits without scrolling sideways (at 200
+columns, not at 120: there they would push GROUP and QUEUE off the screen; the cursor
+task's estimates are in its timeline pane, queue view and detail screen at any width).
+Named in ``columns:``, they show as any other column."""
+
+STALLED = "stalled"
+"""After the status of a running task whose output has not changed for ``stall_after``."""
 
 SHORT_ID_MIN = 6
 """The shortest id prefix a squeezed id column shows (longer when needed to stay unique)."""
+
+
+def optional_columns(names: Sequence[str] | None) -> frozenset[str]:
+    """The columns to show only when all fit: :data:`OPTIONAL` for the default set."""
+    return frozenset() if names else OPTIONAL
 
 
 def metadata_column(key: str) -> Column:
@@ -244,7 +277,10 @@ def _cell_simulator(task: Task, context: RowContext) -> Text:
 
 
 def _cell_status(task: Task, context: RowContext) -> Text:
-    return status_text(context.status, context.status_alias)
+    text = status_text(context.status, context.status_alias)
+    if context.stalled:
+        text.append(" " + STALLED, style="bold")
+    return text
 
 
 def _cell_project(task: Task, context: RowContext) -> Text:
@@ -287,6 +323,14 @@ def _cell_cost(task: Task, context: RowContext) -> Text:
     return Text(fmt.cost(amount))
 
 
+def _cell_starts(task: Task, context: RowContext) -> Text:
+    return Text(starts_cell(context.start, context.now))
+
+
+def _cell_ends(task: Task, context: RowContext) -> Text:
+    return Text(ends_cell(context.finish, context.now))
+
+
 _CELLS: dict[str, Callable[[Task, RowContext], Text]] = {
     "id": _cell_id,
     "simulator": _cell_simulator,
@@ -300,6 +344,8 @@ _CELLS: dict[str, Callable[[Task, RowContext], Text]] = {
     "group": _cell_group,
     "queue": _cell_queue,
     "cost": _cell_cost,
+    "starts": _cell_starts,
+    "ends": _cell_ends,
 }
 
 

@@ -216,6 +216,11 @@ class FinishedTasks:
             raise ValueError(f"per_group must be at least 1, got {per_group}")
         self.per_group = per_group
         self._groups: dict[str | None, dict[str, Sample]] = {}
+        self._answers: dict[tuple[Phase, str | None, str | None, str | None], Durations | None] = {}
+        """Answers of :meth:`durations` since the samples last changed: a refresh asks the
+        same question for every task ahead of every waiting task."""
+        self._parallel: dict[str | None, int | None] = {}
+        """Answers of :meth:`parallelism` since the samples last changed."""
 
     def __len__(self) -> int:
         return sum(len(samples) for samples in self._groups.values())
@@ -230,6 +235,9 @@ class FinishedTasks:
             group = self._groups.setdefault(sample.group, {})
             if sample.task_id not in group:
                 added += 1
+            if group.get(sample.task_id) != sample:
+                self._answers.clear()
+                self._parallel.clear()
             group[sample.task_id] = sample
             if len(group) > self.per_group:
                 oldest = min(group.values(), key=lambda kept: kept.ended)
@@ -254,6 +262,14 @@ class FinishedTasks:
         From the most alike tier with :data:`MIN_SAMPLES` recent successes,
         else the whole group's; ``None`` without a single one.
         """
+        question = (phase, group, simulator, project)
+        if question not in self._answers:
+            self._answers[question] = self._durations(phase, group, simulator, project)
+        return self._answers[question]
+
+    def _durations(
+        self, phase: Phase, group: str | None, simulator: str | None, project: str | None
+    ) -> Durations | None:
         successes = [sample for sample in self.samples(group) if sample.succeeded]
         tiers: tuple[tuple[Scope, bool, bool], ...] = (
             (Scope.SIMULATOR_AND_PROJECT, True, True),
@@ -292,6 +308,11 @@ class FinishedTasks:
 
     def parallelism(self, group: str | None) -> int | None:
         """The most of ``group``'s kept tasks that ran at the same time; ``None`` without any."""
+        if group not in self._parallel:
+            self._parallel[group] = self._parallelism(group)
+        return self._parallel[group]
+
+    def _parallelism(self, group: str | None) -> int | None:
         events: list[tuple[datetime, int]] = []
         for sample in self._groups.get(group, {}).values():
             # An end sorts before a start at the same instant: a machine freed

@@ -55,9 +55,11 @@ __all__ = [
     "parse_time",
 ]
 
-METRICS_PATH = "output/artifacts/system_metrics.csv"
-OUTPUT_UPDATE_PATH = "output/artifacts/output_update.csv"
-"""Where the runner writes them, relative to a task's work dir (the file-tracker's names)."""
+METRICS_PATH = "system_metrics.csv"
+OUTPUT_UPDATE_PATH = "output_update.csv"
+"""The names a live tail asks for: relative to the task's artifacts dir, where the runner
+writes them (``output/artifacts/`` of its work dir) and where ``stdout.txt`` is, on the
+cloud's file tracker and the embedded server's live routes alike."""
 
 METRICS_HEADER = ("time", "command", "cpu-usage", "memory", "disk-input", "disk-output")
 

@@ -2,10 +2,14 @@
 
 Timestamps, the status timeline with its operations, sizes and times,
 the executor, metadata (``m`` edits it: :mod:`~inductiva_top.ui.screens.metadata`,
-refused in read-only mode), error detail, cost and storage paths; while the task
-computes, ``top`` and its newest file from its machine (through
-:mod:`~inductiva_top.api.live`, over whichever transport reaches it). Every
-value from the API is sanitized and shown as plain text.
+refused in read-only mode), error detail, cost and storage paths; what is foreseen
+(when it should start or end and from what, how old its output is: the
+dashboard's :class:`~inductiva_top.monitor.foresight.tracker.Foresight`);
+while the task computes, its CPU and memory sparklines
+(:class:`~inductiva_top.ui.widgets.usage.UsageLine`), ``top`` and its newest
+file from its machine (through :mod:`~inductiva_top.api.live`, over
+whichever transport reaches it). Every value from the API is sanitized and
+shown as plain text.
 
 The screen reloads the task while it can still change. A reload that fails
 is asked again by itself at the poll loop's pace
@@ -33,6 +37,8 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.tracker import Foresight
+from inductiva_top.monitor.foresight.wording import ends_sentence, starts_sentence
 from inductiva_top.monitor.metadata import MetadataSource
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label
 from inductiva_top.monitor.poller import PollPolicy
@@ -43,6 +49,7 @@ from inductiva_top.monitor.statuses import display_alias, is_terminal, status_in
 from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble
+from inductiva_top.ui.widgets.usage import UsageLine, age_words
 
 __all__ = ["TaskDetailScreen", "detail_sections"]
 
@@ -183,12 +190,34 @@ def _metadata(task: TaskWithStatusHistory) -> list[Row]:
     return [(_text(k), _text(v)) for k, v in sorted((task.task_metadata or {}).items())]
 
 
+def _foreseen(
+    task: TaskWithStatusHistory, formatter: fmt.Formatter, foresight: Foresight | None
+) -> list[Row]:
+    if foresight is None:
+        return []
+    now = formatter.now()
+    rows: list[Row] = []
+    start = foresight.starts.get(task.task_id)
+    if start is not None:
+        rows.append(("Starts", starts_sentence(start, now)))
+        rows.append(("Why it waits", start.reason.value))
+    finish = foresight.finishes.get(task.task_id)
+    if finish is not None:
+        rows.append(("Ends", ends_sentence(finish, now)))
+    age = foresight.output_age(task.task_id, now)
+    if age is not None:
+        stalled = " (stalled)" if foresight.stalled(task, now) else ""
+        rows.append(("Last output", f"{age_words(age)} ago{stalled}"))
+    return rows
+
+
 def detail_sections(
-    task: TaskWithStatusHistory, formatter: fmt.Formatter
+    task: TaskWithStatusHistory, formatter: fmt.Formatter, foresight: Foresight | None = None
 ) -> list[tuple[str, list[Row]]]:
     """The detail screen's sections, in order; empty sections are left out."""
     builders: list[tuple[str, Callable[[], list[Row]]]] = [
         ("Task", lambda: _summary(task, formatter)),
+        ("Foreseen", lambda: _foreseen(task, formatter, foresight)),
         ("Timestamps", lambda: _timestamps(task, formatter)),
         ("Timeline", lambda: _timeline(task, formatter)),
         ("Sizes and times", lambda: _metrics(task)),
@@ -235,6 +264,7 @@ class TaskDetailScreen(Screen[None]):
         live: LiveAccess | None = None,
         read_only: bool = False,
         name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
+        foresight: Foresight | None = None,
     ) -> None:
         super().__init__()
         self.task_id = task_id
@@ -249,12 +279,20 @@ class TaskDetailScreen(Screen[None]):
         self._live_access = live
         self._formatter = formatter
         self._policy = policy or PollPolicy()
+        self._foresight = foresight
         self.trouble = ""
         """Why the task cannot be loaded right now (shown while it lasts)."""
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Task {sanitize_name(self.task_id)}", style="bold"), id="detail-title")
         yield Trouble(id="detail-trouble")
+        yield UsageLine(
+            self._live_access,
+            self._foresight,
+            self._formatter,
+            policy=self._policy,
+            id="detail-usage",
+        )
         yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
         yield Footer()
 
@@ -315,7 +353,8 @@ class TaskDetailScreen(Screen[None]):
 
     async def _show(self, task: TaskWithStatusHistory) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
-        sections = detail_sections(task, self._formatter)
+        self.query_one(UsageLine).selected = task
+        sections = detail_sections(task, self._formatter, self._foresight)
         headings = list(body.query(".detail-heading").results(Static))
         tables = list(body.query(".detail-section").results(Static))
         if [str(h.content) for h in headings] == [title for title, _ in sections]:

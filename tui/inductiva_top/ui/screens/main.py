@@ -11,7 +11,11 @@ kill (``k``, which says why when there is nothing to kill), the queue view
 ``[``) and zoom (``z``: a pane fills the screen). Watching: after each poll
 the screen hands the :class:`~inductiva_top.monitor.watch.Watcher` (the
 app's; it outlives a screen) the tasks it holds; tasks that reached a
-terminal state get a toast, and the terminal bell when ``bell`` is on.
+terminal state (or met a ``watch:`` rule) get a toast, a desktop notification
+written to the terminal by the ``notifier`` (OSC 9, 777, 99 or the bell,
+wrapped for tmux), and the terminal bell when ``bell`` is on. The app's
+:class:`~inductiva_top.monitor.foresight.tracker.Foresight` is fed after
+each poll too: the table's STARTS and ENDS cells and stalled marks read it.
 
 The footer starts with help and quit, so that they stay when it is cut at
 the right (80 columns); ``?`` lists the keys in :data:`MainScreen.HELP_SECTIONS`.
@@ -19,6 +23,7 @@ the right (80 columns); ``?`` lists the keys in :data:`MainScreen.HELP_SECTIONS`
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
@@ -33,10 +38,15 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
+from inductiva_top.api.live import NoLive
 from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.export import fetch_all
+from inductiva_top.monitor.foresight.estimates import StartEstimate
+from inductiva_top.monitor.foresight.notify import Notifier, NotifyVia
+from inductiva_top.monitor.foresight.resources import OUTPUT_UPDATE_PATH
+from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.names import labelled, task_label
 from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.queue import QueueView
@@ -59,8 +69,9 @@ from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.services import PaneServices
+from inductiva_top.ui.terminal import write_to_terminal
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
-from inductiva_top.ui.widgets.header import StatusHeader
+from inductiva_top.ui.widgets.header import HISTORY_CELLS, StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable
@@ -76,6 +87,12 @@ SEARCH_PAUSE = 0.3
 
 FAILED_CODES = frozenset(FILTER_GROUPS["failed"])
 """What ``F`` shows, ``]`` and ``[`` look for: every failure code."""
+
+OUTPUT_CHECK_SECONDS = 60.0
+"""How often running tasks' output times are read: the runner rewrites its file once a minute."""
+
+OUTPUT_CHECK_LIMIT = 12
+"""Running tasks whose output times are read (the longest running first)."""
 
 SEVERITY = {"success": "information", "failed": "error", "killed": "warning"}
 """Toast severity of a finished watched task, by status kind."""
@@ -183,12 +200,15 @@ class MainScreen(Screen[None]):
         *,
         api_label: str,
         columns: list[Column],
+        optional_columns: frozenset[str] = frozenset(),
         formatter: fmt.Formatter,
         policy: PollPolicy,
         watcher: Watcher,
         output_dir: Path,
+        foresight: Foresight | None = None,
         read_only: bool = False,
         bell: bool = False,
+        notifier: Notifier | None = None,
         services: PaneServices | None = None,
         key_missing: str | None = None,
     ) -> None:
@@ -201,8 +221,14 @@ class MainScreen(Screen[None]):
         """Where an export is written by default."""
         self.bell = bell
         """Ring the terminal bell when a watched task finishes."""
+        self.notifier = notifier or Notifier(NotifyVia.NONE)
+        """Writes a desktop notification per watched task's news."""
+        self.foresight = foresight or Foresight(formatter.now(), stall_after=0)
+        """Estimates and stalls of the held tasks (the app's: they outlive a screen)."""
         self.api_label = api_label
         self.columns = columns
+        self.optional_columns = optional_columns
+        """Columns the table shows only where all fit (the default set's estimates)."""
         self.formatter = formatter
         self.read_only = read_only
         self.loop = PollLoop(
@@ -223,6 +249,8 @@ class MainScreen(Screen[None]):
         """The refresh a search asks for once typing pauses."""
         self._typed_ahead: str | None = None
         """Keys typed after ``/`` before its box opened; None: ``/`` is not on its way."""
+        self._outputs_due = 0.0
+        """When (the screen's monotonic clock) running tasks' output times are next read."""
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
@@ -233,13 +261,17 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.api_label, id="header")
         yield FilterBar(self.columns, id="filters")
-        yield TaskTable(self.columns, render_cell, id="tasks")
+        yield TaskTable(self.columns, render_cell, optional=self.optional_columns, id="tasks")
         source = self.state.source
         yield TotalsLine(
             source if isinstance(source, BatchSource) else None, self.formatter.now, id="totals"
         )
         yield TaskPanes(
-            tz=self.formatter.tz, services=self.services, formatter=self.formatter, id="panes"
+            tz=self.formatter.tz,
+            services=self.services,
+            formatter=self.formatter,
+            foresight=self.foresight,
+            id="panes",
         )
         yield Footer()
 
@@ -301,11 +333,16 @@ class MainScreen(Screen[None]):
 
     def _row_context(self, task: Task) -> RowContext:
         status = self.state.row_status(task)
+        now = self.formatter.now()
+        foresight = self.foresight
         return RowContext(
-            now=self.formatter.now(),
+            now=now,
             status=status,
             status_alias=task.status_alias if status == task.status else None,
             tasks_ahead=self.state.queue_ahead.get(task.task_id),
+            start=foresight.starts.get(task.task_id),
+            finish=foresight.finishes.get(task.task_id),
+            stalled=foresight.stalled(task, now),
         )
 
     def _show(self) -> None:
@@ -347,6 +384,14 @@ class MainScreen(Screen[None]):
             self.notify(str(error), title="The server refused this view", severity="error")
             self._set_query(good)
             return
+        now = self.formatter.now()
+        self.foresight.observe(self.state.held_tasks(), self.state.queue_ahead, now)
+        self.foresight.record_counts(now, self.state.counts)
+        header = self.query_one(StatusHeader)
+        header.update_history(self.foresight.history.sparks(HISTORY_CELLS))
+        if self._monotonic() >= self._outputs_due:
+            self._outputs_due = self._monotonic() + OUTPUT_CHECK_SECONDS
+            self._check_outputs(self.foresight.running_ids(OUTPUT_CHECK_LIMIT))
         self._show()
         self.check_watched()
         self._refresh_bindings_if_changed()
@@ -414,6 +459,34 @@ class MainScreen(Screen[None]):
         if self.state.take_selected(task):
             self.query_one(TaskPanes).show_task(task)
 
+    @work(exclusive=True, group="outputs", exit_on_error=False)
+    async def _check_outputs(self, task_ids: list[str]) -> None:
+        """Read each running task's ``output_update.csv`` (its last line), for stalls.
+
+        Polled, not followed: the runner rewrites the file in place. Over the
+        live interface, whichever transport reaches the task; a task that has
+        not written it yet, or cannot be reached, is asked again next time.
+        """
+        if self.services is None:
+            return
+        changed = False
+        for task_id in task_ids:
+            try:
+                live = await self.services.live.live_for(task_id)
+                if isinstance(live, NoLive):
+                    return
+                async with aclosing(live):
+                    lines = await live.tail(OUTPUT_UPDATE_PATH, 1)
+            except ApiError:
+                continue
+            changed |= self.foresight.note_output_update(task_id, lines)
+        if changed:
+            self.query_one(TaskTable).refresh_changed()
+
+    @on(TailPanel.LiveLine)
+    def _live_line(self, event: TailPanel.LiveLine) -> None:
+        self.foresight.note_line(event.task_id, event.line, self.formatter.now())
+
     @on(TaskTable.OpenRequested)
     def _open(self, event: TaskTable.OpenRequested) -> None:
         self.app.push_screen(
@@ -424,6 +497,7 @@ class MainScreen(Screen[None]):
                 policy=self.loop.schedule.policy,
                 read_only=self.read_only,
                 name_keys=self.state.name_keys,
+                foresight=self.foresight,
             )
         )
 
@@ -856,8 +930,13 @@ class MainScreen(Screen[None]):
             async def load() -> QueueView:
                 return await self.state.queue_of(task_id, self.formatter.now())
 
+            def foresee(view: QueueView) -> StartEstimate | None:
+                return self.foresight.start_of(
+                    view.task, self.state.held_tasks(), view.tasks_ahead, self.formatter.now()
+                )
+
             policy = self.loop.schedule.policy
-            self.app.push_screen(QueueScreen(load, self.formatter, policy=policy))
+            self.app.push_screen(QueueScreen(load, self.formatter, policy=policy, foresee=foresee))
 
     # -- copy, export, watch ---------------------------------------------------------
 
@@ -908,14 +987,21 @@ class MainScreen(Screen[None]):
         self._announce(self.watcher.observe(await self.state.fetch_each(task_ids)))
 
     def _announce(self, arrivals: list[Arrival]) -> None:
-        """A toast per watched task that finished, and one bell if asked."""
+        """A toast and a desktop notification per watched task's news, and one bell if asked."""
         for arrival in arrivals:
+            title = "Task finished" if arrival.rule is None else "Watch rule"
             self.notify(
                 arrival.sentence,
-                title="Task finished",
+                title=title,
                 severity=SEVERITY.get(arrival.kind, "information"),  # type: ignore[arg-type]
                 timeout=10,
                 markup=False,
             )
-        if arrivals and self.bell:
+            if self.notifier.via is not NotifyVia.BELL:
+                # The notifier sanitizes the text: a task's id or label holds no escape.
+                sequence = self.notifier.notification(
+                    f"inductiva-top: {title}", arrival.sentence, ident=f"task-{arrival.task_id}"
+                )
+                write_to_terminal(self.app, sequence)
+        if arrivals and (self.bell or self.notifier.via is NotifyVia.BELL):
             self.app.bell()

@@ -1,4 +1,5 @@
-"""The queue view of the cursor task: machine group, tasks ahead and which, time waited.
+"""The queue view of the cursor task: machine group, tasks ahead and which, time waited,
+when it should start and why it waits (:mod:`~inductiva_top.monitor.foresight`).
 
 The view asks for the task's place again every poll interval while it is
 open (a waiting task moves up). A question that fails is asked again at the
@@ -21,6 +22,8 @@ from textual.widgets import Label, Static
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.estimates import StartEstimate
+from inductiva_top.monitor.foresight.wording import starts_sentence
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.retrying import Retrying, waiting_text
@@ -31,8 +34,10 @@ from inductiva_top.ui.widgets.trouble import Trouble
 __all__ = ["QueueScreen", "queue_text"]
 
 
-def queue_text(view: QueueView, formatter: fmt.Formatter) -> Text:
-    """The queue view as plain text."""
+def queue_text(
+    view: QueueView, formatter: fmt.Formatter, start: StartEstimate | None = None
+) -> Text:
+    """The queue view as plain text; ``start``: the task's start estimate, if waiting."""
     task = view.task
     text = Text()
     text.append("Task            ", style="bold")
@@ -46,6 +51,11 @@ def queue_text(view: QueueView, formatter: fmt.Formatter) -> Text:
     text.append(fmt.duration(view.waited_seconds))
     text.append("\nTasks ahead     ", style="bold")
     text.append(fmt.MISSING if view.tasks_ahead is None else str(view.tasks_ahead))
+    if start is not None:
+        text.append("\nStarts          ", style="bold")
+        text.append(starts_sentence(start, formatter.now()))
+        text.append("\nWhy it waits    ", style="bold")
+        text.append(start.reason.value)
     if status_info(task.status).kind is not StatusKind.WAITING:
         text.append("\n\nThis task is not waiting in a queue.", style="italic")
         return text
@@ -82,9 +92,11 @@ class QueueScreen(ModalScreen[None]):
         formatter: fmt.Formatter,
         *,
         policy: PollPolicy | None = None,
+        foresee: Callable[[QueueView], StartEstimate | None] | None = None,
     ) -> None:
         super().__init__()
         self._load = load
+        self._foresee = foresee
         self._formatter = formatter
         self._policy = policy or PollPolicy()
         self.view: QueueView | None = None
@@ -108,7 +120,8 @@ class QueueScreen(ModalScreen[None]):
         async def shown(view: QueueView) -> bool:
             self._show_trouble("")
             self.view = view
-            self.query_one("#queue-body", Static).update(queue_text(view, self._formatter))
+            start = self._foresee(view) if self._foresee is not None else None
+            self.query_one("#queue-body", Static).update(queue_text(view, self._formatter, start))
             return True
 
         try:

@@ -1,4 +1,10 @@
-"""The header line: which API, connection state, data age, follow mode, counts by status."""
+"""The header line: which API, connection state, data age, follow mode, history, counts.
+
+The history (:mod:`~inductiva_top.monitor.foresight.header_history`) is three
+small sparklines since the dashboard started: tasks running, tasks waiting,
+finishes per minute. It is handed down once per refresh and shown only where
+the full counts still fit beside it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,15 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.header_history import HeaderSparks
 from inductiva_top.monitor.poller import Connection, Freshness
 from inductiva_top.monitor.statuses import StatusKind, status_info
 from inductiva_top.ui.widgets.task_table import KIND_CLASSES
 
-__all__ = ["StatusHeader", "counts_text", "follow_text"]
+__all__ = ["HISTORY_CELLS", "StatusHeader", "counts_text", "follow_text", "history_text"]
+
+HISTORY_CELLS = 8
+"""Cells of each of the header's history sparklines."""
 
 _KIND_ORDER = (
     StatusKind.RUNNING,
@@ -52,6 +62,22 @@ def counts_text(
     return text
 
 
+def history_text(sparks: HeaderSparks) -> Text:
+    """``▶▁▂▃ ◷▅▃▂ ✔▁▁▂/m``: running, waiting and finishes per minute since the start."""
+    text = Text()
+    for symbol, line, style in (
+        (StatusKind.RUNNING.symbol, sparks.running, "cyan"),
+        (StatusKind.WAITING.symbol, sparks.waiting, "yellow"),
+        (StatusKind.SUCCESS.symbol, sparks.finishes, "green"),
+    ):
+        if text:
+            text.append(" ")
+        text.append(symbol, style="dim")
+        text.append(line, style=style)
+    text.append("/m", style="dim")
+    return text
+
+
 def follow_text(follow: bool, new_above: int) -> str:
     """Whether new tasks take the cursor, and how many arrived above the screen."""
     parts = ["following new"] if follow else []
@@ -74,6 +100,7 @@ class StatusHeader(Horizontal):
     def __init__(self, api_label: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._api_label = api_label
+        self._history = Text()
 
     def compose(self) -> ComposeResult:
         yield Label(Text("inductiva-top", style="bold"), id="header-title")
@@ -81,6 +108,7 @@ class StatusHeader(Horizontal):
         yield Label(Connection.CONNECTING.value, id="header-state")
         yield Label("", id="header-age")
         yield Label("", id="header-follow")
+        yield Label("", id="header-history")
         yield Label("", id="header-counts")
 
     def update_status(
@@ -115,10 +143,24 @@ class StatusHeader(Horizontal):
         )
         room = self.size.width - used - len(age_text) - 2
         full = counts_text(counts, style=self._kind_style)
+        history = self.query_one("#header-history", Label)
+        # The history only beside the full counts: the counts are what the header is for.
+        history.display = bool(self._history) and (
+            full.cell_len + self._history.cell_len + 1 <= room - len(title) - 1
+        )
+        if history.display:
+            room -= self._history.cell_len + 1
         compact = full.cell_len > room - len(title) - 1
         shown = counts_text(counts, compact=True, style=self._kind_style) if compact else full
         self.query_one("#header-title").display = shown.cell_len <= room - len(title) - 1
         update_if_changed(self.query_one("#header-counts", Label), shown)
+
+    def update_history(self, sparks: HeaderSparks) -> None:
+        """The history's sparklines (once per refresh: they move no faster); none while
+        all three are blank (nothing ran, waited or finished since the start)."""
+        blank = not (sparks.running + sparks.waiting + sparks.finishes).strip()
+        self._history = Text() if blank else history_text(sparks)
+        update_if_changed(self.query_one("#header-history", Label), self._history)
 
     def _kind_style(self, kind: StatusKind) -> Style:
         style = self.get_component_rich_style(KIND_CLASSES[kind], partial=True)

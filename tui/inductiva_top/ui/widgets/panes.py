@@ -25,11 +25,13 @@ from textual.widgets import Tab, Tabs
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.fmt import Formatter
+from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel, FileTree
 from inductiva_top.ui.widgets.tail import TailPanel
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.timeline import TimelineView
+from inductiva_top.ui.widgets.usage import UsageLine
 
 __all__ = ["WIDE_AT", "FilesPane", "TailPane", "TaskPanes", "TimelinePane"]
 
@@ -91,10 +93,13 @@ class TaskPanes(Widget):
         tz: tzinfo | None = None,
         services: PaneServices | None = None,
         formatter: Formatter | None = None,
+        foresight: Foresight | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.services = services
+        self.foresight = foresight
+        """What is foreseen of the tasks (the timeline's finish estimate, resources)."""
         self.formatter = formatter or Formatter(tz=tz)
         """Formats the timeline's times (``tz`` only sets the default one's zone)."""
 
@@ -106,7 +111,17 @@ class TaskPanes(Widget):
         )
         with Horizontal(id="panes-row"):
             with TimelinePane(id="pane-timeline", classes="-current"):
-                yield TimelineView(self.formatter, id="timeline-body").data_bind(TaskPanes.selected)
+                services = self.services
+                yield UsageLine(
+                    services.live if services is not None else None,
+                    self.foresight,
+                    self.formatter,
+                    policy=services.policy if services is not None else None,
+                    id="timeline-usage",
+                ).data_bind(TaskPanes.selected)
+                yield TimelineView(
+                    self.formatter, foresight=self.foresight, id="timeline-body"
+                ).data_bind(TaskPanes.selected)
             with TailPane(id="pane-tail"):
                 yield TailPanel(self.services, id="tail-body").data_bind(TaskPanes.selected)
             with FilesPane(id="pane-files"):

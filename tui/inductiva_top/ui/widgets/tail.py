@@ -88,6 +88,18 @@ class TailPanel(Vertical):
             super().__init__()
             self.label = label
 
+    class LiveLine(Message):
+        """The newest line of a running task's followed output (the line being written, if
+        any): what its progress is read from (:mod:`~inductiva_top.monitor.foresight.progress`)."""
+
+        def __init__(self, task_id: str, line: str) -> None:
+            super().__init__()
+            self.task_id = task_id
+            self.line = line
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, TailPanel.LiveLine) and message.task_id == self.task_id
+
     def __init__(
         self,
         services: PaneServices | None = None,
@@ -251,6 +263,10 @@ class TailPanel(Vertical):
         if isinstance(event, Lines):
             if event.lines or event.partial:
                 self.view.apply(self.buffer.feed_lines(event.lines, event.stream, event.partial))
+                task = self.selected
+                if task is not None and event.stream != "stderr":
+                    newest = event.partial or event.lines[-1]
+                    self.post_message(self.LiveLine(task.task_id, newest))
                 if self._pattern:
                     self._status()  # the match count follows the lines
             elif not self.buffer.lines():

@@ -5,7 +5,8 @@ widget never holds more than the window's fetched pages. Line 0 is the header
 (it stays put while rows scroll), and the id column stays put while the
 other columns scroll sideways. Column widths share the width there is
 (:func:`~inductiva_top.ui.columns.fit_widths`): narrow, the id shows its
-short unique prefix.
+short unique prefix. Optional columns (``optional``: the default set's
+estimates) show only where every column fits without scrolling sideways.
 
 The cursor follows a task id, not a row number: after a refresh or a sort it
 finds its task again, and when the task has left the view it stays at the
@@ -21,7 +22,7 @@ Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -150,12 +151,18 @@ class TaskTable(ScrollView, can_focus=True):
         columns: Sequence[Column],
         render_cell: CellRenderer,
         *,
+        optional: Collection[str] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.all_columns = list(columns)
+        """Every column asked for, optional ones included."""
+        self.optional = frozenset(optional)
+        """Keys of the columns shown only when all fit without scrolling sideways."""
         self.columns = list(columns)
+        """The columns shown now."""
         self._render_cell = render_cell
         self.data: TableData | None = None
         self.cursor_id: str | None = None
@@ -174,7 +181,7 @@ class TaskTable(ScrollView, can_focus=True):
         """Screen line -> what :meth:`render_line` last drew there."""
         self.widths = [column.width for column in self.columns]
         """Each column's width now (:meth:`fit_columns`)."""
-        self._measured: dict[str, tuple[Task, tuple[int, ...]]] = {}
+        self._measured: dict[str, tuple[Task, dict[str, int]]] = {}
         """Task id -> the task measured and its cells' widths in the columns that grow."""
         self.follow = False
         """A cursor on the first row rides it as new tasks arrive (else it stays on its task)."""
@@ -248,35 +255,48 @@ class TaskTable(ScrollView, can_focus=True):
         self._announce_range()
 
     def fit_columns(self) -> None:
-        """Share the width among the columns, from the longest cells of the loaded rows."""
+        """Share the width among the columns, from the longest cells of the loaded rows.
+
+        With the optional columns when every column then fits, else without them.
+        """
         loaded = list(self.data.window.loaded_tasks()) if self.data is not None else []
         cells = self._measure(loaded)
-        natural: list[int] = []
-        for column in self.columns:
-            grown = sum(1 for c in self.columns[: len(natural)] if c.most is not None)
-            widths = [row[grown] for row in cells] if column.most is not None else []
-            natural.append(natural_width(column, widths))
         short_id = short_id_length(task.task_id for task in loaded)
-        widths = fit_widths(self.columns, natural, self._room() - GUTTER, short_id)
-        if widths != self.widths:
-            self.widths = widths
+        room = self._room() - GUTTER
+        columns = self.all_columns
+        widths = self._fit(columns, cells, room, short_id)
+        if self.optional and sum(width + 1 for width in widths) > room:
+            columns = [column for column in columns if column.key not in self.optional]
+            widths = self._fit(columns, cells, room, short_id)
+        if widths != self.widths or columns != self.columns:
+            self.columns, self.widths = columns, widths
             self._update_virtual_size()
             self.refresh()
 
-    def _measure(self, tasks: Sequence[Task]) -> list[tuple[int, ...]]:
-        """Each task's cell widths in the columns that grow (in their order).
+    @staticmethod
+    def _fit(
+        columns: Sequence[Column], cells: list[dict[str, int]], room: int, short_id: int
+    ) -> list[int]:
+        natural = [
+            natural_width(column, [row[column.key] for row in cells] if column.most else [])
+            for column in columns
+        ]
+        return fit_widths(columns, natural, room, short_id)
+
+    def _measure(self, tasks: Sequence[Task]) -> list[dict[str, int]]:
+        """Each task's cell widths in the columns that grow, by column key.
 
         A page the poll did not fetch again keeps its task objects: their
         widths are remembered, so a refresh measures only the fresh rows.
         """
-        growing = [column for column in self.columns if column.most is not None]
-        measured: dict[str, tuple[Task, tuple[int, ...]]] = {}
+        growing = [column for column in self.all_columns if column.most is not None]
+        measured: dict[str, tuple[Task, dict[str, int]]] = {}
         for task in tasks:
             known = self._measured.get(task.task_id)
             if known is None or known[0] is not task:
                 assert self.data is not None
                 context = self.data.context(task)
-                widths = tuple(self._render_cell(c, task, context).cell_len for c in growing)
+                widths = {c.key: self._render_cell(c, task, context).cell_len for c in growing}
                 known = (task, widths)
             measured[task.task_id] = known
         self._measured = measured

@@ -7,12 +7,17 @@ this widget only draws it, as Rich ``Text`` built from sanitized strings
 (never markup). The top line says where the task stands and how long it
 took; for a task that did not succeed the reason follows in full (wrapped),
 so neither is below the fold. While the task is not terminal the open state
-grows once a second.
+grows once a second; for a running task with a finish estimate
+(:class:`~inductiva_top.monitor.foresight.tracker.Foresight`) a line under
+the top one says when it should end and from what, and a dashed bar runs from
+the open state to the predicted end (the far end of the estimate's range).
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from datetime import datetime
 
 from rich.text import Text
 from textual.geometry import Size
@@ -21,10 +26,13 @@ from textual.widget import Widget
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.foresight.estimates import FinishEstimate
+from inductiva_top.monitor.foresight.tracker import Foresight, left_of
+from inductiva_top.monitor.foresight.wording import ends_sentence
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.monitor.timeline import Outcome, Span, Timeline, bar_cells, build_timeline
 
-__all__ = ["COMPACT_BELOW", "TimelineView", "render_timeline"]
+__all__ = ["COMPACT_BELOW", "PREDICTED", "TimelineView", "predicted_end", "render_timeline"]
 
 COMPACT_BELOW = 48
 """Below this width the timeline drops the bars and lists states with durations."""
@@ -37,6 +45,9 @@ KIND_STYLES: dict[StatusKind, str] = {
     StatusKind.KILLED: "magenta",
     StatusKind.OTHER: "white",
 }
+
+PREDICTED = "┄"
+"""The dashed bar from now to a running task's predicted end."""
 
 _LABEL_WIDTH = 20
 _DURATION_WIDTH = 11
@@ -81,8 +92,9 @@ def _duration(span: Span) -> str:
     return _seconds(span.seconds) + ("…" if span.open else "")
 
 
-def _header(timeline: Timeline, width: int) -> list[Text]:
-    """The outcome and how long it took, then the reason, wrapped to ``width``."""
+def _header(timeline: Timeline, width: int, ends: str = "") -> list[Text]:
+    """The outcome and how long it took, then the reason, wrapped to ``width``; ``ends``:
+    when a running task should end."""
     outcome = timeline.outcome
     text = Text()
     if outcome is not None:
@@ -99,7 +111,11 @@ def _header(timeline: Timeline, width: int) -> list[Text]:
     if timeline.resubmissions:
         times = "once" if timeline.resubmissions == 1 else f"{timeline.resubmissions} times"
         text.append(f"  {_RESUBMIT}resubmitted {times}", style="bold yellow")
-    return [text, *_reason(outcome, width)]
+    lines = [text, *_reason(outcome, width)]
+    if ends:
+        rows = textwrap.wrap("ends " + ends, max(8, width - 2), break_on_hyphens=False)
+        lines.extend(Text("  " + row, style="dim") for row in rows)
+    return lines
 
 
 def _reason(outcome: Outcome | None, width: int) -> list[Text]:
@@ -110,7 +126,7 @@ def _reason(outcome: Outcome | None, width: int) -> list[Text]:
     return [Text("  " + row, style=style) for row in rows]
 
 
-def _row(span: Span, timeline: Timeline, width: int) -> Text:
+def _row(span: Span, timeline: Timeline, width: int, predicted: float | None = None) -> Text:
     style = KIND_STYLES[span.kind]
     text = Text(no_wrap=True, overflow="ellipsis")
     compact = width < COMPACT_BELOW
@@ -121,23 +137,47 @@ def _row(span: Span, timeline: Timeline, width: int) -> Text:
         text.append(" " + _duration(span), style="dim" if span.depth else "")
         return text
     axis = max(1, width - label_width - _DURATION_WIDTH - 2)
-    first, length = bar_cells(span, timeline.total, axis)
+    scale = max(timeline.total, predicted or 0.0)
+    first, length = bar_cells(span, scale, axis)
     glyph = "█" if span.depth == 0 else "▬"
     bar_style = style if span.depth == 0 else f"dim {style}"
     if _went_wrong(span):
         bar_style = KIND_STYLES[StatusKind.KILLED] if span.killed else "red"
     text.append(" " + " " * first)
     text.append(glyph * length, style=bar_style)
-    text.append(" " * (axis - first - length))
+    dashes = 0
+    if predicted is not None and span.open and span.depth == 0 and scale > 0:
+        dashes = max(0, min(axis, math.ceil(predicted / scale * axis)) - first - length)
+        text.append(PREDICTED * dashes, style=f"dim {style}")
+    text.append(" " * (axis - first - length - dashes))
     text.append(" " + _duration(span).rjust(_DURATION_WIDTH - 1), style="dim" if span.depth else "")
     return text
 
 
-def render_timeline(timeline: Timeline, width: int) -> Text:
-    """The whole pane as one ``Text``: a header, then a line per row."""
-    lines = _header(timeline, width)
+def predicted_end(
+    timeline: Timeline, estimate: FinishEstimate | None, now: datetime
+) -> float | None:
+    """Seconds from the timeline's origin to the far end of ``estimate``, or ``None``."""
+    if estimate is None or estimate.span is None or not timeline.live:
+        return None
+    return timeline.total + left_of(estimate.span, estimate.at, now).high
+
+
+def render_timeline(
+    timeline: Timeline,
+    width: int,
+    *,
+    ends: str = "",
+    predicted: float | None = None,
+) -> Text:
+    """The whole pane as one ``Text``: a header, then a line per row.
+
+    ``ends``: when a running task should end, in words; ``predicted``: its end
+    in seconds from the origin (the dashed bar's end).
+    """
+    lines = _header(timeline, width, ends)
     for span in timeline.rows:
-        lines.append(_row(span, timeline, width))
+        lines.append(_row(span, timeline, width, predicted))
         if span.detail:
             detail = Text("      $ " if span.code == "exec_command" else "      ", style="dim")
             detail.append(span.detail, style="dim italic")
@@ -164,10 +204,13 @@ class TimelineView(Widget):
         self,
         formatter: fmt.Formatter | None = None,
         *,
+        foresight: Foresight | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.formatter = formatter or fmt.Formatter()
+        self.foresight = foresight
+        """Where a running task's finish estimate is read (None: not shown)."""
         self.timeline: Timeline | None = None
         """The last timeline drawn (None: no task, or a task without history)."""
 
@@ -199,9 +242,24 @@ class TimelineView(Widget):
             text.append(display_alias(task.status, task.status_alias))
             text.append("\nloading the history…", style="dim")
             return text
-        return render_timeline(self.timeline, self.size.width or 80)
+        return self._drawn(self.timeline, self.size.width or 80)
+
+    def _drawn(self, timeline: Timeline, width: int) -> Text:
+        task = self.selected
+        estimate = None
+        if self.foresight is not None and task is not None and timeline.live:
+            estimate = self.foresight.finishes.get(task.task_id)
+        if estimate is None:
+            return render_timeline(timeline, width)
+        now = self.formatter.now()
+        return render_timeline(
+            timeline,
+            width,
+            ends=ends_sentence(estimate, now),
+            predicted=predicted_end(timeline, estimate, now),
+        )
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.timeline is None:
             return 2
-        return render_timeline(self.timeline, width).plain.count("\n") + 1
+        return self._drawn(self.timeline, width).plain.count("\n") + 1

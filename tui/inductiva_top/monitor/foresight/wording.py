@@ -1,0 +1,121 @@
+"""Estimates in words: the table's STARTS and ENDS cells and the panes' sentences.
+
+A range of minutes (``4-9 min``), hours past two hours (``2-3 h``),
+seconds (to 5 s) under a minute and a half (``20-45 s``); an estimate with no span is
+"unknown", never a number. Every estimate is shown from ``now``: the time
+passed since it was made (the last refresh) is taken off.
+
+In the ENDS cell a percentage after the range says the estimate comes from
+the task's own progress (``2-3 min 42%``); ``≈`` before it, from how long
+alike finished tasks took (``≈2-3 min``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from inductiva_top.monitor.foresight.durations import Durations, Scope
+from inductiva_top.monitor.foresight.estimates import (
+    FinishEstimate,
+    Source,
+    Span,
+    StartEstimate,
+)
+from inductiva_top.monitor.foresight.tracker import left_of
+
+__all__ = [
+    "HISTORY_MARK",
+    "UNKNOWN",
+    "ends_cell",
+    "ends_sentence",
+    "range_text",
+    "starts_cell",
+    "starts_sentence",
+]
+
+UNKNOWN = "unknown"
+HISTORY_MARK = "≈"
+"""Before an ENDS cell estimated from history (a progress estimate ends with its %)."""
+
+_HOURS_FROM = 2 * 3600.0
+"""From this many seconds on, a range is said in hours."""
+
+
+def range_text(span: Span) -> str:
+    """``span`` (seconds) in words: ``<5 s``, ``20-45 s``, ``4-9 min``, ``5 min``, ``2-3 h``."""
+    if span.high < 5:
+        return "<5 s"
+    if span.high < 90:
+        # Short queues of short tasks: in seconds, to 5 s (a minute would hide the order).
+        low, high = max(5, 5 * math.floor(span.low / 5)), 5 * math.ceil(span.high / 5)
+        unit = "s"
+    elif span.high < _HOURS_FROM:
+        low, high = max(1, math.floor(span.low / 60)), math.ceil(span.high / 60)
+        unit = "min"
+    else:
+        low, high = max(1, math.floor(span.low / 3600)), math.ceil(span.high / 3600)
+        unit = "h"
+    return f"{high} {unit}" if low >= high else f"{low}-{high} {unit}"
+
+
+def starts_cell(estimate: StartEstimate | None, now: datetime) -> str:
+    """The STARTS cell: ``in 4-9 min``, ``unknown``, or ``-`` for a task not waiting."""
+    if estimate is None:
+        return "-"
+    if estimate.span is None:
+        return UNKNOWN
+    return "in " + range_text(left_of(estimate.span, estimate.at, now))
+
+
+def ends_cell(estimate: FinishEstimate | None, now: datetime) -> str:
+    """The ENDS cell: ``2-3 min 42%`` (progress), ``≈2-3 min`` (history), ``overdue``..."""
+    if estimate is None:
+        return "-"
+    if estimate.span is None:
+        return "overdue" if estimate.overdue else UNKNOWN
+    left = range_text(left_of(estimate.span, estimate.at, now))
+    if estimate.source is Source.PROGRESS and estimate.progress is not None:
+        return f"{left} {estimate.progress.fraction:.0%}"
+    return HISTORY_MARK + left
+
+
+def _basis(durations: Durations | None) -> str:
+    if durations is None:
+        return "no finished task to learn from"
+    if durations.scope is Scope.AVERAGE:
+        return "the project's average duration"
+    alike = "task" if durations.count == 1 else "tasks"
+    return f"{durations.count} finished {alike}, {durations.scope.value}"
+
+
+def starts_sentence(estimate: StartEstimate, now: datetime) -> str:
+    """When a waiting task should start and from what, for the queue view."""
+    if estimate.span is None:
+        if estimate.durations is None:
+            why = "no finished task of its group to learn from yet"
+        elif estimate.machines is None:
+            why = "how many machines serve its queue is not known"
+        else:
+            why = estimate.reason.value
+        return f"unknown ({why})"
+    left = range_text(left_of(estimate.span, estimate.at, now))
+    machines = (
+        f"{estimate.machines} machine{'s' if estimate.machines != 1 else ''}"
+        + ("" if estimate.machines_described else " seen busy at once")
+        if estimate.machines is not None
+        else "machines unknown"
+    )
+    return f"in {left} (from {_basis(estimate.durations)}; {machines})"
+
+
+def ends_sentence(estimate: FinishEstimate, now: datetime) -> str:
+    """When a running task should end and from what, for the timeline and the detail screen."""
+    if estimate.span is None:
+        if estimate.overdue:
+            return "overdue: it has run longer than every alike finished task"
+        return f"unknown ({_basis(estimate.durations)})"
+    left = range_text(left_of(estimate.span, estimate.at, now))
+    if estimate.source is Source.PROGRESS and estimate.progress is not None:
+        return f"in {left} (from its output's progress, {estimate.progress.text})"
+    return f"in {left} (from {_basis(estimate.durations)})"
