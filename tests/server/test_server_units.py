@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -299,15 +300,18 @@ def test_exit_descriptions() -> None:
 
 
 def test_leftovers_are_found_by_their_task_id_tag() -> None:
-    env = processes.command_env("task-a", None)
-    assert env[processes.TASK_ID_VARIABLE] == "task-a"
+    # A tag of its own: the same test running at once in another worker or
+    # checkout would otherwise kill (and count) this one's child.
+    mine, other = f"task-a-{uuid.uuid4().hex}", f"task-b-{uuid.uuid4().hex}"
+    env = processes.command_env(mine, None)
+    assert env[processes.TASK_ID_VARIABLE] == mine
     child = subprocess.Popen(["sleep", "30"], env=env)
     try:
         created = psutil.Process(child.pid).create_time()
-        assert processes.kill_tagged("task-a", created + 60) == 0  # started before: not ours
-        assert processes.kill_tagged("task-b", created - 1) == 0
+        assert processes.kill_tagged(mine, created + 60) == 0  # started before: not ours
+        assert processes.kill_tagged(other, created - 1) == 0
         assert child.poll() is None
-        assert processes.kill_tagged("task-a", created - 1) == 1
+        assert processes.kill_tagged(mine, created - 1) == 1
         assert not psutil.pid_exists(child.pid)
     finally:
         if child.poll() is None:
