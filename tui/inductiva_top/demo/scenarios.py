@@ -21,6 +21,7 @@ from textual.widget import Widget
 
 from inductiva_top.api.models import FileInfo, Task, TaskWithStatusHistory
 from inductiva_top.config import Config, Secret
+from inductiva_top.demo.fleetscene import fleet_scene, fleet_shown
 from inductiva_top.monitor.filetree import archive_summary, tree_from_archive
 from inductiva_top.monitor.fmt import FixedClock, Formatter
 from inductiva_top.monitor.tailsource import TailMode, TailSource
@@ -325,6 +326,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("pane-timeline", lambda server: timeline_pane(), (90, 20)),
     Scenario("pane-output", _tail_pane, (70, 10)),
     Scenario("pane-output-search", _tail_pane, (70, 10), search_tail),
+    Scenario("fleet-120x40", lambda server: fleet_scene(), (120, 40), fleet_shown),
+    Scenario("fleet-80x24", lambda server: fleet_scene(), (80, 24), fleet_shown),
     Scenario(
         "pane-files",
         lambda server: OnePane(lambda: FilesPanel(id="pane"), fill_files),

@@ -23,6 +23,8 @@ class QueueView:
     ahead: list[Task]
     running: list[Task]
     waited_seconds: float | None
+    why: str = ""
+    """Why it waits, in words (:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.explain`)."""
 
     @property
     def ahead_partial(self) -> bool:

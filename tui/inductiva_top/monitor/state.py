@@ -2,10 +2,11 @@
 
 :class:`DashboardState` owns the row window, the selected task's detail, the
 active tasks, the queue positions of waiting rows on screen, the status
-counts and the kills in flight. :meth:`DashboardState.tick` asks the API for
-exactly what is due (the visible pages, the active tasks, the selected task,
-queue positions of visible waiting tasks, the projects' status counts) and
-merges the answers. Nothing here knows about Textual.
+counts, the kills in flight and the fleet (:mod:`~inductiva_top.monitor.fleet`).
+:meth:`DashboardState.tick` asks the API for exactly what is due (the visible
+pages, the active tasks, the selected task, queue positions of visible
+waiting tasks, the projects' status counts, the machine groups and now and
+then the account) and merges the answers. Nothing here knows about Textual.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
+from inductiva_top.monitor.fleet.tracker import FleetSource, FleetState
 from inductiva_top.monitor.locate import locate
 from inductiva_top.monitor.merge import TaskLister, merged_page
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
@@ -106,6 +108,8 @@ class DashboardState:
     selected_id: str | None = None
     selected: TaskWithStatusHistory | None = None
     active: list[Task] = field(default_factory=list)
+    active_total: int = 0
+    """How many tasks are active in all (``active`` holds at most :data:`ACTIVE_LIMIT`)."""
     queue_ahead: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     kills: dict[str, str] = field(default_factory=dict)
@@ -114,6 +118,8 @@ class DashboardState:
     """Set when a tick fetched only a new view's rows and the rest is due right away."""
     name_keys: tuple[str, ...] = DEFAULT_NAME_KEYS
     """The metadata keys that name a task (the ``name_keys`` setting)."""
+    fleet: FleetState = field(default_factory=FleetState)
+    """The machine groups and the account, refreshed by the same tick (when the source has them)."""
 
     # -- what the UI sets ------------------------------------------------------
 
@@ -243,11 +249,12 @@ class DashboardState:
             return True
         self.ticks += 1
         # The counts come with the rows, so the header never contradicts the table.
-        fetched, active, selected, projects = await asyncio.gather(
+        fetched, active, selected, projects, fleet = await asyncio.gather(
             self._fetch_rows(query),
             self._fetch_active(),
             self._fetch_selected(),
             self._fetch_projects(),
+            self._fetch_fleet(),
             return_exceptions=True,
         )
         # Every request has finished; now the first failure fails the tick.
@@ -259,6 +266,8 @@ class DashboardState:
             raise selected
         if isinstance(projects, BaseException):
             raise projects
+        if isinstance(fleet, BaseException):
+            raise fleet
         changed = fetched()
         changed |= self._merge_active(active)
         changed |= self._merge_selected(*selected)
@@ -267,7 +276,19 @@ class DashboardState:
         self.counts = counts
         changed |= await self._refresh_queue()
         changed |= self._settle_kills()
-        return changed
+        self.fleet.observe_queues(self.active, self.fleet.clock())
+        return changed | fleet
+
+    async def _fetch_fleet(self) -> bool:
+        """The fleet's refresh, when the source describes machine groups (an API client does)."""
+        if not isinstance(self.source, FleetSource):
+            return False
+        return await self.fleet.refresh(self.source)
+
+    @property
+    def active_complete(self) -> bool:
+        """Whether :attr:`active` holds every active task (else counts from it are lower bounds)."""
+        return len(self.active) >= self.active_total
 
     async def _fetch_projects(self) -> list[Project]:
         """Every project (their status counts), one request unless there are over a hundred."""
@@ -282,6 +303,7 @@ class DashboardState:
     def _merge_active(self, page: TaskPage) -> bool:
         changed = page.tasks != self.active
         self.active = list(page.tasks)
+        self.active_total = page.total_size
         return changed
 
     def _merge_selected(self, asked: str | None, selected: TaskWithStatusHistory | None) -> bool:
@@ -395,7 +417,7 @@ class DashboardState:
         status = await self.source.get_status(task_id)
         task = await self.source.get_task(task_id)
         ahead = status.position_in_queue.tasks_ahead if status.position_in_queue else None
-        return queue_view(task, self.active, ahead, now)
+        return await self.fleet.explain(queue_view(task, self.active, ahead, now), self.source)
 
     async def fetch_each(self, task_ids: Iterable[str]) -> list[TaskWithStatusHistory]:
         """Each of ``task_ids`` the API returns, one request at a time.

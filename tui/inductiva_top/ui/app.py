@@ -41,6 +41,7 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.retry import refresh_retry_policy
 from inductiva_top.config import Config, ConfigError, did_you_mean, save_setting, switch_profile
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.fleet.tracker import FleetState
 from inductiva_top.monitor.foresight.notify import Notifier
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.poller import PollPolicy
@@ -175,6 +176,7 @@ class InductivaTopApp(App[None]):
             source,
             window=RowWindow(page_size=page_size, query=query),
             name_keys=config.name_keys,
+            fleet=FleetState(clock=clock),
         )
         self.columns, self._unknown_columns = columns_from_config(config.columns, config.name_keys)
 

@@ -127,6 +127,13 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
     commands.append(
         PaletteCommand("Export view…", "Every matching task to CSV or JSON", screen.action_export)
     )
+    commands.append(
+        PaletteCommand(
+            "Machine groups and costs",
+            "The fleet: machines, idle limits, $/h (M)",
+            screen.action_fleet,
+        )
+    )
     if not screen.read_only:
         commands.append(
             PaletteCommand(

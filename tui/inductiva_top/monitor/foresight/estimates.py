@@ -51,6 +51,7 @@ __all__ = [
     "estimate_finish",
     "estimate_start",
     "project_eta",
+    "wait_reason",
 ]
 
 
@@ -93,6 +94,7 @@ class WaitReason(Enum):
     """Why a waiting task is not running yet."""
 
     WAITING_FOR_INPUT = "its input files are not uploaded yet"
+    GROUP_TERMINATED = "its machine group was terminated: it will never start"
     QUOTA = "the account's quota or credits keep machines from starting"
     GROUP_NOT_STARTED = "its machine group has not started"
     TASKS_AHEAD = "tasks ahead of it in the queue"
@@ -110,6 +112,8 @@ class GroupFacts:
     """False while its machines are not up (registered, starting); None: not known."""
     quota: bool = False
     """True when the account's quota or credits keep it from starting machines."""
+    terminated: bool = False
+    """True once it is terminated (or shutting down): its waiting tasks will never start."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,41 @@ def _machines(
     return (seen, False) if seen > 0 else (None, False)
 
 
+def wait_reason(
+    task: Task, *, tasks_ahead: int, facts: GroupFacts, running: int, machines: int | None
+) -> WaitReason:
+    """Why the waiting ``task`` is not running: the first that holds, in this order.
+
+    Inputs not uploaded; the group terminated; quota or credits; the group not
+    started; tasks ahead (``tasks_ahead``); every one of its ``machines`` busy
+    with the ``running`` tasks; else it is next.
+    """
+    if task.status == "pending-input":
+        return WaitReason.WAITING_FOR_INPUT
+    if facts.terminated:
+        return WaitReason.GROUP_TERMINATED
+    if facts.quota:
+        return WaitReason.QUOTA
+    if facts.started is False:
+        return WaitReason.GROUP_NOT_STARTED
+    if tasks_ahead > 0:
+        return WaitReason.TASKS_AHEAD
+    if machines is not None and running >= machines:
+        return WaitReason.GROUP_BUSY
+    return WaitReason.NEXT
+
+
+_NEVER_SOON = frozenset(
+    {
+        WaitReason.WAITING_FOR_INPUT,
+        WaitReason.GROUP_TERMINATED,
+        WaitReason.QUOTA,
+        WaitReason.GROUP_NOT_STARTED,
+    }
+)
+"""Reasons no machine will free up for: no start span can be given."""
+
+
 def estimate_start(
     task: Task,
     *,
@@ -345,19 +384,10 @@ def estimate_start(
             durations=durations,
         )
 
-    if task.status == "pending-input":
-        return result(WaitReason.WAITING_FOR_INPUT, None)
-    if facts.quota:
-        return result(WaitReason.QUOTA, None)
-    if facts.started is False:
-        return result(WaitReason.GROUP_NOT_STARTED, None)
-    if ahead > 0:
-        reason = WaitReason.TASKS_AHEAD
-    elif machines is not None and len(view.running) >= machines:
-        reason = WaitReason.GROUP_BUSY
-    else:
-        reason = WaitReason.NEXT
-    if durations is None or machines is None:
+    reason = wait_reason(
+        task, tasks_ahead=ahead, facts=facts, running=len(view.running), machines=machines
+    )
+    if reason in _NEVER_SOON or durations is None or machines is None:
         return result(reason, None)
     busy = _busy_for(view.running, now, finished, running_left or {}, durations)
     # The tasks ahead the dashboard holds take as long as tasks alike them;

@@ -37,6 +37,7 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.fleet.why import task_why
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.foresight.wording import ends_sentence, starts_sentence
 from inductiva_top.monitor.metadata import MetadataSource
@@ -68,9 +69,12 @@ def _seconds(value: float | None) -> str:
 
 def _summary(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]:
     info = status_info(task.status)
+    why = task_why(task)
     rows: list[Row] = [
         ("Task ID", _text(task.task_id)),
         ("Status", f"{info.symbol} {display_alias(task.status, task.status_alias)}"),
+        ("What happened", why.what),
+        ("What to do", why.todo),
         ("Simulator", _text(task.simulator)),
         ("Project", _text(task.project)),
         ("Container image", _text(task.container_image)),

@@ -7,8 +7,9 @@ hands fresh data back down.
 
 Its everyday keys besides: copy (``c``), export (``e``), watch (``w``),
 kill (``k``, which says why when there is nothing to kill), the queue view
-(``u``), failed only (``F``), the next / previous failed task (``]`` /
-``[``) and zoom (``z``: a pane fills the screen). Watching: after each poll
+(``u``), the machine groups (``M``), failed only (``F``), the next /
+previous failed task (``]`` / ``[``) and zoom (``z``: a pane fills the
+screen). Watching: after each poll
 the screen hands the :class:`~inductiva_top.monitor.watch.Watcher` (the
 app's; it outlives a screen) the tasks it holds; tasks that reached a
 terminal state (or met a ``watch:`` rule) get a toast, a desktop notification
@@ -63,6 +64,7 @@ from inductiva_top.ui.screens.confirm import ConfirmAction
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.failures import FailuresScreen
+from inductiva_top.ui.screens.fleet import FleetScreen
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -130,6 +132,7 @@ class MainScreen(Screen[None]):
         Binding("r", "sort_reverse", "Reverse", show=False, id="main.sort_reverse"),
         Binding("asterisk", "mark_killable", "Mark killable", show=False, id="main.mark_killable"),
         Binding("u", "queue", "Queue", show=False, id="main.queue"),
+        Binding("M", "fleet", "Fleet", show=False, id="main.fleet"),
         Binding("c", "copy", "Copy", show=False, id="main.copy"),
         Binding("e", "export", "Export", show=False, id="main.export"),
         Binding("w", "watch", "Watch", show=False, id="main.watch"),
@@ -176,6 +179,7 @@ class MainScreen(Screen[None]):
             "main.kill_view",
             "main.watch",
             "main.queue",
+            "main.fleet",
             "main.copy",
             "main.export",
             "main.refresh",
@@ -363,6 +367,7 @@ class MainScreen(Screen[None]):
             self.state.counts,
             follow=table.follow,
             new_above=table.new_above,
+            money=self.state.fleet.money(),
         )
         window = self.state.window
         self.query_one(FilterBar).update_summary(
@@ -489,9 +494,13 @@ class MainScreen(Screen[None]):
 
     @on(TaskTable.OpenRequested)
     def _open(self, event: TaskTable.OpenRequested) -> None:
+        self.open_detail(event.task_id)
+
+    def open_detail(self, task_id: str) -> None:
+        """Push the detail screen of ``task_id`` (from the table, or a machine of the fleet)."""
         self.app.push_screen(
             TaskDetailScreen(
-                event.task_id,
+                task_id,
                 self.state.source,
                 self.formatter,
                 policy=self.loop.schedule.policy,
@@ -937,6 +946,20 @@ class MainScreen(Screen[None]):
 
             policy = self.loop.schedule.policy
             self.app.push_screen(QueueScreen(load, self.formatter, policy=policy, foresee=foresee))
+
+    # -- fleet -------------------------------------------------------------------------
+
+    def action_fleet(self) -> None:
+        """``M``: the machine groups behind the queue, their machines and what they cost."""
+        self.app.push_screen(
+            FleetScreen(
+                self.state,
+                self.loop,
+                self.formatter,
+                api_label=self.api_label,
+                open_task=self.open_detail,
+            )
+        )
 
     # -- copy, export, watch ---------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The queue view of the cursor task: machine group, tasks ahead and which, time waited,
-when it should start and why it waits (:mod:`~inductiva_top.monitor.foresight`).
+when it should start (:mod:`~inductiva_top.monitor.foresight`) and why it waits, in words
+(:mod:`~inductiva_top.monitor.fleet.why`: from the machine group and the account when the
+API describes them, else the estimate's reason).
 
 The view asks for the task's place again every poll interval while it is
 open (a waiting task moves up). A question that fails is asked again at the
@@ -54,8 +56,10 @@ def queue_text(
     if start is not None:
         text.append("\nStarts          ", style="bold")
         text.append(starts_sentence(start, formatter.now()))
+    why = view.why or (start.reason.value if start is not None else "")
+    if why:
         text.append("\nWhy it waits    ", style="bold")
-        text.append(start.reason.value)
+        text.append(why)
     if status_info(task.status).kind is not StatusKind.WAITING:
         text.append("\n\nThis task is not waiting in a queue.", style="italic")
         return text

@@ -1,9 +1,11 @@
-"""The header line: which API, connection state, data age, follow mode, history, counts.
+"""The header line: API, connection state, data age, follow mode, history, counts, money meter.
 
 The history (:mod:`~inductiva_top.monitor.foresight.header_history`) is three
 small sparklines since the dashboard started: tasks running, tasks waiting,
 finishes per minute. It is handed down once per refresh and shown only where
-the full counts still fit beside it.
+the title, the full counts and the money meter's fullest form still fit
+beside it. The meter (:mod:`~inductiva_top.monitor.fleet.money`) drops its
+words before the counts shrink; its rate always stays.
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.fleet.money import Money
 from inductiva_top.monitor.foresight.header_history import HeaderSparks
 from inductiva_top.monitor.poller import Connection, Freshness
 from inductiva_top.monitor.statuses import StatusKind, status_info
 from inductiva_top.ui.widgets.task_table import KIND_CLASSES
 
-__all__ = ["HISTORY_CELLS", "StatusHeader", "counts_text", "follow_text", "history_text"]
+__all__ = [
+    "HISTORY_CELLS",
+    "StatusHeader",
+    "counts_text",
+    "fit_header",
+    "follow_text",
+    "history_text",
+]
 
 HISTORY_CELLS = 8
 """Cells of each of the header's history sparklines."""
+
+TITLE = "inductiva-top"
 
 _KIND_ORDER = (
     StatusKind.RUNNING,
@@ -87,12 +99,13 @@ def follow_text(follow: bool, new_above: int) -> str:
 
 
 class StatusHeader(Horizontal):
-    """One line: API label, connection state, freshness, counts."""
+    """One line: API label, connection state, freshness, counts, the money meter at the right."""
 
     DEFAULT_CSS = """
     StatusHeader { height: 1; }
     StatusHeader Label { padding: 0 1 0 0; }
     StatusHeader #header-counts { width: 1fr; text-align: right; }
+    StatusHeader #header-money { padding: 0 0 0 1; text-style: bold; }
     """
 
     COMPONENT_CLASSES = set(KIND_CLASSES.values())
@@ -101,15 +114,27 @@ class StatusHeader(Horizontal):
         super().__init__(id=id)
         self._api_label = api_label
         self._history = Text()
+        self._shown: tuple[Freshness, float, Mapping[str, int], bool, int, Money | None] | None = (
+            None
+        )
+
+    def on_resize(self) -> None:
+        # The room for counts and meter is the width: fit them again at once.
+        if self._shown is not None:
+            freshness, now, counts, follow, new_above, money = self._shown
+            self.update_status(
+                freshness, now, counts, follow=follow, new_above=new_above, money=money
+            )
 
     def compose(self) -> ComposeResult:
-        yield Label(Text("inductiva-top", style="bold"), id="header-title")
+        yield Label(Text(TITLE, style="bold"), id="header-title")
         yield Label(Text(f"API {self._api_label}"), id="header-api")
         yield Label(Connection.CONNECTING.value, id="header-state")
         yield Label("", id="header-age")
         yield Label("", id="header-follow")
         yield Label("", id="header-history")
         yield Label("", id="header-counts")
+        yield Label("", id="header-money")
 
     def update_status(
         self,
@@ -119,8 +144,10 @@ class StatusHeader(Horizontal):
         *,
         follow: bool = False,
         new_above: int = 0,
+        money: Money | None = None,
     ) -> None:
-        """Redraw from the poll loop's freshness, the table's follow mode and the status counts."""
+        """Redraw from the freshness, the follow mode, the status counts and the money meter."""
+        self._shown = (freshness, now, counts, follow, new_above, money)
         state = freshness.state(now)
         state_label = self.query_one("#header-state", Label)
         update_if_changed(state_label, state_label_text(state))
@@ -134,26 +161,33 @@ class StatusHeader(Horizontal):
         follow_label = self.query_one("#header-follow", Label)
         update_if_changed(follow_label, following)
         follow_label.display = bool(following)
-        # Use the room the other labels leave: full counts, else compact, else drop the title.
-        title = "inductiva-top"
         used = sum(
             len(part) + 1
             for part in (f"API {self._api_label}", state_label_text(state), following)
             if part
         )
         room = self.size.width - used - len(age_text) - 2
-        full = counts_text(counts, style=self._kind_style)
+        meters = money.variants() if money else ()
         history = self.query_one("#header-history", Label)
-        # The history only beside the full counts: the counts are what the header is for.
-        history.display = bool(self._history) and (
-            full.cell_len + self._history.cell_len + 1 <= room - len(title) - 1
-        )
-        if history.display:
+        # The history only where the title, the full counts and the whole meter
+        # still fit beside it: the counts and the money are what the header is for.
+        fits = False
+        if self._history:
+            spare = room - self._history.cell_len - 1
+            with_history = fit_header(spare, counts, meters[:1], style=self._kind_style)
+            full = counts_text(counts, style=self._kind_style)
+            fits = with_history[0] and with_history[1] == full and spare >= 0
+            fits = fits and (not meters or with_history[2] == meters[0])
+        history.display = fits
+        if fits:
             room -= self._history.cell_len + 1
-        compact = full.cell_len > room - len(title) - 1
-        shown = counts_text(counts, compact=True, style=self._kind_style) if compact else full
-        self.query_one("#header-title").display = shown.cell_len <= room - len(title) - 1
+        title, shown, meter = fit_header(room, counts, meters, style=self._kind_style)
+        self.query_one("#header-title").display = title
         update_if_changed(self.query_one("#header-counts", Label), shown)
+        money_label = self.query_one("#header-money", Label)
+        update_if_changed(money_label, meter)
+        money_label.display = bool(meter)
+        money_label.set_class(money is not None and money.exhausted, "-trouble")
 
     def update_history(self, sparks: HeaderSparks) -> None:
         """The history's sparklines (once per refresh: they move no faster); none while
@@ -165,6 +199,34 @@ class StatusHeader(Horizontal):
     def _kind_style(self, kind: StatusKind) -> Style:
         style = self.get_component_rich_style(KIND_CLASSES[kind], partial=True)
         return Style(color=style.color, bold=style.bold)
+
+
+def fit_header(
+    room: int,
+    counts: Mapping[str, int],
+    meters: tuple[str, ...],
+    *,
+    style: Callable[[StatusKind], Style] | None = None,
+) -> tuple[bool, Text, str]:
+    """What fits in ``room`` columns: whether the title shows, the counts, the meter.
+
+    The meter's words go first (its longest form with full counts, then with
+    compact counts, and so on down to the rate alone), the title last; the
+    rate itself always stays. ``style`` colours the counts (see :func:`counts_text`).
+    """
+    full = counts_text(counts, style=style)
+    compact = counts_text(counts, compact=True, style=style)
+    forms = meters or ("",)
+
+    def width(title: bool, shown: Text, meter: str) -> int:
+        return (len(TITLE) + 1 if title else 0) + shown.cell_len + (len(meter) + 1 if meter else 0)
+
+    tries = [(True, shown, meter) for meter in forms for shown in (full, compact)]
+    tries += [(False, compact, meter) for meter in forms]
+    for title, shown, meter in tries:
+        if width(title, shown, meter) <= room:
+            return title, shown, meter
+    return False, compact, forms[-1]
 
 
 def update_if_changed(label: Label, content: str | Text) -> None:
