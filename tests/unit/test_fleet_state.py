@@ -344,3 +344,16 @@ def test_group_facts_from_a_description() -> None:
     assert (facts.machines, facts.started, facts.quota, facts.terminated) == (3, True, True, False)
     assert group_facts(group(status="shutting_down")).terminated
     assert group_facts(group(status="registered")).started is False
+
+
+async def test_a_countdown_running_out_asks_for_a_refresh_once() -> None:
+    clock = FixedClock(NOW)
+    source = FleetSource()
+    source.groups = [group(idle=170, limit=180)]
+    fleet = fleet_at(clock)
+    await fleet.refresh(source)
+    assert not fleet.termination_due(clock())
+    clock.advance(10)
+    assert fleet.termination_due(clock())
+    clock.advance(1)
+    assert not fleet.termination_due(clock())  # said once

@@ -141,6 +141,8 @@ class FleetState:
     _queues: dict[str, deque[tuple[datetime, int]]] = field(default_factory=dict)
     _spells: dict[str, datetime] = field(default_factory=dict)
     """Per wholly idle group, the earliest estimate of when it went idle."""
+    _due: set[str] = field(default_factory=set)
+    """Groups whose countdown has run out (said once by :meth:`termination_due`)."""
 
     @property
     def loaded(self) -> bool:
@@ -317,6 +319,21 @@ class FleetState:
             for entry in ended
         ]
         return sorted_views(views)
+
+    def termination_due(self, now: datetime) -> bool:
+        """True once when a group's countdown to auto-termination has run out by ``now``.
+
+        The API should be asked then, not at the poll loop's slow pace: a
+        quiet fleet may otherwise show "terminating now" for several seconds.
+        """
+        due = {
+            view.name
+            for view in self.views([], complete=True, now=now)
+            if not view.ended and view.terminates_in is not None and view.terminates_in <= 0
+        }
+        new = due - self._due
+        self._due = due
+        return bool(new)
 
     # -- the queue view ----------------------------------------------------------------
 

@@ -435,6 +435,8 @@ class MainScreen(Screen[None]):
         """Tick the clock: running durations and the data age move every second."""
         self.query_one(TaskTable).refresh_changed()
         self._update_bars()
+        if self.state.fleet.termination_due(self.formatter.now()):
+            self.loop.poke(now=True)  # a group ends now: show it without waiting for the pace
 
     # -- messages up -------------------------------------------------------------
 
