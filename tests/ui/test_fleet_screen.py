@@ -13,6 +13,7 @@ from rich.console import Console
 from textual.widgets import Label, Static
 
 from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.columns import SHORT_ID_MIN
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.fleet import TASK_PREFIX, FleetList, FleetScreen
 from inductiva_top.ui.screens.main import MainScreen
@@ -87,6 +88,10 @@ async def test_the_fleet_shows_each_machine_and_its_task_and_enter_opens_it(
         assert "default" in text and "no idle limit" in text
         summary = str(app.screen.query_one("#fleet-summary", Label).content)
         assert "machines stop at $0.25" in summary
+        # At 80 columns the id shrinks to the table's short form, so the line does not wrap.
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: f"runs {running} " not in _text(app), "a short task id")
+        assert f"runs {running[:SHORT_ID_MIN]}  ▶ Running" in _text(app)
         fleet_list = app.screen.query_one(FleetList)
         ids = [option.id for option in fleet_list.options]
         fleet_list.highlighted = ids.index(f"{TASK_PREFIX}{running}")

@@ -113,6 +113,7 @@ def _task(task_id: str, status: str, group: str, project: str, started: float) -
             "create_time": _at(started + 30),
             "input_submit_time": _at(started + 20),
             "start_time": _at(started) if running else None,
+            "computation_start_time": _at(started) if running else None,
         }
     )
 

@@ -39,6 +39,7 @@ from inductiva_top.monitor.poller import PollLoop
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import display_alias, status_info
+from inductiva_top.ui.columns import short_id_length
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = ["FleetList", "FleetScreen", "fleet_summary", "group_text", "machine_text"]
@@ -53,6 +54,9 @@ GROUP_SYMBOLS = {
     "shutdown_failed": "✘",
 }
 """A symbol per group status, so it reads without colour; others show ``?``."""
+
+MACHINE_LINE_SAMPLE = "    ▸ machine 0123abcd  runs   ▶ Finalizing 59m 59s  a-project-name"
+"""A machine line without its task id, long as most are: the room whole ids need beside it."""
 
 TASK_PREFIX = "task:"
 """Option ids of machines that run a task: the prefix, then the task id."""
@@ -133,20 +137,29 @@ def group_text(view: GroupView, now: datetime, styles: Styles) -> Text:
     return text
 
 
-def machine_text(machine: MachineView, task: Task | None, formatter: fmt.Formatter) -> Text:
-    """One machine: a short id, then the task it runs (with its status) or its idle time."""
+def machine_text(
+    machine: MachineView, task: Task | None, formatter: fmt.Formatter, *, id_length: int = 0
+) -> Text:
+    """One machine: a short id, then the task it runs (with its status) or its idle time.
+
+    ``id_length`` cuts the task id to that many characters (0: whole), as the
+    table's short ids do; the line never wraps (a narrow screen cuts its end).
+    """
     short = sanitize_name(machine.uuid or "")[:8] or fmt.MISSING
-    text = Text(f"    ▸ machine {short}  ")
+    text = Text(f"    ▸ machine {short}  ", no_wrap=True, overflow="ellipsis")
     if machine.task_id is None:
         idle = fmt.duration(machine.idle_seconds) if machine.idle_seconds is not None else ""
         bound = "≥ " if idle and not machine.idle_exact else ""
         text.append(f"idle {bound}{idle}".rstrip())
         return text
-    text.append(f"runs {sanitize_name(machine.task_id)}", style="bold")
+    task_id = sanitize_name(machine.task_id)
+    text.append(f"runs {task_id[:id_length] if id_length else task_id}", style="bold")
     if task is not None:
         info = status_info(task.status)
         alias = display_alias(task.status, task.status_alias)
-        text.append(f"  {info.symbol} {alias} {formatter.task_duration(task)}")
+        text.append(f"  {info.symbol} {alias}")
+        if fmt.run_time(task, formatter.now()) is not None:  # none yet while it fetches inputs
+            text.append(f" {formatter.run_time(task)}")
         if task.project:
             text.append(f"  {sanitize_name(task.project)}")
     return text
@@ -276,6 +289,7 @@ class FleetScreen(Screen[None]):
             return
         summary.update(Text(fleet_summary(views, money)))
         options: list[Option] = []
+        id_length = self._id_length(views)
         for view in views:
             block = group_text(view, now, fleet_list.style_of)
             options.append(Option(block, id=f"group:{view.name}", disabled=True))
@@ -286,10 +300,22 @@ class FleetScreen(Screen[None]):
                     if machine.task_id
                     else f"idle:{view.name}:{machine.uuid or index}"
                 )
-                options.append(Option(machine_text(machine, task, self.formatter), id=option_id))
+                line = machine_text(machine, task, self.formatter, id_length=id_length)
+                options.append(Option(line, id=option_id))
         if not views:
             options.append(Option(Text("No machine groups are running."), disabled=True))
         fleet_list.show(options)
+
+    def _id_length(self, views: Sequence[GroupView]) -> int:
+        """0 (whole task ids) when the list is wide enough, else the table's short-id length."""
+        ids = [m.task_id for view in views for m in view.machines if m.task_id is not None]
+        if not ids:
+            return 0
+        # The machine line's words besides the id, its status and a project name.
+        room = self.query_one(FleetList).scrollable_content_region.width
+        if len(MACHINE_LINE_SAMPLE) + max(map(len, ids)) <= room:
+            return 0
+        return short_id_length(ids)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
