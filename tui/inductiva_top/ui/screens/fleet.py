@@ -265,7 +265,12 @@ class FleetScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(FleetList).focus()
         self.redraw()
+        # Once laid out, the list knows its width (whole or short task ids).
+        self.call_after_refresh(self.redraw)
         self.set_interval(1.0, self.redraw)
+
+    def on_resize(self) -> None:
+        self.redraw()
 
     def on_key(self) -> None:
         self.loop.poke()  # someone is looking: keep the normal pace
@@ -313,7 +318,7 @@ class FleetScreen(Screen[None]):
             return 0
         # The machine line's words besides the id, its status and a project name.
         room = self.query_one(FleetList).scrollable_content_region.width
-        if len(MACHINE_LINE_SAMPLE) + max(map(len, ids)) <= room:
+        if not room or len(MACHINE_LINE_SAMPLE) + max(map(len, ids)) <= room:
             return 0
         return short_id_length(ids)
 
