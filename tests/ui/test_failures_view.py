@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Label
 
 from inductiva_top.demo.plan import SWEEP_PROJECT
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.confirm import ConfirmAction
 from inductiva_top.ui.screens.detail import TaskDetailScreen
-from inductiva_top.ui.screens.failures import FailuresScreen
+from inductiva_top.ui.screens.failures import FailuresScreen, why_text
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -67,6 +68,11 @@ async def test_board_to_a_failed_groups_task_stderr_in_five_keys(swept: Swept) -
         assert (coarse.count, diverged.count) == (4, 3) and coarse.count + diverged.count == FAILED
         assert coarse.signature.exit_code == 2 and COARSE in coarse.signature.stderr
         assert diverged.signature.exit_code == 3 and DIVERGED in diverged.signature.stderr
+        # What happened and what to do, as the detail screen says it, under the info line.
+        why = screen.query_one("#failures-why", Label)
+        await until(pilot, lambda: "What happened" in str(why.content), "the why-line")
+        assert str(why_text(coarse.example)) == str(why.content)
+        assert "exited with an error" in str(why.content) and "What to do" in str(why.content)
         # The pane shows the largest group's newest task's stderr before any key.
         panel = screen.query_one(TailPanel)
         await until(

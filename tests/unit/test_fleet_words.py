@@ -63,6 +63,13 @@ def test_a_tasks_own_error_detail_is_quoted_sanitized_and_short() -> None:
     assert why.todo == GUIDANCE["failed"].todo
 
 
+def test_without_quoting_the_detail_is_left_out_but_a_full_disk_still_named() -> None:
+    failed = Task(task_id="t", status="failed", error_detail="solver diverged")
+    assert task_why(failed, quote=False) == GUIDANCE["failed"]
+    full = Task(task_id="t", status="failed", error_detail="ENOSPC: no space left")
+    assert task_why(full, quote=False).what == "The machine's disk was full."
+
+
 # -- why it waits --------------------------------------------------------------------
 
 

@@ -141,21 +141,24 @@ def _detail(task: Task) -> str:
     return ""
 
 
-def task_why(task: Task) -> Guidance:
+def task_why(task: Task, *, quote: bool = True) -> Guidance:
     """The guidance for ``task``'s status, with what its own error detail says.
 
     A detail that says the disk was full says so first, whatever the status.
+    Without ``quote`` the detail itself is left out (for a view that shows
+    it beside the line already, as the failures view's signature does).
     """
     guidance = status_why(task.status)
     detail = _detail(task)
     if not detail:
         return guidance
     if _DISK_FULL.search(detail):
+        said = f" (it said: {detail})" if quote else ""
         return Guidance(
-            f"The machine's disk was full (it said: {detail}).",
+            f"The machine's disk was full{said}.",
             "Use a larger disk (or dynamic disk resize) and submit it again.",
         )
-    return Guidance(f"{guidance.what} It said: {detail}", guidance.todo)
+    return Guidance(f"{guidance.what} It said: {detail}", guidance.todo) if quote else guidance
 
 
 def _tasks(n: int) -> str:

@@ -7,6 +7,10 @@ detail and the last line of stderr, with numbers, paths and ids set aside
 group's line: its count, its signature and its newest task; the pane below
 shows that task's stderr. Enter lists the group's tasks (the pane follows
 the cursor's task), Enter again opens a task's detail, Esc goes back up.
+Under the info line, what happened to the group's tasks and what to do
+about it, in words (:func:`~inductiva_top.monitor.fleet.why.task_why`, as
+the detail screen says it; its tasks share status and error, so the newest
+speaks for them all).
 
 From a group (or the group listed): ``k`` kills the tasks still waiting or
 running that share every parameter the group's tasks share (the part of the
@@ -28,7 +32,9 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
 from textual.widgets import Label
 
 from inductiva_top.api.errors import ApiError, NotFound
@@ -37,6 +43,7 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.feeds import FailuresFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, siblings
+from inductiva_top.monitor.fleet.why import task_why
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label, task_name
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
@@ -52,7 +59,7 @@ from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.header import update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
 
-__all__ = ["FailuresScreen", "read_stderr", "stderr_folder"]
+__all__ = ["FailuresScreen", "read_stderr", "stderr_folder", "why_text"]
 
 STDERR = "stderr.txt"
 LAST_BYTES = 4096
@@ -76,6 +83,20 @@ async def read_stderr(
     except (ApiError, TransferError):
         return None
     return data.decode("utf-8", errors="replace")
+
+
+def why_text(task: Task) -> Text:
+    """What happened to ``task`` and what to do, as the detail screen says it, on one line.
+
+    Its error detail is not quoted again: the group's signature beside it shows it.
+    """
+    why = task_why(task, quote=False)
+    text = Text()
+    text.append("What happened ", style="bold")
+    text.append(why.what)
+    text.append("  What to do ", style="bold")
+    text.append(why.todo)
+    return text
 
 
 def _slug(text: str, most: int = 48) -> str:
@@ -161,6 +182,16 @@ class FailuresScreen(SheetOutputScreen):
         self.feed = FailuresFeed(source, query, self._read)
         self.level = _Level()
         self._id_width = 25
+
+    DEFAULT_CSS = """
+    FailuresScreen #failures-why { width: 100%; height: auto; max-height: 3; }
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield widget
+            if isinstance(widget, Widget) and widget.id == f"{self.PREFIX}-info":
+                yield Label("", id="failures-why")
 
     async def _read(self, task: Task) -> str | None:
         return await read_stderr(self.services, task) if self.services is not None else None
@@ -299,6 +330,9 @@ class FailuresScreen(SheetOutputScreen):
                 info.append(f"all have {sanitize_name(alike)} · ")
             info.append("Enter: its tasks · k: kill alike · d: stderr · m: tag")
         update_if_changed(self.query_one("#failures-info", Label), info)
+        why_label = self.query_one("#failures-why", Label)
+        update_if_changed(why_label, why_text(group.example) if group is not None else Text())
+        why_label.display = group is not None
 
     # -- the pane: the stderr of the cursor's task, or of a group's newest -----------------
 
