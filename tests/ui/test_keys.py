@@ -20,7 +20,9 @@ from textual.widgets._footer import FooterKey
 from inductiva_top.monitor.statuses import FILTER_GROUPS
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.keymap import loaded_binding_ids
+from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
+from inductiva_top.ui.screens.fleet import FleetScreen
 from inductiva_top.ui.screens.help import GENERIC, HelpScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.queue import QueueScreen
@@ -146,6 +148,47 @@ async def test_q_quits(seeded: Seeded) -> None:
     app = make_app(seeded.server)
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded(pilot, app, seeded)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit
+
+
+async def test_q_goes_back_from_every_screen_over_the_table_and_help_says_so(
+    seeded: Seeded,
+) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot, app, seeded)
+        for key, screen in (
+            ("enter", TaskDetailScreen),
+            ("M", FleetScreen),
+            ("s", StatusFilter),
+            ("e", ExportDialog),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda screen=screen: isinstance(app.screen, screen), str(screen))
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), f"back from {screen}")
+            assert not app._exit
+        # Typed into a text field, q is a letter.
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
+        path = app.screen.query_one("#export-path", Input)
+        path.focus()
+        await pilot.press("end", "q")
+        assert isinstance(app.screen, ExportDialog) and path.value.endswith("q")
+        await pilot.press("escape")
+        # Help over a pushed screen: q is Back there, and Quit is ctrl+q alone.
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the detail screen")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        keys = {k.description: k.keys for s in help_screen.sections for k in s.keys}
+        assert keys["Back"] == "esc q" and keys["Quit"] == "^q"
+        await pilot.press("q", "q")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back to the table")
         await pilot.press("q")
         await pilot.pause()
         assert app._exit

@@ -9,7 +9,10 @@ App-wide keys and habits live here too:
 - ``?`` opens help for the screen underneath (generated from its bindings).
 - ``t`` opens Textual's theme picker; the theme chosen is written to
   config.yaml (``theme:``), so it is there next time.
-- ``q`` quits, as in htop, less, lazygit and k9s; so does Textual's ctrl+q.
+- ``q`` quits from the table, as in htop, less, lazygit and k9s; on a
+  screen or dialog opened over it, ``q`` goes back as Esc does (as in htop's
+  setup and help screens, tig, mutt, man), so a reflex ``q`` never loses the
+  dashboard; ctrl+q quits from anywhere.
 - A key whose action cannot run now says why, when its screen knows
   (:meth:`InductivaTopApp.run_action`; ``k`` on a finished task).
 - The command palette gains the dashboard's commands.

@@ -253,7 +253,7 @@ class TaskDetailScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="detail.back"),
+        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
         Binding("r", "reload", "Reload", id="detail.reload"),
         Binding("m", "metadata", "Metadata", id="detail.metadata"),
     ]

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import TaskPage
@@ -35,6 +35,7 @@ from inductiva_top.monitor.export import (
 )
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.state import DashboardState
+from inductiva_top.ui.widgets.toggles import RadioChoice, TickBox
 
 __all__ = ["ExportDialog"]
 
@@ -64,7 +65,7 @@ class ExportDialog(ModalScreen[Path | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="export.cancel"),
     ]
 
     def __init__(
@@ -117,10 +118,10 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Label(Text("Export the view", style="bold"), classes="dialog-title")
             yield Label(Text(self.describe), classes="dialog-note")
             with RadioSet(id="export-format"):
-                yield RadioButton("CSV", value=True, id="export-csv")
-                yield RadioButton("JSON", id="export-json")
+                yield RadioChoice("CSV", value=True, id="export-csv")
+                yield RadioChoice("JSON", id="export-json")
             yield Input(str(self.default_path), id="export-path")
-            yield Checkbox("Replace the file if it exists", id="export-overwrite")
+            yield TickBox("Replace the file if it exists", id="export-overwrite")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Label("", id="export-error")
             with Horizontal(classes="dialog-buttons"):
@@ -148,7 +149,7 @@ class ExportDialog(ModalScreen[Path | None]):
             self._error("give a file name")
             return
         path = Path(text).expanduser()
-        overwrite = self.query_one("#export-overwrite", Checkbox).value
+        overwrite = self.query_one("#export-overwrite", TickBox).value
         if path.exists() and not overwrite:
             # Asked before fetching anything: a long export should not end in this.
             self._error(f"{path} already exists (tick 'Replace' to overwrite it)")

@@ -230,7 +230,7 @@ class FleetScreen(Screen[None]):
     """The machine groups; ``M`` or Esc goes back, Enter on a machine opens its task."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,M", "app.pop_screen", "Back", id="fleet.back"),
+        Binding("escape,M,q", "app.pop_screen", "Back", id="fleet.back"),
         Binding("f5", "refresh", "Refresh", id="fleet.refresh"),
     ]
 

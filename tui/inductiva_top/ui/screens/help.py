@@ -106,15 +106,25 @@ class _Found:
     generic: bool
 
 
-def _node_keys(app: App[object], node: DOMNode, keymap: Mapping[str, str]) -> list[_Found]:
-    # The node's live bindings, remapped the way Textual remaps them for each key press.
+def _live_keys(node: DOMNode, keymap: Mapping[str, str]) -> dict[str, list[Binding]]:
+    """The node's live bindings by key, remapped the way Textual remaps them for each key press."""
     live = node._bindings.copy()
     if keymap:
         live.apply_keymap(dict(keymap))
+    return {key: list(bindings) for key, bindings in live.key_to_bindings.items()}
+
+
+def _node_keys(
+    app: App[object],
+    node: DOMNode,
+    keymap: Mapping[str, str],
+    shadowed: frozenset[str] = frozenset(),
+) -> list[_Found]:
+    """``node``'s keys, but not those in ``shadowed`` (bound closer to the focus)."""
     by_action: dict[str, list[Binding]] = {}
-    for bindings in live.key_to_bindings.values():
+    for pressed, bindings in _live_keys(node, keymap).items():
         for binding in bindings:
-            if binding.system:
+            if binding.system or pressed in shadowed:
                 continue
             by_action.setdefault(binding.action, []).append(binding)
     # The app's keys are all "everywhere" keys, Textual's (ctrl+q, ctrl+p) included.
@@ -157,8 +167,12 @@ def help_sections(
     ranked: dict[str, list[tuple[int, HelpKey]]] = {title: [] for title in named}
     parts: dict[str, list[HelpKey]] = {}
     generic: list[HelpKey] = []
+    # A key the screen binds never reaches the app (``q`` goes back on a pushed screen).
+    taken: set[str] = set()
     for node in _nodes(screen):
-        for found in _node_keys(screen.app, node, keymap or {}):
+        shadowed = frozenset(taken) if isinstance(node, App) else frozenset()
+        taken.update(_live_keys(node, keymap or {}))
+        for found in _node_keys(screen.app, node, keymap or {}, shadowed):
             if found.binding_id in place:
                 title, order = place[found.binding_id]
                 ranked[title].append((order, found.key))

@@ -25,7 +25,7 @@ class ConfirmKill(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="kill.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="kill.cancel"),
     ]
 
     def __init__(

@@ -33,7 +33,7 @@ class ProjectPicker(ModalScreen[ProjectChoice | None]):
     """Dismisses with a :class:`ProjectChoice`, or None on cancel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="project_picker.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="project_picker.cancel"),
     ]
 
     def __init__(self, projects: Sequence[Project], current: str | None) -> None:

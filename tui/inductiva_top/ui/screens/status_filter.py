@@ -23,14 +23,12 @@ from textual.widgets import Button, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from inductiva_top.monitor.statuses import FILTER_GROUPS, status_info
+from inductiva_top.ui.widgets.toggles import TICKED, UNTICKED
 
 __all__ = ["GROUP_KEYS", "StatusFilter", "StatusList"]
 
 GROUP_KEYS: dict[str, str] = {group: str(n) for n, group in enumerate(FILTER_GROUPS, 1)}
 """The key that toggles each group, by group name: ``1`` for the first group shown."""
-
-TICKED, UNTICKED = "X", " "
-"""The box's inner glyph: a ticked box reads as ticked without colour (NO_COLOR)."""
 
 
 def _label(code: str, group: tuple[str, ...]) -> Text:
@@ -110,7 +108,7 @@ class StatusFilter(ModalScreen[frozenset[str] | None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="status_filter.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="status_filter.cancel"),
         # Not ctrl+s: it is XOFF on terminals with flow control (and screen's chord).
         Binding("a,f2", "apply", "Apply", id="status_filter.apply"),
         *(
