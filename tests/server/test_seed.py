@@ -301,23 +301,73 @@ def test_seed_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "--tasks" in capsys.readouterr().err
 
 
-def test_seeded_tasks_have_no_files_but_behave_as_finished(seeded_server: ServerProcess) -> None:
-    task_id = _page(seeded_server, status="success", per_page=1)["tasks"][0]["task_id"]
+def test_seeded_tasks_outputs_are_real_archives_with_the_figures_their_metrics_say(
+    seeded_server: ServerProcess, all_tasks: list[dict[str, Any]]
+) -> None:
+    stored = [task for task in all_tasks if task["metrics"]["output_size_bytes"] is not None]
+    assert {task["status"] for task in stored} >= {"success", "failed", "killed"}
     with seeded_server.client() as client:
+        for task in stored:
+            task_id, metrics = task["task_id"], task["metrics"]
+            path = f"{task_id}/output.zip"
+            listing = client.get(
+                "/storage/zip-contents",
+                params={"path": path, "zip_relative_path": "artifacts/", "recursive": True},
+            )
+            assert listing.status_code == 200, listing.text
+            members = listing.json()["contents"]
+            names = {member["name"] for member in members}
+            assert {"stdout.txt", "stderr.txt", "system_metrics.csv"} <= names
+            assert len(members) == metrics["output_total_files"]
+            assert sum(m["size"] for m in members) == metrics["output_size_bytes"]
+            assert listing.json()["size"] == metrics["output_size_bytes"]
+        success, zipped = next(
+            (task["task_id"], task["metrics"]["output_zipped_size_bytes"])
+            for task in stored
+            if task["status"] == "success"
+        )
         urls = client.get(
             "/storage/signed-urls",
-            params={"paths": f"{task_id}/output.zip", "operation": "download"},
-        )
-        kill = client.post(f"/tasks/{task_id}/kill").json()
-        status = client.get(f"/tasks/{task_id}/status").json()
-    assert urls.status_code == 200 and urls.json() == [None]
+            params={"paths": f"{success}/output.zip", "operation": "download"},
+        ).json()
+        assert urls[0] is not None and len(client.get(urls[0]).content) == zipped
+        kill = client.post(f"/tasks/{success}/kill").json()
+        status = client.get(f"/tasks/{success}/status").json()
     assert kill["status"] == "success"
     assert status == {
-        "id": task_id,
+        "id": success,
         "status": "success",
         "position_in_queue": None,
         "is_terminated": True,
     }
+
+
+def test_a_seed_without_archives_claims_outputs_it_does_not_store(tmp_path: Path) -> None:
+    data = DataDir(tmp_path / "data")
+    seed(data, tasks=30, seed=1, now=NOW, archives=False)
+    with sqlite3.connect(data.database) as conn:
+        sizes = [
+            json.loads(doc)["metrics"]["output_size_bytes"]
+            for (doc,) in conn.execute("SELECT doc FROM tasks")
+        ]
+    assert any(size is not None for size in sizes)
+    assert not list(data.storage.glob("*/output.zip"))
+
+
+def test_archives_do_not_change_what_happens_to_a_task(tmp_path: Path) -> None:
+    """The seeder's draws are the same with archives or without: only outputs (and the time
+    compressing them takes) differ."""
+    with_archives, without = DataDir(tmp_path / "one"), DataDir(tmp_path / "two")
+    seed(with_archives, tasks=40, seed=3, now=NOW, archives=True)
+    seed(without, tasks=40, seed=3, now=NOW, archives=False)
+
+    def outcomes(root: Path) -> list[tuple[str, str, str]]:
+        with sqlite3.connect(root / "tasks.sqlite3") as conn:
+            return list(
+                conn.execute("SELECT task_id, status, machine_group FROM tasks ORDER BY seq")
+            )
+
+    assert outcomes(with_archives.root) == outcomes(without.root)
 
 
 def test_remembered_counts_follow_commits_of_other_connections(tmp_path: Path) -> None:

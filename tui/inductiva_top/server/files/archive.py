@@ -109,8 +109,9 @@ def _regular_files(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _directory_entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+def directory_entry(name: str, when: time.struct_time | None = None) -> zipfile.ZipInfo:
+    """A zip directory entry ``name`` (ending in ``/``), dated ``when`` (default: now)."""
+    info = zipfile.ZipInfo(name, date_time=(when or time.localtime())[:6])
     info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10  # 0x10: MS-DOS directory flag
     return info
 
@@ -128,7 +129,7 @@ def pack_output(work_dir: Path, output_zip: Path) -> tuple[Path, Packed]:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             # The official client extracts only ``artifacts/`` when the archive
             # has that directory entry, and everything (prefix included) otherwise.
-            archive.writestr(_directory_entry(OUTPUT_PREFIX), b"")
+            archive.writestr(directory_entry(OUTPUT_PREFIX), b"")
             for path, relative in _regular_files(work_dir):
                 # Zip names are text: an odd name is stored in the escaped form the
                 # listings give, so it can be asked for by that form.

@@ -3,8 +3,14 @@
 The tasks are written straight into the task store, shaped exactly as the
 server records real ones (see :mod:`~inductiva_top.server.seed.task`), so
 the server, the dashboard and the official client read them like any other.
-They have no ``input.zip``/``output.zip``: their files cannot be listed or
-downloaded (``/storage/signed-urls`` gives null for them, zip listings 404).
+A seed of at most :data:`OUTPUT_ARCHIVES_MAX` tasks (a demo's, the
+screenshots') writes each task's real ``output.zip`` too, small, with the
+figures its metrics record (:mod:`~inductiva_top.server.seed.outputs`), so
+its outputs list and download as a real task's do. A bigger seed (a
+benchmark's) writes none, to stay fast: its tasks' output metrics are drawn,
+and the files they claim cannot be listed or downloaded
+(``/storage/signed-urls`` gives null, zip listings 404). No seeded task has
+an ``input.zip``.
 
 The data dir is held (its ``server.pid`` lock) while seeding, so no server
 runs on it meanwhile; seeding a data dir whose server is running is refused.
@@ -28,6 +34,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from inductiva_top.server.files.archive import PARTIAL_SUFFIX
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.data import GROUPS, MachineGroup
 from inductiva_top.server.seed.plan import US, PlannedTask, plan_tasks
@@ -45,7 +52,11 @@ _CHUNK = 2_000
 _AHEAD = 8
 """Jobs built ahead of the one being written (bounds memory to a few chunks of rows)."""
 
-_Job = tuple[int, int, int, list[PlannedTask]]
+OUTPUT_ARCHIVES_MAX = 2_000
+"""The most tasks a seed writes real output archives for (by default)."""
+
+_Job = tuple[int, int, int, bool, list[PlannedTask]]
+_Built = list[tuple[dict[str, Any], bytes | None]]
 
 
 class SeedError(RuntimeError):
@@ -93,21 +104,22 @@ def machine_for(seed: int) -> MachineFor:
     return machine
 
 
-def build_rows(job: _Job) -> list[dict[str, Any]]:
-    """The ``tasks`` rows of one chunk of planned tasks (run in worker processes).
+def build_rows(job: _Job) -> _Built:
+    """The ``tasks`` rows of one chunk of planned tasks, each with its ``output.zip`` or None.
 
-    ``job`` is ``(seed, chunk number, now in microseconds, planned tasks)``;
-    each chunk draws from its own generator, so the result does not depend
-    on how chunks are spread over workers.
+    Run in worker processes. ``job`` is ``(seed, chunk number, now in
+    microseconds, whether to build archives, planned tasks)``; each chunk
+    draws from its own generator, so the result does not depend on how
+    chunks are spread over workers.
     """
-    seed, number, now_us, planned = job
+    seed, number, now_us, archives, planned = job
     rng = random.Random(f"{seed}/{number}")
     machine = machine_for(seed)
-    rows = []
+    built = []
     for item in planned:
         budget = max(now_us - _MARGIN_US - item.create_us, US)
-        rows.append(build_task(rng, item.plan, item.create_us, budget, machine))
-    return rows
+        built.append(build_task(rng, item.plan, item.create_us, budget, machine, archives=archives))
+    return built
 
 
 def seed(
@@ -119,6 +131,7 @@ def seed(
     days: float = 42.0,
     now: float | None = None,
     workers: int | None = None,
+    archives: bool | None = None,
 ) -> SeedResult:
     """Add ``tasks`` finished tasks in ``projects`` projects to ``data``.
 
@@ -126,7 +139,8 @@ def seed(
     creation times spread over the ``days`` before it. The same ``seed`` (and
     ``now``) gives the same tasks. ``workers`` processes build the tasks
     (default: one per CPU, up to 4; 1 builds them in this process).
-    Raises :class:`SeedError`.
+    ``archives``: write the tasks' output archives (default: when ``tasks``
+    is at most :data:`OUTPUT_ARCHIVES_MAX`). Raises :class:`SeedError`.
     """
     from inductiva_top.server.runtime import DataDirBusy, DataDirLock
     from inductiva_top.server.tasks.db import DatabaseTooNew
@@ -151,7 +165,10 @@ def seed(
                 raise SeedError(f"cannot open {data.database}: {error}") from None
             try:
                 now_s = time.time() if now is None else now
-                written, used = _fill(store, data, tasks, projects, seed, days, now_s, pool)
+                with_archives = tasks <= OUTPUT_ARCHIVES_MAX if archives is None else archives
+                written, used = _fill(
+                    store, data, tasks, projects, seed, days, now_s, pool, with_archives
+                )
             finally:
                 store.close()
         finally:
@@ -169,9 +186,9 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _chunks(planned: list[PlannedTask], seed: int, now_us: int) -> list[_Job]:
+def _chunks(planned: list[PlannedTask], seed: int, now_us: int, archives: bool) -> list[_Job]:
     return [
-        (seed, number, now_us, planned[start : start + _CHUNK])
+        (seed, number, now_us, archives, planned[start : start + _CHUNK])
         for number, start in enumerate(range(0, len(planned), _CHUNK))
     ]
 
@@ -197,12 +214,12 @@ def _worker_pool(count: int) -> Iterator[Pool | None]:
         pool.join()
 
 
-def _built(jobs: list[_Job], pool: Pool | None) -> Iterator[list[dict[str, Any]]]:
+def _built(jobs: list[_Job], pool: Pool | None) -> Iterator[_Built]:
     """Rows of each job, in job order; at most a few jobs ahead of the writer (memory)."""
     if pool is None:
         yield from map(build_rows, jobs)
         return
-    pending: deque[AsyncResult[list[dict[str, Any]]]] = deque()
+    pending: deque[AsyncResult[_Built]] = deque()
     for job in jobs:
         pending.append(pool.apply_async(build_rows, (job,)))
         if len(pending) > _AHEAD:
@@ -235,6 +252,7 @@ def _fill(
     days: float,
     now_s: float,
     pool: Pool | None,
+    archives: bool,
 ) -> tuple[int, int]:
     """Plan, build and write the tasks; returns how many tasks and projects were written."""
     first_seq = int(
@@ -249,12 +267,18 @@ def _fill(
             f"{data.root} already has the tasks of --seed {seed}; "
             "seed again with another --seed (nothing was written)"
         )
-    jobs = _chunks(planned, seed, int(now_s * US))
+    jobs = _chunks(planned, seed, int(now_s * US), archives)
     count = 0
     try:
         # One transaction per chunk, so building and writing overlap.
-        for rows in _built(jobs, pool):
-            count += store.insert_rows(rows)
+        for built in _built(jobs, pool):
+            count += store.insert_rows([row for row, _ in built])
+            for row, archive in built:
+                if archive is not None:
+                    _store_archive(data, str(row["task_id"]), archive)
+    except OSError as error:
+        _written(store, planned[:count], now_s)
+        raise SeedError(f"writing an output archive failed after {count} tasks: {error}") from None
     except sqlite3.Error as error:
         with contextlib.suppress(sqlite3.Error):
             _written(store, planned[:count], now_s)
@@ -264,3 +288,12 @@ def _fill(
         raise SeedInterrupted(count) from None
     _written(store, planned, now_s)
     return count, len({item.plan.project for item in planned})
+
+
+def _store_archive(data: DataDir, task_id: str, archive: bytes) -> None:
+    """Put a task's ``output.zip`` in place, whole or not at all (as the runner publishes one)."""
+    target = data.output_zip(task_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    partial.write_bytes(archive)
+    os.replace(partial, target)

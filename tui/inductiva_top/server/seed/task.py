@@ -25,6 +25,7 @@ from inductiva_top.server.seed.data import (
     SPAWN_FAILURES,
     MachineGroup,
 )
+from inductiva_top.server.seed.outputs import SeededOutput, output_archive
 from inductiva_top.server.seed.plan import US, TaskPlan
 from inductiva_top.server.statuses import OperationName, TaskStatusCode
 from inductiva_top.server.tasks import lifecycle, steps
@@ -76,10 +77,13 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 class _Task:
     """A task being recorded: its record, its simulated clock, what it cost."""
 
-    def __init__(self, plan: TaskPlan, create_us: int, scale: float) -> None:
+    def __init__(self, plan: TaskPlan, create_us: int, scale: float, archives: bool) -> None:
         self.plan = plan
         self.now = create_us
         self.scale = scale
+        self.archives = archives
+        self.output: SeededOutput | None = None
+        """The ``output.zip`` its last stored outputs are (with ``archives``)."""
         self.cost_usd = 0.0
         self.input_zipped = 0
         self.input_unpacked = 0
@@ -121,6 +125,8 @@ class _Run:
         self.machine = machine
         self.id = machine.uuid
         self.compute_start_us: int | None = None
+        self.command_start_us = 0
+        self.returncode: int | None = None
         self.compress_start_us = 0
 
     def prepare(self, *, bad_input: str | None = None, disk_failure: str | None = None) -> bool:
@@ -157,7 +163,7 @@ class _Run:
         task = self.task
         task.wait(self.rng.uniform(0.002, 0.02))
         steps.command_started(self.record, task.command_line, task.at(), self.id)
-        self.compute_start_us = task.now
+        self.compute_start_us = self.command_start_us = task.now
         task.wait(seconds)
 
     def bill(self) -> None:
@@ -172,6 +178,7 @@ class _Run:
         """The command ended: exec_command closed, computation-ended, compress_output open."""
         self.bill()
         steps.command_ended(self.record, returncode, self.task.at(), self.id)
+        self.returncode = returncode
         self.compress_start_us = self.task.now
 
     def store_outputs(self, fraction: float) -> None:
@@ -180,6 +187,12 @@ class _Run:
         size = int(_lognormal(rng, sim.output_median_bytes, 0.9) * fraction) + 2_000
         files = max(2, int(_lognormal(rng, sim.output_files_median, 0.7) * max(fraction, 0.05)))
         zipped = int(size * rng.uniform(0.2, 0.85))
+        if task.archives:
+            # The figures of a real archive (the draws above still happen, so
+            # the task's times are the same with archives or without).
+            task.output = self.archive(fraction)
+            packed = task.output.packed
+            files, size, zipped = packed.files, packed.bytes, packed.zipped_bytes
         task.wait(0.002 + size / rng.uniform(60e6, 160e6))
         compress = task.since(self.compress_start_us)
         steps.output_compressed(self.record, task.at())
@@ -195,6 +208,25 @@ class _Run:
             upload_seconds=task.since(started),
         )
         task.wait(rng.uniform(0.001, 0.01))
+
+    def archive(self, fraction: float) -> SeededOutput:
+        """The ``output.zip`` of this run, which did ``fraction`` of its work."""
+        task, code = self.task, self.returncode
+        if code is None or code == 0:
+            error = None  # a kill, or a clean exit
+        elif code < 0:
+            error = "Terminated"  # the signal, as a shell reports it
+        else:
+            error = f"{task.plan.simulator.name}: fatal error, stopping (exit code {code})"
+        return output_archive(
+            task.plan.task_id,
+            task.plan.simulator.name,
+            task.command_line,
+            started=_EPOCH + timedelta(microseconds=self.command_start_us),
+            ended=_EPOCH + timedelta(microseconds=self.compress_start_us),
+            fraction=fraction,
+            error=error,
+        )
 
     def fail_executer(self, failure: str) -> None:
         """An internal failure of the executor, such as a full disk."""
@@ -220,35 +252,47 @@ class _Run:
 
 
 def build_task(
-    rng: random.Random, plan: TaskPlan, create_us: int, budget_us: int, machine: MachineFor
-) -> dict[str, Any]:
-    """The ``tasks`` row of one finished task.
+    rng: random.Random,
+    plan: TaskPlan,
+    create_us: int,
+    budget_us: int,
+    machine: MachineFor,
+    *,
+    archives: bool = False,
+) -> tuple[dict[str, Any], bytes | None]:
+    """The ``tasks`` row of one finished task, and its ``output.zip`` when it has one.
 
     The task ends within ``budget_us`` of its creation.
 
     ``machine(group, at_us)`` gives the :class:`Machine` a run starting then
-    would be recorded on.
+    would be recorded on. Without ``archives`` no archive is built and the
+    output metrics are drawn (a benchmark's tasks claim outputs they lack).
     """
-    task = _record(rng, plan, create_us, 1.0, machine)
+    task = _record(rng, plan, create_us, 1.0, machine, archives)
     elapsed = task.now - create_us
     if elapsed > budget_us:
         # Too close to now: the task is drawn again from its own generator
         # (still deterministic), with every duration shrunk to fit.
         own = random.Random(plan.task_id)
-        task = _record(own, plan, create_us, 1.0, machine)
+        task = _record(own, plan, create_us, 1.0, machine, archives=False)
         elapsed = task.now - create_us
         own = random.Random(plan.task_id)
-        task = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine)
+        task = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine, archives)
     record = task.record
     record.task.estimated_computation_cost = round(task.cost_usd, 4)
     record.queue_seq = plan.queue_seq if record.task.input_submit_time is not None else None
-    return row_of(record)
+    return row_of(record), task.output.archive if task.output is not None else None
 
 
 def _record(
-    rng: random.Random, plan: TaskPlan, create_us: int, scale: float, machine: MachineFor
+    rng: random.Random,
+    plan: TaskPlan,
+    create_us: int,
+    scale: float,
+    machine: MachineFor,
+    archives: bool,
 ) -> _Task:
-    task = _Task(plan, create_us, scale)
+    task = _Task(plan, create_us, scale, archives)
     record = task.record
     outcome = plan.outcome
     task.input_zipped = _input_size(rng, plan)
