@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.color import Color
 
 from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor.window import RowWindow
@@ -56,3 +59,16 @@ def task(n: int, status: str = "success", **fields: object) -> Task:
             **fields,
         }
     )
+
+
+def on_screen(app: App[None], segments: list[Segment]) -> list[tuple[str, Color, Color]]:
+    """Visible text with its colours as the terminal gets them (after the app's filters)."""
+    for line_filter in app._filters:  # ANSI themes to true colour; NO_COLOR's monochrome
+        segments = line_filter.apply(segments, Color(0, 0, 0))
+    shown = []
+    for segment in segments:
+        style = segment.style or Style()
+        if segment.text.strip() and style.color and style.bgcolor:
+            colours = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
+            shown.append((segment.text, *colours))
+    return shown

@@ -9,7 +9,6 @@ quieter than the text.
 from __future__ import annotations
 
 import pytest
-from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 from textual.theme import BUILTIN_THEMES
@@ -19,23 +18,10 @@ from inductiva_top.monitor.statuses import StatusKind
 from inductiva_top.ui.columns import COLUMNS
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.task_table import KIND_CLASSES, MIN_CONTRAST, contrast
-from tests.ui.table_helpers import TableApp, task
+from tests.ui.table_helpers import TableApp, on_screen, task
 
 CODES = ("submitted", "computation-started", "success", "failed", "killed", "brand-new")
 """One status of each kind (the last one unknown to the client)."""
-
-
-def _on_screen(app: TableApp, segments: list[Segment]) -> list[tuple[str, Color, Color]]:
-    """Visible text with its colours as the terminal gets them (after the app's filters)."""
-    for line_filter in app._filters:  # ANSI themes to true colour; NO_COLOR's monochrome
-        segments = line_filter.apply(segments, Color(0, 0, 0))
-    shown = []
-    for segment in segments:
-        style = segment.style or Style()
-        if segment.text.strip() and style.color and style.bgcolor:
-            colours = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
-            shown.append((segment.text, *colours))
-    return shown
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
@@ -56,7 +42,7 @@ async def test_every_cell_of_the_cursor_row_reads_in_every_theme(
                 await pilot.pause()
                 for row in range(len(CODES)):
                     table.move_to(row)
-                    for text, fg, bg in _on_screen(app, list(table.render_line(row + 1))):
+                    for text, fg, bg in on_screen(app, list(table.render_line(row + 1))):
                         assert fg != bg, (theme, focused, text)
                         if contrast(fg, bg) < MIN_CONTRAST:
                             faint.append(f"{theme} focused={focused} {text!r}")
@@ -74,7 +60,7 @@ async def test_running_rows_are_not_the_dimmest_text_without_colour(
         for theme in BUILTIN_THEMES:
             app.theme = theme
             await pilot.pause()
-            line = _on_screen(app, list(app.table.render_line(2)))  # the running task
+            line = on_screen(app, list(app.table.render_line(2)))  # the running task
             (_, id_fg, bg), (status, status_fg, _) = line
             assert status.startswith("▶ Running")
             # As bright as the plainest text of the row (a task id), never greyed.

@@ -11,8 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from rich.segment import Segment
-from rich.style import Style
 from textual.app import App
 from textual.color import Color
 from textual.theme import BUILTIN_THEMES
@@ -22,6 +20,7 @@ from textual.widgets import Checkbox, RadioButton
 from inductiva_top.api.models import TaskPage
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.screens.export import ExportDialog
+from tests.ui.table_helpers import on_screen
 
 
 async def _no_rows(page: int) -> TaskPage:
@@ -41,18 +40,13 @@ class DialogApp(App[None]):
 
 
 def _glyphs(app: App[None], widget: Widget) -> list[tuple[str, Color, Color]]:
-    """The visible characters of ``widget``'s line as the terminal gets them (after filters)."""
-    segments: list[Segment] = list(widget.render_line(0))
-    for line_filter in app._filters:  # ANSI themes to true colour; NO_COLOR's monochrome
-        segments = line_filter.apply(segments, Color(0, 0, 0))
-    shown = []
-    for segment in segments:
-        style = segment.style or Style()
-        for char in segment.text:
-            if char.strip() and style.color and style.bgcolor:
-                colours = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
-                shown.append((char, *colours))
-    return shown
+    """Each visible character of ``widget``'s line with its colours as the terminal gets them."""
+    return [
+        (char, fg, bg)
+        for text, fg, bg in on_screen(app, list(widget.render_line(0)))
+        for char in text
+        if char.strip()
+    ]
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
