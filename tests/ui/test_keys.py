@@ -20,6 +20,7 @@ from textual.widgets._footer import FooterKey
 from inductiva_top.monitor.statuses import FILTER_GROUPS
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.keymap import loaded_binding_ids
+from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
 from inductiva_top.ui.screens.fleet import FleetScreen
@@ -162,6 +163,7 @@ async def test_q_goes_back_from_every_screen_over_the_table_and_help_says_so(
         for key, screen in (
             ("enter", TaskDetailScreen),
             ("M", FleetScreen),
+            ("P", BoardScreen),
             ("s", StatusFilter),
             ("e", ExportDialog),
         ):

@@ -101,7 +101,7 @@ class BoardScreen(PolledScreen[str | None]):
         Binding("enter", "open_table", "Table", id="board.open_table"),
         Binding("S", "sweep", "Sweep", id="board.sweep"),
         Binding("T", "failures", "Failures", id="board.failures"),
-        Binding("escape,P", "close", "Back", id="board.close"),
+        Binding("escape,P,q", "close", "Back", id="board.close"),
         Binding("f5", "refresh", "Refresh", show=False, id="board.refresh"),
     ]
 

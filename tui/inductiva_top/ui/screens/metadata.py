@@ -48,7 +48,7 @@ class MetadataForm(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="metadata.close"),
+        Binding("escape,q", "close", "Close", id="metadata.close"),
     ]
 
     def __init__(

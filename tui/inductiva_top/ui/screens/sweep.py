@@ -126,7 +126,7 @@ class SweepScreen(SheetOutputScreen):
         Binding("right_square_bracket", "seek_failed(1)", "Next failed", id="sweep.next_failed"),
         Binding("b", "group", "Group by", id="sweep.group"),
         Binding("greater_than_sign", "sort_step(1)", "Sort", id="sweep.sort_next"),
-        Binding("escape", "back", "Back", id="sweep.back"),
+        Binding("escape,q", "back", "Back", id="sweep.back"),
         Binding(
             "left_square_bracket",
             "seek_failed(-1)",
