@@ -23,6 +23,7 @@ from inductiva_top.ui.keymap import loaded_binding_ids
 from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.export import ExportDialog
+from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.fleet import FleetScreen
 from inductiva_top.ui.screens.help import GENERIC, HelpScreen
 from inductiva_top.ui.screens.main import MainScreen
@@ -164,6 +165,7 @@ async def test_q_goes_back_from_every_screen_over_the_table_and_help_says_so(
             ("enter", TaskDetailScreen),
             ("M", FleetScreen),
             ("P", BoardScreen),
+            ("T", FailuresScreen),
             ("s", StatusFilter),
             ("e", ExportDialog),
         ):

@@ -212,10 +212,8 @@ class _Run:
     def archive(self, fraction: float) -> SeededOutput:
         """The ``output.zip`` of this run, which did ``fraction`` of its work."""
         task, code = self.task, self.returncode
-        if code is None or code == 0:
-            error = None  # a kill, or a clean exit
-        elif code < 0:
-            error = "Terminated"  # the signal, as a shell reports it
+        if code is None or code <= 0:
+            error = None  # a clean exit, or stopped by a signal (a kill, a time limit)
         else:
             error = f"{task.plan.simulator.name}: fatal error, stopping (exit code {code})"
         return output_archive(

@@ -39,7 +39,7 @@ class ConfirmAction(ModalScreen[str | None]):
     """Asks before acting; dismisses with the field's text ("" without one) or None (Cancel)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="confirm.cancel"),
     ]
 
     def __init__(

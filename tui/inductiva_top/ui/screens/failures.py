@@ -134,7 +134,7 @@ class FailuresScreen(SheetOutputScreen):
         Binding("k", "kill_siblings", "Kill alike", id="failures.kill_siblings"),
         Binding("d", "download", "Stderr", id="failures.download"),
         Binding("m", "tag", "Tag", id="failures.tag"),
-        Binding("escape", "back", "Back", id="failures.back"),
+        Binding("escape,q", "back", "Back", id="failures.back"),
         Binding("o", "tail_mode", "Output", show=False, id="failures.tail_mode"),
         Binding("f5", "refresh", "Refresh", show=False, id="failures.refresh"),
     ]
