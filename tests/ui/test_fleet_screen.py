@@ -69,7 +69,7 @@ async def test_the_fleet_shows_each_machine_and_its_task_and_enter_opens_it(
 ) -> None:
     server = server_factory(slots=1, args=BUDGETED)
     with server.client() as client:
-        running = submit(client, LONG, group="burst")
+        running = submit(client, LONG, group="burst", metadata={"name": "plate-a0.3"})
         wait_status(client, running, "computation-started")
     app = make_app(server)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -84,14 +84,14 @@ async def test_the_fleet_shows_each_machine_and_its_task_and_enter_opens_it(
         assert "burst  ● started  local-burst · on-demand · 2 machines" in text
         assert "$0.60/h now" in text and "so far" in text and "queue: none waiting" in text
         assert f"idle limit {IDLE_LIMIT}s · 1 of 2 machines busy" in text
-        assert "▶ Running" in text  # the task's own status beside it
+        assert f"runs {running}  plate-a0.3  ▶ Running" in text  # named, its own status beside
         assert "default" in text and "no idle limit" in text
         summary = str(app.screen.query_one("#fleet-summary", Label).content)
         assert "machines stop at $0.25" in summary
         # At 80 columns the id shrinks to the table's short form, so the line does not wrap.
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: f"runs {running} " not in _text(app), "a short task id")
-        assert f"runs {running[:SHORT_ID_MIN]}  ▶ Running" in _text(app)
+        assert f"runs {running[:SHORT_ID_MIN]}  plate-a0.3  ▶ Running" in _text(app)
         fleet_list = app.screen.query_one(FleetList)
         ids = [option.id for option in fleet_list.options]
         fleet_list.highlighted = ids.index(f"{TASK_PREFIX}{running}")

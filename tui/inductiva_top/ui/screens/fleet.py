@@ -35,6 +35,7 @@ from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.groups import GroupView, MachineView
 from inductiva_top.monitor.fleet.money import Money, amount
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.poller import PollLoop
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import DashboardState
@@ -138,12 +139,18 @@ def group_text(view: GroupView, now: datetime, styles: Styles) -> Text:
 
 
 def machine_text(
-    machine: MachineView, task: Task | None, formatter: fmt.Formatter, *, id_length: int = 0
+    machine: MachineView,
+    task: Task | None,
+    formatter: fmt.Formatter,
+    *,
+    id_length: int = 0,
+    name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
 ) -> Text:
-    """One machine: a short id, then the task it runs (with its status) or its idle time.
+    """One machine: a short id, then the task it runs (its name, status) or its idle time.
 
     ``id_length`` cuts the task id to that many characters (0: whole), as the
     table's short ids do; the line never wraps (a narrow screen cuts its end).
+    The task is named as everywhere else, by the first of ``name_keys`` present.
     """
     short = sanitize_name(machine.uuid or "")[:8] or fmt.MISSING
     text = Text(f"    ▸ machine {short}  ", no_wrap=True, overflow="ellipsis")
@@ -154,6 +161,9 @@ def machine_text(
         return text
     task_id = sanitize_name(machine.task_id)
     text.append(f"runs {task_id[:id_length] if id_length else task_id}", style="bold")
+    name = task_name(task, name_keys)
+    if name:
+        text.append(f"  {name}", style="bold")
     if task is not None:
         info = status_info(task.status)
         alias = display_alias(task.status, task.status_alias)
@@ -305,7 +315,9 @@ class FleetScreen(Screen[None]):
                     if machine.task_id
                     else f"idle:{view.name}:{machine.uuid or index}"
                 )
-                line = machine_text(machine, task, self.formatter, id_length=id_length)
+                line = machine_text(
+                    machine, task, self.formatter, id_length=id_length, name_keys=state.name_keys
+                )
                 options.append(Option(line, id=option_id))
         if not views:
             options.append(Option(Text("No machine groups are running."), disabled=True))
@@ -316,9 +328,11 @@ class FleetScreen(Screen[None]):
         ids = [m.task_id for view in views for m in view.machines if m.task_id is not None]
         if not ids:
             return 0
-        # The machine line's words besides the id, its status and a project name.
+        state = self.state
+        # The machine line's words besides the id and the name, its status and a project name.
+        widest = max(len(i) + len(task_name(state.task(i), state.name_keys) or "") + 2 for i in ids)
         room = self.query_one(FleetList).scrollable_content_region.width
-        if not room or len(MACHINE_LINE_SAMPLE) + max(map(len, ids)) <= room:
+        if not room or len(MACHINE_LINE_SAMPLE) + widest <= room:
             return 0
         return short_id_length(ids)
 
