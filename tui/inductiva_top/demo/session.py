@@ -26,17 +26,9 @@ def _exit_on_hangup(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_demo(config: Config, *, data_dir: Path | None, slots: int, workload: bool) -> int:
-    """Run the demo with ``config``'s dashboard settings; returns the process exit code.
-
-    ``data_dir`` None means a temporary one, removed on exit; ``workload``
-    False starts the server but submits nothing.
-    """
-    temporary = data_dir is None
-    root = Path(tempfile.mkdtemp(prefix="inductiva-top-demo-")) if data_dir is None else data_dir
-    data_dir = root / "server" if temporary else root
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = ServerProcess(
+def demo_server(data_dir: Path, slots: int) -> ServerProcess:
+    """The demo's embedded server on ``data_dir`` (not started yet): its account has credits."""
+    return ServerProcess(
         data_dir,
         slots=slots,
         log_path=data_dir / "server.log",
@@ -48,6 +40,19 @@ def run_demo(config: Config, *, data_dir: Path | None, slots: int, workload: boo
             f"{CREDITS_THRESHOLD:g}",
         ),
     )
+
+
+def run_demo(config: Config, *, data_dir: Path | None, slots: int, workload: bool) -> int:
+    """Run the demo with ``config``'s dashboard settings; returns the process exit code.
+
+    ``data_dir`` None means a temporary one, removed on exit; ``workload``
+    False starts the server but submits nothing.
+    """
+    temporary = data_dir is None
+    root = Path(tempfile.mkdtemp(prefix="inductiva-top-demo-")) if data_dir is None else data_dir
+    data_dir = root / "server" if temporary else root
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    server = demo_server(data_dir, slots)
     print(f"starting the embedded server (data in {data_dir}) ...", file=sys.stderr)
     try:
         server.start()
