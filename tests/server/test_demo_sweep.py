@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import io
+import logging
+import time
 from itertools import product
+
+import pytest
 
 from inductiva_top.demo.driver import DemoDriver
 from inductiva_top.demo.plan import (
@@ -92,3 +97,31 @@ def test_sweep_runs_succeed_or_fail_in_two_distinct_ways(server_factory: ServerF
     # The driver made the burst group as the plan says: billed, with an idle limit.
     assert burst["max_idle_time"] == 180.0
     assert burst["cost_per_hour"]["current"] > 0
+
+
+def test_stopping_the_driver_early_leaves_no_kill_pending(
+    server_factory: ServerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quitting the demo while a planned kill still sleeps cancels it cleanly.
+
+    Before, the kill task was left pending when the driver's loop closed, and
+    Python printed "Task was destroyed but it is pending!" over the terminal.
+    """
+    server = server_factory()
+    first, later = (_fast(task) for task in sweep()[:2])
+    plan = [
+        dataclasses.replace(first, kill_after=600.0),
+        dataclasses.replace(later, delay=600.0),
+    ]
+    log = io.StringIO()
+    driver = DemoDriver(server.base_url, server.api_key, log, plan=plan, follow_ups=0)
+    driver.start()
+    deadline = time.monotonic() + 30
+    while first.name not in driver.submitted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.name in driver.submitted
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        driver.stop()
+        gc.collect()
+    assert "stopped" in log.getvalue()
+    assert not [r for r in caplog.records if "destroyed but it is pending" in r.getMessage()]

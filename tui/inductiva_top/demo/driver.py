@@ -101,12 +101,19 @@ class DemoDriver:
             started = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="inductiva-top-demo-inputs-") as scratch:
                 kills: list[asyncio.Task[None]] = []
-                for task in sorted(self._plan, key=lambda t: t.delay):
-                    await asyncio.sleep(max(0.0, started + task.delay - time.monotonic()))
-                    task_id = await self._submit(client, task, Path(scratch) / task.name)
-                    if task_id and task.kill_after is not None:
-                        kills.append(asyncio.create_task(self._kill(client, task, task_id)))
-                await asyncio.gather(*kills)
+                try:
+                    for task in sorted(self._plan, key=lambda t: t.delay):
+                        await asyncio.sleep(max(0.0, started + task.delay - time.monotonic()))
+                        task_id = await self._submit(client, task, Path(scratch) / task.name)
+                        if task_id and task.kill_after is not None:
+                            kills.append(asyncio.create_task(self._kill(client, task, task_id)))
+                    await asyncio.gather(*kills)
+                finally:
+                    # Stopped early (the dashboard quit): a kill still sleeping would
+                    # be destroyed pending when the loop closes.
+                    for kill in kills:
+                        kill.cancel()
+                    await asyncio.gather(*kills, return_exceptions=True)
                 self._say("the demo plan is submitted; a sweep follows")
                 for index in range(self._follow_ups):
                     await asyncio.sleep(TRICKLE_INTERVAL)
