@@ -206,3 +206,20 @@ async def test_a_failed_kill_is_reported_and_clears_pending_kill(
         assert target not in screen.state.kills  # no pending-kill left on the row
         task = screen.state.task(target)
         assert task is not None and screen.state.row_status(task) == "computation-started"
+
+
+async def test_the_kill_dialog_names_tasks_beside_their_ids(live_server: ServerProcess) -> None:
+    ids = _running_pair(live_server)
+    with live_server.client() as client:
+        client.patch(f"/tasks/{ids[0]}/metadata", json={"case": "coarse", "run": "r7"})
+    app = make_app(live_server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+        await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
+        await pilot.press("asterisk", "k")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
+        listed = str(app.screen.query_one("#kill-ids Static").render())
+        assert sorted(listed.splitlines()) == sorted([f"r7 ({ids[0]})", ids[1]])
+        await pilot.press("escape")

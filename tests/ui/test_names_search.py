@@ -148,7 +148,9 @@ async def test_metadata_edit_round_trip_through_the_server(plate_sweep: Sweep) -
         screen = _main(app)
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
-        await _open_detail(pilot, screen, task_id)
+        detail = await _open_detail(pilot, screen, task_id)
+        title = str(detail.query_one("#detail-title", Label).render())
+        assert title == f"Task plate-a0.22-n28 ({task_id})"
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, MetadataForm), "the form")
         # Change the name: Enter in the key fills in the value it has.

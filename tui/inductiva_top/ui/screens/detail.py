@@ -313,6 +313,8 @@ class TaskDetailScreen(Screen[None]):
 
         async def shown(task: TaskWithStatusHistory) -> bool:
             self.loaded = task
+            title = Text(f"Task {task_label(task, self.name_keys)}", style="bold")
+            self.query_one("#detail-title", Label).update(title)
             self._show_trouble("")
             await self._show(task)
             return not is_terminal(task.status, task.is_terminated)
