@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inductiva_top.api.models import Task
+from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import state as state_module
 from inductiva_top.monitor.search import Search
 from inductiva_top.monitor.state import DashboardState
@@ -106,3 +106,17 @@ def test_the_filter_bar_says_where_a_search_looked() -> None:
     window.store_search(window.query, [task(1)], [], view_total=1)
     assert search_scope(window) == "all 1 row"
     assert search_scope(RowWindow()) is None
+
+
+def test_a_search_starts_from_the_rows_loaded_until_the_scan_comes() -> None:
+    """The first key answered at once from the rows on screen (the cursor's task stays)."""
+    window = RowWindow(page_size=10)
+    rows = [task(n, task_metadata={"name": f"run-{n}"}) for n in range(10)]
+    window.store(window.query, 1, TaskPage(total_size=300, tasks=rows))
+    assert window.set_query(TaskQuery(search="run-3"))
+    assert [t.task_id for t in window.loaded_tasks()] == ["id003"]
+    assert window.provisional and window.missing_pages(0, 9) == [1]  # the scan is still due
+    assert (window.scanned, window.view_total) == (10, 300)
+    window.store_search(window.query, rows[:5], [], view_total=300)
+    assert not window.provisional and window.missing_pages(0, 9) == []
+    assert [t.task_id for t in window.loaded_tasks()] == ["id003"]

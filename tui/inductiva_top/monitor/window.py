@@ -141,6 +141,8 @@ class RowWindow:
     """While searching: how many tasks of the view the scan held (the id matches aside)."""
     view_total: int | None = None
     """While searching: how many tasks the view holds, as the server counted them."""
+    provisional: bool = False
+    """While searching: the scan is the rows the view had loaded, until the server's comes."""
 
     def __post_init__(self) -> None:
         if self.page_size < 1:
@@ -159,10 +161,18 @@ class RowWindow:
         """
         if query == self.query:
             return False
-        rescan = not (query.searched and self.searching and query.base == self.query.base)
+        same_view = query.base == self.query.base
+        rescan = not (query.searched and self.searching and same_view)
+        # A search of the view on screen starts from its loaded rows, so the first key
+        # answers at once (and the cursor's task stays, if it matches) until the scan comes.
+        held = list(self.loaded_tasks()) if query.searched and same_view and rescan else []
+        total = self.total
         self.query = query
         if rescan or self._scan is None:
             self.invalidate()
+            if held:
+                self._keep_scan(held, total)
+                self.provisional = True
         else:
             self._refilter()
         return True
@@ -175,6 +185,7 @@ class RowWindow:
         self._found = []
         self.scanned = 0
         self.view_total = None
+        self.provisional = False
 
     def store_search(
         self,
@@ -196,11 +207,17 @@ class RowWindow:
         before = (self.total, list(self._found))
         held = {task.task_id for task in scan}
         tasks = [*scan, *(task for task in by_id if task.task_id not in held)]
+        self._keep_scan(tasks, view_total, scanned=len(scan))
+        self.provisional = False
+        return before != (self.total, self._found)
+
+    def _keep_scan(
+        self, tasks: Sequence[Task], view_total: int | None, scanned: int | None = None
+    ) -> None:
         self._scan = [(task, haystack(task)) for task in tasks]
-        self.scanned = len(scan)
+        self.scanned = len(tasks) if scanned is None else scanned
         self.view_total = view_total
         self._refilter()
-        return before != (self.total, self._found)
 
     def _refilter(self) -> None:
         search = self.query.searched
@@ -223,10 +240,10 @@ class RowWindow:
     def missing_pages(self, first: int, last: int) -> list[int]:
         """Pages of ``first..last`` not fetched yet for the current query.
 
-        While searching, every row is at hand once the scan is: page 1 until then.
+        While searching, every row is at hand once the server's scan is: page 1 until then.
         """
         if self.searching:
-            return [] if self._scan is not None else [1]
+            return [] if self._scan is not None and not self.provisional else [1]
         return [page for page in self.pages_for(first, last) if page not in self._pages]
 
     def store(self, query: TaskQuery, page: int, result: TaskPage) -> bool:

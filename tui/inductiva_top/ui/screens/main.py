@@ -523,8 +523,15 @@ class MainScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         self.loop.poke()
-        if self.query_one(FilterBar).searching or not event.is_printable:
+        if not event.is_printable:
             self._typed_ahead = None  # a key that is not text ends a burst
+            return
+        box = self.query_one("#filter-input", Input)
+        if self.query_one(FilterBar).searching:
+            if not box.has_focus:  # the box opened, its focus is still on its way
+                box.insert_text_at_cursor(event.character or "")
+                event.stop()
+                event.prevent_default()
             return
         if event.key in self._search_keys():
             self._typed_ahead = ""  # the search opens once this key's binding runs
@@ -591,7 +598,7 @@ class MainScreen(Screen[None]):
         if self._search_poke is not None:
             self._search_poke.stop()
         window = self.state.window
-        if window.total is None:
+        if window.total is None or window.provisional:
             self.loop.poke(now=True)  # the scan: once, then keys re-filter what it holds
         elif window.searching and query.searched.id_word:
             # The server's id matches, once typing pauses rather than at every key.
