@@ -11,7 +11,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Security, status
 from fastapi.security import APIKeyHeader
@@ -55,15 +55,17 @@ def load_or_create_api_key(data: DataDir) -> str:
 _HEADER = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
 
 
-def api_key_checker(key: str) -> Callable[[str | None], None]:
+def api_key_checker(key: str) -> Callable[[str | None], Awaitable[None]]:
     """A FastAPI dependency that answers 401 unless ``X-API-Key`` is ``key``.
 
     Declared through :class:`APIKeyHeader` so the OpenAPI schema states the
     security scheme (fuzzers and generated clients then send the header).
+    ``async`` although it never awaits: FastAPI runs a plain ``def`` dependency
+    in its thread pool, a hand-off to a thread and back on every request.
     """
     expected = key.encode("ascii")
 
-    def require_api_key(given: str | None = Security(_HEADER)) -> None:
+    async def require_api_key(given: str | None = Security(_HEADER)) -> None:
         if not given:
             raise HTTPException(
                 status_code=status.HTTP_401_UNAUTHORIZED,

@@ -73,6 +73,24 @@ def parse_sort(values: list[str] | None) -> tuple[tuple[str, bool], ...]:
     return tuple(result)
 
 
+QUICK_OFFSET = 1_000
+"""Listings starting this far in or further step over many index entries (see :func:`is_quick`)."""
+
+
+def is_quick(query: TaskQuery) -> bool:
+    """Whether a listing reads only a short run of one index (well under a millisecond).
+
+    That is a page near either end of an indexed filter and order: what every
+    dashboard polls. Ticking and queue sorts, id searches and pages deep inside
+    a listing scan or sort many rows (up to tens of milliseconds with 100,000
+    tasks) and are not quick.
+    """
+    first = query.sort[0][0] if query.sort else None
+    if first == QUEUE or (first is not None and isinstance(SORTABLE[first], Ticking)):
+        return False
+    return not query.task_id_filter and (query.page - 1) * query.per_page < QUICK_OFFSET
+
+
 def _where(query: TaskQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
