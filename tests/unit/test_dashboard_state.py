@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -114,6 +115,30 @@ async def test_a_new_view_asks_for_its_follow_up_once() -> None:
     await state.tick()
     assert state.take_followup()
     assert not state.take_followup()
+
+
+async def test_the_first_tick_takes_the_prefetched_page_instead_of_asking_again() -> None:
+    source = MemorySource([_task("a"), _task("b")])
+    state = DashboardState(source)
+    state.prefetch()
+    await asyncio.sleep(0)  # the request goes out before any tick
+    assert source.requests == ["list 1"]
+    state.set_visible(0, 9)
+    await state.tick()
+    assert source.requests == ["list 1"]
+    assert state.window.total == 2
+
+
+async def test_a_prefetch_for_a_view_no_longer_shown_is_dropped() -> None:
+    source = MemorySource([_task("a", minutes_ago=5), _task("b")])
+    state = DashboardState(source)
+    state.prefetch()
+    await asyncio.sleep(0)
+    assert state.set_query(state.window.query.sorted_by("task_id"))
+    state.set_visible(0, 9)
+    await state.tick()
+    assert len(source.requests) == 2  # the prefetch, then the view shown
+    assert [task.task_id for task in state.held_tasks()] == ["a", "b"]
 
 
 async def test_select_forgets_the_detail_and_a_late_answer_for_another_task_is_dropped() -> None:

@@ -317,12 +317,23 @@ class LiveAccess:
         turn_url: str | None = None,
     ) -> None:
         self.client = client
-        self.webrtc = live_available() if webrtc is None else webrtc
-        """Whether WebRTC can be spoken here (aiortc is installed)."""
+        self._webrtc = webrtc
         self.routes = routes
         """Whether the server has the live routes; None until asked."""
         self._turn_url = turn_url
         self._ops = LocalOps(client)
+
+    @property
+    def webrtc(self) -> bool:
+        """Whether WebRTC can be spoken here (aiortc is installed).
+
+        Found out on first need: importing aiortc takes a good part of a
+        second, which the dashboard's start must not pay (the embedded server
+        has live routes, and there WebRTC is never needed).
+        """
+        if self._webrtc is None:
+            self._webrtc = live_available()
+        return self._webrtc
 
     async def has_routes(self) -> bool:
         """Whether the server has the live routes (asked once, then remembered).

@@ -120,6 +120,9 @@ class DashboardState:
     """The metadata keys that name a task (the ``name_keys`` setting)."""
     fleet: FleetState = field(default_factory=FleetState)
     """The machine groups and the account, refreshed by the same tick (when the source has them)."""
+    _prefetched: tuple[TaskQuery, asyncio.Future[tuple[int, TaskPage]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # -- what the UI sets ------------------------------------------------------
 
@@ -150,6 +153,38 @@ class DashboardState:
         return self.window.set_query(query)
 
     # -- the tick ----------------------------------------------------------------
+
+    def prefetch(self) -> None:
+        """Ask for the first page of the current view now (call within the running loop).
+
+        The app calls this before its screen is composed, so the request is on
+        the wire while the screen is built; the first tick takes its answer
+        instead of asking again.
+        """
+        query = self.window.query
+        self._prefetched = (query, asyncio.ensure_future(self.fetch_page(query, 1)))
+
+    def drop_prefetch(self) -> None:
+        """Cancel a prefetch no tick took (the app is closing)."""
+        if self._prefetched is not None:
+            self._prefetched[1].cancel()
+            self._prefetched = None
+
+    def _page_fetches(
+        self, query: TaskQuery, pages: Iterable[int]
+    ) -> list[Awaitable[tuple[int, TaskPage]]]:
+        """The requests of ``pages``; a prefetched first page is taken, not asked again."""
+        prefetched, self._prefetched = self._prefetched, None
+        fetches: list[Awaitable[tuple[int, TaskPage]]] = []
+        for page in pages:
+            if page == 1 and prefetched is not None and prefetched[0] == query:
+                fetches.append(prefetched[1])
+                prefetched = None
+            else:
+                fetches.append(self.fetch_page(query, page))
+        if prefetched is not None:  # for another view than the one now shown
+            prefetched[1].cancel()
+        return fetches
 
     async def fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
         """Page ``page`` of ``query`` (server-side filters and sort; the search aside)."""
@@ -209,10 +244,11 @@ class DashboardState:
     async def _fetch_rows(self, query: TaskQuery) -> Callable[[], bool]:
         """Fetch the rows due for ``query``; the returned call stores them (whether changed)."""
         if query.searched:
+            self.drop_prefetch()
             scan, by_id = await self.fetch_search(query)
             return lambda: self.window.store_search(query, scan.tasks, by_id, scan.total_size)
         pages = self.window.pages_for(self.first_visible, self.last_visible)
-        fetched = await _gather([self.fetch_page(query, page) for page in pages])
+        fetched = await _gather(self._page_fetches(query, pages))
 
         def store() -> bool:
             changed = False

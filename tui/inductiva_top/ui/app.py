@@ -183,6 +183,11 @@ class InductivaTopApp(App[None]):
         )
         self.columns, self._unknown_columns = columns_from_config(config.columns, config.name_keys)
 
+    def on_load(self) -> None:
+        # Before the terminal is set up and the screen composed: the first page
+        # is on the wire meanwhile, and the first tick takes its answer.
+        self.state.prefetch()
+
     def on_mount(self) -> None:
         config = self.config
         # The command line refuses these; a config built in code may still hold them.
@@ -264,6 +269,7 @@ class InductivaTopApp(App[None]):
         self.exit()
 
     async def on_unmount(self) -> None:
+        self.state.drop_prefetch()
         if self.services is not None:
             await self.services.downloads.aclose()
         if self._owned_client is not None:
