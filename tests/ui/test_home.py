@@ -49,6 +49,26 @@ async def test_help_lists_the_live_keys_with_the_keymap_applied(seeded: Seeded) 
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_is_built_once_and_shown_again(seeded: Seeded) -> None:
+    app = make_app(seeded.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: _table(app).row_count > 0, "rows")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        first = app.screen
+        labels = list(first.query(Label))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help again")
+        # The same dialog and widgets: not composed (nor styled) again.
+        assert app.screen is first
+        assert list(first.query(Label)) == labels
+        await pilot.press("q")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed by q")
+        assert not app._exit
+
+
 async def test_help_dims_what_read_only_switches_off(seeded: Seeded) -> None:
     app = make_app(seeded.server, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -28,6 +28,7 @@ screen opens; the app warns about the same mistakes when given them anyway.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
@@ -38,6 +39,7 @@ from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 from inductiva_top.api.client import InductivaClient
@@ -64,6 +66,9 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.services import PaneServices
 
 __all__ = ["InductivaTopApp", "api_label", "check_config", "config_problems", "run_dashboard"]
+
+HELP_SCREEN = "help"
+"""The name the help screen is installed under (one at a time)."""
 
 PAGE_SIZE = 50
 """Rows per ``GET /tasks`` page the table asks for."""
@@ -119,6 +124,9 @@ class InductivaTopApp(App[None]):
     ]
 
     COMMANDS = App.COMMANDS | {DashboardCommands}
+
+    _help: tuple[weakref.ref[Screen[object]], HelpScreen] | None = None
+    """The help screen last built, and the screen it lists the keys of."""
 
     _picking_theme = False
     """True once the user opened the theme picker: only their choice is saved."""
@@ -238,9 +246,24 @@ class InductivaTopApp(App[None]):
         return isinstance(target, MainScreen) and target.explain_refusal(name)
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+        cached = self._help
+        if isinstance(self.screen, HelpScreen) or (
+            cached is not None and cached[1] in self.screen_stack
+        ):
             return
-        self.push_screen(HelpScreen(help_sections(self.screen, self.config.keymap)))
+        under = self.screen
+        sections = help_sections(under, self.config.keymap)
+        if cached is not None and cached[0]() is under:
+            # Built once for this screen and keymap: only a key switched on or
+            # off since is redrawn, not the whole dialog and its styles.
+            cached[1].show_sections(sections)
+        else:
+            if cached is not None:
+                self.uninstall_screen(cached[1])
+            cached = self._help = (weakref.ref(under), HelpScreen(sections))
+            # Installed, so closing it keeps it for the next press.
+            self.install_screen(cached[1], name=HELP_SCREEN)
+        self.push_screen(cached[1])
 
     def action_change_theme(self) -> None:
         self._picking_theme = True

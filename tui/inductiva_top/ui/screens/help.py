@@ -236,6 +236,7 @@ class HelpScreen(ModalScreen[None]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     #help-dialog .dialog-title { margin-bottom: 0; }
+    HelpScreen { background: $background; }
     #help-body { height: 1fr; }
     HelpScreen .help-title { margin-top: 1; color: $text-primary; }
     HelpScreen .help-keys { height: auto; }
@@ -248,6 +249,12 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, sections: list[HelpSection]) -> None:
         super().__init__()
         self.sections = sections
+
+    def show_sections(self, sections: list[HelpSection]) -> None:
+        """Show ``sections`` (some keys switched on or off since): rebuilt only if changed."""
+        if sections != self.sections:
+            self.sections = sections
+            self.refresh(recompose=True)
 
     def compose(self) -> ComposeResult:
         width = max((len(k.keys) for s in self.sections for k in s.keys), default=4)
