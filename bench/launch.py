@@ -59,6 +59,8 @@ class Launches:
     official: list[float] = field(default_factory=list)
     stages: list[tuple[str, float]] = field(default_factory=list)
     official_error: str | None = None
+    rss: int = 0
+    """The dashboard's resident memory two seconds after its rows were written."""
 
     @property
     def ratio(self) -> float | None:
@@ -75,8 +77,13 @@ def newest_ids(url: str, key: str) -> list[str]:
     return [task["task_id"] for task in response.json()["tasks"]]
 
 
-def dashboard_launch(command: list[str], env: dict[str, str], ids: list[str]) -> float:
-    """Seconds from the spawn until every id's short form has been written."""
+def dashboard_launch(
+    command: list[str], env: dict[str, str], ids: list[str], launches: Launches | None = None
+) -> float:
+    """Seconds from the spawn until every id's short form has been written.
+
+    With ``launches``, its ``rss`` gets the resident memory two seconds later.
+    """
     started = time.perf_counter()
     program = PtyProgram(command, env)
     try:
@@ -84,7 +91,11 @@ def dashboard_launch(command: list[str], env: dict[str, str], ids: list[str]) ->
             left = LIMIT - (time.perf_counter() - started)
             if program.wait_for(task_id[:SHORT_ID].encode(), 0, left) is None:
                 raise RuntimeError(f"the dashboard never showed {task_id} within {LIMIT:g} s")
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if launches is not None:
+            time.sleep(2.0)
+            launches.rss = program.rss_bytes()
+        return seconds
     finally:
         program.close()
 
@@ -140,7 +151,7 @@ def measure(data_dir: Path, work: Path, runs: int) -> Launches:
         env = dashboard_env(work / "launch-home", server.base_url, server.api_key)
         official_env = client_env(server.base_url, server.api_key, work / "official-home")
         (work / "official-home").mkdir(exist_ok=True)
-        dashboard_launch(command, env, ids)
+        dashboard_launch(command, env, ids, got)
         if python is not None:
             official_launch(python, official_env, ids, work)
         for _ in range(runs):
@@ -170,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if got.ratio is not None:
         print(f"ratio of medians: x{got.ratio:.2f} (target <= x0.5)")
     print(f"stages: {describe_stages(got.stages)}")
+    print(f"resident memory: {got.rss / 2**20:,.0f} MiB")
     print(f"load: {os.getloadavg()}")
     return 0
 

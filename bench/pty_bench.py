@@ -18,7 +18,7 @@ import subprocess
 import termios
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -33,6 +33,15 @@ class Window:
     seconds: float
     written: int
     cpu_seconds: float
+    rss: int = 0
+    """Resident memory at the end of the window (the program and its children)."""
+    areas: dict[str, int] = field(default_factory=dict)
+    """Bytes written by screen area (see :func:`by_area`)."""
+
+    def breakdown(self) -> str:
+        """``table cells 1,234 B/s, panes ...``: the areas, most first."""
+        ordered = sorted(self.areas.items(), key=lambda item: -item[1])
+        return ", ".join(f"{name} {got / self.seconds:,.0f} B/s" for name, got in ordered)
 
     @property
     def bytes_per_second(self) -> float:
@@ -93,6 +102,16 @@ class PtyProgram:
         except psutil.NoSuchProcess:
             return 0.0
 
+    def rss_bytes(self) -> int:
+        """Resident memory of the program and its live children."""
+        try:
+            total = self._ps.memory_info().rss
+            for child in self._ps.children(recursive=True):
+                total += child.memory_info().rss
+            return total
+        except psutil.NoSuchProcess:
+            return 0
+
     def recent(self, size: int = 1 << 18) -> bytes:
         """The last ``size`` bytes written."""
         with self._lock:
@@ -130,7 +149,52 @@ def measure_window(program: PtyProgram, seconds: float) -> Window:
     started = time.perf_counter()
     time.sleep(seconds)
     elapsed = time.perf_counter() - started
-    return Window(elapsed, program.written - written, program.cpu_seconds() - cpu)
+    got = program.written - written
+    output = program.recent(got) if got <= 1 << 19 else b""
+    return Window(
+        elapsed, got, program.cpu_seconds() - cpu, program.rss_bytes(), by_area(output, SIZE)
+    )
+
+
+_MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")
+_STYLES = re.compile(rb"\x1b\[[0-9;]*m")
+
+
+def by_area(output: bytes, size: tuple[int, int]) -> dict[str, int]:
+    """Bytes of ``output`` by the screen area each cursor-addressed write lands in.
+
+    Textual moves the cursor before every run it writes, so each run is put
+    where it lands: the header (the first two lines), the footer (the last),
+    the panes (from the line of their top border down), the table's
+    scrollbar (its last column) and the table's cells (the rest).
+    """
+    columns, rows = size
+    moves = list(_MOVE.finditer(output))
+    corner = "╭".encode()
+    panes_top = min(
+        (
+            int(m.group(1))
+            for m in moves
+            if _STYLES.sub(b"", output[m.end() : m.end() + 40]).startswith(corner)
+        ),
+        default=rows,
+    )
+    areas: dict[str, int] = {}
+    for index, move in enumerate(moves):
+        end = moves[index + 1].start() if index + 1 < len(moves) else len(output)
+        row, column = int(move.group(1)), int(move.group(2))
+        if row <= 2:
+            area = "header"
+        elif row == rows:
+            area = "footer"
+        elif row >= panes_top:
+            area = "panes"
+        elif column == columns:
+            area = "table scrollbar"
+        else:
+            area = "table cells"
+        areas[area] = areas.get(area, 0) + end - move.start()
+    return areas
 
 
 @dataclass(frozen=True)
