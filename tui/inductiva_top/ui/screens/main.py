@@ -555,9 +555,11 @@ class MainScreen(Screen[None]):
 
     def _set_query(self, query: TaskQuery) -> None:
         old_sort = self.state.window.query.sort
+        table = self.query_one(TaskTable)
+        # Taken before the new view empties the rows: the cursor task may be
+        # known only as a row (the first tick's detail not in yet).
+        task = self.state.task(table.cursor_id) if table.cursor_id else None
         if self.state.set_query(query):
-            table = self.query_one(TaskTable)
-            task = self.state.task(table.cursor_id) if table.cursor_id else None
             if query.sort != old_sort and task is not None:
                 table.hold_cursor = True
                 self._locate(task, query)
