@@ -168,3 +168,31 @@ def test_a_running_task_counts_its_time_so_far() -> None:
     timeline = build_timeline(_task("computation-started", history), T0 + timedelta(seconds=42))
     first = render_timeline(timeline, 80).plain.splitlines()[0]
     assert first == "▶ Running · 42s so far"
+
+
+async def test_a_poll_that_changes_nothing_redraws_nothing(
+    live_server: ServerProcess, monkeypatch: Any
+) -> None:
+    """Each poll hands the panes a fresh copy of the cursor task: over SSH a timeline
+    that says the same must not be redrawn (nor the screen laid out again)."""
+    with live_server.client() as http:
+        task_id = submit(http, [PY, "-c", "print('x')"])
+        wait_status(http, task_id, "success")
+    client = api_client(live_server)
+    try:
+        task = await client.get_task(task_id)
+        app = PaneApp(lambda: TimelineView(id="timeline"))
+        async with app.run_test(size=(100, 20)) as pilot:
+            view = app.query_one(TimelineView)
+            view.selected = task
+            await pilot.pause()
+            refreshes: list[dict[str, Any]] = []
+            monkeypatch.setattr(
+                view, "refresh", lambda *regions, **kw: refreshes.append({"regions": regions, **kw})
+            )
+            # A field the timeline does not show changed, as the next poll brings.
+            view.selected = task.model_copy(update={"estimated_computation_cost": 1.5})
+            await pilot.pause()
+            assert refreshes == []
+    finally:
+        await client.aclose()

@@ -46,6 +46,7 @@ from inductiva_top.monitor.tailsource import TailSource, choose_source
 from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
+from inductiva_top.ui.widgets.quiet import show_text
 from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["MAX_NODES", "FileTree", "FilesPanel"]
@@ -141,7 +142,9 @@ class FilesPanel(Vertical):
         Binding("escape", "cancel_downloads", "Cancel", show=False, id="files.cancel"),
     ]
 
-    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
+    """The cursor task (its watcher redraws only what it changes; a repaint here would
+    redraw the whole pane, borders and all, at every poll)."""
     """The task whose files are listed; a new task or state (running -> finished) lists again."""
 
     def __init__(self, services: PaneServices | None = None, *, id: str | None = None) -> None:
@@ -269,7 +272,7 @@ class FilesPanel(Vertical):
         elif not unchanged:
             skipped = self.file_tree.show(root)
         note = f" · {fmt.count(skipped)} more not shown" if skipped else ""
-        self.query_one("#files-summary", Static).update(Text(summary_text + note))
+        show_text(self.query_one("#files-summary", Static), Text(summary_text + note))
         self._hint()
 
     def _hint(self) -> None:
@@ -286,7 +289,7 @@ class FilesPanel(Vertical):
             parts.append("D: inputs")
         if self.can_download_outputs:
             parts.append("x: keep zip ON" if self.keep_zip else "x: keep zip off")
-        self.query_one("#files-hint", Static).update(Text(" · ".join(parts)))
+        show_text(self.query_one("#files-hint", Static), Text(" · ".join(parts)))
 
     @property
     def can_download_outputs(self) -> bool:

@@ -54,7 +54,8 @@ class TailPane(Vertical):
 
     @on(TailPanel.ModeShown)
     def _mode_shown(self, event: TailPanel.ModeShown) -> None:
-        self.border_subtitle = event.label
+        if event.label != self.border_subtitle:  # setting it redraws the whole border
+            self.border_subtitle = event.label
 
 
 class FilesPane(Vertical):
@@ -84,7 +85,9 @@ class TaskPanes(Widget):
     """
 
     wide: reactive[bool] = reactive(True)
-    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
+    """The cursor task (its watcher redraws only what it changes; a repaint here would
+    redraw the whole pane, borders and all, at every poll)."""
     """The cursor task, bound into every pane."""
 
     def __init__(

@@ -78,7 +78,9 @@ class TailPanel(Vertical):
         Binding("W", "toggle_wrap", "Wrap", id="tail.wrap"),
     ]
 
-    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
+    """The cursor task (its watcher redraws only what it changes; a repaint here would
+    redraw the whole pane, borders and all, at every poll)."""
     """The task whose output is shown; a new task, mode or source restarts the pane."""
 
     class ModeShown(Message):

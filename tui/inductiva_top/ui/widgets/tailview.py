@@ -109,9 +109,10 @@ class TailView(ScrollView, can_focus=True):
         self.refresh()
 
     def show_message(self, message: str | None) -> None:
-        """Set the dim line shown while there are no lines."""
-        self.message = message
-        self.refresh()
+        """Set the dim line shown while there are no lines (redrawn only if it changed)."""
+        if message != self.message:
+            self.message = message
+            self.refresh()
 
     def apply(self, update: TailUpdate) -> None:
         """Show what one buffer feed changed (one redraw per batch)."""

@@ -20,7 +20,7 @@ import textwrap
 from datetime import datetime
 
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -197,7 +197,9 @@ class TimelineView(Widget):
     TimelineView { height: auto; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None)
+    selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
+    """The cursor task (its watcher redraws only what it changes; a repaint here would
+    redraw the whole pane, borders and all, at every poll)."""
     """The task drawn; every poll hands it again, cheap when nothing changed."""
 
     def __init__(
@@ -213,6 +215,8 @@ class TimelineView(Widget):
         """Where a running task's finish estimate is read (None: not shown)."""
         self.timeline: Timeline | None = None
         """The last timeline drawn (None: no task, or a task without history)."""
+        self._drawn: str | None = None
+        """Its text as last drawn, to tell whether a tick changed it."""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
@@ -222,11 +226,39 @@ class TimelineView(Widget):
 
     def _rebuild(self) -> None:
         task = self.selected
+        before = self._lines()
         if isinstance(task, TaskWithStatusHistory) and task.status_history:
             self.timeline = build_timeline(task, self.formatter.now())
         else:
             self.timeline = None
-        self.refresh(layout=True)
+        # A layout is done screen-wide (every scrollbar on screen is redrawn):
+        # only when the timeline's height changed, not at each tick of a duration.
+        after = self._lines()
+        drawn = self._drawn
+        self._drawn = self._text()
+        if before is None or after != before:
+            self.refresh(layout=True)
+        elif self.timeline is None or drawn is None or self._drawn is None:
+            self.refresh()
+        elif self._drawn != drawn:
+            # A duration ticked: only the lines that say something new are redrawn.
+            width = self.size.width
+            old_lines, new_lines = drawn.split("\n"), self._drawn.split("\n")
+            for y, (old, new) in enumerate(zip(old_lines, new_lines, strict=False)):
+                if old != new:
+                    self.refresh(Region(0, y, width, 1))
+
+    def _text(self) -> str | None:
+        """What the timeline says at the current width (None: not laid out yet)."""
+        if self.timeline is None or not self.size.width:
+            return None
+        return render_timeline(self.timeline, self.size.width).plain
+
+    def _lines(self) -> int | None:
+        """How many lines the timeline takes at the current width (None: not laid out yet)."""
+        if not self.size.width:
+            return None
+        return self.get_content_height(self.size, self.size, self.size.width)
 
     def _tick(self) -> None:
         if self.timeline is not None and self.timeline.live:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from inductiva_top.ui.widgets.quiet import show_text
+
 __all__ = ["Trouble"]
 
 
@@ -29,5 +31,5 @@ class Trouble(Static):
     def say(self, text: str) -> None:
         """Show ``text`` (plain, never markup), or hide the line for ``""``."""
         self.text = text
-        self.update(Text(text))
+        show_text(self, Text(text))
         self.set_class(bool(text), "-shown")
