@@ -143,9 +143,9 @@ class FilesPanel(Vertical):
     ]
 
     selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
-    """The cursor task (its watcher redraws only what it changes; a repaint here would
-    redraw the whole pane, borders and all, at every poll)."""
-    """The task whose files are listed; a new task or state (running -> finished) lists again."""
+    """The task whose files are listed; a new task or state (running -> finished) lists
+    again. Set without a repaint:
+    that would redraw the whole pane, borders and all, at every poll."""
 
     def __init__(self, services: PaneServices | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -86,9 +86,8 @@ class TaskPanes(Widget):
 
     wide: reactive[bool] = reactive(True)
     selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
-    """The cursor task (its watcher redraws only what it changes; a repaint here would
-    redraw the whole pane, borders and all, at every poll)."""
-    """The cursor task, bound into every pane."""
+    """The cursor task, bound into every pane. Set without a repaint:
+    that would redraw the whole pane, borders and all, at every poll."""
 
     def __init__(
         self,

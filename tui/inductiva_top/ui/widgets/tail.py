@@ -79,9 +79,9 @@ class TailPanel(Vertical):
     ]
 
     selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
-    """The cursor task (its watcher redraws only what it changes; a repaint here would
-    redraw the whole pane, borders and all, at every poll)."""
-    """The task whose output is shown; a new task, mode or source restarts the pane."""
+    """The task whose output is shown; a new task, mode or source restarts the pane.
+    Set without a repaint:
+    that would redraw the whole pane, borders and all, at every poll."""
 
     class ModeShown(Message):
         """What the pane shows changed: ``label`` names the files ("" with no task)."""

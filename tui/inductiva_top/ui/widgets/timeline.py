@@ -198,9 +198,8 @@ class TimelineView(Widget):
     """
 
     selected: reactive[TaskWithStatusHistory | Task | None] = reactive(None, repaint=False)
-    """The cursor task (its watcher redraws only what it changes; a repaint here would
-    redraw the whole pane, borders and all, at every poll)."""
-    """The task drawn; every poll hands it again, cheap when nothing changed."""
+    """The task drawn; every poll hands it again, cheap when nothing changed (its
+    watcher redraws only what changed; a repaint here would redraw it whole)."""
 
     def __init__(
         self,
@@ -215,7 +214,7 @@ class TimelineView(Widget):
         """Where a running task's finish estimate is read (None: not shown)."""
         self.timeline: Timeline | None = None
         """The last timeline drawn (None: no task, or a task without history)."""
-        self._drawn: str | None = None
+        self._said: str | None = None
         """Its text as last drawn, to tell whether a tick changed it."""
 
     def on_mount(self) -> None:
@@ -234,16 +233,15 @@ class TimelineView(Widget):
         # A layout is done screen-wide (every scrollbar on screen is redrawn):
         # only when the timeline's height changed, not at each tick of a duration.
         after = self._lines()
-        drawn = self._drawn
-        self._drawn = self._text()
+        said, self._said = self._said, self._text()
         if before is None or after != before:
             self.refresh(layout=True)
-        elif self.timeline is None or drawn is None or self._drawn is None:
+        elif self.timeline is None or said is None or self._said is None:
             self.refresh()
-        elif self._drawn != drawn:
+        elif self._said != said:
             # A duration ticked: only the lines that say something new are redrawn.
             width = self.size.width
-            old_lines, new_lines = drawn.split("\n"), self._drawn.split("\n")
+            old_lines, new_lines = said.split("\n"), self._said.split("\n")
             for y, (old, new) in enumerate(zip(old_lines, new_lines, strict=False)):
                 if old != new:
                     self.refresh(Region(0, y, width, 1))
@@ -252,7 +250,7 @@ class TimelineView(Widget):
         """What the timeline says at the current width (None: not laid out yet)."""
         if self.timeline is None or not self.size.width:
             return None
-        return render_timeline(self.timeline, self.size.width).plain
+        return self._drawn(self.timeline, self.size.width).plain
 
     def _lines(self) -> int | None:
         """How many lines the timeline takes at the current width (None: not laid out yet)."""
