@@ -145,6 +145,8 @@ class PtyProgram:
 
 def measure_window(program: PtyProgram, seconds: float) -> Window:
     """Bytes written and CPU spent by ``program`` over the next ``seconds``."""
+    # The panes' top border is drawn once, at the first paint, before the window.
+    panes_top = _panes_top(program.recent(1 << 20))
     written, cpu = program.written, program.cpu_seconds()
     started = time.perf_counter()
     time.sleep(seconds)
@@ -152,7 +154,11 @@ def measure_window(program: PtyProgram, seconds: float) -> Window:
     got = program.written - written
     output = program.recent(got) if got <= 1 << 19 else b""
     return Window(
-        elapsed, got, program.cpu_seconds() - cpu, program.rss_bytes(), by_area(output, SIZE)
+        elapsed,
+        got,
+        program.cpu_seconds() - cpu,
+        program.rss_bytes(),
+        by_area(output, SIZE, panes_top),
     )
 
 
@@ -160,25 +166,29 @@ _MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")
 _STYLES = re.compile(rb"\x1b\[[0-9;]*m")
 
 
-def by_area(output: bytes, size: tuple[int, int]) -> dict[str, int]:
+def _panes_top(output: bytes) -> int | None:
+    """The screen line (1-based) of the panes' top border in ``output``, if drawn there."""
+    corner = "╭".encode()
+    rows = [
+        int(move.group(1))
+        for move in _MOVE.finditer(output)
+        if _STYLES.sub(b"", output[move.end() : move.end() + 40]).startswith(corner)
+    ]
+    return min(rows, default=None)
+
+
+def by_area(output: bytes, size: tuple[int, int], panes_top: int | None) -> dict[str, int]:
     """Bytes of ``output`` by the screen area each cursor-addressed write lands in.
 
     Textual moves the cursor before every run it writes, so each run is put
     where it lands: the header (the first two lines), the footer (the last),
-    the panes (from the line of their top border down), the table's
-    scrollbar (its last column) and the table's cells (the rest).
+    the panes (from ``panes_top``, the line of their top border, down), the
+    table's scrollbar (its last column) and the table's cells (the rest).
     """
     columns, rows = size
     moves = list(_MOVE.finditer(output))
-    corner = "╭".encode()
-    panes_top = min(
-        (
-            int(m.group(1))
-            for m in moves
-            if _STYLES.sub(b"", output[m.end() : m.end() + 40]).startswith(corner)
-        ),
-        default=rows,
-    )
+    if panes_top is None:
+        panes_top = _panes_top(output) or rows
     areas: dict[str, int] = {}
     for index, move in enumerate(moves):
         end = moves[index + 1].start() if index + 1 < len(moves) else len(output)
