@@ -60,6 +60,7 @@ from inductiva_top.ui.columns import (
 )
 from inductiva_top.ui.commands import DashboardCommands
 from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
+from inductiva_top.ui.partial_updates import crop_partial_updates
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
@@ -69,6 +70,8 @@ __all__ = ["InductivaTopApp", "api_label", "check_config", "config_problems", "r
 
 HELP_SCREEN = "help"
 """The name the help screen is installed under (one at a time)."""
+
+crop_partial_updates()
 
 PAGE_SIZE = 50
 """Rows per ``GET /tasks`` page the table asks for."""

@@ -493,11 +493,12 @@ class TaskTable(ScrollView, can_focus=True):
             old, new = self._painted.get(y), _strip_key(self._screen_strip(y))
             if old == new:
                 continue
-            # A ticking duration changes one cell of a row: repaint just that.
-            left, right = _changed_cells(old, new) or (0, width)
-            right = min(right, width)
-            if right > left:
-                self.refresh(Region(left, y, right - left, 1))
+            # A ticking duration changes a few characters of a row: repaint just those.
+            spans = _changed_spans(old, new)
+            for left, right in [(0, width)] if spans is None else spans:
+                right = min(right, width)
+                if right > left:
+                    self.refresh(Region(left, y, right - left, 1))
 
     def _line_strip(self, y: int) -> Strip:
         return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
@@ -624,22 +625,52 @@ def _strip_key(strip: Strip) -> tuple[tuple[str, Style | None], ...]:
     return tuple((segment.text, segment.style) for segment in strip)
 
 
-def _changed_cells(
+SPAN_GAP = 4
+"""Changed runs of a line this close are repainted as one (a cursor move costs more)."""
+
+
+def _changed_spans(
     old: tuple[tuple[str, Style | None], ...] | None, new: tuple[tuple[str, Style | None], ...]
-) -> tuple[int, int] | None:
-    """The cell span where two drawings of a line differ; None when the layout moved."""
+) -> list[tuple[int, int]] | None:
+    """The cell spans where two drawings of a line differ; None when the layout moved.
+
+    Within a segment only the characters that changed count: a row is a few
+    long segments (one per style), and a ticking duration changes two or three
+    characters of one, which is all that needs to be written again.
+    """
     if old is None or len(old) != len(new):
         return None
-    span: tuple[int, int] | None = None
+    spans: list[tuple[int, int]] = []
     offset = 0
     for before, after in zip(old, new, strict=True):
         width = cell_len(after[0])
         if cell_len(before[0]) != width:
             return None
         if before != after:
-            span = (span[0] if span else offset, offset + width)
+            for left, right in _changed_chars(before, after, width):
+                if spans and offset + left - spans[-1][1] <= SPAN_GAP:
+                    spans[-1] = (spans[-1][0], offset + right)
+                else:
+                    spans.append((offset + left, offset + right))
         offset += width
-    return span
+    return spans
+
+
+def _changed_chars(
+    before: tuple[str, Style | None], after: tuple[str, Style | None], width: int
+) -> list[tuple[int, int]]:
+    """Runs of changed characters of one segment, in cells (the whole segment if unsure)."""
+    text_before, text_after = before[0], after[0]
+    if before[1] != after[1] or len(text_after) != width or len(text_before) != width:
+        return [(0, width)]  # a new style, or wide characters: cells and characters differ
+    runs: list[tuple[int, int]] = []
+    for index, (a, b) in enumerate(zip(text_before, text_after, strict=True)):
+        if a != b:
+            if runs and runs[-1][1] == index:
+                runs[-1] = (runs[-1][0], index + 1)
+            else:
+                runs.append((index, index + 1))
+    return runs
 
 
 def _cut(cell: Text, width: int, column: Column) -> Text:
