@@ -42,13 +42,15 @@ def queue_view(
     """Build the queue view of ``task`` from the active tasks the dashboard holds.
 
     Ahead are the waiting tasks of the same machine group queued earlier;
-    running are the group's tasks holding a machine now.
+    running are the group's tasks holding a machine now. A task given more
+    than once (the dashboard holds a row's copy and the active list's) counts
+    once, as its last copy says.
     """
     group = task.machine_group_id or task.machine_group_name
     mine = _queued_at(task)
     same_group = [
         other
-        for other in active
+        for other in {other.task_id: other for other in active}.values()
         if other.task_id != task.task_id
         and (other.machine_group_id or other.machine_group_name) == group
     ]

@@ -470,12 +470,13 @@ class DashboardState:
     # -- what the dashboard holds ------------------------------------------------
 
     def held_tasks(self) -> list[Task]:
-        """Every task the dashboard holds: the fetched rows, the selected task, the active ones."""
-        held = list(self.window.loaded_tasks())
+        """Every task the dashboard holds, once: the fetched rows, the selected task, the
+        active ones. A task held twice is given as the later of these (the freshest) says."""
+        held = {task.task_id: task for task in self.window.loaded_tasks()}
         if self.selected is not None:
-            held.append(self.selected)
-        held.extend(self.active)
-        return held
+            held[self.selected.task_id] = self.selected
+        held.update((task.task_id, task) for task in self.active)
+        return list(held.values())
 
     def task(self, task_id: str) -> Task | None:
         """The freshest copy of ``task_id`` the dashboard holds."""
