@@ -346,6 +346,21 @@ def test_group_facts_from_a_description() -> None:
     assert group_facts(group(status="registered")).started is False
 
 
+async def test_the_fleets_facts_name_each_group_by_name_and_id_from_the_listing() -> None:
+    source = FleetSource()
+    source.groups = [group("burst", tasks=("a", None)), group("gone", tasks=("b",))]
+    fleet = fleet_at(FixedClock(NOW))
+    assert fleet.facts() == {}
+    await fleet.refresh(source)
+    facts = fleet.facts()
+    assert facts["burst"] == facts["id-burst"]
+    assert (facts["burst"].machines, facts["burst"].terminated) == (2, False)
+    source.groups = source.groups[:1]
+    await fleet.refresh(source)  # "gone" left the list: its waiting tasks never start
+    assert fleet.facts()["gone"].terminated
+    assert source.requests.count("group gone") == 1 and "group burst" not in source.requests
+
+
 async def test_a_countdown_running_out_asks_for_a_refresh_once() -> None:
     clock = FixedClock(NOW)
     source = FleetSource()

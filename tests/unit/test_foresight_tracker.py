@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.foresight.estimates import Span
+from inductiva_top.monitor.fleet.why import start_why
+from inductiva_top.monitor.foresight.estimates import GroupFacts, Span
 from inductiva_top.monitor.foresight.tracker import Foresight, left_of
 from inductiva_top.monitor.foresight.wording import (
     ends_cell,
@@ -69,6 +70,32 @@ def test_history_gives_ranges_and_says_so() -> None:
     assert starts_cell(seer.starts["w1"], NOW) == "in 9 min"
     # A minute later, without a refresh, the cell counts down.
     assert starts_cell(seer.starts["w1"], NOW + timedelta(minutes=1)) == "in 8 min"
+
+
+def test_the_fleets_group_size_wins_over_the_tasks_seen_running_at_once() -> None:
+    seer = Foresight(NOW, stall_after=1800)
+    done = history([600, 600, 600, 600])  # one machine seen busy at once
+    held = [*done, running("r1", -60), waiting("w1", -30), waiting("w2", -20)]
+    seer.observe(held, {"w1": 0, "w2": 1}, NOW, {"g": GroupFacts(machines=2, started=True)})
+    start = seer.starts["w2"]
+    assert (start.machines, start.machines_described) == (2, True)
+    # Two machines, one free: w1 takes it now, w2 the other when r1 ends in 9 min.
+    assert starts_cell(start, NOW) == "in 9 min"
+    assert starts_sentence(start, NOW).endswith("; 2 machines)")
+    assert start_why(start) == "1 task ahead of it on 2 machines."
+    # A refresh without the fleet's word keeps what it last said.
+    seer.observe(held, {"w1": 0, "w2": 1}, NOW)
+    assert seer.starts["w2"].machines_described
+
+
+def test_a_start_that_cannot_come_says_why_once() -> None:
+    seer = Foresight(NOW, stall_after=1800)
+    held = [*history([600] * 4), waiting("w1", -30)]
+    seer.observe(held, {"w1": 0}, NOW, {"g": GroupFacts(machines=1, terminated=True)})
+    start = seer.starts["w1"]
+    # The Starts line no longer repeats the reason the Why line gives (in the fleet's words).
+    assert starts_sentence(start, NOW) == "not while the reason below holds"
+    assert start_why(start).startswith("Its machine group is terminated: this task will never")
 
 
 def test_progress_from_the_output_wins_and_names_itself() -> None:

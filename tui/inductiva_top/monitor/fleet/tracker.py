@@ -335,6 +335,27 @@ class FleetState:
         self._due = due
         return bool(new)
 
+    def facts(self) -> dict[str, GroupFacts]:
+        """What the start estimates need of each group the fleet knows, by its name and id.
+
+        From the last listing (no request of its own): a group's size, whether
+        it started, whether it ended, and whether the credits ran out. Empty
+        until the groups have been listed (the estimates then count the
+        group's tasks seen running at once).
+        """
+        money = self.money()
+        exhausted = money is not None and money.exhausted
+        known = [*(entry.group for entry in self.ended.values()), *self.groups]
+        facts: dict[str, GroupFacts] = {}
+        for group in known:
+            described = group_facts(group, credits_exhausted=exhausted)
+            if group_key(group) in self.ended:
+                described = replace(described, terminated=True)
+            for alias in (group.name, group.id):
+                if alias:
+                    facts[alias] = described
+        return facts
+
     # -- the queue view ----------------------------------------------------------------
 
     async def explain(self, view: QueueView, source: object) -> QueueView:

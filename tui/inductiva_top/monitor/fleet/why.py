@@ -7,7 +7,9 @@ product from the facts of Inductiva's task lifecycle guide (listed in
 pair that names it. :func:`task_why` adds what the task itself says: the
 executor's or the task's ``error_detail`` (a full disk is named as such).
 :func:`waiting_why` turns a :class:`~inductiva_top.monitor.foresight.estimates.WaitReason`
-and the numbers behind it into the queue view's sentence.
+and the numbers behind it into the queue view's sentence; :func:`start_why` does so
+for a start estimate (the detail screen, and the queue view when the group cannot be
+described).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.foresight.estimates import WaitReason
+from inductiva_top.monitor.foresight.estimates import StartEstimate, WaitReason
 from inductiva_top.monitor.sanitize import sanitize_name
 
-__all__ = ["GUIDANCE", "Guidance", "status_why", "task_why", "waiting_why"]
+__all__ = ["GUIDANCE", "Guidance", "start_why", "status_why", "task_why", "waiting_why"]
 
 DETAIL_MAX = 160
 """Most characters of a task's own error text quoted in a why-line."""
@@ -225,3 +227,17 @@ def waiting_why(
             return "Next in line; the group's one machine is busy."
         return f"Next in line; all {machines} machines of its group are busy."
     return "Next in line for a free machine."
+
+
+def start_why(start: StartEstimate) -> str:
+    """Why the task of ``start`` waits, in :func:`waiting_why`'s words.
+
+    A machine count only seen (tasks running at once), not described by the
+    API, is not stated as the group's size.
+    """
+    return waiting_why(
+        start.reason,
+        tasks_ahead=start.tasks_ahead or 0,
+        machines=start.machines if start.machines_described else None,
+        running=start.running,
+    )

@@ -141,6 +141,11 @@ class StartEstimate:
         """The span as times, or ``None`` when unknown."""
         return None if self.span is None else self.span.between(self.at)
 
+    @property
+    def blocked(self) -> bool:
+        """No machine frees up for it while its ``reason`` holds: no span can be given."""
+        return self.reason in _NEVER_SOON
+
 
 @dataclass(frozen=True)
 class FinishEstimate:

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.foresight.durations import FinishedTasks
+from inductiva_top.monitor.foresight.durations import FinishedTasks, group_of
 from inductiva_top.monitor.foresight.estimates import (
     FinishEstimate,
+    GroupFacts,
     Span,
     StartEstimate,
     estimate_finish,
@@ -51,11 +52,23 @@ class Foresight:
         """Running task id -> when it should end (as of the last refresh)."""
         self.outputs: dict[str, OutputUpdates] = {}
         """Task id -> when its output last changed (``output_update.csv``)."""
+        self.groups: Mapping[str, GroupFacts] = {}
+        """Machine group name or id -> what the fleet knows of it (its size first of all)."""
         self._progress: dict[str, ProgressTracker] = {}
         self._running: dict[str, Task] = {}
 
-    def observe(self, held: Iterable[Task], queue_ahead: Mapping[str, int], now: datetime) -> None:
-        """One refresh: the tasks the dashboard holds and the server's ``tasks_ahead``."""
+    def observe(
+        self,
+        held: Iterable[Task],
+        queue_ahead: Mapping[str, int],
+        now: datetime,
+        groups: Mapping[str, GroupFacts] | None = None,
+    ) -> None:
+        """One refresh: the tasks the dashboard holds, the server's ``tasks_ahead`` and,
+        where the fleet lists them, the machine groups' facts
+        (:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.facts`)."""
+        if groups is not None:
+            self.groups = groups
         tasks = list({task.task_id: task for task in held}.values())
         self.finished.observe(tasks)
         running = [t for t in tasks if status_info(t.status).kind is StatusKind.RUNNING]
@@ -103,12 +116,14 @@ class Foresight:
         (``running_left``: those already brought to ``now``)."""
         if status_info(task.status).kind is not StatusKind.WAITING:
             return None
+        group = group_of(task)
         return estimate_start(
             task,
             now=now,
             finished=self.finished,
             held=held,
             tasks_ahead=tasks_ahead,
+            facts=self.groups.get(group) if group is not None else None,
             running_left=running_left if running_left is not None else self._running_left(now),
         )
 

@@ -90,15 +90,17 @@ def _basis(durations: Durations | None) -> str:
 
 
 def starts_sentence(estimate: StartEstimate, now: datetime) -> str:
-    """When a waiting task should start and from what, for the queue view."""
+    """When a waiting task should start and from what, for the queue view and the detail.
+
+    Why it waits is not said here: the line beside it says that
+    (:func:`~inductiva_top.monitor.fleet.why.start_why`).
+    """
     if estimate.span is None:
+        if estimate.blocked:
+            return "not while the reason below holds"
         if estimate.durations is None:
-            why = "no finished task of its group to learn from yet"
-        elif estimate.machines is None:
-            why = "how many machines serve its queue is not known"
-        else:
-            why = estimate.reason.value
-        return f"unknown ({why})"
+            return "unknown (no finished task of its group to learn from yet)"
+        return "unknown (how many machines serve its queue is not known)"
     left = range_text(left_of(estimate.span, estimate.at, now))
     machines = (
         f"{estimate.machines} machine{'s' if estimate.machines != 1 else ''}"

@@ -37,7 +37,7 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.fleet.why import task_why
+from inductiva_top.monitor.fleet.why import start_why, task_why
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.foresight.wording import ends_sentence, starts_sentence
 from inductiva_top.monitor.metadata import MetadataSource
@@ -204,7 +204,7 @@ def _foreseen(
     start = foresight.starts.get(task.task_id)
     if start is not None:
         rows.append(("Starts", starts_sentence(start, now)))
-        rows.append(("Why it waits", start.reason.value))
+        rows.append(("Why it waits", start_why(start)))
     finish = foresight.finishes.get(task.task_id)
     if finish is not None:
         rows.append(("Ends", ends_sentence(finish, now)))

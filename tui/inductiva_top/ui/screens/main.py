@@ -390,7 +390,9 @@ class MainScreen(Screen[None]):
             self._set_query(good)
             return
         now = self.formatter.now()
-        self.foresight.observe(self.state.held_tasks(), self.state.queue_ahead, now)
+        self.foresight.observe(
+            self.state.held_tasks(), self.state.queue_ahead, now, self.state.fleet.facts()
+        )
         self.foresight.record_counts(now, self.state.counts)
         header = self.query_one(StatusHeader)
         header.update_history(self.foresight.history.sparks(HISTORY_CELLS))

@@ -24,6 +24,7 @@ from textual.widgets import Label, Static
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.fleet.why import start_why
 from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.wording import starts_sentence
 from inductiva_top.monitor.poller import PollPolicy
@@ -56,7 +57,7 @@ def queue_text(
     if start is not None:
         text.append("\nStarts          ", style="bold")
         text.append(starts_sentence(start, formatter.now()))
-    why = view.why or (start.reason.value if start is not None else "")
+    why = view.why or (start_why(start) if start is not None else "")
     if why:
         text.append("\nWhy it waits    ", style="bold")
         text.append(why)
