@@ -63,6 +63,8 @@ GROUP = "estimates"
 SLOTS = 2
 POLL = 1.0
 PROJECT = "project ETA (board)"
+PROJECT_HELD = "project ETA (board + held tasks)"
+"""The board opened from the dashboard: its running tasks' finish estimates are known."""
 
 SOLVER = (
     "import sys, time\n"
@@ -163,6 +165,8 @@ async def _poll(
     finished: FinishedTasks,
     trackers: dict[str, ProgressTracker],
     board: BoardFeed,
+    held_board: BoardFeed,
+    held_left: dict[str, dict[str, Span]],
 ) -> tuple[list[Task], list[Guess]]:
     page = await client.list_tasks(per_page=100)
     tasks = page.tasks
@@ -205,10 +209,13 @@ async def _poll(
         )
         if start is not None:
             guesses.append(Guess("start", task.task_id, now, start.span))
-    await board.tick()
-    for row in board.rows:
-        if row.active:
-            guesses.append(Guess(PROJECT, row.name, now, row.eta.span))
+    held_left.clear()
+    for task in tasks:
+        if task.task_id in left and task.project:
+            held_left.setdefault(task.project, {})[task.task_id] = left[task.task_id]
+    for kind, feed in ((PROJECT, board), (PROJECT_HELD, held_board)):
+        await feed.tick()
+        guesses += [Guess(kind, row.name, now, row.eta.span) for row in feed.rows if row.active]
     return tasks, guesses
 
 
@@ -225,10 +232,16 @@ async def _run(base_url: str, api_key: str, jobs: list[Job]) -> tuple[list[Task]
         finished = FinishedTasks()
         trackers: dict[str, ProgressTracker] = {}
         board = BoardFeed(client, _now)
+        held_left: dict[str, dict[str, Span]] = {}
+        held_board = BoardFeed(
+            client, _now, lambda _: {p: list(spans.values()) for p, spans in held_left.items()}
+        )
         guesses: list[Guess] = []
         while True:
             started = time.monotonic()
-            tasks, made = await _poll(client, access, finished, trackers, board)
+            tasks, made = await _poll(
+                client, access, finished, trackers, board, held_board, held_left
+            )
             guesses += made
             if len(tasks) >= len(jobs) and all(
                 is_terminal(task.status, task.is_terminated) for task in tasks
@@ -240,7 +253,7 @@ async def _run(base_url: str, api_key: str, jobs: list[Job]) -> tuple[list[Task]
 def score(tasks: list[Task], guesses: list[Guess]) -> list[Figures]:
     """Each kind's errors against the tasks' real start and end times."""
     by_id = {task.task_id: task for task in tasks}
-    kinds = ("start", "finish (history)", "finish (progress)", PROJECT)
+    kinds = ("start", "finish (history)", "finish (progress)", PROJECT, PROJECT_HELD)
     figures = {kind: Figures(kind) for kind in kinds}
     project_end: dict[str, datetime] = {}
     for task in tasks:
@@ -250,7 +263,7 @@ def score(tasks: list[Task], guesses: list[Guess]) -> list[Figures]:
     for guess in guesses:
         figure = figures[guess.kind]
         figure.made += 1
-        if guess.kind == PROJECT:
+        if guess.kind in (PROJECT, PROJECT_HELD):
             actual = project_end.get(guess.subject)
         else:
             task = by_id[guess.subject]

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from inductiva_top.api.models import Project
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.board import (
     Deadlines,
     Parallelism,
     board_rows,
-    compact_duration,
     eta_text,
     project_row,
     row_eta_text,
 )
+from inductiva_top.monitor.foresight.estimates import Span
 from inductiva_top.monitor.statuses import StatusKind
 
 NOW = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
@@ -53,6 +54,24 @@ def test_a_row_counts_rates_cost_and_time_from_the_listing_alone() -> None:
     assert row.eta.span is not None
     assert (row.eta.span.low, row.eta.span.high) == pytest.approx((90.0, 120.0), abs=0.1)
     assert eta_text(row.eta) == "~2m"
+
+
+def test_running_tasks_the_dashboard_estimates_end_when_their_estimates_say() -> None:
+    listed = project("sweep", {"computation-started": 2, "submitted": 2}, average=30.0)
+    # Without them: the running end within 0-30 s, then the 2 waiting run 30 s on 2 machines.
+    blind = project_row(listed, NOW).eta.span
+    assert blind is not None and (blind.low, blind.high) == pytest.approx((30.0, 60.0), abs=0.1)
+    # One has 5 s left by how long it ran; the other, not held, is taken as before: a
+    # waiting task gets its machine at 5 s at the earliest, not now.
+    known = project_row(listed, NOW, running_left=[Span(5.0, 5.0)]).eta.span
+    assert known is not None and (known.low, known.high) == pytest.approx((35.0, 60.0), abs=0.1)
+    both = project_row(listed, NOW, running_left=[Span(5.0, 5.0), Span(8.0, 10.0)]).eta.span
+    assert both is not None and (both.low, both.high) == pytest.approx((38.0, 40.0), abs=0.1)
+    # More estimates than the listing has running tasks (it lags): only as many count.
+    more = [Span(5.0, 5.0), Span(8.0, 10.0), Span(500.0, 500.0)]
+    assert project_row(listed, NOW, running_left=more).eta.span == both
+    rows = board_rows([listed], NOW, running_left={"sweep": [Span(5.0, 5.0), Span(8.0, 10.0)]})
+    assert rows[0].eta.span == both
 
 
 def test_the_eta_is_done_unknown_or_uses_the_parallelism_seen() -> None:
@@ -98,7 +117,7 @@ def test_the_board_puts_busy_projects_first_then_the_newest() -> None:
      (86_400 * 2 + 4 * 3600, "2d 04h")],
 )  # fmt: skip
 def test_compact_durations(seconds: float, text: str) -> None:
-    assert compact_duration(seconds) == text
+    assert fmt.compact_duration(seconds) == text
 
 
 def test_a_project_past_its_eta_while_nothing_changed_says_how_late() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inductiva_top.api.models import Executer, MachineGroup, Task, UserInfo
-from inductiva_top.monitor.fleet.money import Money, amount, fleet_money, runway
+from inductiva_top.monitor import fmt
+from inductiva_top.monitor.fleet.money import Money, fleet_money, runway
 from inductiva_top.monitor.fleet.why import GUIDANCE, status_why, task_why, waiting_why
 from inductiva_top.monitor.foresight.estimates import WaitReason
 from inductiva_top.monitor.statuses import KNOWN_STATUSES
@@ -177,14 +178,14 @@ def test_runway_reads_roughly(hours: float, text: str) -> None:
 
 
 def test_amounts_are_short() -> None:
-    assert [amount(v) for v in (0, 0.004, 0.45, 2.414, 1234.5)] == [
+    assert [fmt.money(v) for v in (0, 0.004, 0.45, 2.414, 1234.5)] == [
         "$0.00",
         "$0.004",
         "$0.45",
         "$2.41",
         "$1,234",
     ]
-    assert amount(3.5, "EUR") == "3.50 EUR"
+    assert fmt.money(3.5, "EUR") == "3.50 EUR"
 
 
 def test_money_variants_always_end_with_the_rate() -> None:

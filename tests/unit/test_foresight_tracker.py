@@ -88,6 +88,17 @@ def test_the_fleets_group_size_wins_over_the_tasks_seen_running_at_once() -> Non
     assert seer.starts["w2"].machines_described
 
 
+def test_running_tasks_left_by_project_for_the_board() -> None:
+    seer = Foresight(NOW, stall_after=1800)
+    other = task("o1", "computation-started", project="q", group="h", start_time=at(-60),
+                 computation_start_time=at(-60))  # fmt: skip
+    seer.observe([*history([600] * 4), running("r1", -60), other], {}, NOW)
+    left = seer.running_left(NOW + timedelta(minutes=1))
+    # Project p's tasks ran 10 min: r1 has 9 min left, a minute later 8; q's group no history.
+    assert list(left) == ["p"]
+    assert left["p"] == [Span(480.0, 480.0)]
+
+
 def test_a_start_that_cannot_come_says_why_once() -> None:
     seer = Foresight(NOW, stall_after=1800)
     held = [*history([600] * 4), waiting("w1", -30)]

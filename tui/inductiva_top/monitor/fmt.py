@@ -28,11 +28,13 @@ __all__ = [
     "FixedClock",
     "Formatter",
     "ago",
+    "compact_duration",
     "cost",
     "count",
     "duration",
     "eta",
     "machine_label",
+    "money",
     "natural_ago",
     "plural",
     "queue_wait",
@@ -102,6 +104,20 @@ def duration(seconds: float | None) -> str:
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"
+
+
+def compact_duration(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h 05m``, ``2d 04h``: short enough for a span in a cell."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes = round(total / 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h {minutes % 60:02d}m"
+    days, hours = divmod(round(total / 3600), 24)
+    return f"{days}d {hours:02d}h"
 
 
 def _compact_age(seconds: float) -> str:
@@ -178,6 +194,21 @@ def cost(usd: float | None) -> str:
     if amount < 1:
         return f"{sign}${amount:.4f}"
     return f"{sign}${amount:,.2f}"
+
+
+def money(value: float, currency: str | None = "USD") -> str:
+    """Money, short: ``$2.41``, ``$0.004``, ``$1,234``; another currency after the number."""
+    size = abs(value)
+    if size >= 100:
+        number = f"{size:,.0f}"
+    elif size >= 0.1 or size == 0:
+        number = f"{size:.2f}"
+    else:
+        number = f"{size:.3f}"
+    sign = "-" if value < 0 else ""
+    if currency in (None, "", "USD"):
+        return f"{sign}${number}"
+    return f"{sign}{number} {currency}"
 
 
 def count(n: int | None) -> str:

@@ -7,31 +7,33 @@ duration (how many finished times the API's average duration); it is what
 the API's statistics give, from creation to end, queue included.
 
 The ETA to finish (:func:`~inductiva_top.monitor.foresight.estimates.project_eta`):
-the running tasks end within one average duration (the low end: now; the
-high end: a whole one, since how long they have run is not in the listing),
-then the waiting ones run in turns on as many machines as the project was
-seen running at once lately (:class:`Parallelism`), each for the project's
-average duration. Unknown before any task finished (no average) or while
-nothing runs and nothing was seen running (no idea of its machines).
+the running tasks end when their finish estimates say, where the dashboard
+holds them (``running_left``: from how long they have run); the others within
+one average duration (the low end: now; the high end: a whole one, since how
+long they have run is not in the listing), then the waiting ones run in turns
+on as many machines as the project was seen running at once lately
+(:class:`Parallelism`), each for the project's average duration. Unknown
+before any task finished (no average) or while nothing runs and nothing was
+seen running (no idea of its machines).
 
-As the listing does not say how long the running tasks have run, the same
-counts give the same span a minute later; :class:`Deadlines` remembers when
-the project was due by the ETA made when its counts last changed, and past
-that the row says how late it is (``late 2m``) instead of a span that is no
-longer true.
+Where the listing alone is used, the same counts give the same span a minute
+later; :class:`Deadlines` remembers when the project was due by the ETA made
+when its counts last changed, and past that the row says how late it is
+(``late 2m``) instead of a span that is no longer true.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from inductiva_top.api.models import Project
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.bars import KindCounts
 from inductiva_top.monitor.foresight.durations import Durations
-from inductiva_top.monitor.foresight.estimates import ProjectEta, project_eta
+from inductiva_top.monitor.foresight.estimates import ProjectEta, Span, project_eta
 from inductiva_top.monitor.statuses import StatusKind
 
 __all__ = [
@@ -40,7 +42,6 @@ __all__ = [
     "Parallelism",
     "ProjectRow",
     "board_rows",
-    "compact_duration",
     "eta_text",
     "project_row",
     "project_state",
@@ -126,8 +127,15 @@ class Deadlines:
         return now - due
 
 
-def project_row(project: Project, now: datetime, machines: int | None = None) -> ProjectRow:
-    """``project`` as a board row; ``machines``: how many of its tasks run at once."""
+def project_row(
+    project: Project,
+    now: datetime,
+    machines: int | None = None,
+    running_left: Sequence[Span] = (),
+) -> ProjectRow:
+    """``project`` as a board row; ``machines``: how many of its tasks run at once;
+    ``running_left``: seconds left, from ``now``, of those of its running tasks the
+    dashboard estimates (the rest are taken to end within one average duration)."""
     counts = KindCounts.of_overview(project.task_status_overview)
     statistics = project.statistics
     average = statistics.avg_task_duration_seconds if statistics is not None else None
@@ -138,7 +146,7 @@ def project_row(project: Project, now: datetime, machines: int | None = None) ->
     eta = project_eta(
         now=now,
         waiting=counts[StatusKind.WAITING],
-        running_left=[None] * running,
+        running_left=[*running_left[:running], *[None] * (running - len(running_left))],
         durations=Durations.average(average) if average is not None else None,
         machines=max(machines or 0, running) or None,
     )
@@ -171,36 +179,29 @@ def board_rows(
     now: datetime,
     parallelism: Parallelism | None = None,
     deadlines: Deadlines | None = None,
+    running_left: Mapping[str, Sequence[Span]] | None = None,
 ) -> list[ProjectRow]:
     """The board's rows: projects with running or waiting tasks first (most running,
-    then most waiting), then the others, newest first."""
+    then most waiting), then the others, newest first. ``running_left``: by project,
+    what :func:`project_row` takes."""
     rows = []
     for project in projects:
-        row = project_row(project, now, parallelism.machines(project.name) if parallelism else None)
+        row = project_row(
+            project,
+            now,
+            parallelism.machines(project.name) if parallelism else None,
+            (running_left or {}).get(project.name, ()),
+        )
         if deadlines is not None:
             row = replace(row, late_seconds=deadlines.late(project, row.eta, now.timestamp()))
         rows.append(row)
     return sorted(rows, key=_activity)
 
 
-def compact_duration(seconds: float) -> str:
-    """``45s``, ``12m``, ``3h 05m``, ``2d 04h``: short enough for a span in a cell."""
-    total = max(0, round(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes = round(total / 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 24 * 60:
-        return f"{minutes // 60}h {minutes % 60:02d}m"
-    days, hours = divmod(round(total / 3600), 24)
-    return f"{days}d {hours:02d}h"
-
-
 def row_eta_text(row: ProjectRow) -> str:
     """The row's ETA, or ``late 2m`` once past what it promised while nothing changed."""
     if row.late_seconds is not None:
-        return f"late {compact_duration(row.late_seconds)}"
+        return f"late {fmt.compact_duration(row.late_seconds)}"
     return eta_text(row.eta)
 
 
@@ -210,5 +211,5 @@ def eta_text(eta: ProjectEta) -> str:
         return "done"
     if eta.span is None:
         return "unknown"
-    low, high = compact_duration(eta.span.low), compact_duration(eta.span.high)
+    low, high = fmt.compact_duration(eta.span.low), fmt.compact_duration(eta.span.high)
     return f"~{high}" if low == high else f"{low}-{high}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timezone
 
 from inductiva_top.api.errors import NotFound
@@ -39,6 +39,7 @@ from inductiva_top.monitor.batch.board import (
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.sweep import SweepData, from_tasks, from_tasks_info
 from inductiva_top.monitor.batch.triage import FailureGroup, group_failures, last_line
+from inductiva_top.monitor.foresight.estimates import Span
 from inductiva_top.monitor.merge import MAX_PER_PAGE
 from inductiva_top.monitor.state import TaskSource, count_statuses
 from inductiva_top.monitor.statuses import FILTER_GROUPS, StatusKind
@@ -71,9 +72,16 @@ NO_STATUS = "from the tasks' metadata: this API's tasks_info has no status per r
 class BoardFeed:
     """The projects and the board's rows, refreshed by :meth:`tick`."""
 
-    def __init__(self, source: BatchSource, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        source: BatchSource,
+        clock: Callable[[], datetime],
+        running_left: Callable[[datetime], Mapping[str, Sequence[Span]]] | None = None,
+    ) -> None:
         self.source = source
         self._clock = clock
+        self._running_left = running_left
+        """By project, seconds left of the running tasks the dashboard estimates (at a time)."""
         self.projects: list[Project] | None = None
         self.rows: list[ProjectRow] = []
         self.parallelism = Parallelism()
@@ -96,7 +104,8 @@ class BoardFeed:
         self.parallelism.observe({p.name: _running(p) for p in projects}, now.timestamp())
         changed = projects != self.projects
         self.projects = projects
-        self.rows = board_rows(projects, now, self.parallelism, self.deadlines)
+        left = self._running_left(now) if self._running_left is not None else None
+        self.rows = board_rows(projects, now, self.parallelism, self.deadlines, left)
         return changed
 
 

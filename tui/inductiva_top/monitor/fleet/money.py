@@ -15,26 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from inductiva_top.api.models import MachineGroup, UserInfo
+from inductiva_top.monitor import fmt
 
-__all__ = ["ENDED_STATUSES", "Money", "amount", "fleet_money", "runway"]
+__all__ = ["ENDED_STATUSES", "Money", "fleet_money", "runway"]
 
 ENDED_STATUSES = frozenset({"terminated", "shutting_down"})
 """Group statuses whose machines are going or gone: they bill nothing more."""
-
-
-def amount(value: float, currency: str | None = "USD") -> str:
-    """Money, short: ``$2.41``, ``$0.004``, ``$1,234``; another currency after the number."""
-    size = abs(value)
-    if size >= 100:
-        number = f"{size:,.0f}"
-    elif size >= 0.1 or size == 0:
-        number = f"{size:.2f}"
-    else:
-        number = f"{size:.3f}"
-    sign = "-" if value < 0 else ""
-    if currency in (None, "", "USD"):
-        return f"{sign}${number}"
-    return f"{sign}{number} {currency}"
 
 
 def runway(hours: float) -> str:
@@ -82,15 +68,15 @@ class Money:
 
     def rate_text(self) -> str:
         """``$1.37/h`` (``≥$1.37/h`` when a group did not say its rate)."""
-        return f"{'≥' if self.rate_partial else ''}{amount(self.rate, self.currency)}/h"
+        return f"{'≥' if self.rate_partial else ''}{fmt.money(self.rate, self.currency)}/h"
 
     def variants(self) -> tuple[str, ...]:
         """The meter at every length it has, longest first; the last is the rate alone."""
         rate = self.rate_text()
         if self.credits is None:
             return (rate,)
-        left = amount(self.credits, self.currency)
-        stop = amount(self.threshold, self.currency) if self.threshold is not None else None
+        left = fmt.money(self.credits, self.currency)
+        stop = fmt.money(self.threshold, self.currency) if self.threshold is not None else None
         if self.exhausted:
             line = f"the stop line ({stop})" if stop is not None else "zero"
             return (

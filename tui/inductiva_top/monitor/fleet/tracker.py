@@ -34,6 +34,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from inductiva_top.api.errors import BadResponse, ClientError, NotFound, Unauthorized
 from inductiva_top.api.models import MachineGroup, Task, UserInfo
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.groups import (
     GroupView,
     MachineIdle,
@@ -44,7 +45,7 @@ from inductiva_top.monitor.fleet.groups import (
     queued_by_group,
     sorted_views,
 )
-from inductiva_top.monitor.fleet.money import ENDED_STATUSES, Money, amount, fleet_money
+from inductiva_top.monitor.fleet.money import ENDED_STATUSES, Money, fleet_money
 from inductiva_top.monitor.fleet.why import waiting_why
 from inductiva_top.monitor.fmt import Clock, system_clock
 from inductiva_top.monitor.foresight.estimates import GroupFacts, wait_reason
@@ -389,6 +390,8 @@ class FleetState:
             machines=facts.machines,
             running=running,
             group_status=group.status if group is not None else None,
-            credits_left=amount(credits, money.currency) if money and credits is not None else None,
+            credits_left=fmt.money(credits, money.currency)
+            if money and credits is not None
+            else None,
         )
         return replace(view, why=why)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from inductiva_top.api.models import Task
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.foresight.estimates import StartEstimate, WaitReason
 from inductiva_top.monitor.sanitize import sanitize_name
 
@@ -163,14 +164,6 @@ def task_why(task: Task, *, quote: bool = True) -> Guidance:
     return Guidance(f"{guidance.what} It said: {detail}", guidance.todo) if quote else guidance
 
 
-def _tasks(n: int) -> str:
-    return f"{n} task{'s' if n != 1 else ''}"
-
-
-def _machines(n: int) -> str:
-    return f"{n} machine{'s' if n != 1 else ''}"
-
-
 _NOT_STARTED = {
     "start_failed": "Its machine group failed to start: no machine is coming for it. "
     "Start a machine group and submit it there.",
@@ -215,11 +208,11 @@ def waiting_why(
         return "Its machine group is still starting: it runs once a machine is up."
     all_busy = machines is not None and running >= machines
     if reason is WaitReason.TASKS_AHEAD:
-        size = f" on {_machines(machines)}" if machines is not None else ""
+        size = f" on {fmt.plural(machines, 'machine')}" if machines is not None else ""
         busy = ""
         if all_busy:
             busy = ", which is busy" if machines == 1 else ", all busy"
-        return f"{_tasks(tasks_ahead)} ahead of it{size}{busy}."
+        return f"{fmt.plural(tasks_ahead, 'task')} ahead of it{size}{busy}."
     if reason is WaitReason.GROUP_BUSY:
         if machines is None:
             return "Next in line: every machine of its group is busy."

@@ -127,6 +127,16 @@ class Foresight:
             running_left=running_left if running_left is not None else self._running_left(now),
         )
 
+    def running_left(self, now: datetime) -> dict[str, list[Span]]:
+        """By project, seconds left (from ``now``) of its running tasks with a finish
+        estimate: what the project board's ETA takes from the dashboard."""
+        left: dict[str, list[Span]] = {}
+        for task_id, span in self._running_left(now).items():
+            task = self._running.get(task_id)
+            if task is not None and task.project:
+                left.setdefault(task.project, []).append(span)
+        return left
+
     def record_counts(self, now: datetime, counts: Mapping[str, int]) -> None:
         """The header's status counts of one refresh, for its history.
 

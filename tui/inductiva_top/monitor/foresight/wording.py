@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.foresight.durations import Durations, Scope
 from inductiva_top.monitor.foresight.estimates import (
     FinishEstimate,
@@ -103,7 +104,7 @@ def starts_sentence(estimate: StartEstimate, now: datetime) -> str:
         return "unknown (how many machines serve its queue is not known)"
     left = range_text(left_of(estimate.span, estimate.at, now))
     machines = (
-        f"{estimate.machines} machine{'s' if estimate.machines != 1 else ''}"
+        fmt.plural(estimate.machines, "machine")
         + ("" if estimate.machines_described else " seen busy at once")
         if estimate.machines is not None
         else "machines unknown"

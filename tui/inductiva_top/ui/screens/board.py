@@ -15,7 +15,8 @@ back to the table as it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,9 +26,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Label
 
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.batch.board import ProjectRow, compact_duration, row_eta_text
+from inductiva_top.monitor.batch.board import ProjectRow, row_eta_text
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.source import BatchSource
+from inductiva_top.monitor.foresight.estimates import Span
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.sanitize import sanitize_name
@@ -54,7 +56,7 @@ def _percent(rate: float | None) -> str:
 
 
 def _time(seconds: float | None) -> str:
-    return fmt.MISSING if seconds is None else compact_duration(seconds)
+    return fmt.MISSING if seconds is None else fmt.compact_duration(seconds)
 
 
 def _done(row: ProjectRow) -> str:
@@ -130,12 +132,13 @@ class BoardScreen(PolledScreen[str | None]):
         services: PaneServices | None = None,
         read_only: bool = False,
         name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
+        running_left: Callable[[datetime], Mapping[str, Sequence[Span]]] | None = None,
     ) -> None:
         super().__init__(api_label=api_label, formatter=formatter, policy=policy)
         self.source = source
         self.read_only = read_only
         self.name_keys = tuple(name_keys)
-        self.feed = BoardFeed(source, formatter.now)
+        self.feed = BoardFeed(source, formatter.now, running_left)
         self.current = current
         """The project the table is filtered to: the cursor starts on it."""
         self.services = services

@@ -34,7 +34,7 @@ from textual.widgets.option_list import Option
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.groups import GroupView, MachineView
-from inductiva_top.monitor.fleet.money import Money, amount
+from inductiva_top.monitor.fleet.money import Money
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.poller import PollLoop
 from inductiva_top.monitor.sanitize import sanitize_name
@@ -63,17 +63,13 @@ TASK_PREFIX = "task:"
 """Option ids of machines that run a task: the prefix, then the task id."""
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 Styles = Callable[[str], Style]
 """The style of one of :class:`FleetList`'s component classes, by its short name."""
 
 
 def _machines(view: GroupView) -> str:
     count = view.num_vms if view.num_vms is not None else len(view.machines)
-    text = _plural(count, "machine")
+    text = fmt.plural(count, "machine")
     if view.elastic:
         most = f" of at most {view.max_vms}" if view.max_vms is not None else ""
         text += f"{most}, elastic"
@@ -88,7 +84,7 @@ def _idle_line(view: GroupView) -> str:
     )
     parts = [limit]
     if view.busy:
-        parts.append(f"{view.busy} of {_plural(len(view.machines), 'machine')} busy")
+        parts.append(f"{view.busy} of {fmt.plural(len(view.machines), 'machine')} busy")
     elif view.idle_seconds is not None:
         parts.append(f"all idle for {fmt.duration(view.idle_seconds)}")
     if view.terminates_in is not None:
@@ -119,7 +115,7 @@ def group_text(view: GroupView, now: datetime, styles: Styles) -> Text:
     text.append("  " + " · ".join(kind), style="dim")
     money = []
     if not view.ended:
-        rate = amount(view.rate) + "/h now" if view.rate is not None else "rate not given"
+        rate = fmt.money(view.rate) + "/h now" if view.rate is not None else "rate not given"
         money.append(rate)
     if view.cost is not None:
         money.append(f"{fmt.cost(view.cost)} {'in all' if view.ended else 'so far'}")
@@ -181,8 +177,8 @@ def fleet_summary(views: Sequence[GroupView], money: Money | None) -> str:
     machines = sum(len(view.machines) for view in live)
     busy = sum(view.busy for view in live)
     parts = [
-        f"{_plural(len(live), 'machine group')} up",
-        f"{_plural(machines, 'machine')}, {busy} busy",
+        f"{fmt.plural(len(live), 'machine group')} up",
+        f"{fmt.plural(machines, 'machine')}, {busy} busy",
     ]
     if money is not None:
         parts.append(money.variants()[0])

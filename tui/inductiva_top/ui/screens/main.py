@@ -672,6 +672,7 @@ class MainScreen(Screen[None]):
                 services=self.services,
                 read_only=self.read_only,
                 name_keys=self.state.name_keys,
+                running_left=self.foresight.running_left,
             ),
             chosen,
         )
