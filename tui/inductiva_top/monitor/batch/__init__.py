@@ -8,6 +8,8 @@
   sorted by any parameter (numbers as numbers) and grouped by one of them;
 * :mod:`.totals`: counts, cost, compute time and median queue wait of
   whatever the task table shows, over all its pages;
+* :mod:`.triage`: failed tasks grouped by signature (what went wrong, normalised);
+* :mod:`.source`: what these views ask of the API client;
 * :mod:`.feeds`: the one tick of the project board and of the sweep table,
   run by :class:`~inductiva_top.monitor.poller.PollLoop` like the main screen's.
 """

@@ -8,8 +8,13 @@ Pure code, no Textual, every "now" passed in (aware UTC datetimes):
 * :mod:`.progress`: a task's own progress (``42%``, ``420/1000``) read from
   its output;
 * :mod:`.estimates`: start estimates of waiting tasks, finish estimates of
-  running ones, the remaining time of a project, each with the basis it used
-  (or "unknown", never a made-up number);
+  running ones, the remaining time of a project (the one estimate of it: the
+  project board's ETA), each with the basis it used (or "unknown", never a
+  made-up number);
+* :mod:`.tracker`: those estimates kept per held task refresh by refresh,
+  with the machine groups' sizes the fleet lists, and stalled output;
+* :mod:`.wording`: the estimates in words (the STARTS and ENDS cells, the
+  panes' sentences);
 * :mod:`.resources`: the task-runner's ``system_metrics.csv`` and
   ``output_update.csv`` read as they grow, and stalled output;
 * :mod:`.sparkline` and :mod:`.header_history`: block sparklines and the
