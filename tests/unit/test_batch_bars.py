@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from inductiva_top.api.models import Project
 from inductiva_top.monitor.batch.bars import (
     BAR_ORDER,
     GLYPHS,
     KindCounts,
+    completion,
     legend,
     stacked_bar,
 )
+from inductiva_top.monitor.foresight.notify import Notifier, NotifyVia
 from inductiva_top.monitor.statuses import StatusKind
 
 S, F, K, R, W = (
@@ -66,3 +69,16 @@ def test_every_kind_has_its_own_glyph_and_the_legend_names_them() -> None:
     entries = legend()
     assert [glyph for _, glyph, _ in entries] == [GLYPHS[kind] for kind, _, _ in entries]
     assert [word for _, _, word in entries] == ["ok", "failed", "killed", "running", "waiting"]
+
+
+def test_completion_of_the_named_projects_and_its_tab_progress_bytes() -> None:
+    projects = [
+        Project(name="a", task_status_overview={"success": 1, "failed": 1, "in-queue": 2}),
+        Project(name="b", task_status_overview={"computation-started": 4}),
+        Project(name="other", task_status_overview={"success": 10}),
+    ]
+    assert completion(projects, {"a"}) == 50.0
+    assert completion(projects, {"a", "b"}) == 25.0
+    assert completion(projects, {"gone"}) is None
+    windows = Notifier(NotifyVia.OSC777, progress_bar=True)
+    assert windows.progress(completion(projects, {"a", "b"})) == "\x1b]9;4;1;25\x07"

@@ -112,6 +112,8 @@ class DashboardState:
     """How many tasks are active in all (``active`` holds at most :data:`ACTIVE_LIMIT`)."""
     queue_ahead: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    projects: list[Project] = field(default_factory=list)
+    """The projects the last tick listed (their status counts are :attr:`counts`)."""
     kills: dict[str, str] = field(default_factory=dict)
     ticks: int = 0
     followup: bool = False
@@ -310,6 +312,7 @@ class DashboardState:
         counts = count_statuses(projects)
         changed |= counts != self.counts
         self.counts = counts
+        self.projects = projects
         changed |= await self._refresh_queue()
         changed |= self._settle_kills()
         self.fleet.observe_queues(self.active, self.fleet.clock())

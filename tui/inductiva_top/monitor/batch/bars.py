@@ -14,9 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from inductiva_top.api.models import Project
 from inductiva_top.monitor.statuses import StatusKind, status_info
 
-__all__ = ["BAR_ORDER", "GLYPHS", "BarSegment", "KindCounts", "legend", "stacked_bar"]
+__all__ = [
+    "BAR_ORDER",
+    "GLYPHS",
+    "BarSegment",
+    "KindCounts",
+    "completion",
+    "legend",
+    "stacked_bar",
+]
 
 BAR_ORDER: tuple[StatusKind, ...] = (
     StatusKind.SUCCESS,
@@ -147,6 +156,19 @@ def stacked_bar(counts: KindCounts, width: int) -> tuple[BarSegment, ...]:
             cells[widest] -= 1
             cells[kind] = 1
     return tuple(BarSegment(kind, cells[kind]) for kind in present if cells[kind] > 0)
+
+
+def completion(projects: Iterable[Project], names: Iterable[str]) -> float | None:
+    """Percent of the tasks of the projects ``names`` that are done (finished, any way).
+
+    ``None`` when none of them is listed or they have no tasks: nothing to show.
+    """
+    wanted = set(names)
+    counts = KindCounts()
+    for project in projects:
+        if project.name in wanted:
+            counts += KindCounts.of_overview(project.task_status_overview)
+    return 100 * counts.done / counts.total if counts.total else None
 
 
 def legend(

@@ -42,6 +42,7 @@ from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
 from inductiva_top.api.live import NoLive
 from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.batch.bars import completion
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.export import fetch_all
 from inductiva_top.monitor.foresight.estimates import StartEstimate
@@ -226,6 +227,8 @@ class MainScreen(Screen[None]):
         self.bell = bell
         """Ring the terminal bell when a watched task finishes."""
         self.notifier = notifier or Notifier(NotifyVia.NONE)
+        self._progress_shown = ""
+        """The tab progress sequence last written ("": none on show)."""
         """Writes a desktop notification per watched task's news."""
         self.foresight = foresight or Foresight(formatter.now(), stall_after=0)
         """Estimates and stalls of the held tasks (the app's: they outlive a screen)."""
@@ -401,6 +404,7 @@ class MainScreen(Screen[None]):
             self._check_outputs(self.foresight.running_ids(OUTPUT_CHECK_LIMIT))
         self._show()
         self.check_watched()
+        self._show_progress()
         self._refresh_bindings_if_changed()
         if self.state.take_followup():
             self.loop.poke(now=True)
@@ -1022,6 +1026,21 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def _fetch_watched(self, task_ids: list[str]) -> None:
         self._announce(self.watcher.observe(await self.state.fetch_each(task_ids)))
+
+    def _show_progress(self) -> None:
+        """The terminal tab's progress bar (OSC 9;4): how much of the projects the watch
+        rules name is done; taken away once they are all done. Written only on change."""
+        percent = completion(self.state.projects, self.watcher.rule_projects())
+        if percent is None or percent >= 100:
+            sequence = self.notifier.progress(None) if self._progress_shown else ""
+            self._progress_shown = ""
+        else:
+            sequence = self.notifier.progress(percent)
+            if sequence == self._progress_shown:
+                return
+            self._progress_shown = sequence
+        if sequence:
+            write_to_terminal(self.app, sequence)
 
     def _announce(self, arrivals: list[Arrival]) -> None:
         """A toast and a desktop notification per watched task's news, and one bell if asked."""
