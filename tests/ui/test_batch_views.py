@@ -26,7 +26,7 @@ from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.sheet import Sheet
-from inductiva_top.ui.widgets.totals import TotalsLine
+from inductiva_top.ui.widgets.totals import BEHIND, TotalsLine
 from tests.ui.conftest import FAILED, RUNS, Swept
 from tests.ui.dashboard_helpers import make_app, until
 
@@ -158,6 +158,22 @@ async def test_totals_follow_the_filter_and_a_new_filter_cancels_the_count(swept
         assert counted is not None
         assert (counted.seen, counted.counts[StatusKind.FAILED]) == (FAILED, FAILED)
         assert not any(w.group == "totals" and not w.is_finished for w in app.workers)
+
+
+async def test_totals_older_than_the_header_say_so(swept: Swept) -> None:
+    """Between two counts the header's counts move first: the line must not contradict them."""
+    app = make_app(swept.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        totals = _main(app).query_one(TotalsLine)
+        await until(
+            pilot, lambda: totals.totals is not None and totals.totals.complete, "the totals"
+        )
+        assert BEHIND.plain not in str(totals.content)
+        query = totals.view_query
+        assert query is not None and totals.totals is not None
+        # A task changed status just after the count: not counted again yet.
+        totals.follow(query, {"computation-started": 99}, totals.totals.seen)
+        assert str(totals.content).endswith(BEHIND.plain)
 
 
 @pytest.mark.parametrize("screen", [BoardScreen, SweepScreen])

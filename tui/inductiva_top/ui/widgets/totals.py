@@ -30,10 +30,13 @@ from inductiva_top.monitor.batch.totals import Totals, view_totals
 from inductiva_top.monitor.statuses import StatusKind
 from inductiva_top.monitor.window import TaskQuery
 
-__all__ = ["PACE", "TotalsLine", "totals_text"]
+__all__ = ["BEHIND", "PACE", "TotalsLine", "totals_text"]
 
 PACE = 5.0
 """Seconds to wait before counting the same view again, per request the last count took."""
+
+BEHIND = Text(" · before the latest changes (counted again soon)", style="italic")
+"""Said after the line while the view changed since it was counted."""
 
 _ORDER = (
     StatusKind.RUNNING,
@@ -90,6 +93,8 @@ class TotalsLine(Static):
         """The last count (complete or not) of :attr:`query`."""
         self._counted_at: float | None = None
         self._busy = False
+        self._behind = False
+        """The line says it was counted before the latest changes."""
 
     def follow(self, query: TaskQuery, counts: Mapping[str, int], size: int | None) -> None:
         """The view is ``query`` of ``size`` tasks, the status counts ``counts``: count if due."""
@@ -111,6 +116,11 @@ class TotalsLine(Static):
             return
         since = self._clock().timestamp() - (self._counted_at or 0.0)
         if since < PACE * totals.requests:
+            # Not counted again yet: the header above already shows the new
+            # counts, so the line says it is older rather than contradict it.
+            if not self._behind:
+                self._behind = True
+                self.update(Text.assemble(totals_text(totals), BEHIND))
             return
         self._counts = dict(counts)
         self._count(query)
@@ -124,7 +134,7 @@ class TotalsLine(Static):
             async for totals in view_totals(self.source, query, self._clock()):
                 if query != self.view_query:
                     return
-                self.totals = totals
+                self.totals, self._behind = totals, False
                 self.update(totals_text(totals))
         except ApiError as error:
             shown = self.totals
