@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import time
 import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -307,7 +308,13 @@ def test_leftovers_are_found_by_their_task_id_tag() -> None:
     assert env[processes.TASK_ID_VARIABLE] == mine
     child = subprocess.Popen(["sleep", "30"], env=env)
     try:
-        created = psutil.Process(child.pid).create_time()
+        process = psutil.Process(child.pid)
+        # Until it has exec'd, a forked child still carries our environment, untagged.
+        deadline = time.monotonic() + 30
+        while process.environ().get(processes.TASK_ID_VARIABLE) != mine:
+            assert time.monotonic() < deadline, "the child never ran with its tag"
+            time.sleep(0.01)
+        created = process.create_time()
         assert processes.kill_tagged(mine, created + 60) == 0  # started before: not ours
         assert processes.kill_tagged(other, created - 1) == 0
         assert child.poll() is None

@@ -112,6 +112,9 @@ class TotalsLine(Static):
         # A search's rows are those of a scan of the view; the totals' are of every page.
         differs = size is not None and totals.complete and not totals.capped
         differs = differs and not query.searched
+        if not self._counts:
+            # The view was first counted before the header's counts arrived.
+            self._counts = dict(counts)
         if dict(counts) == self._counts and not (differs and size != totals.seen):
             return
         since = self._clock().timestamp() - (self._counted_at or 0.0)
