@@ -151,10 +151,10 @@ async def test_the_detail_screen_says_what_happened_and_what_to_do(
 
 async def test_the_queue_view_says_why_a_task_waits(live_server: ServerProcess) -> None:
     with live_server.client() as client:
-        first = submit(client, LONG)
+        first = submit(client, LONG, metadata={"name": "run-one"})
         second = submit(client, LONG)
         wait_status(client, second, "computation-started")  # two slots: both run
-        third = submit(client, LONG)
+        third = submit(client, LONG, metadata={"name": "run-three"})
     app = make_app(live_server)
     async with app.run_test(size=(120, 40)) as pilot:
         table = _main(app).query_one(TaskTable)
@@ -164,6 +164,15 @@ async def test_the_queue_view_says_why_a_task_waits(live_server: ServerProcess) 
         queue = app.screen
         assert isinstance(queue, QueueScreen)
         assert "all 2 machines of its group are busy" in queue.view.why
+        # Tasks are named, the id beside, as in every other view.
+        body = str(queue.query_one("#queue-body", Static).content)
+        assert f"run-three ({third})" in body
+        await until(
+            pilot,
+            lambda: f"run-one ({first})" in str(queue.query_one("#queue-body", Static).content),
+            "the named task holding a machine",
+        )
+        assert f"  {second}  " in str(queue.query_one("#queue-body", Static).content)  # unnamed
         with live_server.client() as client:
             for task_id in (first, second, third):
                 client.post(f"/tasks/{task_id}/kill")

@@ -963,7 +963,15 @@ class MainScreen(Screen[None]):
                 )
 
             policy = self.loop.schedule.policy
-            self.app.push_screen(QueueScreen(load, self.formatter, policy=policy, foresee=foresee))
+            self.app.push_screen(
+                QueueScreen(
+                    load,
+                    self.formatter,
+                    policy=policy,
+                    foresee=foresee,
+                    name_keys=self.state.name_keys,
+                )
+            )
 
     # -- fleet -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ error shows, in full, only while it lasts, above the last view it had.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,10 +23,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from inductiva_top.api.errors import ApiError
+from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.why import start_why
 from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.wording import starts_sentence
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_name
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.retrying import Retrying, waiting_text
@@ -38,13 +40,23 @@ __all__ = ["QueueScreen", "queue_text"]
 
 
 def queue_text(
-    view: QueueView, formatter: fmt.Formatter, start: StartEstimate | None = None
+    view: QueueView,
+    formatter: fmt.Formatter,
+    start: StartEstimate | None = None,
+    name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
 ) -> Text:
-    """The queue view as plain text; ``start``: the task's start estimate, if waiting."""
+    """The queue view as plain text; ``start``: the task's start estimate, if waiting.
+
+    Tasks are named as everywhere else (the first of ``name_keys`` present), id beside.
+    """
     task = view.task
+
+    def label(other: Task) -> str:
+        return labelled(other.task_id, task_name(other, name_keys))
+
     text = Text()
     text.append("Task            ", style="bold")
-    text.append(sanitize_name(task.task_id))
+    text.append(label(task))
     text.append("\nStatus          ", style="bold")
     symbol = status_info(task.status).symbol
     text.append(f"{symbol} {display_alias(task.status, task.status_alias)}")
@@ -68,7 +80,7 @@ def queue_text(
     if not view.ahead:
         text.append("  none that the dashboard can see\n")
     for other in view.ahead:
-        text.append(f"  {sanitize_name(other.task_id)}  ")
+        text.append(f"  {label(other)}  ")
         text.append(f"{fmt.ago(other.input_submit_time or other.create_time, formatter.now())}\n")
     if view.ahead_partial:
         text.append("  (more are ahead than the active list holds)\n", style="italic")
@@ -76,7 +88,7 @@ def queue_text(
     if not view.running:
         text.append("  none\n")
     for other in view.running:
-        text.append(f"  {sanitize_name(other.task_id)}  {formatter.run_time(other)}\n")
+        text.append(f"  {label(other)}  {formatter.run_time(other)}\n")
     text.rstrip()
     return text
 
@@ -98,8 +110,10 @@ class QueueScreen(ModalScreen[None]):
         *,
         policy: PollPolicy | None = None,
         foresee: Callable[[QueueView], StartEstimate | None] | None = None,
+        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__()
+        self._name_keys = tuple(name_keys)
         self._load = load
         self._foresee = foresee
         self._formatter = formatter
@@ -126,7 +140,9 @@ class QueueScreen(ModalScreen[None]):
             self._show_trouble("")
             self.view = view
             start = self._foresee(view) if self._foresee is not None else None
-            self.query_one("#queue-body", Static).update(queue_text(view, self._formatter, start))
+            self.query_one("#queue-body", Static).update(
+                queue_text(view, self._formatter, start, self._name_keys)
+            )
             return True
 
         try:
