@@ -12,10 +12,12 @@ the data's age exactly as the dashboard's, and F5 refreshes at once.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from textual import work
+from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -26,6 +28,7 @@ from inductiva_top.ui.widgets.header import StatusHeader
 __all__ = [
     "RESTART_AFTER",
     "TROUBLE_TITLES",
+    "Feed",
     "PolledScreen",
     "restart_after_error",
     "trouble_title",
@@ -64,14 +67,31 @@ def restart_after_error(
 R = TypeVar("R")
 
 
-class PolledScreen(Screen[R]):
+class Feed(Protocol):
+    """What a polled screen shows, fetched and merged by one call per refresh."""
+
+    async def tick(self) -> bool:
+        """Fetch and merge; True when something changed."""
+        ...
+
+
+class _AbstractScreenMeta(_MessagePumpMeta, ABCMeta):
+    """Textual's screen metaclass that also refuses to make a screen with abstract methods.
+
+    (Textual's metaclass is private; Textual is pinned to 8.2.x.)
+    """
+
+
+class PolledScreen(Screen[R], metaclass=_AbstractScreenMeta):
     """A screen refreshed by its own poll loop while it is on top.
 
-    Subclasses give :meth:`tick` (fetch and merge; True when something
-    changed), :meth:`show_data` (redraw from what the tick merged) and,
-    for the header, :meth:`header_counts`; their compose yields a
-    :class:`StatusHeader`.
+    Subclasses set :attr:`feed` (its ``tick`` is the refresh), give
+    :meth:`show_data` (redraw from what the tick merged) and, for the header,
+    :meth:`header_counts`; their compose yields a :class:`StatusHeader`.
     """
+
+    feed: Feed
+    """What the screen shows; set by the subclass before the first refresh."""
 
     def __init__(self, *, api_label: str, formatter: fmt.Formatter, policy: PollPolicy) -> None:
         super().__init__()
@@ -91,12 +111,12 @@ class PolledScreen(Screen[R]):
         return self.formatter.now().timestamp()
 
     async def tick(self) -> bool:
-        """One refresh: fetch, merge, and say whether anything changed."""
-        raise NotImplementedError
+        """One refresh: the feed fetches and merges, and says whether anything changed."""
+        return await self.feed.tick()
 
+    @abstractmethod
     def show_data(self) -> None:
         """Redraw from the data the last tick merged."""
-        raise NotImplementedError
 
     def header_counts(self) -> Mapping[str, int]:
         """Task counts by status code for the header."""

@@ -99,6 +99,8 @@ def board_columns(rows: list[ProjectRow], width: int) -> list[SheetColumn]:
 class BoardScreen(PolledScreen[str | None]):
     """Every project's progress; dismissed with a project's name (Enter) or None."""
 
+    feed: BoardFeed
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_table", "Table", id="board.open_table"),
         Binding("S", "sweep", "Sweep", id="board.sweep"),
@@ -155,9 +157,6 @@ class BoardScreen(PolledScreen[str | None]):
         sheet.focus()
         self.query_one("#board-legend", Label).update(legend_text(sheet.kind_style))
         self.show_data()
-
-    async def tick(self) -> bool:
-        return await self.feed.tick()
 
     def header_counts(self) -> Mapping[str, int]:
         return self.feed.counts

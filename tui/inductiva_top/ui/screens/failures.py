@@ -126,6 +126,8 @@ class _Level:
 class FailuresScreen(SheetOutputScreen):
     """Failed tasks of a view by signature, their stderr, and what to do about a group."""
 
+    feed: FailuresFeed
+
     PREFIX = "failures"
     OUTPUT_TITLE = "stderr"
 
@@ -195,9 +197,6 @@ class FailuresScreen(SheetOutputScreen):
 
     async def _read(self, task: Task) -> str | None:
         return await read_stderr(self.services, task) if self.services is not None else None
-
-    async def tick(self) -> bool:
-        return await self.feed.tick()
 
     def header_counts(self) -> Mapping[str, int]:
         counts: dict[str, int] = {}

@@ -119,6 +119,8 @@ def example(entry: Entry) -> SweepRow | None:
 class SweepScreen(SheetOutputScreen):
     """One project's runs by parameter, grouped, sorted, with the cursor run's output."""
 
+    feed: SweepFeed
+
     PREFIX = "sweep"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -189,9 +191,6 @@ class SweepScreen(SheetOutputScreen):
         self._entries: list[Entry] = []
         self._label_width = 0
         self._deadlines = Deadlines()
-
-    async def tick(self) -> bool:
-        return await self.feed.tick()
 
     def header_counts(self) -> Mapping[str, int]:
         return count_statuses([self.feed.project]) if self.feed.project else {}
