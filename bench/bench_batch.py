@@ -38,7 +38,7 @@ from bench_table import Server
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.monitor.batch.feeds import BoardFeed, SweepFeed
 from inductiva_top.monitor.batch.totals import view_totals
-from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.monitor.rows.window import TaskQuery
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from rich.segment import Segment
 from textual.app import App, ComposeResult
 
 from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.output.tailbuffer import TailBuffer
+from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.monitor.sanitize import sanitize_line, sanitize_name
-from inductiva_top.monitor.tailbuffer import TailBuffer
-from inductiva_top.monitor.window import RowWindow
 from inductiva_top.ui.columns import COLUMNS, RowContext, render_cell
 from inductiva_top.ui.widgets.tailview import TailView
 from inductiva_top.ui.widgets.task_table import TableData, TaskTable

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
-from inductiva_top.monitor.queue import QueueView
+from inductiva_top.monitor.task.queue import QueueView
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen

@@ -15,7 +15,7 @@ import pytest
 
 from inductiva_top.api.models import Task as ClientTask
 from inductiva_top.cli import main
-from inductiva_top.monitor.sorting import sort_value
+from inductiva_top.monitor.rows.sorting import sort_value
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.schemas import TaskWithStatusHistory
 from inductiva_top.server.seed.fill import SeedError, seed

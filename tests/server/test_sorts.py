@@ -4,7 +4,7 @@ Tasks in every phase (waiting in two queues, preparing, computing, finished,
 killed mid-run, failed) with machines and costs; each sort field the client
 knows, both ways, read whole and page by page (pages in the far half are read
 from the other end), must come back ordered by the client's own
-:func:`~inductiva_top.monitor.sorting.sort_value`, ties by creation time.
+:func:`~inductiva_top.monitor.rows.sorting.sort_value`, ties by creation time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import statuses as client_statuses
-from inductiva_top.monitor.sorting import QUEUE, SORT_FIELDS, sort_value
+from inductiva_top.monitor.rows.sorting import QUEUE, SORT_FIELDS, sort_value
 from inductiva_top.server import statuses as server_statuses
 from inductiva_top.server.schemas import Executer, TaskRequest
 from inductiva_top.server.statuses import TaskStatusCode as S

@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 
 from inductiva_top.api.models import Task, TaskPage
-from inductiva_top.monitor.window import RowWindow
+from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.ui.columns import COLUMNS, DEFAULT_COLUMNS, Column, RowContext, render_cell
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.widgets.header import StatusHeader

@@ -6,9 +6,9 @@ import pytest
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
-from inductiva_top.monitor.locate import locate
-from inductiva_top.monitor.merge import merged_page
-from inductiva_top.monitor.window import SortKey, TaskQuery
+from inductiva_top.monitor.rows.locate import locate
+from inductiva_top.monitor.rows.merge import merged_page
+from inductiva_top.monitor.rows.window import SortKey, TaskQuery
 from inductiva_top.ui.columns import COLUMNS
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen

@@ -12,7 +12,7 @@ from textual.geometry import Region
 from textual.widgets import Static
 
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.tailsource import TailSource
+from inductiva_top.monitor.output.tailsource import TailSource
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
 from inductiva_top.ui.widgets.files import FilesPanel

@@ -10,8 +10,8 @@ from inductiva_top.monitor.foresight.estimates import FinishEstimate, Source, Sp
 from inductiva_top.monitor.foresight.header_history import HeaderHistory
 from inductiva_top.monitor.foresight.resources import MetricsSeries
 from inductiva_top.monitor.statuses import StatusKind
-from inductiva_top.monitor.timeline import Outcome, Timeline
-from inductiva_top.monitor.timeline import Span as Row
+from inductiva_top.monitor.task.timeline import Outcome, Timeline
+from inductiva_top.monitor.task.timeline import Span as Row
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, history_text
 from inductiva_top.ui.widgets.timeline import PREDICTED, predicted_end, render_timeline
 from inductiva_top.ui.widgets.usage import age_words, usage_text

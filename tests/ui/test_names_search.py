@@ -19,7 +19,7 @@ from textual.widgets import Input, Label
 
 from inductiva_top.demo.driver import DemoDriver
 from inductiva_top.demo.plan import SWEEP_ALPHAS, SWEEP_PROJECT, SWEEP_RESOLUTIONS, sweep
-from inductiva_top.monitor.search import SEARCH_SCAN
+from inductiva_top.monitor.rows.search import SEARCH_SCAN
 from inductiva_top.ui.screens import main as main_module
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen

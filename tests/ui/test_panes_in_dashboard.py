@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Tabs
 
-from inductiva_top.monitor.tailsource import TailMode
+from inductiva_top.monitor.output.tailsource import TailMode
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.files import FilesPanel, FileTree
 from inductiva_top.ui.widgets.panes import TaskPanes

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from inductiva_top.api.live import LiveTask, NoLive
-from inductiva_top.monitor.tailsource import TailMode, TailSource
+from inductiva_top.monitor.output.tailsource import TailMode, TailSource
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerFactory, ServerProcess

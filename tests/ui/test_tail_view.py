@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inductiva_top.monitor.tailbuffer import TailBuffer
+from inductiva_top.monitor.output.tailbuffer import TailBuffer
 from inductiva_top.ui.widgets.tailview import TailView
 from tests.ui.pane_helpers import PaneApp
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from inductiva_top.api.models import TaskWithStatusHistory
-from inductiva_top.monitor.timeline import build_timeline
+from inductiva_top.monitor.task.timeline import build_timeline
 from inductiva_top.ui.widgets.timeline import TimelineView, render_timeline
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status

@@ -22,8 +22,8 @@ from inductiva_top.api.live import (
     WebRtcLiveTask,
 )
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.output.tailsource import TailSource
 from inductiva_top.monitor.poller import PollPolicy
-from inductiva_top.monitor.tailsource import TailSource
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel

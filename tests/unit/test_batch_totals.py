@@ -11,8 +11,8 @@ from inductiva_top.api.errors import NotFound
 from inductiva_top.api.models import ProjectTaskInfo, Task, TaskMetrics, TaskPage
 from inductiva_top.monitor.batch import totals as totals_module
 from inductiva_top.monitor.batch.totals import Totals, info_matches, view_totals
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.statuses import FILTER_GROUPS, StatusKind
-from inductiva_top.monitor.window import TaskQuery
 
 NOW = datetime(2026, 3, 14, 15, 0, tzinfo=timezone.utc)
 

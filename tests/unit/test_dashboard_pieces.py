@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from inductiva_top.api.models import Project, Task
-from inductiva_top.monitor.queue import queue_view
 from inductiva_top.monitor.state import count_statuses
+from inductiva_top.monitor.task.queue import queue_view
 from inductiva_top.ui.columns import DEFAULT_COLUMNS, columns_from_config
 
 NOW = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)

@@ -16,9 +16,9 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
-from inductiva_top.monitor.seek import seek_row
+from inductiva_top.monitor.rows.seek import seek_row
+from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.monitor.state import DashboardState
-from inductiva_top.monitor.window import RowWindow
 
 NOW = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inductiva_top.api.models import Executer, Task, TaskPage
-from inductiva_top.monitor.export import (
+from inductiva_top.monitor.rows.export import (
     CSV_FIELDS,
     ExportError,
     default_export_path,

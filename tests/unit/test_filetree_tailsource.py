@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from inductiva_top.api.live import WorkEntry
 from inductiva_top.api.models import FileInfo, Task
-from inductiva_top.monitor.filetree import summary, tree_from_archive, tree_from_workdir
-from inductiva_top.monitor.tailsource import (
+from inductiva_top.monitor.output.filetree import summary, tree_from_archive, tree_from_workdir
+from inductiva_top.monitor.output.tailsource import (
     TailMode,
     TailSource,
     choose_source,

@@ -18,8 +18,8 @@ from inductiva_top.monitor.fleet.groups import QueueCount, describe_group, queue
 from inductiva_top.monitor.fleet.money import Money
 from inductiva_top.monitor.fleet.tracker import ACCOUNT_EVERY, QUEUE_WINDOW, FleetState, group_facts
 from inductiva_top.monitor.fmt import FixedClock
-from inductiva_top.monitor.queue import queue_view
 from inductiva_top.monitor.state import DashboardState
+from inductiva_top.monitor.task.queue import queue_view
 from tests.unit.test_dashboard_state import MemorySource
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from inductiva_top.monitor.metadata import MetadataSource, change_metadata, key_problem
+from inductiva_top.monitor.task.metadata import MetadataSource, change_metadata, key_problem
 
 
 class Metadata:

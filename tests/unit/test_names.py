@@ -12,8 +12,8 @@ import pytest
 
 from inductiva_top.api.models import Task
 from inductiva_top.config import CliOverrides, ConfigError, load_config
-from inductiva_top.monitor.export import render_csv, render_json
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_label, task_name
+from inductiva_top.monitor.rows.export import render_csv, render_json
 from inductiva_top.monitor.watch import Watcher
 from inductiva_top.ui.columns import (
     COLUMNS,

@@ -6,9 +6,9 @@ import pytest
 
 from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import state as state_module
-from inductiva_top.monitor.search import Search
+from inductiva_top.monitor.rows.search import Search
+from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 from inductiva_top.monitor.state import DashboardState
-from inductiva_top.monitor.window import RowWindow, TaskQuery
 from inductiva_top.ui.widgets.filter_bar import search_scope
 from tests.unit.test_dashboard_state import MemorySource
 

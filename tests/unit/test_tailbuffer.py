@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inductiva_top.monitor.sanitize import sanitize_line
-from inductiva_top.monitor.tailbuffer import (
+from inductiva_top.monitor.output.tailbuffer import (
     SearchError,
     SearchQuery,
     TailBuffer,
@@ -15,6 +14,7 @@ from inductiva_top.monitor.tailbuffer import (
     TailMatch,
     TailUpdate,
 )
+from inductiva_top.monitor.sanitize import sanitize_line
 
 
 def texts(buffer: TailBuffer) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor.statuses import StatusKind
-from inductiva_top.monitor.timeline import Outcome, Span, bar_cells, build_timeline
+from inductiva_top.monitor.task.timeline import Outcome, Span, bar_cells, build_timeline
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

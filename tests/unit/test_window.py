@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inductiva_top.api.models import Task, TaskPage
-from inductiva_top.monitor.window import RowWindow, SortKey, TaskQuery
+from inductiva_top.monitor.rows.window import RowWindow, SortKey, TaskQuery
 
 
 def _page(start: int, count: int, total: int) -> TaskPage:

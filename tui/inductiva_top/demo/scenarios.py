@@ -22,9 +22,9 @@ from textual.widget import Widget
 from inductiva_top.api.models import FileInfo, Task, TaskWithStatusHistory
 from inductiva_top.config import Config, Secret
 from inductiva_top.demo.fleetscene import fleet_scene, fleet_shown
-from inductiva_top.monitor.filetree import archive_summary, tree_from_archive
 from inductiva_top.monitor.fmt import FixedClock, Formatter
-from inductiva_top.monitor.tailsource import TailMode, TailSource
+from inductiva_top.monitor.output.filetree import archive_summary, tree_from_archive
+from inductiva_top.monitor.output.tailsource import TailMode, TailSource
 from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.server.layout import DataDir
 from inductiva_top.server.seed.fill import seed

@@ -27,13 +27,13 @@ from inductiva_top.api.models import (
     TaskWithStatusHistory,
 )
 from inductiva_top.monitor.fleet.tracker import FleetSource, FleetState
-from inductiva_top.monitor.locate import locate
-from inductiva_top.monitor.merge import TaskLister, merged_page
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
-from inductiva_top.monitor.queue import QueueView, queue_view
-from inductiva_top.monitor.search import SEARCH_SCAN
+from inductiva_top.monitor.rows.locate import locate
+from inductiva_top.monitor.rows.merge import TaskLister, merged_page
+from inductiva_top.monitor.rows.search import SEARCH_SCAN
+from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 from inductiva_top.monitor.statuses import is_killable
-from inductiva_top.monitor.window import RowWindow, TaskQuery
+from inductiva_top.monitor.task.queue import QueueView, queue_view
 
 __all__ = ["ACTIVE_LIMIT", "DashboardState", "KillOutcome", "TaskSource", "count_statuses"]
 

@@ -50,9 +50,9 @@ from inductiva_top.monitor.fleet.tracker import FleetState
 from inductiva_top.monitor.foresight.notify import Notifier
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.watch import Watcher
-from inductiva_top.monitor.window import RowWindow, TaskQuery
 from inductiva_top.ui.columns import (
     columns_from_config,
     optional_columns,

@@ -14,8 +14,8 @@ from pathlib import Path
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.live import LiveAccess
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.output.tailbuffer import DEFAULT_MAX_LINES
 from inductiva_top.monitor.poller import PollPolicy
-from inductiva_top.monitor.tailbuffer import DEFAULT_MAX_LINES
 from inductiva_top.ui.downloads import DownloadManager
 
 __all__ = ["PaneServices"]

@@ -1,7 +1,7 @@
 """The tail pane's I/O: the live follow stream, or a finished task's archived output.
 
 Each function is an async generator of :data:`FeedEvent`; the pane's worker
-consumes it and feeds a :class:`~inductiva_top.monitor.tailbuffer.TailBuffer`
+consumes it and feeds a :class:`~inductiva_top.monitor.output.tailbuffer.TailBuffer`
 once per event (lines arrive in batches). Cancelling the worker closes the
 streams (the ``finally`` blocks cancel the pumps and close the responses).
 """
@@ -16,8 +16,8 @@ from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import LiveRequestFailed, NotFound
 from inductiva_top.api.live import LiveTask
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.tailbuffer import Stream
-from inductiva_top.monitor.tailsource import TailMode, mode_files
+from inductiva_top.monitor.output.tailbuffer import Stream
+from inductiva_top.monitor.output.tailsource import TailMode, mode_files
 from inductiva_top.transfer.errors import MemberNotFound, missing_outputs
 from inductiva_top.transfer.tail import tail_archived_file
 

@@ -40,10 +40,10 @@ from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.sweep import SweepData, from_tasks, from_tasks_info
 from inductiva_top.monitor.batch.triage import FailureGroup, group_failures, last_line
 from inductiva_top.monitor.foresight.estimates import Span
-from inductiva_top.monitor.merge import MAX_PER_PAGE
+from inductiva_top.monitor.rows.merge import MAX_PER_PAGE
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.state import TaskSource, count_statuses
 from inductiva_top.monitor.statuses import FILTER_GROUPS, StatusKind
-from inductiva_top.monitor.window import TaskQuery
 
 __all__ = [
     "FAILED_CODES",

@@ -35,9 +35,9 @@ from inductiva_top.api.models import ProjectTaskInfo, Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.bars import KindCounts
 from inductiva_top.monitor.batch.source import BatchSource
-from inductiva_top.monitor.merge import MAX_PER_PAGE
+from inductiva_top.monitor.rows.merge import MAX_PER_PAGE
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.statuses import StatusKind, is_terminal, status_info
-from inductiva_top.monitor.window import TaskQuery
 
 __all__ = ["MAX_TASKS", "PAGE", "Totals", "info_matches", "view_totals"]
 
@@ -114,7 +114,7 @@ def info_matches(row: ProjectTaskInfo, query: TaskQuery) -> bool:
     search = query.searched
     if not search:
         return True
-    # The search's own rules (monitor/search.py), on the run as a task.
+    # The search's own rules (monitor/rows/search.py), on the run as a task.
     metadata = {key: str(value) for key, value in row.parameters.items() if value is not None}
     task = Task(
         task_id=row.task_id or "",

@@ -49,8 +49,8 @@ from inductiva_top.monitor.fleet.money import ENDED_STATUSES, Money, fleet_money
 from inductiva_top.monitor.fleet.why import waiting_why
 from inductiva_top.monitor.fmt import Clock, system_clock
 from inductiva_top.monitor.foresight.estimates import GroupFacts, wait_reason
-from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.statuses import StatusKind, status_info
+from inductiva_top.monitor.task.queue import QueueView
 
 __all__ = [
     "ACCOUNT_EVERY",

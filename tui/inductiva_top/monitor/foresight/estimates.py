@@ -37,8 +37,8 @@ from inductiva_top.api.models import Task
 from inductiva_top.monitor.foresight.durations import Durations, FinishedTasks, Phase, group_of
 from inductiva_top.monitor.foresight.progress import ProgressReading
 from inductiva_top.monitor.foresight.queueing import all_done_in, starts_after
-from inductiva_top.monitor.queue import queue_view
 from inductiva_top.monitor.statuses import StatusKind, status_info
+from inductiva_top.monitor.task.queue import queue_view
 
 __all__ = [
     "FinishEstimate",

@@ -32,9 +32,9 @@ from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.foresight.estimates import Span
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind
-from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sweep import SweepScreen

@@ -40,13 +40,13 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.why import start_why, task_why
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.foresight.wording import ends_sentence, starts_sentence
-from inductiva_top.monitor.metadata import MetadataSource
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label
 from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
+from inductiva_top.monitor.task.metadata import MetadataSource
 from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble

@@ -26,14 +26,14 @@ from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, Radi
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import TaskPage
-from inductiva_top.monitor.export import (
+from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
+from inductiva_top.monitor.rows.export import (
     ExportError,
     ExportFormat,
     default_export_path,
     fetch_all,
     write_export,
 )
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.ui.widgets.toggles import RadioChoice, TickBox
 

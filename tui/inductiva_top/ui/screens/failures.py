@@ -46,9 +46,9 @@ from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, 
 from inductiva_top.monitor.fleet.why import task_why
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label, task_name
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
-from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.transfer.errors import TransferError
 from inductiva_top.transfer.tail import tail_archived_file
 from inductiva_top.ui.columns import short_id_length

@@ -44,19 +44,19 @@ from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.bars import completion
 from inductiva_top.monitor.batch.source import BatchSource
-from inductiva_top.monitor.export import fetch_all
 from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.notify import Notifier, NotifyVia
 from inductiva_top.monitor.foresight.resources import OUTPUT_UPDATE_PATH
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.names import labelled, task_label
 from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
-from inductiva_top.monitor.queue import QueueView
-from inductiva_top.monitor.seek import seek_row
+from inductiva_top.monitor.rows.export import fetch_all
+from inductiva_top.monitor.rows.seek import seek_row
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import FILTER_GROUPS, display_alias, is_killable, is_terminal
+from inductiva_top.monitor.task.queue import QueueView
 from inductiva_top.monitor.watch import Arrival, Watcher
-from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.polling import restart_after_error, trouble_title

@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from inductiva_top.api.errors import ApiError
-from inductiva_top.monitor.metadata import MetadataSource, change_metadata
 from inductiva_top.monitor.sanitize import sanitize_name
+from inductiva_top.monitor.task.metadata import MetadataSource, change_metadata
 
 __all__ = ["MetadataForm"]
 

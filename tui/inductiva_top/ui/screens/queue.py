@@ -30,10 +30,10 @@ from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.wording import starts_sentence
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_name
 from inductiva_top.monitor.poller import PollPolicy
-from inductiva_top.monitor.queue import QueueView
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
+from inductiva_top.monitor.task.queue import QueueView
 from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["QueueScreen", "queue_text"]

@@ -24,8 +24,8 @@ from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
+from inductiva_top.monitor.output.tailsource import TailMode
 from inductiva_top.monitor.poller import PollPolicy
-from inductiva_top.monitor.tailsource import TailMode
 from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.header import StatusHeader

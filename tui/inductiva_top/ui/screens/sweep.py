@@ -48,12 +48,12 @@ from inductiva_top.monitor.batch.sweep import (
     sort_rows,
 )
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
+from inductiva_top.monitor.output.tailsource import TailMode
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import count_statuses
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
-from inductiva_top.monitor.tailsource import TailMode
-from inductiva_top.monitor.window import TaskQuery
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sheetoutput import SheetOutputScreen

@@ -34,15 +34,15 @@ from inductiva_top.api.errors import ApiError, NotFound
 from inductiva_top.api.live import NoLive, WorkEntry
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.filetree import (
+from inductiva_top.monitor.output.filetree import (
     FileNode,
     archive_summary,
     summary,
     tree_from_archive,
     tree_from_workdir,
 )
+from inductiva_top.monitor.output.tailsource import TailSource, choose_source
 from inductiva_top.monitor.retrying import Retrying, waiting_text
-from inductiva_top.monitor.tailsource import TailSource, choose_source
 from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar

@@ -15,8 +15,8 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from inductiva_top.monitor import fmt
+from inductiva_top.monitor.rows.window import RowWindow, SortKey, TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.monitor.window import RowWindow, SortKey, TaskQuery
 from inductiva_top.ui.columns import Column
 from inductiva_top.ui.widgets.header import update_if_changed
 

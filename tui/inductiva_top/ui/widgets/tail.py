@@ -2,7 +2,7 @@
 
 Attributes down: :attr:`TailPanel.selected` is bound to the cursor task
 (``data_bind``), and :attr:`TailPanel.services` is handed down. The panel
-works out the source (:func:`~inductiva_top.monitor.tailsource.choose_source`)
+works out the source (:func:`~inductiva_top.monitor.output.tailsource.choose_source`)
 and restarts only when the task, the mode or the source changes; one
 exclusive worker per panel reads, so moving the cursor cancels the previous
 task's stream or range read. A running task is followed through
@@ -36,9 +36,8 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.api.live import LiveTask, NoLive
 from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.retrying import Retrying, transient_wait, waiting_text
-from inductiva_top.monitor.tailbuffer import SearchError, SearchQuery, TailBuffer
-from inductiva_top.monitor.tailsource import (
+from inductiva_top.monitor.output.tailbuffer import SearchError, SearchQuery, TailBuffer
+from inductiva_top.monitor.output.tailsource import (
     TailMode,
     TailSource,
     TailTarget,
@@ -47,6 +46,7 @@ from inductiva_top.monitor.tailsource import (
     next_mode,
     source_message,
 )
+from inductiva_top.monitor.retrying import Retrying, transient_wait, waiting_text
 from inductiva_top.transfer.errors import TransferError
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.tailfeed import Data, FeedEvent, Lines, Notice, archived, follow

@@ -1,9 +1,9 @@
-"""A scrolling view of a :class:`~inductiva_top.monitor.tailbuffer.TailBuffer` (line API).
+"""A scrolling view of a :class:`~inductiva_top.monitor.output.tailbuffer.TailBuffer` (line API).
 
 Only the lines on screen are rendered (``render_line``), from text the
 buffer already sanitized, as Rich ``Text`` (never markup). Updates are
 applied in batches (one :meth:`TailView.apply` per
-:class:`~inductiva_top.monitor.tailbuffer.TailUpdate`).
+:class:`~inductiva_top.monitor.output.tailbuffer.TailUpdate`).
 
 Follow mode: while on, each batch scrolls to the end. Scrolling up pauses it
 and counts the lines that arrived since ("N new lines"); End, or scrolling
@@ -30,7 +30,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inductiva_top.monitor.tailbuffer import (
+from inductiva_top.monitor.output.tailbuffer import (
     SearchQuery,
     TailBuffer,
     TailLine,

@@ -40,8 +40,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inductiva_top.api.models import Task
+from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.monitor.statuses import StatusKind, status_info
-from inductiva_top.monitor.window import RowWindow
 from inductiva_top.ui.columns import (
     Column,
     RowContext,

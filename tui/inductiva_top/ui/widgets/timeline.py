@@ -2,7 +2,7 @@
 
 Attributes down: :attr:`TimelineView.selected` is bound to the cursor task
 (a ``TaskWithStatusHistory`` when it has one, else a plain ``Task`` shows
-only its status). The layout is :mod:`inductiva_top.monitor.timeline`;
+only its status). The layout is :mod:`inductiva_top.monitor.task.timeline`;
 this widget only draws it, as Rich ``Text`` built from sanitized strings
 (never markup). The top line says where the task stands and how long it
 took; for a task that did not succeed the reason follows in full (wrapped),
@@ -30,7 +30,7 @@ from inductiva_top.monitor.foresight.estimates import FinishEstimate
 from inductiva_top.monitor.foresight.tracker import Foresight, left_of
 from inductiva_top.monitor.foresight.wording import ends_sentence
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
-from inductiva_top.monitor.timeline import Outcome, Span, Timeline, bar_cells, build_timeline
+from inductiva_top.monitor.task.timeline import Outcome, Span, Timeline, bar_cells, build_timeline
 
 __all__ = ["COMPACT_BELOW", "PREDICTED", "TimelineView", "predicted_end", "render_timeline"]
 

@@ -27,8 +27,8 @@ from inductiva_top.api.errors import ApiError
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.totals import Totals, view_totals
+from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.statuses import StatusKind
-from inductiva_top.monitor.window import TaskQuery
 
 __all__ = ["BEHIND", "PACE", "TotalsLine", "totals_text"]
 

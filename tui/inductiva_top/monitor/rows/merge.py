@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from inductiva_top.api.models import Task, TaskPage
-from inductiva_top.monitor.sorting import sort_value
+from inductiva_top.monitor.rows.sorting import sort_value
 
 __all__ = ["MAX_PER_PAGE", "TaskLister", "merged_page"]
 

@@ -13,14 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from inductiva_top.api.models import Task
-from inductiva_top.monitor.state import DashboardState
+from inductiva_top.api.models import Task, TaskPage
+from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 
 __all__ = ["SEEK_PAGES", "Seek", "seek_row"]
 
 SEEK_PAGES = 10
 """Most pages one search fetches (each one request, or one per code of a merged view)."""
+
+
+class PagedView(Protocol):
+    """What a search walks: the row window and how to fetch one of its pages.
+
+    The dashboard state is one; the rows room does not import it, since the
+    state is built on top of the rows.
+    """
+
+    @property
+    def window(self) -> RowWindow:
+        """The rows fetched so far for the current query."""
+        ...
+
+    async def fetch_page(self, query: TaskQuery, page: int) -> tuple[int, TaskPage]:
+        """Page ``page`` of ``query``, with its number."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +54,7 @@ class Seek:
 
 
 async def seek_row(
-    state: DashboardState,
+    state: PagedView,
     start: int,
     step: int,
     wanted: Callable[[Task], bool],

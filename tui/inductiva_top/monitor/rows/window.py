@@ -7,9 +7,9 @@ the current query, and forgets them when the query (filters or sort) changes.
 Cost per refresh therefore depends on the rows on screen, never on how many
 tasks exist.
 
-A search (``/``, :mod:`~inductiva_top.monitor.search`) is the exception: the
+A search (``/``, :mod:`~inductiva_top.monitor.rows.search`) is the exception: the
 API cannot filter by name or metadata, so the rows are then those of a scan
-(the first :data:`~inductiva_top.monitor.search.SEARCH_SCAN` tasks of the
+(the first :data:`~inductiva_top.monitor.rows.search.SEARCH_SCAN` tasks of the
 view, plus the server's id matches) that meet the search, filtered here. A
 new search text re-filters the scan at once, without asking the server.
 """
@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from inductiva_top.api.models import Task, TaskPage
-from inductiva_top.monitor.search import Search, haystack
-from inductiva_top.monitor.sorting import SORT_FIELDS
+from inductiva_top.monitor.rows.search import Search, haystack
+from inductiva_top.monitor.rows.sorting import SORT_FIELDS
 from inductiva_top.monitor.statuses import describe_codes
 
 __all__ = ["RowWindow", "SortKey", "TaskQuery"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from inductiva_top.api.models import Task
+from inductiva_top.monitor.output.tailbuffer import Stream
 from inductiva_top.monitor.statuses import StatusKind, is_terminal, status_info
-from inductiva_top.monitor.tailbuffer import Stream
 
 __all__ = [
     "MODES",

@@ -2,8 +2,8 @@
 
 The server sorts (``GET /tasks?sort=field:asc|desc``). The client needs that
 order in two places of its own: merging one server-sorted stream per status
-code into one view (:mod:`~inductiva_top.monitor.merge`) and finding a
-task's row after the sort changed (:mod:`~inductiva_top.monitor.locate`).
+code into one view (:mod:`~inductiva_top.monitor.rows.merge`) and finding a
+task's row after the sort changed (:mod:`~inductiva_top.monitor.rows.locate`).
 :func:`sort_value` is a task's value in that order.
 
 ``real_api`` says whether the field is one the real API has on its tasks (it

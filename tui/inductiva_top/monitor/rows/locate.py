@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.merge import TaskLister
-from inductiva_top.monitor.sorting import SortValue, sort_value
-from inductiva_top.monitor.window import TaskQuery
+from inductiva_top.monitor.rows.merge import TaskLister
+from inductiva_top.monitor.rows.sorting import SortValue, sort_value
+from inductiva_top.monitor.rows.window import TaskQuery
 
 __all__ = ["locate"]
 
