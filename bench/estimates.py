@@ -55,6 +55,7 @@ from inductiva_top.monitor.foresight.estimates import (
     estimate_start,
 )
 from inductiva_top.monitor.foresight.progress import ProgressTracker
+from inductiva_top.monitor.foresight.wording import shown_span
 from inductiva_top.monitor.statuses import StatusKind, is_terminal, status_info
 from inductiva_top.server.launcher import ServerProcess
 from inductiva_top.transfer.submit import SubmitRequest, submit
@@ -124,7 +125,13 @@ class Figures:
     made: int = 0
     unknown: int = 0
     errors: list[float] = field(default_factory=list)
+    """Absolute seconds between each known estimate's middle and what happened."""
+    signed: list[float] = field(default_factory=list)
+    """The same, signed: positive when the estimate said later than it happened."""
     inside: int = 0
+    """How many real times fell inside the estimate's range."""
+    inside_shown: int = 0
+    """How many fell inside the range as the dashboard shows it (``4-9 min``, to 5 s)."""
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.errors)
@@ -136,9 +143,11 @@ class Figures:
         if not self.errors:
             return f"{self.made} estimates, {self.unknown} unknown"
         inside = 100 * self.inside / len(self.errors)
+        shown = 100 * self.inside_shown / len(self.errors)
         return (
-            f"median {statistics.median(self.errors):.1f} s, p90 {self.percentile(0.9):.1f} s "
-            f"({self.made} estimates, {self.unknown} unknown, {inside:.0f} % in range)"
+            f"median {statistics.median(self.errors):.1f} s, p90 {self.percentile(0.9):.1f} s, "
+            f"bias {statistics.median(self.signed):+.1f} s ({self.made} estimates, "
+            f"{self.unknown} unknown, {inside:.0f} % in range, {shown:.0f} % in the range shown)"
         )
 
 
@@ -274,7 +283,10 @@ def score(tasks: list[Task], guesses: list[Guess]) -> list[Figures]:
         low, high = guess.span.between(guess.at)
         middle = (guess.at - actual).total_seconds() + guess.span.middle
         figure.errors.append(abs(middle))
+        figure.signed.append(middle)
         figure.inside += low <= actual <= high
+        shown_low, shown_high = shown_span(guess.span).between(guess.at)
+        figure.inside_shown += shown_low <= actual <= shown_high
     return list(figures.values())
 
 

@@ -12,6 +12,7 @@ from inductiva_top.monitor.foresight.durations import (
     Sample,
     Scope,
     quantile,
+    spread,
 )
 from inductiva_top.monitor.foresight.estimates import (
     GroupFacts,
@@ -86,11 +87,12 @@ def test_two_alike_are_not_enough_and_the_simulator_tier_comes_next() -> None:
         history([100] * 4, simulator="b", project="p"),
     )
     mine = store.durations(Phase.RUN, group="g", simulator="a", project="p")
+    # 10 and 20, stretched by 5/4: there are only four (test_few_durations_widen_the_range).
     assert mine is not None and (mine.scope, mine.count, mine.low, mine.high) == (
         Scope.SIMULATOR,
         4,
-        10,
-        20,
+        8,
+        25,
     )
 
 
@@ -119,10 +121,22 @@ def test_the_store_keeps_the_newest_per_group() -> None:
     assert store.observe([finished("new", -100, 10)]) == 0
 
 
+def test_few_durations_widen_the_range() -> None:
+    # One duration says little about the next: half to twice it. Twenty say
+    # nearly all their 10th to 90th percentiles do.
+    assert spread([100.0]) == (50.0, 200.0)
+    assert spread([100.0] * 4) == (pytest.approx(80.0), pytest.approx(125.0))
+    twenty = [float(seconds) for seconds in range(10, 210, 10)]
+    low, high = spread(twenty)
+    assert (low, high) == (pytest.approx(29 * 20 / 21), pytest.approx(181 * 21 / 20))
+    assert (quantile(twenty, 0.1), quantile(twenty, 0.9)) == (pytest.approx(29), pytest.approx(181))
+
+
 def test_remaining_after_uses_the_durations_that_got_this_far() -> None:
     durations = Durations.of([50.0, 60.0, 70.0, 80.0, 90.0], Scope.GROUP)
     assert durations is not None
-    assert durations.remaining_after(55) == (pytest.approx(11.0), pytest.approx(29.0))
+    # 5, 15, 25, 35 s left: 8 and 32 at the 10th and 90th percentiles, stretched by 5/4.
+    assert durations.remaining_after(55) == (pytest.approx(6.4), pytest.approx(40.0))
     assert durations.remaining_after(95) is None
     assert Durations.average(100).remaining_after(30) == (70, 70)
 
@@ -179,8 +193,12 @@ def test_start_of_a_task_with_three_ahead_on_two_busy_machines() -> None:
     )
     assert estimate is not None
     assert estimate.span is not None
-    # r2 ends in 20 s, r1 in 70 s; three tasks of 100 s go first: 20, 70, 120, then me at 170.
-    assert (estimate.span.low, estimate.span.high) == (pytest.approx(170, abs=0.02),) * 2
+    # r2 ends in 20 s, r1 in 70 s; three tasks of 100 s go first: 20, 70, 120, then me at 170;
+    # from five durations, 5/6 to 6/5 of that.
+    assert (estimate.span.low, estimate.span.high) == (
+        pytest.approx(170 * 5 / 6, abs=0.02),
+        pytest.approx(170 * 6 / 5, abs=0.02),
+    )
     assert estimate.reason is WaitReason.TASKS_AHEAD
     assert (estimate.tasks_ahead, estimate.machines, estimate.running) == (3, 2, 2)
     assert estimate.ahead_from_server and estimate.machines_described
@@ -206,8 +224,9 @@ def test_varied_durations_give_a_range() -> None:
         me, now=NOW, finished=store, held=[me], tasks_ahead=2, facts=GroupFacts(machines=1)
     )
     assert estimate is not None and estimate.span is not None
-    assert estimate.span.low == pytest.approx(2 * 76, abs=0.02)
-    assert estimate.span.high == pytest.approx(2 * 124, abs=0.02)
+    # The 10th and 90th percentiles are 68 and 132, stretched by 6/5 (five durations).
+    assert estimate.span.low == pytest.approx(2 * 68 * 5 / 6, abs=0.02)
+    assert estimate.span.high == pytest.approx(2 * 132 * 6 / 5, abs=0.02)
     assert estimate.durations is not None and estimate.durations.count == 5
 
 
@@ -256,7 +275,7 @@ def test_next_in_line_behind_busy_machines_waits_for_the_first_to_free() -> None
     estimate = estimate_start(me, now=NOW, finished=store, held=held, tasks_ahead=0)
     assert estimate is not None and estimate.span is not None
     assert estimate.reason is WaitReason.GROUP_BUSY
-    assert estimate.span.low == pytest.approx(6)
+    assert estimate.span.low == pytest.approx(6 * 3 / 4)
     # Without a described size, the group has as many machines as ran at once.
     assert (estimate.machines, estimate.machines_described) == (1, False)
 
@@ -267,8 +286,9 @@ def test_machines_seen_running_at_once_in_the_history() -> None:
     estimate = estimate_start(me, now=NOW, finished=seen(overlapping), held=[me], tasks_ahead=5)
     assert estimate is not None and estimate.span is not None
     assert (estimate.machines, estimate.machines_described) == (3, False)
-    # Three free machines, five ahead of 100 s: three start now, two at 100, me at 100.
-    assert estimate.span.low == pytest.approx(100, abs=0.02)
+    # Three free machines, five ahead of 100 s: three start now, two at 100, me at 100
+    # (from three durations: 3/4 of that at the least).
+    assert estimate.span.low == pytest.approx(100 * 3 / 4, abs=0.02)
 
 
 def test_tasks_ahead_counted_from_what_the_dashboard_holds() -> None:
@@ -285,7 +305,7 @@ def test_tasks_ahead_counted_from_what_the_dashboard_holds() -> None:
     )  # fmt: skip
     assert estimate is not None and estimate.span is not None
     assert (estimate.tasks_ahead, estimate.ahead_from_server) == (2, False)
-    assert estimate.span.low == pytest.approx(100, abs=0.02)
+    assert estimate.span.low == pytest.approx(2 * 50 * 3 / 4, abs=0.02)
 
 
 def test_held_tasks_ahead_count_with_their_own_durations() -> None:
@@ -298,11 +318,11 @@ def test_held_tasks_ahead_count_with_their_own_durations() -> None:
     facts = GroupFacts(machines=1)
     both = estimate_start(held[2], now=NOW, finished=store, held=held, tasks_ahead=2, facts=facts)
     assert both is not None and both.span is not None
-    assert both.span.low == pytest.approx(200, abs=0.02)
+    assert both.span.low == pytest.approx(200 * 3 / 4, abs=0.02)
     # The server counts one more ahead than the dashboard holds: it is taken to be alike me.
     three = estimate_start(held[2], now=NOW, finished=store, held=held, tasks_ahead=3, facts=facts)
     assert three is not None and three.span is not None
-    assert three.span.low == pytest.approx(210, abs=0.02)
+    assert three.span.low == pytest.approx(210 * 3 / 4, abs=0.02)
 
 
 def test_finish_estimates_made_by_the_caller_are_used_for_the_busy_machines() -> None:
@@ -340,15 +360,16 @@ def test_finish_from_how_long_alike_tasks_computed() -> None:
     store = seen(history([55, 65, 75, 85, 95], finalize=5))
     estimate = estimate_finish(running("r", -55), now=NOW, finished=store)
     assert estimate is not None and estimate.span is not None
-    # Computations of 50..90 s; those past 55 s have 5, 15, 25, 35 s left; then 5 s finalizing.
-    assert estimate.span.low == pytest.approx(11 + 5)
-    assert estimate.span.high == pytest.approx(29 + 5)
+    # Computations of 50..90 s; those past 55 s have 5, 15, 25, 35 s left (6.4 to 40 s,
+    # test_remaining_after_...); then five finalizings of 5 s (5 * 5/6 to 5 * 6/5).
+    assert estimate.span.low == pytest.approx(6.4 + 5 * 5 / 6)
+    assert estimate.span.high == pytest.approx(40 + 5 * 6 / 5)
     assert (estimate.source, estimate.phase, estimate.overdue) == (
         Source.HISTORY,
         Phase.COMPUTE,
         False,
     )
-    assert estimate.ends_between() == (at(16), at(34))
+    assert estimate.ends_between() == (at(estimate.span.low), at(estimate.span.high))
 
 
 def test_a_task_past_every_alike_duration_is_overdue() -> None:
@@ -362,23 +383,37 @@ def test_preparing_and_finalizing_use_their_own_durations() -> None:
     store = seen(history([55, 65, 75, 85, 95], finalize=5))
     preparing = estimate_finish(running("p", -10, status="started"), now=NOW, finished=store)
     assert preparing is not None and preparing.phase is Phase.RUN
-    assert preparing.span is not None and preparing.span.low == pytest.approx(45 + 8)
+    # Runs of 55..95 s, 10 s gone: 45..85 s left, 49 at the 10th percentile, times 5/6.
+    assert preparing.span is not None and preparing.span.low == pytest.approx(49 * 5 / 6)
     ending = running("e", -70).model_copy(
         update={"status": "computation-ended", "computation_end_time": at(-2)}
     )
     finalizing = estimate_finish(ending, now=NOW, finished=store)
     assert finalizing is not None and finalizing.phase is Phase.FINALIZE
-    assert finalizing.span == Span(3, 3)
+    assert finalizing.span is not None
+    assert (finalizing.span.low, finalizing.span.high) == (
+        pytest.approx(3 * 5 / 6),
+        pytest.approx(3 * 6 / 5),
+    )
 
 
 def test_without_compute_times_the_whole_run_is_used() -> None:
     store = seen(history([100] * 3))
     estimate = estimate_finish(running("r", -30), now=NOW, finished=store)
     assert estimate is not None and estimate.phase is Phase.RUN
-    assert estimate.span == Span(70, 70)
+    assert estimate.span is not None
+    assert (estimate.span.low, estimate.span.high) == (
+        pytest.approx(70 * 3 / 4),
+        pytest.approx(70 * 4 / 3),
+    )
     finalizing = running("e", -95, status="computation-ended")
     ending = estimate_finish(finalizing, now=NOW, finished=store)
-    assert ending is not None and (ending.phase, ending.span) == (Phase.RUN, Span(5, 5))
+    assert ending is not None and ending.phase is Phase.RUN
+    assert ending.span is not None
+    assert (ending.span.low, ending.span.high) == (
+        pytest.approx(5 * 3 / 4),
+        pytest.approx(5 * 4 / 3),
+    )
 
 
 def test_finish_from_the_tasks_own_progress() -> None:
@@ -389,8 +424,12 @@ def test_finish_from_the_tasks_own_progress() -> None:
     assert reading is not None and reading.recent_rate == pytest.approx(0.01)
     estimate = estimate_finish(running("r", -100), now=NOW, finished=store, progress=reading)
     assert estimate is not None and estimate.span is not None
-    # Half done: 50 s left at the recent rate, 100 s at the rate since the start; +5 finalizing.
-    assert (estimate.span.low, estimate.span.high) == (pytest.approx(55), pytest.approx(105))
+    # Half done: 50 s left at the recent rate, 100 s at the rate since the start; then
+    # five finalizings of 5 s (5 * 5/6 to 5 * 6/5).
+    assert (estimate.span.low, estimate.span.high) == (
+        pytest.approx(50 + 5 * 5 / 6),
+        pytest.approx(100 + 5 * 6 / 5),
+    )
     assert (estimate.source, estimate.progress) == (Source.PROGRESS, reading)
 
 

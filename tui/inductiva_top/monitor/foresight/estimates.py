@@ -15,8 +15,9 @@ started. The UI formats them; nothing here makes up a number.
   group's recently finished tasks, most alike first (:mod:`.durations`):
   alike the task ahead when the dashboard holds it, else alike the waiting
   task.
-  The low end of the span uses the short durations (20th percentile), the
-  high end the long ones (80th). Why it waits is a :class:`WaitReason`.
+  The low end of the span uses the short durations (10th percentile), the
+  high end the long ones (90th), both widened when they are few
+  (:func:`~.durations.spread`). Why it waits is a :class:`WaitReason`.
 * :func:`estimate_finish`: a running task ends when its remaining compute
   and finalizing are done: from its own progress (:mod:`.progress`) when its
   output shows some, else from how long alike finished tasks took in the

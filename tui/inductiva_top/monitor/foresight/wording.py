@@ -31,6 +31,7 @@ __all__ = [
     "ends_cell",
     "ends_sentence",
     "range_text",
+    "shown_span",
     "starts_cell",
     "starts_sentence",
 ]
@@ -43,21 +44,33 @@ _HOURS_FROM = 2 * 3600.0
 """From this many seconds on, a range is said in hours."""
 
 
-def range_text(span: Span) -> str:
-    """``span`` (seconds) in words: ``<5 s``, ``20-45 s``, ``4-9 min``, ``5 min``, ``2-3 h``."""
+def _shown(span: Span) -> tuple[Span, str]:
+    """``span`` rounded outwards to the unit it is said in, and the words."""
     if span.high < 5:
-        return "<5 s"
+        return Span(0.0, 5.0), "<5 s"
     if span.high < 90:
         # Short queues of short tasks: in seconds, to 5 s (a minute would hide the order).
+        unit, seconds = "s", 1
         low, high = max(5, 5 * math.floor(span.low / 5)), 5 * math.ceil(span.high / 5)
-        unit = "s"
-    elif span.high < _HOURS_FROM:
-        low, high = max(1, math.floor(span.low / 60)), math.ceil(span.high / 60)
-        unit = "min"
     else:
-        low, high = max(1, math.floor(span.low / 3600)), math.ceil(span.high / 3600)
-        unit = "h"
-    return f"{high} {unit}" if low >= high else f"{low}-{high} {unit}"
+        unit, seconds = ("min", 60) if span.high < _HOURS_FROM else ("h", 3600)
+        low, high = max(1, math.floor(span.low / seconds)), math.ceil(span.high / seconds)
+    text = f"{high} {unit}" if low >= high else f"{low}-{high} {unit}"
+    return Span(float(low * seconds), float(high * seconds)), text
+
+
+def range_text(span: Span) -> str:
+    """``span`` (seconds) in words: ``<5 s``, ``20-45 s``, ``4-9 min``, ``5 min``, ``2-3 h``."""
+    return _shown(span)[1]
+
+
+def shown_span(span: Span) -> Span:
+    """The seconds :func:`range_text` says for ``span``: rounded outwards to its unit.
+
+    What a reader takes from ``4-9 min`` is 240 to 540 s; the benchmark of
+    the estimates scores this as well as the span itself.
+    """
+    return _shown(span)[0]
 
 
 def starts_cell(estimate: StartEstimate | None, now: datetime) -> str:
