@@ -20,6 +20,7 @@ from textual.widgets import Input, Label
 from textual.widgets._footer import FooterKey
 
 from inductiva_top.monitor.statuses import FILTER_GROUPS
+from inductiva_top.ui import screens
 from inductiva_top.ui.app import InductivaTopApp
 from inductiva_top.ui.keymap import loaded_binding_ids
 from inductiva_top.ui.screens.board import BoardScreen
@@ -78,7 +79,12 @@ async def _loaded(pilot: Pilot[None], app: InductivaTopApp, seeded: Seeded) -> T
 async def _status_dialog(pilot: Pilot[None], app: InductivaTopApp, seeded: Seeded) -> None:
     await _loaded(pilot, app, seeded)
     await pilot.press("s")
-    await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status dialog")
+    await until(
+        pilot,
+        # Its lists too: a screen is current before its children are mounted.
+        lambda: isinstance(app.screen, StatusFilter) and bool(app.screen.query(StatusList)),
+        "the status dialog",
+    )
 
 
 async def test_a_burst_in_the_status_dialog_ticks_each_row_it_passes(seeded: Seeded) -> None:
@@ -352,6 +358,7 @@ def test_the_readme_key_table_names_real_binding_ids() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("| key | id | does |") :].split("\n\n", 1)[0]
     listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", table))
+    screens.load_all()
     known = loaded_binding_ids()
     assert listed <= known, listed - known
     for cls in (MainScreen, TaskTable, InductivaTopApp):

@@ -42,17 +42,29 @@ from inductiva_top.api.models import (
     ZipFileRange,
 )
 from inductiva_top.api.retry import NO_RETRY, Clock, RetryPolicy, Sleep, run_with_retries
-from inductiva_top.api.shapes import Query, segment, validate, validate_model
+from inductiva_top.api.shapes import (
+    BUILT_ON_FIRST_USE,
+    Query,
+    segment,
+    validate,
+    validate_model,
+)
 from inductiva_top.api.timeouts import DEFAULT_TIMEOUTS, Timeouts, pool_limits
 from inductiva_top.api.wire import ClientStats, StreamedResponse, Wire, describe_url
 
 __all__ = ["ClientStats", "InductivaClient", "StreamedResponse"]
 
-_PROJECTS: TypeAdapter[list[Project]] = TypeAdapter(list[Project])
-_TASKS_INFO: TypeAdapter[list[ProjectTaskInfo]] = TypeAdapter(list[ProjectTaskInfo])
-_GROUPS: TypeAdapter[list[MachineGroup]] = TypeAdapter(list[MachineGroup])
-_SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(list[str | None])
-_METADATA: TypeAdapter[dict[str, str]] = TypeAdapter(dict[str, str])
+_PROJECTS: TypeAdapter[list[Project]] = TypeAdapter(list[Project], config=BUILT_ON_FIRST_USE)
+_TASKS_INFO: TypeAdapter[list[ProjectTaskInfo]] = TypeAdapter(
+    list[ProjectTaskInfo], config=BUILT_ON_FIRST_USE
+)
+_GROUPS: TypeAdapter[list[MachineGroup]] = TypeAdapter(
+    list[MachineGroup], config=BUILT_ON_FIRST_USE
+)
+_SIGNED_URLS: TypeAdapter[list[str | None]] = TypeAdapter(
+    list[str | None], config=BUILT_ON_FIRST_USE
+)
+_METADATA: TypeAdapter[dict[str, str]] = TypeAdapter(dict[str, str], config=BUILT_ON_FIRST_USE)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # visible ASCII, no spaces or line breaks

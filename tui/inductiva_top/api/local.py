@@ -23,16 +23,16 @@ from pydantic import TypeAdapter
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import BadResponse, sanitize_excerpt
-from inductiva_top.api.shapes import Query, segment, validate
+from inductiva_top.api.shapes import BUILT_ON_FIRST_USE, Query, segment, validate
 
 __all__ = ["MAX_MESSAGE_BYTES", "PROBE_PATH", "LocalOps", "TailBatch"]
 
 T = TypeVar("T")
 
-_LINES: TypeAdapter[list[str]] = TypeAdapter(list[str])
-_LISTING: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
-_NEWEST: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
-_TEXT: TypeAdapter[str] = TypeAdapter(str)
+_LINES: TypeAdapter[list[str]] = TypeAdapter(list[str], config=BUILT_ON_FIRST_USE)
+_LISTING: TypeAdapter[list[Any]] = TypeAdapter(list[Any], config=BUILT_ON_FIRST_USE)
+_NEWEST: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any], config=BUILT_ON_FIRST_USE)
+_TEXT: TypeAdapter[str] = TypeAdapter(str, config=BUILT_ON_FIRST_USE)
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 """A follow message longer than this is refused (the server batches at 1 MiB)."""

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from inductiva_top.api.shapes import BUILT_ON_FIRST_USE
+
 
 def _blank_to_none(value: Any) -> Any:
     """Some servers send ``""`` for a time that has not happened yet."""
@@ -48,7 +50,9 @@ UtcDatetime = Annotated[datetime | None, BeforeValidator(_blank_to_none), AfterV
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, **BUILT_ON_FIRST_USE
+    )
 
 
 class TaskMetrics(_Model):

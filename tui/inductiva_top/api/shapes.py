@@ -11,17 +11,22 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from inductiva_top.api.errors import BadResponse, sanitize_excerpt
 
-__all__ = ["Query", "segment", "validate", "validate_model"]
+__all__ = ["BUILT_ON_FIRST_USE", "Query", "segment", "validate", "validate_model"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 Query = list[tuple[str, str]]
 """Query parameters in order; a name may repeat (``sort``, ``paths``)."""
+
+BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
+"""The config of every module-level ``TypeAdapter`` (and of the models): each validator is
+built when first used, not at import, so the dashboard's launch does not build the
+validators of answers its first screen does not need."""
 
 
 def segment(value: str) -> str:

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
@@ -53,16 +54,15 @@ from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.watch import Watcher
+from inductiva_top.ui import screens
 from inductiva_top.ui.columns import (
     columns_from_config,
     optional_columns,
     unknown_columns_message,
 )
-from inductiva_top.ui.commands import DashboardCommands
 from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
 from inductiva_top.ui.partial_updates import crop_partial_updates
 from inductiva_top.ui.resources import stylesheet
-from inductiva_top.ui.screens.help import HelpScreen, help_sections
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.services import PaneServices
 
@@ -90,6 +90,10 @@ def config_problems(config: Config) -> list[str]:
             f"{config.origin('theme')}: unknown theme {config.theme!r}{hint}; "
             f"themes: {', '.join(sorted(THEMES))}"
         )
+    if not config.keymap:
+        return problems
+    # A keymap may name the keys of a screen not opened yet: they must be loaded to be known.
+    screens.load_all()
     known = loaded_binding_ids()
     for binding_id in unknown_keymap_ids(config.keymap, known):
         hint = did_you_mean(binding_id, sorted(known))
@@ -105,6 +109,13 @@ def check_config(config: Config) -> None:
     problems = config_problems(config)
     if problems:
         raise ConfigError(problems[0])
+
+
+def _dashboard_commands() -> type[Provider]:
+    """The palette's dashboard commands, imported when the palette first opens (not at launch)."""
+    from inductiva_top.ui.commands import DashboardCommands
+
+    return DashboardCommands
 
 
 def api_label(config: Config) -> str:
@@ -126,9 +137,9 @@ class InductivaTopApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {_dashboard_commands}
 
-    _help: tuple[weakref.ref[Screen[object]], HelpScreen] | None = None
+    _help: tuple[weakref.ref[Screen[object]], screens.HelpScreen] | None = None
     """The help screen last built, and the screen it lists the keys of."""
 
     _picking_theme = False
@@ -250,12 +261,12 @@ class InductivaTopApp(App[None]):
 
     def action_help(self) -> None:
         cached = self._help
-        if isinstance(self.screen, HelpScreen) or (
+        if isinstance(self.screen, screens.HelpScreen) or (
             cached is not None and cached[1] in self.screen_stack
         ):
             return
         under = self.screen
-        sections = help_sections(under, self.config.keymap)
+        sections = screens.help_sections(under, self.config.keymap)
         if cached is not None and cached[0]() is under:
             # Built once for this screen and keymap: only a key switched on or
             # off since is redrawn, not the whole dialog and its styles.
@@ -263,7 +274,7 @@ class InductivaTopApp(App[None]):
         else:
             if cached is not None:
                 self.uninstall_screen(cached[1])
-            cached = self._help = (weakref.ref(under), HelpScreen(sections))
+            cached = self._help = (weakref.ref(under), screens.HelpScreen(sections))
             # Installed, so closing it keeps it for the next press.
             self.install_screen(cached[1], name=HELP_SCREEN)
         self.push_screen(cached[1])

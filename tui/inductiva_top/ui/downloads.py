@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.transfer.errors import (
@@ -26,8 +26,10 @@ from inductiva_top.transfer.errors import (
     TransferError,
     printable_name,
 )
-from inductiva_top.transfer.outputs import TransferClient, download_inputs, download_outputs
-from inductiva_top.transfer.progress import Progress
+
+if TYPE_CHECKING:
+    from inductiva_top.transfer.outputs import TransferClient
+    from inductiva_top.transfer.progress import Progress
 
 __all__ = ["DownloadJob", "DownloadManager", "JobState", "describe_error", "skipped_note"]
 
@@ -136,6 +138,10 @@ class DownloadManager:
     async def _run(
         self, job: DownloadJob, inputs: bool, filenames: list[str], keep_zip: bool
     ) -> None:
+        # Imported at the first download, not with the dashboard: zips, ranges and
+        # extraction are a good part of its launch, and most sessions download nothing.
+        from inductiva_top.transfer.outputs import download_inputs, download_outputs
+
         def progress(update: Progress) -> None:
             job.progress = update
             self._changed()

@@ -51,8 +51,9 @@ def _subclasses(root: type[DOMNode]) -> Iterable[type[DOMNode]]:
 def loaded_binding_ids() -> set[str]:
     """The ids of every binding of the dashboard's classes and Textual's, as imported now.
 
-    Call it once the dashboard's modules are imported (the app module imports
-    every screen and widget).
+    Call it once the dashboard's modules are imported: the app module imports
+    the main screen and its widgets, :func:`inductiva_top.ui.screens.load_all`
+    the screens opened later.
     """
     classes: list[type[DOMNode]] = [DOMNode, *_subclasses(DOMNode)]
     return binding_ids([cls for cls in classes if cls.__module__.startswith(_OWNERS)])

@@ -57,20 +57,10 @@ from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import FILTER_GROUPS, display_alias, is_killable, is_terminal
 from inductiva_top.monitor.task.queue import QueueView
 from inductiva_top.monitor.watch import Arrival, Watcher
+from inductiva_top.ui import screens
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.polling import restart_after_error, trouble_title
-from inductiva_top.ui.screens.board import BoardScreen
-from inductiva_top.ui.screens.confirm import ConfirmAction
-from inductiva_top.ui.screens.detail import TaskDetailScreen
-from inductiva_top.ui.screens.export import ExportDialog
-from inductiva_top.ui.screens.failures import FailuresScreen
-from inductiva_top.ui.screens.fleet import FleetScreen
-from inductiva_top.ui.screens.kill import ConfirmKill
-from inductiva_top.ui.screens.project_picker import ProjectChoice, ProjectPicker
-from inductiva_top.ui.screens.queue import QueueScreen
-from inductiva_top.ui.screens.status_filter import StatusFilter
-from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.terminal import write_to_terminal
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
@@ -507,7 +497,7 @@ class MainScreen(Screen[None]):
     def open_detail(self, task_id: str) -> None:
         """Push the detail screen of ``task_id`` (from the table, or a machine of the fleet)."""
         self.app.push_screen(
-            TaskDetailScreen(
+            screens.TaskDetailScreen(
                 task_id,
                 self.state.source,
                 self.formatter,
@@ -637,7 +627,7 @@ class MainScreen(Screen[None]):
             if statuses is not None:
                 self._set_query(replace(self.state.window.query, statuses=statuses))
 
-        self.app.push_screen(StatusFilter(self.state.window.query.statuses), chosen)
+        self.app.push_screen(screens.StatusFilter(self.state.window.query.statuses), chosen)
 
     def action_project_filter(self) -> None:
         self._pick_project()
@@ -650,11 +640,13 @@ class MainScreen(Screen[None]):
             self.notify(str(error), title="Could not list projects", severity="error")
             return
 
-        def chosen(choice: ProjectChoice | None) -> None:
+        def chosen(choice: screens.ProjectChoice | None) -> None:
             if choice is not None:
                 self._set_query(replace(self.state.window.query, project=choice.name))
 
-        self.app.push_screen(ProjectPicker(projects, self.state.window.query.project), chosen)
+        self.app.push_screen(
+            screens.ProjectPicker(projects, self.state.window.query.project), chosen
+        )
 
     def action_board(self) -> None:
         """``P``: the project board; Enter there filters the table to that project."""
@@ -667,7 +659,7 @@ class MainScreen(Screen[None]):
                 self._set_query(replace(self.state.window.query, project=name))
 
         self.app.push_screen(
-            BoardScreen(
+            screens.BoardScreen(
                 source,
                 api_label=self.api_label,
                 formatter=self.formatter,
@@ -687,7 +679,7 @@ class MainScreen(Screen[None]):
         if not isinstance(source, BatchSource) or project is None:
             return
         self.app.push_screen(
-            SweepScreen(
+            screens.SweepScreen(
                 source,
                 project,
                 api_label=self.api_label,
@@ -707,7 +699,7 @@ class MainScreen(Screen[None]):
         query = self.state.window.query
         scope = ", ".join(query.describe()) or "all tasks"
         self.app.push_screen(
-            FailuresScreen(
+            screens.FailuresScreen(
                 source,
                 query,
                 scope=scope,
@@ -872,7 +864,7 @@ class MainScreen(Screen[None]):
             if yes:
                 self._kill(targets)
 
-        self.app.push_screen(ConfirmKill(targets, self.state.names_of(targets)), confirmed)
+        self.app.push_screen(screens.ConfirmKill(targets, self.state.names_of(targets)), confirmed)
 
     @work(group="kill", exit_on_error=False)
     async def _kill(self, task_ids: list[str]) -> None:
@@ -937,7 +929,7 @@ class MainScreen(Screen[None]):
                 self._kill([task.task_id for task in targets])
 
         self.app.push_screen(
-            ConfirmAction(
+            screens.ConfirmAction(
                 f"Kill {count} task{'s' if count != 1 else ''} of {described}?",
                 names,
                 confirm=f"Kill {count}",
@@ -964,7 +956,7 @@ class MainScreen(Screen[None]):
 
             policy = self.loop.schedule.policy
             self.app.push_screen(
-                QueueScreen(
+                screens.QueueScreen(
                     load,
                     self.formatter,
                     policy=policy,
@@ -978,7 +970,7 @@ class MainScreen(Screen[None]):
     def action_fleet(self) -> None:
         """``M``: the machine groups behind the queue, their machines and what they cost."""
         self.app.push_screen(
-            FleetScreen(
+            screens.FleetScreen(
                 self.state,
                 self.loop,
                 self.formatter,
@@ -1003,7 +995,7 @@ class MainScreen(Screen[None]):
 
     def action_export(self) -> None:
         now = self.formatter.now()
-        self.app.push_screen(ExportDialog.of_view(self.state, self.output_dir, now))
+        self.app.push_screen(screens.ExportDialog.of_view(self.state, self.output_dir, now))
 
     def action_watch(self) -> None:
         task = self.cursor_task()
