@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from textual.binding import Binding
@@ -17,15 +18,18 @@ from textual.command import CommandPalette
 from textual.widgets import Label
 
 from inductiva_top.api.client import InductivaClient
+from inductiva_top.api.models import TaskPage
 from inductiva_top.demo.plan import SWEEP_PROJECT
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.sweep import SweepGroup, SweepRow
+from inductiva_top.monitor.batch.totals import PAGE
 from inductiva_top.monitor.statuses import StatusKind
 from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.sheet import Sheet
+from inductiva_top.ui.widgets.task_table import TaskTable
 from inductiva_top.ui.widgets.totals import BEHIND, TotalsLine
 from tests.ui.conftest import FAILED, RUNS, Swept
 from tests.ui.dashboard_helpers import make_app, until
@@ -158,6 +162,31 @@ async def test_totals_follow_the_filter_and_a_new_filter_cancels_the_count(swept
         assert counted is not None
         assert (counted.seen, counted.counts[StatusKind.FAILED]) == (FAILED, FAILED)
         assert not any(w.group == "totals" and not w.is_finished for w in app.workers)
+
+
+async def test_the_totals_are_counted_once_the_first_rows_are_in(
+    swept: Swept, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At launch the rows come first: the totals' pages of 500 tasks would hold them up."""
+    app = make_app(swept.server)
+    client = app.source
+    assert isinstance(client, InductivaClient)
+    rows_then: list[int] = []
+    """The table's rows when each page of the totals was asked for."""
+    list_tasks = client.list_tasks
+
+    async def listing(*args: Any, **kwargs: Any) -> TaskPage:
+        if kwargs.get("per_page") == PAGE:
+            rows_then.append(_main(app).query_one(TaskTable).row_count)
+        return await list_tasks(*args, **kwargs)
+
+    monkeypatch.setattr(client, "list_tasks", listing)
+    async with app.run_test(size=(120, 40)) as pilot:
+        totals = _main(app).query_one(TotalsLine)
+        await until(
+            pilot, lambda: totals.totals is not None and totals.totals.complete, "the totals"
+        )
+    assert rows_then and min(rows_then) > 0
 
 
 async def test_totals_older_than_the_header_say_so(swept: Swept) -> None:

@@ -7,8 +7,9 @@ While pages are counted it says how far it got (``Σ 1,500/4,000…``); a new
 filter cancels the count and starts another.
 
 Attributes down: the screen calls :meth:`TotalsLine.follow` with the view's
-query, the status counts and the view's size; the line counts again at once
-when the query changes, and when the counts moved (a task changed status)
+query, the status counts and the view's size; the line counts a new query
+once its first rows are in (the size known: the rows come first, at launch
+too), and counts again when the counts moved (a task changed status)
 or the view's size is not what was counted, no sooner than :data:`PACE`
 seconds per request the last count took (5 s after one request, over three
 minutes after 40 pages).
@@ -95,6 +96,8 @@ class TotalsLine(Static):
         self._busy = False
         self._behind = False
         """The line says it was counted before the latest changes."""
+        self._due = False
+        """The view is to be counted once its first rows are in (its size known)."""
 
     def follow(self, query: TaskQuery, counts: Mapping[str, int], size: int | None) -> None:
         """The view is ``query`` of ``size`` tasks, the status counts ``counts``: count if due."""
@@ -104,7 +107,14 @@ class TotalsLine(Static):
         if query != self.view_query:
             self.view_query, self._counts, self.totals = query, dict(counts), None
             self.update(Text("Σ counting…"))
-            self._count(query)
+            self.workers.cancel_group(self, "totals")
+            self._due = True
+        if self._due:
+            if size is not None:
+                # Once the view's first rows are painted: counting (up to 40 pages of
+                # 500 tasks) would hold them up, at launch and after a new filter.
+                self._due = False
+                self.call_after_refresh(self._count, query)
             return
         totals = self.totals
         if self._busy or totals is None:
@@ -132,6 +142,8 @@ class TotalsLine(Static):
     async def _count(self, query: TaskQuery) -> None:
         """Count ``query``'s tasks; a newer query cancels this (exclusive)."""
         assert self.source is not None
+        if query != self.view_query:
+            return  # another filter came before this count started
         self._busy = True
         try:
             async for totals in view_totals(self.source, query, self._clock()):
