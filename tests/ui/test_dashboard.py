@@ -293,6 +293,28 @@ async def test_no_color_still_shows_status_symbols(
     assert any("✔ Success" in line for line in lines)
 
 
+async def test_no_column_is_cut_by_the_right_edge(seeded: Seeded) -> None:
+    """At 80 columns the header once ended in 'SUBMITTE' over cells reading '6h ag'."""
+    app = make_app(seeded.server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = _main(app).query_one(TaskTable)
+        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+        titles = {column.title for column in table.columns}
+        seen: set[str] = set()
+        for width in range(70, 92, 3):  # wherever the edge falls
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            for _ in range(3):  # and scrolled sideways, column by column
+                header = table.render_line(0).text
+                words = header.replace("▼", " ").replace("▲", " ").split()
+                assert words and set(words) <= titles, (width, header)
+                seen.update(words)
+                await pilot.press("right")
+                await pilot.pause()
+            table.scroll_to(x=0, animate=False)
+    assert "SUBMITTED" in seen and len(seen) > 6
+
+
 @pytest.mark.parametrize("sort", ["create_time:desc", "create_time:asc"])
 async def test_several_statuses_merge_one_stream_per_code(seeded: Seeded, sort: str) -> None:
     wanted = ["failed", "success"]

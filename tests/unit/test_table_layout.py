@@ -57,8 +57,12 @@ def test_narrow_terminals_shorten_the_id_first_then_share_the_cut() -> None:
     narrowest = [7, STATUS.width, PROJECT.width, MACHINE.width, RUN.width]
     room = sum(width + 1 for width in narrowest)
     assert fit_widths(ROW, natural, room=room, short_id=7) == narrowest
-    # Far too narrow: no cell is cut for nothing; the columns past the edge scroll.
-    assert fit_widths(ROW, natural, room=room - 1, short_id=7) == [7, *natural[1:]]
+    # One short of that: the first four fill the room, shrunk alike, and RUN scrolls
+    # sideways whole; no column ends half shown at the edge.
+    widths = fit_widths(ROW, natural, room=room - 1, short_id=7)
+    assert widths[:2] == [7, STATUS.width] and widths[4] == RUN.width
+    assert sum(width + 1 for width in widths[:4]) == room - 1
+    assert widths[2] > PROJECT.width and widths[3] > MACHINE.width
 
 
 def test_status_words_are_never_cut() -> None:
@@ -89,5 +93,18 @@ def test_the_name_is_never_cut_to_make_room() -> None:
     assert widths[2] < 20 and widths[3] < 20
     narrowest = [7, 16, PROJECT.width, MACHINE.width]
     room = sum(w + 1 for w in narrowest) - 1
-    # One short: cutting the others would still not fit, so nothing is cut and the row scrolls.
+    # One short: nothing is cut, the project fits whole and the machine scrolls sideways.
     assert fit_widths(row, natural, room=room, short_id=7) == [7, 16, 20, 20]
+
+
+def test_at_80_columns_the_leading_columns_are_shown_whole() -> None:
+    """The demo at 80x24 showed SUBMITTED as 'SUBMITTE' and '6h ag' at the edge."""
+    keys = ["id", "name", "status", "simulator", "project", "submitted", "run", "cost"]
+    row = [COLUMNS[key] for key in keys]
+    natural = [6, 11, 17, 12, 18, 9, 11, 7]
+    widths = fit_widths(row, natural, room=76, short_id=6)
+    assert sum(width + 1 for width in widths[:6]) == 76  # through SUBMITTED, whole
+    assert widths[5:] == [9, 11, 7]
+    assert widths[3] < 12 and widths[4] < 18  # simulator and project gave the room
+    # Nothing leads that cannot be shown: the first column alone wider than the room.
+    assert fit_widths(row[:1], [30], room=4, short_id=30) == [30]

@@ -510,14 +510,30 @@ class TaskTable(ScrollView, can_focus=True):
         strip = self._line_strip(y)
         base = self.rich_style
         frozen = min(self.frozen_width, width)
+        # A column cut by the right edge is left blank: "6h ag" under "SUBMITTE" says less
+        # than nothing; it shows whole once scrolled to.
+        end = self._whole_columns_end(self.frozen_width + scroll_x, scroll_x + width)
         if scroll_x == 0 or frozen == 0:
-            return strip.crop_extend(scroll_x, scroll_x + width, base)
-        return Strip.join(
-            [
-                strip.crop_extend(0, frozen, base),
-                strip.crop_extend(frozen + scroll_x, scroll_x + width, base),
-            ]
-        )
+            shown = strip.crop_extend(scroll_x, end, base)
+        else:
+            shown = Strip.join(
+                [
+                    strip.crop_extend(0, frozen, base),
+                    strip.crop_extend(frozen + scroll_x, end, base),
+                ]
+            )
+        return shown.extend_cell_length(width, base)
+
+    def _whole_columns_end(self, start: int, limit: int) -> int:
+        """Where the last column whose cells end between ``start`` and ``limit`` ends.
+
+        In line cells, its separator included when it fits (the sort arrow of a
+        full title is drawn there); ``limit`` itself when no column ends there
+        (a column wider than the screen is shown in part rather than not at all).
+        """
+        ends = itertools.accumulate((width + 1 for width in self.widths), initial=GUTTER)
+        whole = [end for end in ends if start < end - 1 <= limit]
+        return min(whole[-1], limit) if whole else limit
 
     def render_line(self, y: int) -> Strip:
         strip = self._screen_strip(y)
