@@ -1,11 +1,13 @@
 """One seeded task, run by run, recorded as the runner records a real one.
 
 :func:`build_task` draws what happens to a task (how long each step takes,
-how it ends) and records each event with the functions the server itself
-uses: :mod:`~inductiva_top.server.tasks.lifecycle` for state changes and
-:mod:`~inductiva_top.server.tasks.steps` for the steps of a run and the
-texts they record, on simulated time. The row is what the task store writes
-for the record (:func:`~inductiva_top.server.tasks.store.row_of`).
+how it ends) and records each event, on simulated time, through a
+:class:`~inductiva_top.server.seed.record.Recorder`: by default a
+:class:`~inductiva_top.server.seed.record.PlainRecord`, which applies the
+rules of :mod:`~inductiva_top.server.tasks.lifecycle` and
+:mod:`~inductiva_top.server.tasks.steps` to plain values and writes the row
+the task store writes for such a record
+(:func:`~inductiva_top.server.tasks.store.row_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from inductiva_top.server.schemas import Executer, TaskRequest
+from inductiva_top.server.schemas import Executer
 from inductiva_top.server.seed.data import (
     BAD_INPUTS,
     EXECUTER_FAILURES,
@@ -27,10 +29,10 @@ from inductiva_top.server.seed.data import (
 )
 from inductiva_top.server.seed.outputs import SeededOutput, output_archive
 from inductiva_top.server.seed.plan import US, TaskPlan
+from inductiva_top.server.seed.record import PlainRecord, Recorder
 from inductiva_top.server.statuses import OperationName, TaskStatusCode
-from inductiva_top.server.tasks import lifecycle, steps
+from inductiva_top.server.tasks import steps
 from inductiva_top.server.tasks.steps import StopReason
-from inductiva_top.server.tasks.store import row_of
 
 S = TaskStatusCode
 Op = OperationName
@@ -49,7 +51,8 @@ class Machine:
     uuid: str
     host: str
     group: MachineGroup
-    executer: Executer = field(init=False, repr=False, compare=False)
+    executer: dict[str, Any] = field(init=False, repr=False, compare=False)
+    """The ``executer`` document (validated once, here; each run records a copy)."""
 
     def __post_init__(self) -> None:
         group = self.group
@@ -63,11 +66,14 @@ class Machine:
             vm_name=self.host,
             host_type="local",
         )
-        object.__setattr__(self, "executer", executer)  # frozen: set once, here
+        object.__setattr__(self, "executer", executer.model_dump(mode="json"))  # frozen: set once
 
 
 MachineFor = Callable[[MachineGroup, int], Machine]
 """``machine(group, at_us)``: the machine a run of ``group`` starting at ``at_us`` is on."""
+
+NewRecord = Callable[[TaskPlan, int], Recorder]
+"""``new(plan, create_us)``: the record of a task just created (``pending-input``)."""
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
@@ -75,9 +81,11 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 
 
 class _Task:
-    """A task being recorded: its record, its simulated clock, what it cost."""
+    """A task being recorded: its record, its simulated clock (``now``), what it cost."""
 
-    def __init__(self, plan: TaskPlan, create_us: int, scale: float, archives: bool) -> None:
+    def __init__(
+        self, plan: TaskPlan, create_us: int, scale: float, archives: bool, new: NewRecord
+    ) -> None:
         self.plan = plan
         self.now = create_us
         self.scale = scale
@@ -88,31 +96,16 @@ class _Task:
         self.input_zipped = 0
         self.input_unpacked = 0
         self.input_files = 1
-        request = TaskRequest(
-            simulator=plan.simulator.name,
-            project=plan.project,
-            time_to_live_seconds=plan.ttl_seconds,
-            resubmit_on_preemption=plan.group.spot,
-            extra_params={"command": list(plan.command), "env": None},
-            task_metadata=plan.metadata,
-        )
-        self.record = lifecycle.new_task(plan.task_id, request, plan.group.name, self.at())
+        self.record = new(plan, create_us)
         self.command_line = _command_line(plan.command)
 
     def wait(self, seconds: float) -> None:
         """Let ``seconds`` pass (scaled, so that the task ends before "now")."""
         self.now += max(1, int(seconds * self.scale * US))
 
-    def at(self) -> datetime:
-        """The current simulated time."""
-        return _EPOCH + timedelta(microseconds=self.now)
-
     def since(self, start_us: int) -> float:
         """Seconds from ``start_us`` to now."""
         return (self.now - start_us) / US
-
-    def enter(self, code: TaskStatusCode, machine_id: str | None = None) -> None:
-        lifecycle.enter(self.record, code, self.at(), machine_id=machine_id)
 
 
 class _Run:
@@ -132,23 +125,21 @@ class _Run:
     def prepare(self, *, bad_input: str | None = None, disk_failure: str | None = None) -> bool:
         """started, download_input, uncompress_input; False when the task ended there."""
         task, rng = self.task, self.rng
-        steps.picked(self.record, self.machine.executer, task.at())
+        self.record.picked(self.machine.executer, task.now)
         zipped, unpacked, files = task.input_zipped, task.input_unpacked, task.input_files
         started = task.now
         task.wait(rng.uniform(0.00002, 0.0003))
-        steps.input_downloaded(
-            self.record, task.at(), size_bytes=zipped, seconds=task.since(started)
-        )
+        self.record.input_downloaded(task.now, size_bytes=zipped, seconds=task.since(started))
         started = task.now
         task.wait(0.001 + unpacked / rng.uniform(150e6, 400e6))
         if bad_input is not None:
-            steps.operation_failed(self.record, Op.UNCOMPRESS_INPUT, bad_input, task.at(), self.id)
+            self.record.operation_failed(Op.UNCOMPRESS_INPUT, bad_input, task.now, self.id)
             return False
         if disk_failure is not None:
             self.fail_executer(disk_failure)
             return False
-        steps.input_unpacked(
-            self.record, task.at(), files=files, size_bytes=unpacked, seconds=task.since(started)
+        self.record.input_unpacked(
+            task.now, files=files, size_bytes=unpacked, seconds=task.since(started)
         )
         return True
 
@@ -156,13 +147,13 @@ class _Run:
         """The command could not start: ``failed`` straight from ``started``."""
         task = self.task
         task.wait(self.rng.uniform(0.002, 0.02))
-        steps.command_not_started(self.record, task.command_line, reason, task.at(), self.id)
+        self.record.command_not_started(task.command_line, reason, task.now, self.id)
 
     def compute(self, seconds: float) -> None:
         """computation-started with exec_command open, then ``seconds`` of running."""
         task = self.task
         task.wait(self.rng.uniform(0.002, 0.02))
-        steps.command_started(self.record, task.command_line, task.at(), self.id)
+        self.record.command_started(task.command_line, task.now, self.id)
         self.compute_start_us = self.command_start_us = task.now
         task.wait(seconds)
 
@@ -177,7 +168,7 @@ class _Run:
     def exited(self, returncode: int | None) -> None:
         """The command ended: exec_command closed, computation-ended, compress_output open."""
         self.bill()
-        steps.command_ended(self.record, returncode, self.task.at(), self.id)
+        self.record.command_ended(returncode, self.task.now, self.id)
         self.returncode = returncode
         self.compress_start_us = self.task.now
 
@@ -195,12 +186,11 @@ class _Run:
             files, size, zipped = packed.files, packed.bytes, packed.zipped_bytes
         task.wait(0.002 + size / rng.uniform(60e6, 160e6))
         compress = task.since(self.compress_start_us)
-        steps.output_compressed(self.record, task.at())
+        self.record.output_compressed(task.now)
         started = task.now
         task.wait(rng.uniform(0.0002, 0.004))
-        steps.output_stored(
-            self.record,
-            task.at(),
+        self.record.output_stored(
+            task.now,
             files=files,
             size_bytes=size,
             zipped_bytes=zipped,
@@ -229,7 +219,7 @@ class _Run:
     def fail_executer(self, failure: str) -> None:
         """An internal failure of the executor, such as a full disk."""
         detail = steps.executor_failure(failure)
-        steps.executor_failed(self.record, detail, self.task.at(), self.id)
+        self.record.executor_failed(detail, self.task.now, self.id)
 
     def stopped(self, signal_exit: int) -> None:
         """The run was stopped (TTL, group terminated, credits): the command got SIGTERM."""
@@ -239,9 +229,8 @@ class _Run:
 
     def ended(self, returncode: int | None, reason: StopReason | None = None) -> None:
         """The final state, as the runner decides it."""
-        steps.run_ended(
-            self.record,
-            self.task.at(),
+        self.record.run_ended(
+            self.task.now,
             self.id,
             returncode=returncode,
             reason=reason,
@@ -257,6 +246,7 @@ def build_task(
     machine: MachineFor,
     *,
     archives: bool = False,
+    new: NewRecord = PlainRecord,
 ) -> tuple[dict[str, Any], bytes | None]:
     """The ``tasks`` row of one finished task, and its ``output.zip`` when it has one.
 
@@ -265,21 +255,23 @@ def build_task(
     ``machine(group, at_us)`` gives the :class:`Machine` a run starting then
     would be recorded on. Without ``archives`` no archive is built and the
     output metrics are drawn (a benchmark's tasks claim outputs they lack).
+    ``new`` makes the record the task's history is written to.
     """
-    task = _record(rng, plan, create_us, 1.0, machine, archives)
+    task = _record(rng, plan, create_us, 1.0, machine, archives, new)
     elapsed = task.now - create_us
     if elapsed > budget_us:
         # Too close to now: the task is drawn again from its own generator
         # (still deterministic), with every duration shrunk to fit.
         own = random.Random(plan.task_id)
-        task = _record(own, plan, create_us, 1.0, machine, archives=False)
+        task = _record(own, plan, create_us, 1.0, machine, False, new)
         elapsed = task.now - create_us
         own = random.Random(plan.task_id)
-        task = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine, archives)
+        task = _record(own, plan, create_us, budget_us / elapsed * 0.9, machine, archives, new)
     record = task.record
-    record.task.estimated_computation_cost = round(task.cost_usd, 4)
-    record.queue_seq = plan.queue_seq if record.task.input_submit_time is not None else None
-    return row_of(record), task.output.archive if task.output is not None else None
+    # A task keeps the queue place it was given when its inputs were uploaded.
+    queue_seq = plan.queue_seq if record.submitted else None
+    row = record.row(cost=round(task.cost_usd, 4), queue_seq=queue_seq)
+    return row, task.output.archive if task.output is not None else None
 
 
 def _record(
@@ -289,8 +281,9 @@ def _record(
     scale: float,
     machine: MachineFor,
     archives: bool,
+    new: NewRecord,
 ) -> _Task:
-    task = _Task(plan, create_us, scale, archives)
+    task = _Task(plan, create_us, scale, archives, new)
     record = task.record
     outcome = plan.outcome
     task.input_zipped = _input_size(rng, plan)
@@ -302,7 +295,7 @@ def _record(
         _end_waiting(task, outcome)
         return task
     task.wait(rng.uniform(0.3, 3.0) + task.input_zipped / rng.uniform(20e6, 120e6))
-    task.enter(S.SUBMITTED)
+    record.enter(S.SUBMITTED, task.now)
     if outcome in (S.ZOMBIE, KILLED_IN_QUEUE, S.TTL_EXCEEDED):
         wait = plan.queue_seconds * rng.uniform(1.0, 4.0) + rng.uniform(30, 3600)
         if outcome is S.TTL_EXCEEDED:
@@ -317,12 +310,12 @@ def _record(
         run.compute(plan.compute_seconds * rng.uniform(0.05, 0.9))
         run.bill()
         if interruption is S.SPOT_INSTANCE_PREEMPTED:
-            lifecycle.resubmit(record, task.at(), reason=None, code=interruption, machine_id=run.id)
+            record.resubmit(task.now, interruption, run.id)
         else:
             # The server died (or stopped) with the task running; the next start resubmits it.
             task.wait(rng.uniform(5, 1800))
             reason = steps.CRASH_REASON if rng.random() < 0.6 else steps.SHUTDOWN_REASON
-            steps.run_lost(record, task.at(), reason)
+            record.run_lost(task.now, reason)
     task.wait(plan.queue_seconds * rng.uniform(0.5, 1.5))
     _final_run(task, rng, plan, machine(plan.group, task.now))
     return task
@@ -331,11 +324,11 @@ def _record(
 def _end_waiting(task: _Task, outcome: TaskStatusCode) -> None:
     """A task that never ran ends: killed, its group terminated, or out of time to live."""
     if outcome is KILLED_IN_QUEUE:
-        lifecycle.kill(task.record, task.at(), None)
+        task.record.kill(task.now, None)
     elif outcome is S.ZOMBIE:
-        lifecycle.orphan(task.record, task.at())
+        task.record.orphan(task.now)
     else:
-        task.enter(outcome)
+        task.record.enter(outcome, task.now)
 
 
 def _final_run(task: _Task, rng: random.Random, plan: TaskPlan, machine: Machine) -> None:
@@ -367,7 +360,7 @@ def _final_run(task: _Task, rng: random.Random, plan: TaskPlan, machine: Machine
         run.ended(returncode)
     elif outcome is S.KILLED:
         run.compute(compute * rng.uniform(0.02, 0.9))
-        lifecycle.kill(task.record, task.at(), run.id)
+        task.record.kill(task.now, run.id)
         run.bill()
         task.wait(rng.uniform(0.02, 1.2))
         # The runner finds exec_command already closed by pending-kill and
@@ -386,8 +379,8 @@ def _final_run(task: _Task, rng: random.Random, plan: TaskPlan, machine: Machine
     elif outcome is S.EXECUTER_TERMINATED_CREDITS_EXHAUSTED:
         run.compute(compute * rng.uniform(0.05, 0.95))
         run.stopped(-15)
-        task.record.task.error_detail = CREDITS_EXHAUSTED
-        task.enter(outcome, run.id)
+        task.record.fail(CREDITS_EXHAUSTED)
+        task.record.enter(outcome, task.now, run.id)
     else:  # executer-failed while storing the outputs
         run.compute(compute * rng.uniform(0.3, 1.0))
         run.exited(0)

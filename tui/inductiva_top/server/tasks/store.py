@@ -29,7 +29,8 @@ from inductiva_top.server.tasks.sortkeys import SORT_COLUMNS, sort_columns
 
 T = TypeVar("T")
 
-_HISTORY_FIELDS = {"status_history", "machine_operations", "steps"}
+HISTORY_FIELDS = frozenset({"status_history", "machine_operations", "steps"})
+"""Fields of a task kept in the row's ``history`` column (or not stored), not in its ``doc``."""
 
 DEFAULT_GROUP = "default"
 """The machine group a task runs in when it names none (the server always has it)."""
@@ -115,7 +116,7 @@ def row_of(record: TaskRecord) -> dict[str, Any]:
     """The ``tasks`` row of a record, as the store writes it (the seeder's workers too)."""
     task = record.task
     return row_from_documents(
-        task.model_dump(mode="json", exclude=_HISTORY_FIELDS),
+        task.model_dump(mode="json", exclude=set(HISTORY_FIELDS)),
         [entry.model_dump(mode="json") for entry in task.status_history],
         queue_seq=record.queue_seq,
         pgid=record.pgid,
