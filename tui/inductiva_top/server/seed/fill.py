@@ -255,14 +255,18 @@ def _fill(
     archives: bool,
 ) -> tuple[int, int]:
     """Plan, build and write the tasks; returns how many tasks and projects were written."""
-    first_seq = int(
-        store.reader().execute("SELECT value FROM counters WHERE name = 'queue_seq'").fetchone()[0]
-    )
+    # Read through the writer: a reader connection would keep the bulk load
+    # below from leaving WAL mode.
+    with store.transaction() as conn:
+        first_seq = int(
+            conn.execute("SELECT value FROM counters WHERE name = 'queue_seq'").fetchone()[0]
+        )
+        fresh = bool(conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tasks)").fetchone()[0])
     planned = plan_tasks(random.Random(seed), tasks, projects, now_s, days, first_seq)
     ids = [item.plan.task_id for item in planned[:500]]
     marks = ", ".join("?" for _ in ids)
     query = f"SELECT COUNT(*) FROM tasks WHERE task_id IN ({marks})"  # noqa: S608 - marks only
-    if ids and store.reader().execute(query, ids).fetchone()[0]:
+    if ids and not fresh and store.reader().execute(query, ids).fetchone()[0]:
         raise SeedError(
             f"{data.root} already has the tasks of --seed {seed}; "
             "seed again with another --seed (nothing was written)"
@@ -270,12 +274,15 @@ def _fill(
     jobs = _chunks(planned, seed, int(now_s * US), archives)
     count = 0
     try:
-        # One transaction per chunk, so building and writing overlap.
-        for built in _built(jobs, pool):
-            count += store.insert_rows([row for row, _ in built])
-            for row, archive in built:
-                if archive is not None:
-                    _store_archive(data, str(row["task_id"]), archive)
+        # A data dir without tasks has nothing to lose: it is loaded with the
+        # fast settings (tasks written stay on Ctrl+C either way).
+        with store.bulk_load() if fresh else contextlib.nullcontext():
+            # One transaction per chunk, so building and writing overlap.
+            for built in _built(jobs, pool):
+                count += store.insert_rows([row for row, _ in built])
+                for row, archive in built:
+                    if archive is not None:
+                        _store_archive(data, str(row["task_id"]), archive)
     except OSError as error:
         _written(store, planned[:count], now_s)
         raise SeedError(f"writing an output archive failed after {count} tasks: {error}") from None

@@ -18,8 +18,11 @@ listing never parses histories.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from inductiva_top.server.tasks.sortkeys import SORT_COLUMNS, sort_columns
@@ -180,12 +183,76 @@ def connect(path: Path) -> sqlite3.Connection:
     # Only takes effect on a new file: task rows are a few KB, and larger
     # pages keep most of them out of overflow chains (smaller file, faster bulk loads).
     conn.execute("PRAGMA page_size = 16384")
+    _durable(conn)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _durable(conn: sqlite3.Connection) -> None:
+    """The journal settings every connection of the server writes with."""
     conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL is durable across a process crash in WAL mode (only a power
     # loss can drop the last commits), which is the crash this server promises to survive.
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
+
+
+_BULK_CACHE_KIB = 256 * 1024
+"""Page cache while bulk loading: it also bounds the in-memory sort of each index rebuilt."""
+
+
+@contextmanager
+def bulk_load(conn: sqlite3.Connection) -> Iterator[None]:
+    """Fast settings on ``conn`` while it loads many rows into an empty ``tasks`` table.
+
+    For a fresh data dir (a seed): nothing is lost if the load dies, so for
+    its duration the journal is kept in memory and nothing waits for the
+    disk, and the ``tasks`` indexes are dropped and rebuilt at the end
+    (one sort per index instead of 100,000 inserts into each). A Ctrl+C
+    during the rebuild waits for it, so the table is never left without its
+    indexes; only a hard kill (or a power loss) meanwhile can leave the file
+    unusable. The connection's usual settings are restored after
+    (:func:`connect`'s). No other connection may be open on the file
+    (WAL mode cannot be left otherwise): the caller holds the data dir.
+    """
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL"
+    ).fetchall()
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+    try:
+        _script("".join(f"DROP INDEX {name};" for name, _ in indexes))(conn)
+        yield
+    finally:
+        with _sigint_deferred():
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    _script("".join(f"{sql};" for _, sql in indexes))(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.execute(f"PRAGMA cache_size = {cache}")
+                _durable(conn)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl+C is held back meanwhile and delivered after (on the main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def migrate(conn: sqlite3.Connection) -> int:

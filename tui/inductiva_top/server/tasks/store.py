@@ -63,6 +63,11 @@ def _epoch(value: Any) -> float | None:
     return float(value.timestamp())
 
 
+def json_text(document: Any) -> str:
+    """A document as the store writes it: compact JSON."""
+    return json.dumps(document, separators=(",", ":"))
+
+
 def row_from_documents(
     doc: Mapping[str, Any],
     history: Sequence[Mapping[str, Any]],
@@ -70,6 +75,7 @@ def row_from_documents(
     queue_seq: int | None = None,
     pgid: int | None = None,
     pg_create_time: float | None = None,
+    text: Callable[[Any], str] = json_text,
 ) -> dict[str, Any]:
     """A ``tasks`` row from JSON-ready documents, without model validation.
 
@@ -77,6 +83,7 @@ def row_from_documents(
     :class:`~inductiva_top.server.schemas.Task`, timestamps as ISO 8601
     strings) and ``history`` its ``status_history``. This is the fast path
     for bulk loads (``seed``); validate a sample with ``schemas.Task`` there.
+    ``text`` writes each document as JSON.
     """
     create = _epoch(doc.get("create_time")) or 0.0
     computation_start = _epoch(doc.get("computation_start_time"))
@@ -107,8 +114,8 @@ def row_from_documents(
         "pg_create_time": pg_create_time,
         "num_retries": int(doc.get("num_retries") or 0),
         "cost": float(doc.get("estimated_computation_cost") or 0.0),
-        "doc": json.dumps(doc, separators=(",", ":")),
-        "history": json.dumps(history, separators=(",", ":")),
+        "doc": text(doc),
+        "history": text(history),
     }
 
 
@@ -199,6 +206,19 @@ class TaskStore:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Writes meanwhile load an empty ``tasks`` table fast (:func:`.db.bulk_load`).
+
+        Only for a process that holds the data dir and has read nothing
+        through :meth:`reader` yet (no other connection may be open).
+        """
+        with self._readers_lock:
+            if self._readers:
+                raise RuntimeError("bulk_load needs the store's only connection")
+        with db.bulk_load(self._writer):
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
