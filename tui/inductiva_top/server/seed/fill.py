@@ -261,22 +261,20 @@ def _fill(
         first_seq = int(
             conn.execute("SELECT value FROM counters WHERE name = 'queue_seq'").fetchone()[0]
         )
-        fresh = bool(conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tasks)").fetchone()[0])
     planned = plan_tasks(random.Random(seed), tasks, projects, now_s, days, first_seq)
     ids = [item.plan.task_id for item in planned[:500]]
     marks = ", ".join("?" for _ in ids)
     query = f"SELECT COUNT(*) FROM tasks WHERE task_id IN ({marks})"  # noqa: S608 - marks only
-    if ids and not fresh and store.reader().execute(query, ids).fetchone()[0]:
-        raise SeedError(
-            f"{data.root} already has the tasks of --seed {seed}; "
-            "seed again with another --seed (nothing was written)"
-        )
+    with store.transaction() as conn:
+        if ids and conn.execute(query, ids).fetchone()[0]:
+            raise SeedError(
+                f"{data.root} already has the tasks of --seed {seed}; "
+                "seed again with another --seed (nothing was written)"
+            )
     jobs = _chunks(planned, seed, int(now_s * US), archives)
     count = 0
     try:
-        # A data dir without tasks has nothing to lose: it is loaded with the
-        # fast settings (tasks written stay on Ctrl+C either way).
-        with store.bulk_load() if fresh else contextlib.nullcontext():
+        with store.bulk_load():
             # One transaction per chunk, so building and writing overlap.
             for built in _built(jobs, pool):
                 count += store.insert_rows([row for row, _ in built])

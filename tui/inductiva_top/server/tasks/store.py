@@ -209,10 +209,10 @@ class TaskStore:
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """Writes meanwhile load an empty ``tasks`` table fast (:func:`.db.bulk_load`).
+        """Writes meanwhile load many tasks fast (:func:`.db.bulk_load`).
 
         Only for a process that holds the data dir and has read nothing
-        through :meth:`reader` yet (no other connection may be open).
+        through :meth:`reader` (no other connection may be open).
         """
         with self._readers_lock:
             if self._readers:
