@@ -14,6 +14,9 @@ an ``input.zip``.
 
 The data dir is held (its ``server.pid`` lock) while seeding, so no server
 runs on it meanwhile; seeding a data dir whose server is running is refused.
+Worker processes build the rows, this process writes them, with the store's
+bulk-load settings (:meth:`~inductiva_top.server.tasks.store.TaskStore.bulk_load`:
+the fastest ones only for a data dir without tasks, which has nothing to lose).
 """
 
 from __future__ import annotations
