@@ -4,9 +4,10 @@ Each function is one thing happening to a task on its machine (picked by an
 executor, inputs downloaded, the command started or ended, outputs stored,
 the run ended), applied to the task's record with the rules of
 :mod:`.lifecycle`. The runner (:mod:`.runner`) calls them as things really
-happen; the seeder (:mod:`inductiva_top.server.seed.task`) calls the same
-ones on simulated time, so a seeded task's history is what a real run
-records, word for word.
+happen. The seeder records the same steps on simulated time, on plain values
+for speed (:mod:`inductiva_top.server.seed.record`, which uses these texts);
+a test holds its records to these functions' word for word. A change of the
+rules here is a change there too.
 """
 
 from __future__ import annotations
