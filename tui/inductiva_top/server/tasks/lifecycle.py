@@ -3,7 +3,9 @@
 Pure functions over :class:`TaskRecord`: they take the current time as an
 argument and never touch the database or a process, so the rules (which
 timestamp a state sets, how history entries and operations open and close,
-what the metrics are) live in one place and are unit-testable.
+what the metrics are) live in one place and are unit-testable. The seeder
+applies the same rules to plain values, for speed
+(:mod:`inductiva_top.server.seed.record`); a test holds it to these functions.
 """
 
 from __future__ import annotations
