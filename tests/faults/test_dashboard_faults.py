@@ -268,7 +268,7 @@ async def test_the_dashboard_survives_every_fault_and_recovers(
                     assert table.row_count == rows, name  # the last good data stays on screen
                     transport.fault = None
                     cleared = time.monotonic()
-                    cleared_on_screen = screen.formatter.now().timestamp()
+                    cleared_on_screen = screen.context.formatter.now().timestamp()
                     # No key: the dashboard comes back by itself.
                     await until(
                         pilot,

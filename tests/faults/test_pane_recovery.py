@@ -112,9 +112,9 @@ async def test_every_pane_recovers_from_an_outage_by_itself(
                 await until(pilot, lambda: detail.query(".detail-section"), "the details")
 
                 async def load() -> QueueView:
-                    return await main.state.queue_of(waiting, main.formatter.now())
+                    return await main.state.queue_of(waiting, main.context.formatter.now())
 
-                queue = QueueScreen(load, main.formatter, policy=main.loop.schedule.policy)
+                queue = QueueScreen(main.context, load)
                 app.push_screen(queue)
                 await until(pilot, lambda: queue.view is not None, "the queue view")
 

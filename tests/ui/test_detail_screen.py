@@ -7,6 +7,7 @@ import sys
 from inductiva_top.api.models import TaskWithStatusHistory
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.detail import TaskDetailScreen, detail_sections
 from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory
@@ -43,7 +44,10 @@ async def test_a_failed_load_is_shown_while_it_lasts_and_asked_again(
     try:
         server.stop()
         policy = PollPolicy(interval=0.5)
-        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), policy=policy)
+        screen = TaskDetailScreen(
+            ScreenContext(client, api_label="test", formatter=fmt.Formatter(), policy=policy),
+            task_id,
+        )
         async with ScreenApp(screen).run_test(size=(100, 30)) as pilot:
             await until(pilot, lambda: "retrying in" in screen.trouble, "the retry note")
             assert screen.query_one(Trouble).display

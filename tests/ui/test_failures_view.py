@@ -190,7 +190,7 @@ async def test_read_only_refuses_kill_and_tag_in_the_failures_view(swept: Swept)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the detail")
         detail = app.screen
-        assert isinstance(detail, TaskDetailScreen) and detail.read_only
+        assert isinstance(detail, TaskDetailScreen) and detail.context.read_only
 
 
 async def test_bulk_kill_of_a_filtered_view_confirms_with_the_count_and_names(

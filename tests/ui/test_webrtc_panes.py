@@ -24,6 +24,7 @@ from inductiva_top.api.live import (
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.output.tailsource import TailSource
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.files import FilesPanel
@@ -137,7 +138,11 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
     try:
         live = LiveAccess(client, routes=routes)  # routes=False: as on the Inductiva cloud
         policy = PollPolicy(interval=0.2)
-        screen = TaskDetailScreen(task_id, client, fmt.Formatter(), policy=policy, live=live)
+        screen = TaskDetailScreen(
+            ScreenContext(client, api_label="test", formatter=fmt.Formatter(), policy=policy),
+            task_id,
+            live=live,
+        )
         app = ScreenApp(screen)
         async with app.run_test(size=(120, 60)) as pilot:
             await until(pilot, lambda: screen.query(LiveInfo), "the live section")

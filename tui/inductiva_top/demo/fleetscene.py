@@ -31,6 +31,7 @@ from inductiva_top.monitor.fleet.tracker import FleetState
 from inductiva_top.monitor.fmt import FixedClock, Formatter
 from inductiva_top.monitor.poller import PollLoop, PollPolicy, PollSchedule
 from inductiva_top.monitor.state import DashboardState
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.resources import stylesheet
 from inductiva_top.ui.screens.fleet import FleetScreen
 
@@ -209,11 +210,13 @@ class FleetScene(App[None]):
         await state.fleet.refresh(self.source)
         state.fleet.observe_queues(TASKS, clock())
         stamp = clock().timestamp()
-        loop = PollLoop(self._tick, PollSchedule(PollPolicy()), monotonic=lambda: stamp)
+        policy = PollPolicy()
+        loop = PollLoop(self._tick, PollSchedule(policy), monotonic=lambda: stamp)
         loop.freshness.succeeded(stamp)
-        await self.push_screen(
-            FleetScreen(state, loop, self.formatter, api_label="inductiva", open_task=self._open)
+        context = ScreenContext(
+            self.source, api_label="inductiva", formatter=self.formatter, policy=policy
         )
+        await self.push_screen(FleetScreen(context, state, loop, open_task=self._open))
 
     def _open(self, task_id: str) -> None:
         self.notify(f"{task_id} would open here")

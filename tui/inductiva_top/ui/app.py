@@ -60,6 +60,7 @@ from inductiva_top.ui.columns import (
     optional_columns,
     unknown_columns_message,
 )
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.keymap import loaded_binding_ids, unknown_keymap_ids
 from inductiva_top.ui.partial_updates import crop_partial_updates
 from inductiva_top.ui.resources import stylesheet
@@ -204,6 +205,16 @@ class InductivaTopApp(App[None]):
             fleet=FleetState(clock=clock),
         )
         self.columns, self._unknown_columns = columns_from_config(config.columns, config.name_keys)
+        self.context = ScreenContext(
+            source,
+            api_label=api_label(config),
+            formatter=self.formatter,
+            policy=self.policy,
+            services=self.services,
+            read_only=config.read_only,
+            name_keys=config.name_keys,
+        )
+        """What every screen of the dashboard is opened with."""
 
     def on_load(self) -> None:
         # Before the terminal is set up and the screen composed: the first page
@@ -224,19 +235,15 @@ class InductivaTopApp(App[None]):
             self.notify(message, severity="warning", timeout=10, markup=False)
         self.push_screen(
             MainScreen(
+                self.context,
                 self.state,
-                api_label=api_label(config),
                 columns=self.columns,
                 optional_columns=optional_columns(self.config.columns),
-                formatter=self.formatter,
-                policy=self.policy,
                 watcher=self.watcher,
                 foresight=self.foresight,
                 output_dir=config.output_dir,
-                read_only=config.read_only,
                 bell=config.notify,
                 notifier=self.notifier,
-                services=self.services,
                 key_missing=config.key_missing,
             )
         )

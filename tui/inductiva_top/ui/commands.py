@@ -14,7 +14,7 @@ names, so this module does not import the app that lists it in ``COMMANDS``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Protocol, runtime_checkable
 
@@ -79,7 +79,7 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
             screen.action_failures,
         )
     )
-    if not screen.read_only:
+    if not screen.context.read_only:
         commands.append(
             PaletteCommand(
                 "Kill every task of the view…",
@@ -134,7 +134,7 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
             screen.action_fleet,
         )
     )
-    if not screen.read_only:
+    if not screen.context.read_only:
         commands.append(
             PaletteCommand(
                 "Read-only mode",
@@ -147,7 +147,7 @@ def _screen_commands(screen: MainScreen) -> list[PaletteCommand]:
 
 def _read_only(screen: MainScreen) -> None:
     # One way only: config's read_only is a promise this session must keep.
-    screen.read_only = True
+    screen.context = replace(screen.context, read_only=True)
     screen.refresh_bindings()
     screen.notify("Read-only: nothing will be changed on the server.", timeout=4)
 

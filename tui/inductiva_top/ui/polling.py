@@ -21,8 +21,8 @@ from textual.message_pump import _MessagePumpMeta
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from inductiva_top.monitor import fmt
-from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollSchedule
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = [
@@ -93,13 +93,13 @@ class PolledScreen(Screen[R], metaclass=_AbstractScreenMeta):
     feed: Feed
     """What the screen shows; set by the subclass before the first refresh."""
 
-    def __init__(self, *, api_label: str, formatter: fmt.Formatter, policy: PollPolicy) -> None:
+    def __init__(self, context: ScreenContext) -> None:
         super().__init__()
-        self.api_label = api_label
-        self.formatter = formatter
+        self.context = context
+        """The app's source, settings and services, passed on to the screens this one opens."""
         self.loop = PollLoop(
             self.tick,
-            PollSchedule(policy, monotonic=self._monotonic),
+            PollSchedule(context.policy, monotonic=self._monotonic),
             on_update=self._after_tick,
             on_progress=lambda _: self.update_header(),
             monotonic=self._monotonic,
@@ -108,7 +108,7 @@ class PolledScreen(Screen[R], metaclass=_AbstractScreenMeta):
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
-        return self.formatter.now().timestamp()
+        return self.context.formatter.now().timestamp()
 
     async def tick(self) -> bool:
         """One refresh: the feed fetches and merges, and says whether anything changed."""

@@ -30,15 +30,13 @@ from inductiva_top.monitor.batch.board import ProjectRow, row_eta_text
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.foresight.estimates import Span
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
-from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
-from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.batchbar import bar_text, legend_text
 from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
@@ -125,29 +123,21 @@ class BoardScreen(PolledScreen[str | None]):
 
     def __init__(
         self,
+        context: ScreenContext,
         source: BatchSource,
         *,
-        api_label: str,
-        formatter: fmt.Formatter,
-        policy: PollPolicy,
         current: str | None = None,
-        services: PaneServices | None = None,
-        read_only: bool = False,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
         running_left: Callable[[datetime], Mapping[str, Sequence[Span]]] | None = None,
     ) -> None:
-        super().__init__(api_label=api_label, formatter=formatter, policy=policy)
+        super().__init__(context)
         self.source = source
-        self.read_only = read_only
-        self.name_keys = tuple(name_keys)
-        self.feed = BoardFeed(source, formatter.now, running_left)
+        """The context's source, known to list projects' runs."""
+        self.feed = BoardFeed(source, context.formatter.now, running_left)
         self.current = current
         """The project the table is filtered to: the cursor starts on it."""
-        self.services = services
-        self.policy = policy
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(self.api_label, id="header")
+        yield StatusHeader(self.context.api_label, id="header")
         yield Label("", id="board-legend")
         yield Sheet(id="board")
         yield Footer()
@@ -222,18 +212,7 @@ class BoardScreen(PolledScreen[str | None]):
         key = self.query_one(Sheet).cursor_key
         if key is None:
             return
-        self.app.push_screen(
-            SweepScreen(
-                self.source,
-                key,
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.policy,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.name_keys,
-            )
-        )
+        self.app.push_screen(SweepScreen(self.context, self.source, key))
 
     def action_failures(self) -> None:
         """``T``: the failed tasks of the project under the cursor, grouped by what went wrong."""
@@ -242,15 +221,7 @@ class BoardScreen(PolledScreen[str | None]):
             return
         self.app.push_screen(
             FailuresScreen(
-                self.source,
-                TaskQuery(project=key),
-                scope=f"project {key}",
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.policy,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.name_keys,
+                self.context, self.source, TaskQuery(project=key), scope=f"project {key}"
             )
         )
 

@@ -19,7 +19,7 @@ the title, in full, only while it lasts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import ClassVar
 
@@ -40,13 +40,12 @@ from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.why import start_why, task_why
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.foresight.wording import ends_sentence, starts_sentence
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label
-from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.names import task_label
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
-from inductiva_top.monitor.state import TaskSource
 from inductiva_top.monitor.statuses import display_alias, is_terminal, status_info
 from inductiva_top.monitor.task.metadata import MetadataSource
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble
@@ -246,10 +245,11 @@ def _table(rows: Iterable[Row]) -> Table:
 class TaskDetailScreen(Screen[None]):
     """One task in full; refreshes on ``r``, closes on Esc.
 
-    ``policy`` is the poll loop's: the screen reloads every ``interval``
-    while the task can change, and waits as the loop would after a failure.
-    ``live`` reaches the running task's machine; by default one is made for
-    ``source`` when it is an API client (nothing live otherwise).
+    The context's ``policy`` is the poll loop's: the screen reloads every
+    ``interval`` while the task can change, and waits as the loop would after a
+    failure. ``live`` reaches the running task's machine; by default one is
+    made for the context's source when it is an API client (nothing live
+    otherwise). ``foresight``: the dashboard's estimates of the tasks it holds.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -260,29 +260,21 @@ class TaskDetailScreen(Screen[None]):
 
     def __init__(
         self,
+        context: ScreenContext,
         task_id: str,
-        source: TaskSource,
-        formatter: fmt.Formatter,
         *,
-        policy: PollPolicy | None = None,
         live: LiveAccess | None = None,
-        read_only: bool = False,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
         foresight: Foresight | None = None,
     ) -> None:
         super().__init__()
+        self.context = context
+        """The app's source and settings; read-only means no metadata change."""
         self.task_id = task_id
-        self.read_only = read_only
-        """No metadata change: the dashboard's read-only mode (config, or ``web`` off loopback)."""
-        self.name_keys = tuple(name_keys)
         self.loaded: TaskWithStatusHistory | None = None
         """The task as last loaded."""
-        self._source = source
-        if live is None and isinstance(source, InductivaClient):
-            live = LiveAccess(source)
+        if live is None and isinstance(context.source, InductivaClient):
+            live = LiveAccess(context.source)
         self._live_access = live
-        self._formatter = formatter
-        self._policy = policy or PollPolicy()
         self._foresight = foresight
         self.trouble = ""
         """Why the task cannot be loaded right now (shown while it lasts)."""
@@ -293,8 +285,8 @@ class TaskDetailScreen(Screen[None]):
         yield UsageLine(
             self._live_access,
             self._foresight,
-            self._formatter,
-            policy=self._policy,
+            self.context.formatter,
+            policy=self.context.policy,
             id="detail-usage",
         )
         yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
@@ -313,26 +305,26 @@ class TaskDetailScreen(Screen[None]):
 
         async def shown(task: TaskWithStatusHistory) -> bool:
             self.loaded = task
-            title = Text(f"Task {task_label(task, self.name_keys)}", style="bold")
+            title = Text(f"Task {task_label(task, self.context.name_keys)}", style="bold")
             self.query_one("#detail-title", Label).update(title)
             self._show_trouble("")
             await self._show(task)
             return not is_terminal(task.status, task.is_terminated)
 
         try:
-            await Retrying(self._policy).repeat(
-                lambda: self._source.get_task(self.task_id),
+            await Retrying(self.context.policy).repeat(
+                lambda: self.context.source.get_task(self.task_id),
                 shown,
                 self._waiting,
-                every=self._policy.interval,
+                every=self.context.policy.interval,
             )
         except ApiError as error:  # asking again cannot help (gone, refused): until ``r``
             self._show_trouble(f"Could not load the task: {error} (r tries again)")
 
     def action_metadata(self) -> None:
         """``m``: the form that adds, changes or removes a metadata key; says why it cannot."""
-        source, task = self._source, self.loaded
-        if self.read_only:
+        source, task = self.context.source, self.loaded
+        if self.context.read_only:
             refusal = "Read-only mode: the task's metadata is not changed on the server."
         elif not isinstance(source, MetadataSource):
             refusal = "This dashboard's source cannot change metadata."
@@ -344,7 +336,7 @@ class TaskDetailScreen(Screen[None]):
                 if changed:
                     self._watch()
 
-            label = task_label(task, self.name_keys)
+            label = task_label(task, self.context.name_keys)
             form = MetadataForm(source, task.task_id, label, task.task_metadata or {})
             self.app.push_screen(form, closed)
             return
@@ -360,7 +352,7 @@ class TaskDetailScreen(Screen[None]):
     async def _show(self, task: TaskWithStatusHistory) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         self.query_one(UsageLine).selected = task
-        sections = detail_sections(task, self._formatter, self._foresight)
+        sections = detail_sections(task, self.context.formatter, self._foresight)
         headings = list(body.query(".detail-heading").results(Static))
         tables = list(body.query(".detail-section").results(Static))
         if [str(h.content) for h in headings] == [title for title, _ in sections]:
@@ -390,4 +382,4 @@ class TaskDetailScreen(Screen[None]):
                 live = await access.live_for(task.task_id)
             except ApiError:
                 return  # the server did not say how to reach the task: asked at the next reload
-            await body.mount(LiveInfo(live, policy=self._policy))
+            await body.mount(LiveInfo(live, policy=self.context.policy))

@@ -44,14 +44,14 @@ from inductiva_top.monitor.batch.feeds import FailuresFeed
 from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.batch.triage import FailureGroup, shared_parameters, siblings
 from inductiva_top.monitor.fleet.why import task_why
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_label, task_name
-from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.monitor.names import task_label, task_name
 from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.transfer.errors import TransferError
 from inductiva_top.transfer.tail import tail_archived_file
 from inductiva_top.ui.columns import short_id_length
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.confirm import ConfirmAction
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.sheetoutput import SheetOutputScreen
@@ -158,27 +158,9 @@ class FailuresScreen(SheetOutputScreen):
     WRITES: ClassVar[frozenset[str]] = frozenset({"kill_siblings", "tag"})
 
     def __init__(
-        self,
-        source: BatchSource,
-        query: TaskQuery,
-        *,
-        scope: str,
-        api_label: str,
-        formatter: fmt.Formatter,
-        policy: PollPolicy,
-        services: PaneServices | None = None,
-        read_only: bool = False,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
+        self, context: ScreenContext, source: BatchSource, query: TaskQuery, *, scope: str
     ) -> None:
-        super().__init__(
-            source,
-            api_label=api_label,
-            formatter=formatter,
-            policy=policy,
-            services=services,
-            read_only=read_only,
-            name_keys=name_keys,
-        )
+        super().__init__(context, source)
         self.scope = scope
         """What the view is, in words: ``project plate-sweep``, ``all tasks``."""
         self.feed = FailuresFeed(source, query, self._read)
@@ -196,7 +178,11 @@ class FailuresScreen(SheetOutputScreen):
                 yield Label("", id="failures-why")
 
     async def _read(self, task: Task) -> str | None:
-        return await read_stderr(self.services, task) if self.services is not None else None
+        return (
+            await read_stderr(self.context.services, task)
+            if self.context.services is not None
+            else None
+        )
 
     def header_counts(self) -> Mapping[str, int]:
         counts: dict[str, int] = {}
@@ -252,7 +238,7 @@ class FailuresScreen(SheetOutputScreen):
             ids = [task.task_id for task in shown]
             id_width = 25 if width >= WIDE_AT else max(6, short_id_length(ids))
             self._id_width = id_width
-            names = [len(task_name(task, self.name_keys) or "") for task in shown]
+            names = [len(task_name(task, self.context.name_keys) or "") for task in shown]
             name_width = max(4, min(24, max(names, default=0)))
             rest = width - id_width - name_width - 16 - 10 - 8
             columns = [
@@ -273,7 +259,7 @@ class FailuresScreen(SheetOutputScreen):
         self.refresh_bindings()  # k, d and m apply once there is a group
 
     def _names_width(self, groups: Sequence[FailureGroup]) -> int:
-        names = [len(task_name(g.example, self.name_keys) or "") for g in groups]
+        names = [len(task_name(g.example, self.context.name_keys) or "") for g in groups]
         return min(24, max(names, default=0))
 
     def _group_cells(self, group: FailureGroup) -> list[Text]:
@@ -286,17 +272,21 @@ class FailuresScreen(SheetOutputScreen):
 
     def _who(self, task: Task) -> str:
         """A task's name (the ``name_keys`` setting), else its id as wide as the column."""
-        return task_name(task, self.name_keys) or sanitize_name(task.task_id)[: self._id_width]
+        return (
+            task_name(task, self.context.name_keys) or sanitize_name(task.task_id)[: self._id_width]
+        )
 
     def _task_cells(self, task: Task) -> list[Text]:
         info = status_info(task.status)
         style = self.query_one(Sheet).kind_style(info.kind)
-        ended = self.formatter.ago(task.end_time) if task.end_time is not None else fmt.MISSING
+        ended = (
+            self.context.formatter.ago(task.end_time) if task.end_time is not None else fmt.MISSING
+        )
         return [
             Text(task.task_id[: self._id_width]),
-            Text(task_name(task, self.name_keys) or fmt.MISSING),
+            Text(task_name(task, self.context.name_keys) or fmt.MISSING),
             Text(f"{info.symbol} {display_alias(task.status)}", style),
-            Text(sanitize_name(_parameters(task, self.name_keys))),
+            Text(sanitize_name(_parameters(task, self.context.name_keys))),
             Text(ended),
         ]
 
@@ -323,7 +313,7 @@ class FailuresScreen(SheetOutputScreen):
             )
             info.append(" · Esc: every group")
         elif group is not None:
-            shared = shared_parameters(group.tasks, self.name_keys)
+            shared = shared_parameters(group.tasks, self.context.name_keys)
             if shared:
                 alike = " ".join(f"{k}={v}" for k, v in shared.items())
                 info.append(f"all have {sanitize_name(alike)} · ")
@@ -360,16 +350,7 @@ class FailuresScreen(SheetOutputScreen):
             self.show_data()
             self.query_one(Sheet).move_to(0)
             return
-        self.app.push_screen(
-            TaskDetailScreen(
-                key,
-                self.source,
-                self.formatter,
-                policy=self.loop.schedule.policy,
-                read_only=self.read_only,
-                name_keys=self.name_keys,
-            )
-        )
+        self.app.push_screen(TaskDetailScreen(self.context, key))
 
     def action_back(self) -> None:
         """Esc: from a group's tasks to the groups; else back to where the view opened."""
@@ -382,16 +363,16 @@ class FailuresScreen(SheetOutputScreen):
         self.query_one(Sheet).move_to_key(GROUP_PREFIX + drilled)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.WRITES and self.read_only:
+        if action in self.WRITES and self.context.read_only:
             return False
         if action in {"kill_siblings", "download", "tag"} and self.current_group() is None:
             return None
         return True
 
     def _refused(self) -> bool:
-        if self.read_only:
+        if self.context.read_only:
             self.notify("Read-only mode: nothing is changed on the server.", severity="warning")
-        return self.read_only
+        return self.context.read_only
 
     # kill the running tasks alike
 
@@ -400,7 +381,7 @@ class FailuresScreen(SheetOutputScreen):
         group = self.current_group()
         if group is None or self._refused():
             return
-        shared = shared_parameters(group.tasks, self.name_keys)
+        shared = shared_parameters(group.tasks, self.context.name_keys)
         if not shared:
             self.notify(
                 "The group's tasks share no parameter in their metadata: nothing to match.",
@@ -461,9 +442,9 @@ class FailuresScreen(SheetOutputScreen):
     def action_download(self) -> None:
         """``d``: every stderr of the group into one folder."""
         group = self.current_group()
-        if group is None or self.services is None:
+        if group is None or self.context.services is None:
             return
-        folder = stderr_folder(self.services.output_dir, _slug(self.scope), group)
+        folder = stderr_folder(self.context.services.output_dir, _slug(self.scope), group)
         count = group.count
 
         def confirmed(answer: str | None) -> None:
@@ -473,7 +454,7 @@ class FailuresScreen(SheetOutputScreen):
         self.app.push_screen(
             ConfirmAction(
                 f"Download the stderr of {count} task{'s' if count != 1 else ''}?",
-                [task_label(task, self.name_keys) for task in group.tasks],
+                [task_label(task, self.context.name_keys) for task in group.tasks],
                 confirm="Download",
                 note=f"Into {folder} (one file per task: <id>.stderr.txt).",
             ),
@@ -482,8 +463,8 @@ class FailuresScreen(SheetOutputScreen):
 
     @work(group="download", exit_on_error=False)
     async def _download(self, tasks: Sequence[Task], folder: Path) -> None:
-        assert self.services is not None
-        services = self.services
+        assert self.context.services is not None
+        services = self.context.services
         gate = asyncio.Semaphore(4)
 
         async def one(task: Task) -> bool:
@@ -528,7 +509,7 @@ class FailuresScreen(SheetOutputScreen):
         self.app.push_screen(
             ConfirmAction(
                 f"Tag {count} task{'s' if count != 1 else ''} in their metadata?",
-                [task_label(task, self.name_keys) for task in group.tasks],
+                [task_label(task, self.context.name_keys) for task in group.tasks],
                 confirm=f"Tag {count}",
                 note="key=value, merged into each task's metadata (PATCH).",
                 field=default,
@@ -538,7 +519,7 @@ class FailuresScreen(SheetOutputScreen):
 
     @work(group="tag", exit_on_error=False)
     async def _tag(self, tasks: Sequence[Task], key: str, value: str) -> None:
-        client = self.services.client if self.services is not None else None
+        client = self.context.services.client if self.context.services is not None else None
         if client is None:
             return
         results = await asyncio.gather(

@@ -41,6 +41,7 @@ from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import display_alias, status_info
 from inductiva_top.ui.columns import short_id_length
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = ["FleetList", "FleetScreen", "fleet_summary", "group_text", "machine_text"]
@@ -248,22 +249,20 @@ class FleetScreen(Screen[None]):
 
     def __init__(
         self,
+        context: ScreenContext,
         state: DashboardState,
         loop: PollLoop,
-        formatter: fmt.Formatter,
         *,
-        api_label: str,
         open_task: Callable[[str], None],
     ) -> None:
         super().__init__()
+        self.context = context
         self.state = state
         self.loop = loop
-        self.formatter = formatter
-        self.api_label = api_label
         self._open_task = open_task
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(self.api_label, id="header")
+        yield StatusHeader(self.context.api_label, id="header")
         yield Label("", id="fleet-summary")
         yield FleetList(id="fleet-list")
         yield Footer()
@@ -283,7 +282,7 @@ class FleetScreen(Screen[None]):
 
     def redraw(self) -> None:
         """Draw the fleet as the last refresh left it, with the clock's time now."""
-        now = self.formatter.now()
+        now = self.context.formatter.now()
         state = self.state
         fleet = state.fleet
         money = fleet.money()
@@ -312,7 +311,11 @@ class FleetScreen(Screen[None]):
                     else f"idle:{view.name}:{machine.uuid or index}"
                 )
                 line = machine_text(
-                    machine, task, self.formatter, id_length=id_length, name_keys=state.name_keys
+                    machine,
+                    task,
+                    self.context.formatter,
+                    id_length=id_length,
+                    name_keys=state.name_keys,
                 )
                 options.append(Option(line, id=option_id))
         if not views:

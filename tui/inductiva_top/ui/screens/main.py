@@ -49,7 +49,7 @@ from inductiva_top.monitor.foresight.notify import Notifier, NotifyVia
 from inductiva_top.monitor.foresight.resources import OUTPUT_UPDATE_PATH
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.names import labelled, task_label
-from inductiva_top.monitor.poller import Freshness, PollLoop, PollPolicy, PollSchedule
+from inductiva_top.monitor.poller import Freshness, PollLoop, PollSchedule
 from inductiva_top.monitor.rows.export import fetch_all
 from inductiva_top.monitor.rows.seek import seek_row
 from inductiva_top.monitor.rows.window import TaskQuery
@@ -60,8 +60,8 @@ from inductiva_top.monitor.watch import Arrival, Watcher
 from inductiva_top.ui import screens
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.polling import restart_after_error, trouble_title
-from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.terminal import write_to_terminal
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, StatusHeader
@@ -191,25 +191,23 @@ class MainScreen(Screen[None]):
 
     def __init__(
         self,
+        context: ScreenContext,
         state: DashboardState,
         *,
-        api_label: str,
         columns: list[Column],
         optional_columns: frozenset[str] = frozenset(),
-        formatter: fmt.Formatter,
-        policy: PollPolicy,
         watcher: Watcher,
         output_dir: Path,
         foresight: Foresight | None = None,
-        read_only: bool = False,
         bell: bool = False,
         notifier: Notifier | None = None,
-        services: PaneServices | None = None,
         key_missing: str | None = None,
     ) -> None:
         super().__init__()
+        self.context = context
+        """The app's source and settings, passed on to every screen this one opens; the
+        palette's read-only switch replaces it (one way)."""
         self.state = state
-        self.services = services
         self.watcher = watcher
         """The watched tasks; the app's, so that they outlive this screen."""
         self.output_dir = output_dir
@@ -217,20 +215,17 @@ class MainScreen(Screen[None]):
         self.bell = bell
         """Ring the terminal bell when a watched task finishes."""
         self.notifier = notifier or Notifier(NotifyVia.NONE)
+        """Writes a desktop notification per watched task's news."""
         self._progress_shown = ""
         """The tab progress sequence last written ("": none on show)."""
-        """Writes a desktop notification per watched task's news."""
-        self.foresight = foresight or Foresight(formatter.now(), stall_after=0)
+        self.foresight = foresight or Foresight(context.formatter.now(), stall_after=0)
         """Estimates and stalls of the held tasks (the app's: they outlive a screen)."""
-        self.api_label = api_label
         self.columns = columns
         self.optional_columns = optional_columns
         """Columns the table shows only where all fit (the default set's estimates)."""
-        self.formatter = formatter
-        self.read_only = read_only
         self.loop = PollLoop(
             state.tick,
-            PollSchedule(policy, monotonic=self._monotonic),
+            PollSchedule(context.policy, monotonic=self._monotonic),
             on_update=self._after_tick,
             on_progress=lambda _: self._update_bars(),
             monotonic=self._monotonic,
@@ -251,22 +246,24 @@ class MainScreen(Screen[None]):
 
     def _monotonic(self) -> float:
         # The injected clock drives data age too, so a frozen clock freezes it.
-        return self.formatter.now().timestamp()
+        return self.context.formatter.now().timestamp()
 
     # -- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(self.api_label, id="header")
+        yield StatusHeader(self.context.api_label, id="header")
         yield FilterBar(self.columns, id="filters")
         yield TaskTable(self.columns, render_cell, optional=self.optional_columns, id="tasks")
         source = self.state.source
         yield TotalsLine(
-            source if isinstance(source, BatchSource) else None, self.formatter.now, id="totals"
+            source if isinstance(source, BatchSource) else None,
+            self.context.formatter.now,
+            id="totals",
         )
         yield TaskPanes(
-            tz=self.formatter.tz,
-            services=self.services,
-            formatter=self.formatter,
+            tz=self.context.formatter.tz,
+            services=self.context.services,
+            formatter=self.context.formatter,
             foresight=self.foresight,
             id="panes",
         )
@@ -330,7 +327,7 @@ class MainScreen(Screen[None]):
 
     def _row_context(self, task: Task) -> RowContext:
         status = self.state.row_status(task)
-        now = self.formatter.now()
+        now = self.context.formatter.now()
         foresight = self.foresight
         return RowContext(
             now=now,
@@ -367,7 +364,7 @@ class MainScreen(Screen[None]):
             window.query,
             window.total,
             len(self.query_one(TaskTable).marked),
-            self.read_only,
+            self.context.read_only,
             scope=search_scope(window),
         )
         self.query_one(TotalsLine).follow(window.query, self.state.counts, window.total)
@@ -382,7 +379,7 @@ class MainScreen(Screen[None]):
             self.notify(str(error), title="The server refused this view", severity="error")
             self._set_query(good)
             return
-        now = self.formatter.now()
+        now = self.context.formatter.now()
         self.foresight.observe(
             self.state.held_tasks(), self.state.queue_ahead, now, self.state.fleet.facts()
         )
@@ -431,7 +428,7 @@ class MainScreen(Screen[None]):
         """Tick the clock: running durations and the data age move every second."""
         self.query_one(TaskTable).refresh_changed()
         self._update_bars()
-        if self.state.fleet.termination_due(self.formatter.now()):
+        if self.state.fleet.termination_due(self.context.formatter.now()):
             self.loop.poke(now=True)  # a group ends now: show it without waiting for the pace
 
     # -- messages up -------------------------------------------------------------
@@ -470,12 +467,12 @@ class MainScreen(Screen[None]):
         live interface, whichever transport reaches the task; a task that has
         not written it yet, or cannot be reached, is asked again next time.
         """
-        if self.services is None:
+        if self.context.services is None:
             return
         changed = False
         for task_id in task_ids:
             try:
-                live = await self.services.live.live_for(task_id)
+                live = await self.context.services.live.live_for(task_id)
                 if isinstance(live, NoLive):
                     return
                 async with aclosing(live):
@@ -488,7 +485,7 @@ class MainScreen(Screen[None]):
 
     @on(TailPanel.LiveLine)
     def _live_line(self, event: TailPanel.LiveLine) -> None:
-        self.foresight.note_line(event.task_id, event.line, self.formatter.now())
+        self.foresight.note_line(event.task_id, event.line, self.context.formatter.now())
 
     @on(TaskTable.OpenRequested)
     def _open(self, event: TaskTable.OpenRequested) -> None:
@@ -497,15 +494,7 @@ class MainScreen(Screen[None]):
     def open_detail(self, task_id: str) -> None:
         """Push the detail screen of ``task_id`` (from the table, or a machine of the fleet)."""
         self.app.push_screen(
-            screens.TaskDetailScreen(
-                task_id,
-                self.state.source,
-                self.formatter,
-                policy=self.loop.schedule.policy,
-                read_only=self.read_only,
-                name_keys=self.state.name_keys,
-                foresight=self.foresight,
-            )
+            screens.TaskDetailScreen(self.context, task_id, foresight=self.foresight)
         )
 
     @on(TaskTable.SortRequested)
@@ -660,14 +649,9 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(
             screens.BoardScreen(
+                self.context,
                 source,
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.loop.schedule.policy,
                 current=self.state.window.query.project,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.state.name_keys,
                 running_left=self.foresight.running_left,
             ),
             chosen,
@@ -678,18 +662,7 @@ class MainScreen(Screen[None]):
         source, project = self.state.source, self.state.window.query.project
         if not isinstance(source, BatchSource) or project is None:
             return
-        self.app.push_screen(
-            screens.SweepScreen(
-                source,
-                project,
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.loop.schedule.policy,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.state.name_keys,
-            )
-        )
+        self.app.push_screen(screens.SweepScreen(self.context, source, project))
 
     def action_failures(self) -> None:
         """``T``: the failed tasks of the table's view, grouped by what went wrong."""
@@ -698,19 +671,7 @@ class MainScreen(Screen[None]):
             return
         query = self.state.window.query
         scope = ", ".join(query.describe()) or "all tasks"
-        self.app.push_screen(
-            screens.FailuresScreen(
-                source,
-                query,
-                scope=scope,
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.loop.schedule.policy,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.state.name_keys,
-            )
-        )
+        self.app.push_screen(screens.FailuresScreen(self.context, source, query, scope=scope))
 
     def action_failed_only(self) -> None:
         """Every failure code and nothing else; again: every status."""
@@ -800,7 +761,7 @@ class MainScreen(Screen[None]):
 
     def kill_refusal(self) -> str | None:
         """Why ``k`` would kill nothing now, or None when it would kill something."""
-        if self.read_only:
+        if self.context.read_only:
             return "Read-only mode: nothing is changed on the server."
         table = self.query_one(TaskTable)
         if table.marked:
@@ -834,7 +795,7 @@ class MainScreen(Screen[None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.read_only:
+        if action in WRITE_ACTIONS and self.context.read_only:
             return False
         if action == "kill" and not self.kill_targets():
             return None
@@ -886,7 +847,7 @@ class MainScreen(Screen[None]):
 
     def action_kill_view(self) -> None:
         """``K``: every killable task the filters match, on every page, after a confirmation."""
-        if self.read_only:
+        if self.context.read_only:
             self.notify("Read-only mode: nothing is changed on the server.", severity="warning")
             return
         self._kill_view(self.state.window.query)
@@ -947,36 +908,24 @@ class MainScreen(Screen[None]):
         if task_id is not None:
 
             async def load() -> QueueView:
-                return await self.state.queue_of(task_id, self.formatter.now())
+                return await self.state.queue_of(task_id, self.context.formatter.now())
 
             def foresee(view: QueueView) -> StartEstimate | None:
                 return self.foresight.start_of(
-                    view.task, self.state.held_tasks(), view.tasks_ahead, self.formatter.now()
+                    view.task,
+                    self.state.held_tasks(),
+                    view.tasks_ahead,
+                    self.context.formatter.now(),
                 )
 
-            policy = self.loop.schedule.policy
-            self.app.push_screen(
-                screens.QueueScreen(
-                    load,
-                    self.formatter,
-                    policy=policy,
-                    foresee=foresee,
-                    name_keys=self.state.name_keys,
-                )
-            )
+            self.app.push_screen(screens.QueueScreen(self.context, load, foresee=foresee))
 
     # -- fleet -------------------------------------------------------------------------
 
     def action_fleet(self) -> None:
         """``M``: the machine groups behind the queue, their machines and what they cost."""
         self.app.push_screen(
-            screens.FleetScreen(
-                self.state,
-                self.loop,
-                self.formatter,
-                api_label=self.api_label,
-                open_task=self.open_detail,
-            )
+            screens.FleetScreen(self.context, self.state, self.loop, open_task=self.open_detail)
         )
 
     # -- copy, export, watch ---------------------------------------------------------
@@ -994,7 +943,7 @@ class MainScreen(Screen[None]):
         copy_text(self.app, *found)
 
     def action_export(self) -> None:
-        now = self.formatter.now()
+        now = self.context.formatter.now()
         self.app.push_screen(screens.ExportDialog.of_view(self.state, self.output_dir, now))
 
     def action_watch(self) -> None:

@@ -29,11 +29,11 @@ from inductiva_top.monitor.fleet.why import start_why
 from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.wording import starts_sentence
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_name
-from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.monitor.task.queue import QueueView
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["QueueScreen", "queue_text"]
@@ -96,7 +96,7 @@ def queue_text(
 class QueueScreen(ModalScreen[None]):
     """Shows the :class:`QueueView` ``load()`` gives, asked again every interval; Esc or q closes.
 
-    ``policy`` is the poll loop's (its interval, and its pace after a failure).
+    The context's ``policy`` is the poll loop's (its interval, and its pace after a failure).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,19 +105,15 @@ class QueueScreen(ModalScreen[None]):
 
     def __init__(
         self,
+        context: ScreenContext,
         load: Callable[[], Awaitable[QueueView]],
-        formatter: fmt.Formatter,
         *,
-        policy: PollPolicy | None = None,
         foresee: Callable[[QueueView], StartEstimate | None] | None = None,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
     ) -> None:
         super().__init__()
-        self._name_keys = tuple(name_keys)
+        self.context = context
         self._load = load
         self._foresee = foresee
-        self._formatter = formatter
-        self._policy = policy or PollPolicy()
         self.view: QueueView | None = None
         """The last view that came (None until one did)."""
         self.trouble = ""
@@ -141,13 +137,13 @@ class QueueScreen(ModalScreen[None]):
             self.view = view
             start = self._foresee(view) if self._foresee is not None else None
             self.query_one("#queue-body", Static).update(
-                queue_text(view, self._formatter, start, self._name_keys)
+                queue_text(view, self.context.formatter, start, self.context.name_keys)
             )
             return True
 
         try:
-            await Retrying(self._policy).repeat(
-                self._load, shown, self._waiting, every=self._policy.interval
+            await Retrying(self.context.policy).repeat(
+                self._load, shown, self._waiting, every=self.context.policy.interval
             )
         except ApiError as error:  # asking again cannot help
             self._show_trouble(f"Could not read the queue: {error}")

@@ -11,7 +11,6 @@ picks (``o`` cycles). Widget ids start with the screen's :attr:`PREFIX`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import work
@@ -21,13 +20,10 @@ from textual.widgets import Footer, Label
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import Task
-from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.source import BatchSource
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS
 from inductiva_top.monitor.output.tailsource import TailMode
-from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.polling import PolledScreen
-from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -50,33 +46,20 @@ class SheetOutputScreen(PolledScreen[None]):
     SheetOutputScreen .sheet-line { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(
-        self,
-        source: BatchSource,
-        *,
-        api_label: str,
-        formatter: fmt.Formatter,
-        policy: PollPolicy,
-        services: PaneServices | None = None,
-        read_only: bool = False,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
-    ) -> None:
-        super().__init__(api_label=api_label, formatter=formatter, policy=policy)
+    def __init__(self, context: ScreenContext, source: BatchSource) -> None:
+        super().__init__(context)
         self.source = source
-        self.services = services
-        self.read_only = read_only
-        self.name_keys = tuple(name_keys)
-        """The metadata keys that name a task (the ``name_keys`` setting)."""
+        """The context's source, known to list projects' runs."""
         self._shown_task: str | None = None
 
     def compose(self) -> ComposeResult:
         prefix = self.PREFIX
-        yield StatusHeader(self.api_label, id="header")
+        yield StatusHeader(self.context.api_label, id="header")
         yield Label("", id=f"{prefix}-summary", classes="sheet-line")
         yield Label("", id=f"{prefix}-info", classes="sheet-line sheet-info")
         yield Sheet(id=prefix)
         with Vertical(id=f"{prefix}-output", classes="sheet-output"):
-            yield TailPanel(self.services, mode=TailMode.STDERR, id=f"{prefix}-tail")
+            yield TailPanel(self.context.services, mode=TailMode.STDERR, id=f"{prefix}-tail")
         yield Footer()
 
     def on_mount(self) -> None:

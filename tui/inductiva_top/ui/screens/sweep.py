@@ -47,17 +47,16 @@ from inductiva_top.monitor.batch.sweep import (
     groupable_keys,
     sort_rows,
 )
-from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
+from inductiva_top.monitor.names import task_name
 from inductiva_top.monitor.output.tailsource import TailMode
-from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.state import count_statuses
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
+from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sheetoutput import SheetOutputScreen
-from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.batchbar import bar_text
 from inductiva_top.ui.widgets.header import update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
@@ -163,27 +162,8 @@ class SweepScreen(SheetOutputScreen):
         ),
     }
 
-    def __init__(
-        self,
-        source: BatchSource,
-        project: str,
-        *,
-        api_label: str,
-        formatter: fmt.Formatter,
-        policy: PollPolicy,
-        services: PaneServices | None = None,
-        read_only: bool = False,
-        name_keys: Sequence[str] = DEFAULT_NAME_KEYS,
-    ) -> None:
-        super().__init__(
-            source,
-            api_label=api_label,
-            formatter=formatter,
-            policy=policy,
-            services=services,
-            read_only=read_only,
-            name_keys=name_keys,
-        )
+    def __init__(self, context: ScreenContext, source: BatchSource, project: str) -> None:
+        super().__init__(context, source)
         self.project = project
         self.feed = SweepFeed(source, project)
         self.view = SweepView()
@@ -262,7 +242,7 @@ class SweepScreen(SheetOutputScreen):
         project = self.feed.project
         summary = Text(sanitize_name(self.project), style="bold")
         if project is not None:
-            row = board_rows([project], self.formatter.now(), deadlines=self._deadlines)[0]
+            row = board_rows([project], self.context.formatter.now(), deadlines=self._deadlines)[0]
             summary.append("  ")
             summary.append_text(bar_text(row.counts, 16, self.query_one(Sheet).kind_style))
             summary.append(f"  {fmt.count(row.counts.done)}/{fmt.count(row.total)} done")
@@ -303,7 +283,7 @@ class SweepScreen(SheetOutputScreen):
         if run is None:
             return
         parameters = {k: v for k, v in run.parameters.items() if v is not None}
-        name = task_name(parameters, self.name_keys) or sanitize_name(run.task_id)
+        name = task_name(parameters, self.context.name_keys) or sanitize_name(run.task_id)
         if isinstance(entry, SweepGroup):
             which = "its first failed run" if failed(run) else "its first run"
             name = f"{name} ({which})"
@@ -333,16 +313,7 @@ class SweepScreen(SheetOutputScreen):
                 first.task_id if first is not None else None,
             )
         elif isinstance(entry, SweepRow):
-            self.app.push_screen(
-                TaskDetailScreen(
-                    entry.task_id,
-                    self.source,
-                    self.formatter,
-                    policy=self.loop.schedule.policy,
-                    read_only=self.read_only,
-                    name_keys=self.name_keys,
-                )
-            )
+            self.app.push_screen(TaskDetailScreen(self.context, entry.task_id))
 
     def action_back(self) -> None:
         """Esc: from a group's runs back to the groups; else back to where the sweep opened."""
@@ -362,15 +333,10 @@ class SweepScreen(SheetOutputScreen):
         """``T``: the project's failed runs, grouped by what went wrong."""
         self.app.push_screen(
             FailuresScreen(
+                self.context,
                 self.source,
                 TaskQuery(project=self.project),
                 scope=f"project {self.project}",
-                api_label=self.api_label,
-                formatter=self.formatter,
-                policy=self.loop.schedule.policy,
-                services=self.services,
-                read_only=self.read_only,
-                name_keys=self.name_keys,
             )
         )
 
