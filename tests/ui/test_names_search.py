@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from textual import events
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
@@ -198,6 +199,32 @@ async def test_metadata_is_not_edited_in_read_only_mode(plate_sweep: Sweep) -> N
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
         detail = await _open_detail(pilot, screen, task_id)
+        await pilot.press("m")
+        await pilot.pause(0.2)
+        assert app.screen is detail  # no form
+        messages = [str(n.message) for n in app._notifications]
+        assert any("Read-only mode" in message for message in messages)
+
+
+async def test_the_palettes_read_only_switch_reaches_the_screens_opened_after_it(
+    plate_sweep: Sweep,
+) -> None:
+    """The switch replaces the dashboard's screen context: a detail opened afterwards
+    refuses a metadata edit as one opened in read-only mode from config does."""
+    task_id = plate_sweep.ids["plate-a0.10-n20"]
+    app = make_app(plate_sweep.server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = _main(app)
+        table = screen.query_one(TaskTable)
+        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"read-only mode")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.context.read_only, "the switch")
+        detail = await _open_detail(pilot, screen, task_id)
+        assert detail.context.read_only
         await pilot.press("m")
         await pilot.pause(0.2)
         assert app.screen is detail  # no form
