@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,11 +17,9 @@ from inductiva_top.ui.widgets.downloads import DownloadsBar
 from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory, ServerProcess
-from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client, restartable_server
+from tests.ui.pane_helpers import client_of, files_on, restartable_server, run_python
 
-PY = sys.executable
 OUTPUTS = (
     "import os\n"
     "os.makedirs('vtk/sub')\n"
@@ -42,15 +39,10 @@ def paths(panel: FilesPanel) -> set[str]:
 
 
 async def test_finished_task_lists_its_output_archive(module_server: ServerProcess) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, OUTPUTS, "success")
+    async with client_of(module_server) as client:
+        task = await client.get_task(task_id)
+        async with files_on(PaneServices(client), task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             assert panel.source is TailSource.ARCHIVE
             # The server's monitoring files are outputs too, as on the cloud.
@@ -67,8 +59,6 @@ async def test_finished_task_lists_its_output_archive(module_server: ServerProce
             labels = [str(node.label) for node in panel.file_tree.root.children]
             assert labels[0].strip().startswith("vtk/")  # folders first
             assert any("zipped" in label for label in labels)
-    finally:
-        await client.aclose()
 
 
 async def test_running_task_lists_its_live_work_dir(module_server: ServerProcess) -> None:
@@ -79,38 +69,24 @@ async def test_running_task_lists_its_live_work_dir(module_server: ServerProcess
         "pathlib.Path('later.txt').write_text('2')\n"
         "time.sleep(600)\n"
     )
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script], files={"input.dat": b"in"})
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, script, "computation-started", files={"input.dat": b"in"})
+    async with client_of(module_server, kill=[task_id]) as client:
+        task = await client.get_task(task_id)
+        async with files_on(PaneServices(client), task) as (pilot, panel):
             await until(pilot, lambda: "input.dat" in paths(panel), "the work dir")
             assert panel.source is TailSource.LIVE
             assert summary_text(panel).endswith("live work dir (HTTP)")
             await until(pilot, lambda: "later.txt" in paths(panel), "the refreshed listing")
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_download_marked_file_and_all_outputs_from_keys(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS], files={"input.dat": b"in"})
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, OUTPUTS, "success", files={"input.dat": b"in"})
+    async with client_of(module_server) as client:
         services = PaneServices(client, output_dir=tmp_path)
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with files_on(services, task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             tree = panel.file_tree
             tree.focus()
@@ -135,29 +111,22 @@ async def test_download_marked_file_and_all_outputs_from_keys(
             await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "again")
             failed = services.downloads.jobs[-1]
             assert failed.state == "failed" and "overwritten" in (failed.error or "")
-            assert "✘" in app.query_one(DownloadsBar).text
+            assert "✘" in panel.app.query_one(DownloadsBar).text
             # Unmark, download inputs (D).
             await pilot.press("D")
             await until(pilot, lambda: services.downloads.jobs[-1].state != "running", "inputs")
             assert services.downloads.jobs[-1].state == "done", services.downloads.jobs[-1].error
             assert (tmp_path / task_id / "inputs" / "input.dat").read_bytes() == b"in"
-    finally:
-        await client.aclose()
 
 
 async def test_keep_zip_toggle_downloads_the_archive(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, OUTPUTS, "success")
+    async with client_of(module_server) as client:
         services = PaneServices(client, output_dir=tmp_path)
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with files_on(services, task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
             await pilot.press("x", "d")
@@ -165,23 +134,16 @@ async def test_keep_zip_toggle_downloads_the_archive(
             assert services.downloads.jobs[-1].state == "done"
             assert (tmp_path / task_id / "outputs" / "output.zip").is_file()
             assert not (tmp_path / task_id / "outputs" / "stdout.txt").exists()
-    finally:
-        await client.aclose()
 
 
 async def test_escape_cancels_a_running_download(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, OUTPUTS, "success")
+    async with client_of(module_server) as client:
         services = PaneServices(client, output_dir=tmp_path)
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with files_on(services, task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
             # A frozen server: the download hangs mid-way until it is cancelled.
@@ -197,9 +159,7 @@ async def test_escape_cancels_a_running_download(
                 os.kill(module_server.pid, signal.SIGCONT)
             assert job.state == "cancelled", job
             assert not (tmp_path / task_id / "outputs").exists()
-            assert "⊘" in app.query_one(DownloadsBar).text
-    finally:
-        await client.aclose()
+            assert "⊘" in panel.app.query_one(DownloadsBar).text
 
 
 def shown(bar: DownloadsBar) -> str:
@@ -214,21 +174,15 @@ def shown(bar: DownloadsBar) -> str:
 async def test_the_archive_size_is_the_zip_s_own(module_server: ServerProcess) -> None:
     """The header shows output.zip's real size, not the files' uncompressed total again."""
     script = "import os\nopen('big.txt', 'w').write('z' * 200_000)\n"
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, script, "success")
+    async with client_of(module_server) as client:
         task = await client.get_task(task_id)
         path = task.storage_output_path or ""
         [url] = await client.signed_urls([path])
         assert url is not None
         async with httpx.AsyncClient() as storage:
             zip_size = len((await storage.get(url)).content)
-        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
-        async with app.run_test(size=(120, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = task
+        async with files_on(PaneServices(client), task, size=(120, 30)) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             text = summary_text(panel)
             assert f"output.zip {fmt.size(zip_size)}" in text, text
@@ -237,23 +191,16 @@ async def test_the_archive_size_is_the_zip_s_own(module_server: ServerProcess) -
             count = len(listing.contents)
             assert text.startswith(f"{count} files · {files_total} (")  # the files' own total
             assert text.count(files_total) == 1  # said once, not again as the archive's
-    finally:
-        await client.aclose()
 
 
 async def test_downloads_are_not_offered_before_the_outputs_exist(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, "import time; time.sleep(600)", "computation-started")
+    async with client_of(module_server, kill=[task_id]) as client:
         services = PaneServices(client, output_dir=tmp_path)
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with files_on(services, task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the work dir")
             assert panel.check_action("download", ()) is None  # greyed out
             assert panel.check_action("download_inputs", ()) is True
@@ -263,27 +210,19 @@ async def test_downloads_are_not_offered_before_the_outputs_exist(
             await pilot.press("d")
             await pilot.pause()
             assert services.downloads.jobs == []  # nothing started, so nothing failed
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_download_results_and_errors_read_in_full(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
     """A narrow pane wraps where the files went and why a download failed; a toast says it too."""
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
+    task_id = run_python(module_server, OUTPUTS, "success")
     output_dir = tmp_path / "a-rather-long-folder-name-for-the-downloads"
-    try:
+    async with client_of(module_server) as client:
         services = PaneServices(client, output_dir=output_dir)
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(40, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with files_on(services, task, size=(40, 30)) as (pilot, panel):
+            app = panel.app
             await until(pilot, lambda: panel.root is not None, "the listing")
             panel.file_tree.focus()
             await pilot.press("d")
@@ -304,30 +243,20 @@ async def test_download_results_and_errors_read_in_full(
             assert bar.scroll_y == bar.max_scroll_y  # the newest entry is the one on show
             failed = [n for n in app._notifications if n.severity == "error"]
             assert [n.message for n in failed] == [error]
-    finally:
-        await client.aclose()
 
 
 async def test_a_failed_listing_is_asked_again_until_the_server_is_back(
     server_factory: ServerFactory,
 ) -> None:
     server = restartable_server(server_factory)
-    with server.client() as http:
-        task_id = submit(http, [PY, "-c", OUTPUTS])
-        wait_status(http, task_id, "success")
-    client = api_client(server)
-    try:
+    task_id = run_python(server, OUTPUTS, "success")
+    async with client_of(server) as client:
         task = await client.get_task(task_id)
         server.stop()
-        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = task
+        async with files_on(PaneServices(client), task, size=(100, 20)) as (pilot, panel):
             await until(pilot, lambda: "retrying in" in panel.trouble, "the retry note")
             assert "Could not list the files" in panel.trouble
             server.start()
             await until(pilot, lambda: panel.root is not None, "the listing after the outage")
             assert panel.trouble == "" and not panel.query_one(Trouble).display
             assert "vtk/a.vtk" in paths(panel)
-    finally:
-        await client.aclose()

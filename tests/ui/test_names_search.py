@@ -191,6 +191,16 @@ async def test_metadata_edit_round_trip_through_the_server(plate_sweep: Sweep) -
             client.patch(f"/tasks/{task_id}/metadata", json={"resolution": "28"})
 
 
+async def _no_metadata_form(pilot: Pilot[None], detail: TaskDetailScreen) -> None:
+    """``m`` on ``detail`` opens no form, and a toast says read-only mode is why."""
+    await pilot.press("m")
+    await pilot.pause(0.2)
+    app = detail.app
+    assert app.screen is detail
+    messages = [str(n.message) for n in app._notifications]
+    assert any("Read-only mode" in message for message in messages)
+
+
 async def test_metadata_is_not_edited_in_read_only_mode(plate_sweep: Sweep) -> None:
     task_id = plate_sweep.ids["plate-a0.10-n20"]
     app = make_app(plate_sweep.server, read_only=True)
@@ -199,11 +209,7 @@ async def test_metadata_is_not_edited_in_read_only_mode(plate_sweep: Sweep) -> N
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
         detail = await _open_detail(pilot, screen, task_id)
-        await pilot.press("m")
-        await pilot.pause(0.2)
-        assert app.screen is detail  # no form
-        messages = [str(n.message) for n in app._notifications]
-        assert any("Read-only mode" in message for message in messages)
+        await _no_metadata_form(pilot, detail)
 
 
 async def test_the_palettes_read_only_switch_reaches_the_screens_opened_after_it(
@@ -225,11 +231,7 @@ async def test_the_palettes_read_only_switch_reaches_the_screens_opened_after_it
         await until(pilot, lambda: screen.context.read_only, "the switch")
         detail = await _open_detail(pilot, screen, task_id)
         assert detail.context.read_only
-        await pilot.press("m")
-        await pilot.pause(0.2)
-        assert app.screen is detail  # no form
-        messages = [str(n.message) for n in app._notifications]
-        assert any("Read-only mode" in message for message in messages)
+        await _no_metadata_form(pilot, detail)
 
 
 async def test_keys_typed_in_one_burst_with_the_slash_go_to_the_search(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from inductiva_top.api.live import LiveTask, NoLive
@@ -13,9 +11,7 @@ from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client, restartable_server
-
-PY = sys.executable
+from tests.ui.pane_helpers import PY, client_of, restartable_server, run_python, tail_on
 
 
 def texts(panel: TailPanel) -> list[str]:
@@ -29,17 +25,10 @@ async def test_follow_shows_new_lines_of_a_running_task(module_server: ServerPro
         "    print(f'tick {i}', flush=True)\n"
         "    time.sleep(0.1)\n"
     )
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
-        services = PaneServices(client)
-        app = PaneApp(lambda: TailPanel(services, id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            task = await client.get_task(task_id)
-            panel.selected = task
+    task_id = run_python(module_server, script, "computation-started")
+    async with client_of(module_server, kill=[task_id]) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client), task) as (pilot, panel):
             await until(pilot, lambda: panel.target is not None, "a target")
             assert panel.target is not None and panel.target.source is TailSource.LIVE
             await until(pilot, lambda: len(texts(panel)) >= 3, "three lines")
@@ -48,10 +37,6 @@ async def test_follow_shows_new_lines_of_a_running_task(module_server: ServerPro
             await until(pilot, lambda: len(texts(panel)) > seen, "a newer line")
             assert texts(panel)[0] == "tick 0"
             assert panel.view.following
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_the_line_being_written_shows_and_is_rewritten_in_place(
@@ -67,15 +52,10 @@ async def test_the_line_being_written_shows_and_is_rewritten_in_place(
         "    time.sleep(0.1)\n"
         "print()\n"
     )
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, script, "computation-started")
+    async with client_of(module_server, kill=[task_id]) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client), task, size=(100, 20)) as (pilot, panel):
 
             def bar() -> str:
                 lines = panel.view.lines
@@ -88,10 +68,6 @@ async def test_the_line_being_written_shows_and_is_rewritten_in_place(
             assert len(panel.view.lines) == 2  # rewritten in place, not a line per step
             row = "".join(segment.text for segment in panel.view.render_line(1))
             assert row.startswith(bar())
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{task_id}/kill")
 
 
 HOSTILE = (
@@ -126,20 +102,14 @@ def rendered(panel: TailPanel, rows: int) -> list[str]:
 async def test_hostile_output_never_reaches_the_terminal_raw(
     module_server: ServerProcess, live: bool
 ) -> None:
-    with module_server.client() as http:
-        if live:  # still running: the lines come over the follow stream
-            script = HOSTILE + "sys.stdout.flush()\nimport time\ntime.sleep(600)\n"
-            task_id = submit(http, [PY, "-c", script])
-            wait_status(http, task_id, "computation-started")
-        else:
-            task_id = submit(http, [PY, "-c", HOSTILE])
-            wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(120, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+    if live:  # still running: the lines come over the follow stream
+        script = HOSTILE + "sys.stdout.flush()\nimport time\ntime.sleep(600)\n"
+        task_id = run_python(module_server, script, "computation-started")
+    else:
+        task_id = run_python(module_server, HOSTILE, "success")
+    async with client_of(module_server, kill=[task_id] if live else []) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client), task, size=(120, 30)) as (pilot, panel):
             await until(pilot, lambda: "last line" in texts(panel), "the last line")
             expected = TailSource.LIVE if live else TailSource.ARCHIVE
             assert panel.target is not None and panel.target.source is expected
@@ -159,11 +129,6 @@ async def test_hostile_output_never_reaches_the_terminal_raw(
             for y in range(12):
                 for segment in panel.view.render_line(y):
                     assert not FORBIDDEN & set(segment.text)
-    finally:
-        await client.aclose()
-        if live:
-            with module_server.client() as http:
-                http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_finished_task_tail_reads_only_the_file_range(
@@ -176,36 +141,23 @@ async def test_finished_task_tail_reads_only_the_file_range(
         "for i in range(50):\n"
         "    print(f'line {i}')\n"
     )
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, script, "success")
+    async with client_of(module_server) as client:
         task = await client.get_task(task_id)
         before = client.stats.snapshot()
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = task
+        async with tail_on(PaneServices(client), task) as (pilot, panel):
             await until(pilot, lambda: "line 49" in texts(panel), "the last stdout line")
             assert texts(panel)[0] == "line 0"
         spent = client.stats.snapshot() - before
         assert spent.bytes_received < 256 * 1024, spent
-    finally:
-        await client.aclose()
 
 
 async def test_mode_cycles_to_stderr_and_both(module_server: ServerProcess) -> None:
     script = "import sys\nprint('to out')\nprint('to err', file=sys.stderr)\n"
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, script, "success")
+    async with client_of(module_server) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client), task) as (pilot, panel):
             await until(pilot, lambda: texts(panel) == ["to out"], "stdout")
             panel.view.focus()
             await pilot.press("o")
@@ -216,25 +168,18 @@ async def test_mode_cycles_to_stderr_and_both(module_server: ServerProcess) -> N
             streams = {line.stream for line in panel.view.lines}
             assert streams == {"stdout", "stderr"}
             assert "err│" in "".join(s.text for s in panel.view.render_line(1))
-    finally:
-        await client.aclose()
 
 
 async def test_cloud_running_task_says_live_tail_is_not_available(
     module_server: ServerProcess,
 ) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
+    task_id = run_python(module_server, "import time; time.sleep(600)", "computation-started")
+    async with client_of(module_server, kill=[task_id]) as client:
         # Without aiortc there is no WebRTC file tracker to follow the task with.
         services = PaneServices(client, webrtc=False)
         services.live.routes = False  # what the probe finds on the Inductiva cloud
-        app = PaneApp(lambda: TailPanel(services, id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(task_id)
+        async with tail_on(services, task) as (pilot, panel):
             await until(pilot, lambda: isinstance(panel.live, NoLive), "the choice")
             assert panel.target is not None and panel.target.source is TailSource.LIVE
             assert "not available yet" in (panel.view.message or "")
@@ -243,25 +188,16 @@ async def test_cloud_running_task_says_live_tail_is_not_available(
             assert not panel.workers or all(
                 w.group != "tail" or w.is_finished for w in panel.workers
             )
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{task_id}/kill")
 
 
 async def test_search_highlights_and_bad_regex_is_explained(
     module_server: ServerProcess,
 ) -> None:
     script = "for i in range(30):\n    print(f'row {i} ' + ('ERROR' if i % 10 == 3 else 'ok'))\n"
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 12)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, script, "success")
+    async with client_of(module_server) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client), task, size=(100, 12)) as (pilot, panel):
             await until(pilot, lambda: len(texts(panel)) == 30, "30 lines")
             panel.view.focus()
             await pilot.press("slash")
@@ -282,8 +218,6 @@ async def test_search_highlights_and_bad_regex_is_explained(
             assert not panel.view.following
             await pilot.press("end")
             assert panel.view.following
-    finally:
-        await client.aclose()
 
 
 async def test_moving_to_another_task_cancels_the_previous_stream(
@@ -297,14 +231,11 @@ async def test_moving_to_another_task_cancels_the_previous_stream(
         second = submit(http, [PY, "-c", "print('b only')"])
         wait_status(http, first, "computation-started")
         wait_status(http, second, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(first)
+    async with client_of(module_server, kill=[first]) as client:
+        task = await client.get_task(first)
+        async with tail_on(PaneServices(client, tail_lines=50), task) as (pilot, panel):
             await until(pilot, lambda: len(texts(panel)) >= 2, "the first task's lines")
-            streaming = [w for w in app.workers if w.group == "tail" and not w.is_finished]
+            streaming = [w for w in panel.app.workers if w.group == "tail" and not w.is_finished]
             assert len(streaming) == 1
             panel.selected = await client.get_task(second)
             await until(pilot, lambda: texts(panel) == ["b only"], "the second task's output")
@@ -312,48 +243,30 @@ async def test_moving_to_another_task_cancels_the_previous_stream(
             assert streaming[0].is_cancelled
             await pilot.pause(0.5)
             assert texts(panel) == ["b only"]  # nothing of the first task leaks in
-    finally:
-        await client.aclose()
-        with module_server.client() as http:
-            http.post(f"/tasks/{first}/kill")
 
 
 async def test_the_buffer_keeps_at_most_tail_lines(module_server: ServerProcess) -> None:
-    with module_server.client() as http:
-        task_id = submit(http, [PY, "-c", "for i in range(500):\n    print(f'l {i}')\n"])
-        wait_status(http, task_id, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client, tail_lines=50), id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+    task_id = run_python(module_server, "for i in range(500):\n    print(f'l {i}')\n", "success")
+    async with client_of(module_server) as client:
+        task = await client.get_task(task_id)
+        async with tail_on(PaneServices(client, tail_lines=50), task) as (pilot, panel):
             await until(pilot, lambda: "l 499" in texts(panel), "the last line")
             assert texts(panel) == [f"l {i}" for i in range(450, 500)]
-    finally:
-        await client.aclose()
 
 
 async def test_a_failed_read_is_retried_once_the_server_is_back(
     server_factory: ServerFactory,
 ) -> None:
     server = restartable_server(server_factory)
-    with server.client() as http:
-        task_id = submit(http, [PY, "-c", "print('survived')"])
-        wait_status(http, task_id, "success")
-    client = api_client(server)
-    try:
+    task_id = run_python(server, "print('survived')", "success")
+    async with client_of(server) as client:
         task = await client.get_task(task_id)
         server.stop()
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = task  # finished: read from the archive, no probe needed
+        # Finished: read from the archive, no probe needed.
+        async with tail_on(PaneServices(client), task, size=(100, 20)) as (pilot, panel):
             await until(pilot, lambda: "retrying" in (panel.view.message or ""), "the retry note")
             server.start()
             await until(pilot, lambda: texts(panel) == ["survived"], "the output after the retry")
-    finally:
-        await client.aclose()
 
 
 async def test_search_counts_agree_in_number_and_stay_with_their_task(
@@ -364,16 +277,13 @@ async def test_search_counts_agree_in_number_and_stay_with_their_task(
         other = submit(http, [PY, "-c", "print('nothing to see')"])
         wait_status(http, one, "success")
         wait_status(http, other, "success")
-    client = api_client(module_server)
-    try:
-        app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with app.run_test(size=(100, 12)) as pilot:
-            panel = app.query_one(TailPanel)
+    async with client_of(module_server) as client:
+        task = await client.get_task(one)
+        async with tail_on(PaneServices(client), task, size=(100, 12)) as (pilot, panel):
 
             def status() -> str:
                 return str(panel.query_one("#tail-status").render())
 
-            panel.selected = await client.get_task(one)
             await until(pilot, lambda: len(texts(panel)) == 2, "the first task's output")
             panel.view.focus()
             await pilot.press("slash", *"ERROR", "enter")
@@ -382,5 +292,3 @@ async def test_search_counts_agree_in_number_and_stay_with_their_task(
             await until(pilot, lambda: texts(panel) == ["nothing to see"], "the other output")
             assert "match" not in status() and "ERROR" not in status()
             assert panel.view.matches == []
-    finally:
-        await client.aclose()
