@@ -11,9 +11,8 @@ from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.detail import TaskDetailScreen, detail_sections
 from inductiva_top.ui.widgets.trouble import Trouble
 from tests.conftest import ServerFactory
-from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import ScreenApp, api_client, restartable_server
+from tests.ui.pane_helpers import ScreenApp, client_of, restartable_server, run_python
 
 PY = sys.executable
 
@@ -37,11 +36,8 @@ async def test_a_failed_load_is_shown_while_it_lasts_and_asked_again(
     server_factory: ServerFactory,
 ) -> None:
     server = restartable_server(server_factory)
-    with server.client() as http:
-        task_id = submit(http, [PY, "-c", "print('x')"])
-        wait_status(http, task_id, "success")
-    client = api_client(server)
-    try:
+    task_id = run_python(server, "print('x')", "success")
+    async with client_of(server) as client:
         server.stop()
         policy = PollPolicy(interval=0.5)
         screen = TaskDetailScreen(
@@ -54,5 +50,3 @@ async def test_a_failed_load_is_shown_while_it_lasts_and_asked_again(
             server.start()
             await until(pilot, lambda: screen.query(".detail-section"), "the task after the outage")
             assert screen.trouble == "" and not screen.query_one(Trouble).display
-    finally:
-        await client.aclose()

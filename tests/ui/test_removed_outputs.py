@@ -10,12 +10,10 @@ import pytest
 from inductiva_top.transfer.errors import NotAvailable
 from inductiva_top.transfer.outputs import download_outputs
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.files import FilesPanel
-from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, api_client
+from tests.ui.pane_helpers import client_of, files_on, tail_on
 
 REMOVED = "Outputs removed from storage."
 
@@ -32,31 +30,19 @@ def removed_task(server: ServerProcess) -> str:
 
 async def test_the_panes_say_the_outputs_were_removed(module_server: ServerProcess) -> None:
     task_id = removed_task(module_server)
-    client = api_client(module_server)
-    try:
+    async with client_of(module_server) as client:
         task = await client.get_task(task_id)
-        app = PaneApp(lambda: FilesPanel(PaneServices(client), id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = task
+        async with files_on(PaneServices(client), task) as (pilot, panel):
             summary = panel.query_one("#files-summary")
             await until(pilot, lambda: str(summary.render()) == REMOVED, "the files summary")
-        tail_app = PaneApp(lambda: TailPanel(PaneServices(client), id="tail"))
-        async with tail_app.run_test(size=(100, 30)) as pilot:
-            tail = tail_app.query_one(TailPanel)
-            tail.selected = task
+        async with tail_on(PaneServices(client), task) as (pilot, tail):
             await until(pilot, lambda: REMOVED in str(tail.view.message), "the tail message")
-    finally:
-        await client.aclose()
 
 
 async def test_a_download_says_the_outputs_were_removed(
     module_server: ServerProcess, tmp_path: Path
 ) -> None:
     task_id = removed_task(module_server)
-    client = api_client(module_server)
-    try:
+    async with client_of(module_server) as client:
         with pytest.raises(NotAvailable, match="were removed from storage"):
             await download_outputs(client, task_id, output_dir=tmp_path)
-    finally:
-        await client.aclose()

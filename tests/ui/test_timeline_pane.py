@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from inductiva_top.api.models import TaskWithStatusHistory
+from inductiva_top.api.models import Task, TaskWithStatusHistory
 from inductiva_top.monitor.task.timeline import build_timeline
 from inductiva_top.ui.widgets.timeline import TimelineView, render_timeline
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
-from tests.ui.pane_helpers import PaneApp, api_client
-
-PY = sys.executable
+from tests.ui.pane_helpers import PY, Shown, client_of, pane_on, run_python
 
 
-def screen_text(app: PaneApp) -> str:
-    view = app.query_one(TimelineView)
+def timeline_on(task: Task | TaskWithStatusHistory, size: tuple[int, int]) -> Shown[TimelineView]:
+    """The timeline pane alone, on ``task``."""
+    return pane_on(lambda: TimelineView(id="timeline"), task, size=size)
+
+
+def screen_text(view: TimelineView) -> str:
     return "\n".join("".join(s.text for s in view.render_line(y)) for y in range(view.size.height))
 
 
@@ -30,13 +31,9 @@ async def test_timeline_of_a_task_that_waited_ran_and_succeeded(
         task_id = submit(http, [PY, "-c", "import time; print('x'); time.sleep(0.3)"])
         for other in [*blockers, task_id]:
             wait_status(http, other, "success")
-    client = api_client(live_server)
-    try:
+    async with client_of(live_server) as client:
         task = await client.get_task(task_id)
-        app = PaneApp(lambda: TimelineView(id="timeline"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            view = app.query_one(TimelineView)
-            view.selected = task
+        async with timeline_on(task, (100, 20)) as (pilot, view):
             await pilot.pause()
             timeline = view.timeline
             assert timeline is not None and not timeline.live
@@ -53,7 +50,7 @@ async def test_timeline_of_a_task_that_waited_ran_and_succeeded(
                 "compress_output",
                 "upload_output",
             ]
-            text = screen_text(app)
+            text = screen_text(view)
             assert "In Queue" in text and "Running" in text and "Success" in text
             assert "█" in text and "$ " in text and "time.sleep(0.3)" in text
             # The queue bar is longer than the preparing bar: lengths are proportional.
@@ -64,22 +61,15 @@ async def test_timeline_of_a_task_that_waited_ran_and_succeeded(
             # The compact form for narrow panes: no bars, durations kept.
             await pilot.resize_terminal(40, 20)
             await pilot.pause()
-            narrow = screen_text(app)
+            narrow = screen_text(view)
             assert "█" not in narrow and "In Queue" in narrow
-    finally:
-        await client.aclose()
 
 
 async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
-    with live_server.client() as http:
-        task_id = submit(http, [PY, "-c", "import time; time.sleep(600)"])
-        wait_status(http, task_id, "computation-started")
-    client = api_client(live_server)
-    try:
-        app = PaneApp(lambda: TimelineView(id="timeline"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            view = app.query_one(TimelineView)
-            view.selected = await client.get_task(task_id)
+    task_id = run_python(live_server, "import time; time.sleep(600)", "computation-started")
+    async with client_of(live_server) as client:
+        task = await client.get_task(task_id)
+        async with timeline_on(task, (100, 20)) as (pilot, view):
             await pilot.pause()
             assert view.timeline is not None and view.timeline.live
             assert view.timeline.rows[-1].open or view.timeline.states[-1].open
@@ -94,13 +84,11 @@ async def test_timeline_of_a_killed_task(live_server: ServerProcess) -> None:
             assert codes[-2:] == ["pending-kill", "killed"]
             exec_op = next(s for s in timeline.rows if s.code == "exec_command")
             assert exec_op.status == "FAILED" and exec_op.killed  # the server's word, read right
-            text = screen_text(app)
+            text = screen_text(view)
             assert "FAILED" not in text and "      killed" in text
             # The outcome comes first, and why.
             assert text.splitlines()[0].startswith("⊘ Killed · after ")
             assert text.splitlines()[1].strip() == "Killed on request."
-    finally:
-        await client.aclose()
 
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -145,22 +133,15 @@ def test_only_failed_operations_are_spelled_out() -> None:
 async def test_a_failed_task_says_so_and_why_on_top(live_server: ServerProcess) -> None:
     """At 120x40 the timeline pane is short: the outcome and its reason are its first lines."""
     script = "import sys\nprint('bad input', file=sys.stderr)\nsys.exit(3)\n"
-    with live_server.client() as http:
-        task_id = submit(http, [PY, "-c", script])
-        wait_status(http, task_id, "failed")
-    client = api_client(live_server)
-    try:
-        app = PaneApp(lambda: TimelineView(id="timeline"))
-        async with app.run_test(size=(36, 12)) as pilot:
-            view = app.query_one(TimelineView)
-            view.selected = await client.get_task(task_id)
+    task_id = run_python(live_server, script, "failed")
+    async with client_of(live_server) as client:
+        task = await client.get_task(task_id)
+        async with timeline_on(task, (36, 12)) as (pilot, view):
             await pilot.pause()
-            lines = screen_text(app).splitlines()
+            lines = screen_text(view).splitlines()
             assert lines[0].startswith("✘ Failed · after ")
             reason = " ".join(line.strip() for line in lines[1:3])
             assert reason == "the command failed with exit code 3", lines
-    finally:
-        await client.aclose()
 
 
 def test_a_running_task_counts_its_time_so_far() -> None:
@@ -175,16 +156,10 @@ async def test_a_poll_that_changes_nothing_redraws_nothing(
 ) -> None:
     """Each poll hands the panes a fresh copy of the cursor task: over SSH a timeline
     that says the same must not be redrawn (nor the screen laid out again)."""
-    with live_server.client() as http:
-        task_id = submit(http, [PY, "-c", "print('x')"])
-        wait_status(http, task_id, "success")
-    client = api_client(live_server)
-    try:
+    task_id = run_python(live_server, "print('x')", "success")
+    async with client_of(live_server) as client:
         task = await client.get_task(task_id)
-        app = PaneApp(lambda: TimelineView(id="timeline"))
-        async with app.run_test(size=(100, 20)) as pilot:
-            view = app.query_one(TimelineView)
-            view.selected = task
+        async with timeline_on(task, (100, 20)) as (pilot, view):
             await pilot.pause()
             refreshes: list[dict[str, Any]] = []
             monkeypatch.setattr(
@@ -194,5 +169,3 @@ async def test_a_poll_that_changes_nothing_redraws_nothing(
             view.selected = task.model_copy(update={"estimated_computation_cost": 1.5})
             await pilot.pause()
             assert refreshes == []
-    finally:
-        await client.aclose()

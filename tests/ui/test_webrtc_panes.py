@@ -7,7 +7,8 @@ loopback. The panes only see the live interface, whichever transport is behind i
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,21 +28,18 @@ from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.detail import TaskDetailScreen
 from inductiva_top.ui.services import PaneServices
-from inductiva_top.ui.widgets.files import FilesPanel
 from inductiva_top.ui.widgets.liveinfo import TOP_LINES, LiveInfo, live_lines
-from inductiva_top.ui.widgets.tail import TailPanel
 from tests.conftest import ServerProcess
-from tests.server.task_helpers import submit, wait_status, wait_until
+from tests.server.task_helpers import wait_until
 from tests.ui.dashboard_helpers import until
-from tests.ui.pane_helpers import PaneApp, ScreenApp, api_client
+from tests.ui.pane_helpers import ScreenApp, client_of, files_on, run_python, tail_on
 
 pytest.importorskip("aiortc")
 
-PY = sys.executable
 
-
-def ticker(go_file: Path) -> list[str]:
-    code = (
+def ticker(go_file: Path) -> str:
+    """A script that ticks every 50 ms until ``go_file`` exists."""
+    return (
         "import os, time\n"
         "os.makedirs('out', exist_ok=True)\n"
         "open('out/a.dat', 'w').write('x')\n"
@@ -51,7 +49,23 @@ def ticker(go_file: Path) -> list[str]:
         "    i += 1\n"
         "    time.sleep(0.05)\n"
     )
-    return [PY, "-c", code]
+
+
+@dataclass(frozen=True)
+class Ticking:
+    """A running task that ticks until its ``go`` file exists."""
+
+    task_id: str
+    go: Path
+
+
+@pytest.fixture
+def ticking(module_server: ServerProcess, tmp_path: Path) -> Iterator[Ticking]:
+    """A ticking task, started and running; it ends when the test does, if not before."""
+    go = tmp_path / "go"
+    task_id = run_python(module_server, ticker(go), "computation-started")
+    yield Ticking(task_id, go)
+    go.touch()
 
 
 @pytest.fixture(autouse=True)
@@ -67,20 +81,13 @@ def open_peers(server: ServerProcess) -> int:
 
 
 async def test_the_tail_pane_follows_a_cloud_task_over_webrtc(
-    module_server: ServerProcess, tmp_path: Path
+    module_server: ServerProcess, ticking: Ticking
 ) -> None:
-    go = tmp_path / "go"
-    with module_server.client() as http:
-        task_id = submit(http, ticker(go))
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
+    async with client_of(module_server) as client:
         services = PaneServices(client)
         services.live.routes = False  # what the probe finds on the Inductiva cloud
-        app = PaneApp(lambda: TailPanel(services, id="tail"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(TailPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(ticking.task_id)
+        async with tail_on(services, task) as (pilot, panel):
             await pilot.pause()
             assert panel.target is not None and panel.target.source is TailSource.LIVE
             lines = lambda: [line.text for line in panel.view.lines]  # noqa: E731
@@ -93,26 +100,16 @@ async def test_the_tail_pane_follows_a_cloud_task_over_webrtc(
             assert open_peers(module_server) == 1
             panel.selected = None  # the cursor leaves the task: its connection closes
             await until(pilot, lambda: open_peers(module_server) == 0, "the connection to close")
-    finally:
-        await client.aclose()
-        go.touch()
 
 
 async def test_the_files_pane_lists_a_cloud_task_over_webrtc(
-    module_server: ServerProcess, tmp_path: Path
+    module_server: ServerProcess, ticking: Ticking
 ) -> None:
-    go = tmp_path / "go"
-    with module_server.client() as http:
-        task_id = submit(http, ticker(go))
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
+    async with client_of(module_server) as client:
         services = PaneServices(client)
         services.live.routes = False  # what the probe finds on the Inductiva cloud
-        app = PaneApp(lambda: FilesPanel(services, id="files"))
-        async with app.run_test(size=(100, 30)) as pilot:
-            panel = app.query_one(FilesPanel)
-            panel.selected = await client.get_task(task_id)
+        task = await client.get_task(ticking.task_id)
+        async with files_on(services, task) as (pilot, panel):
             await until(pilot, lambda: panel.root is not None, "the listing")
             assert panel.source is TailSource.LIVE
             root = panel.root
@@ -120,27 +117,20 @@ async def test_the_files_pane_lists_a_cloud_task_over_webrtc(
             assert {"stdout.txt", "out/a.dat"} <= {f.path for f in root.files()}
             summary = str(panel.query_one("#files-summary").render())
             assert summary.endswith("live work dir (WebRTC)")
-    finally:
-        await client.aclose()
-        go.touch()
+    ticking.go.touch()
     wait_until(lambda: open_peers(module_server) == 0, "the peer connection to close")
 
 
 @pytest.mark.parametrize("routes", [False, True], ids=["webrtc", "http"])
 async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_runs(
-    module_server: ServerProcess, tmp_path: Path, routes: bool
+    module_server: ServerProcess, ticking: Ticking, routes: bool
 ) -> None:
-    go = tmp_path / "go"
-    with module_server.client() as http:
-        task_id = submit(http, ticker(go))
-        wait_status(http, task_id, "computation-started")
-    client = api_client(module_server)
-    try:
+    async with client_of(module_server) as client:
         live = LiveAccess(client, routes=routes)  # routes=False: as on the Inductiva cloud
         policy = PollPolicy(interval=0.2)
         screen = TaskDetailScreen(
             ScreenContext(client, api_label="test", formatter=fmt.Formatter(), policy=policy),
-            task_id,
+            ticking.task_id,
             live=live,
         )
         app = ScreenApp(screen)
@@ -152,12 +142,9 @@ async def test_the_detail_screen_shows_top_and_the_newest_file_while_the_task_ru
             assert any("python" in line.lower() for line in info.text)
             assert isinstance(info.live, LiveTask)
             assert info.live.via == ("HTTP" if routes else "WebRTC")
-            go.touch()  # the task ends: the live section goes, and its connections with it
+            ticking.go.touch()  # the task ends: the live section goes, and its connections with it
             await until(pilot, lambda: not screen.query(LiveInfo), "the live section to go")
             await until(pilot, lambda: open_peers(module_server) == 0, "the connections to close")
-    finally:
-        await client.aclose()
-        go.touch()
 
 
 def test_live_lines_show_the_newest_file_and_the_top_of_top() -> None:
