@@ -15,6 +15,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import termios
 import threading
 import time
@@ -269,4 +270,14 @@ def dashboard_env(home: Path, url: str, key: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "INDUCTIVA_API_URL": url,
         "INDUCTIVA_API_KEY": key,
+        # A worktree running the shared venv points it at its own code this way.
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
     }
+
+
+def dashboard_command() -> list[str]:
+    """The ``inductiva-top`` command of this Python's environment."""
+    command = Path(sys.executable).with_name("inductiva-top")
+    if command.exists():
+        return [str(command)]
+    return [sys.executable, "-m", "inductiva_top"]

@@ -11,11 +11,15 @@ runs on loopback against real embedded servers (``inductiva-top serve``):
   with 50 running tasks, and following a task printing 1,000 lines/s, beside
   ``htop -d 20`` in the same pty; key latency (``?`` until the help screen is
   written) while the tail runs at increasing rates;
+* the dashboard's resident memory over an hour of a 1,000 lines/s tail with
+  the largest size stored, sampled every 10 s beside htop's: at 1 min, 10 min,
+  ..., the end, the peak and the slope of the last half (tail_memory.py);
 * a partial and a full download of a real task's output.zip, beside curl;
 * the server's p50/p99 for a 50-task page, alone and with 50 pollers;
 * the start and finish estimates against what happened (estimates.py).
 
-``--quick`` uses 100 / 10,000 tasks, 5 s windows and a 100 MB archive.
+``--quick`` uses 100 / 10,000 tasks, 5 s windows, a 100 MB archive and a
+1-minute tail; ``--only`` picks parts (``--only tailhour`` for the memory alone).
 The machine's load is printed with the table: figures from a shared machine
 are noisy. Nothing is asserted.
 """
@@ -37,6 +41,7 @@ import bench_server
 import bench_table
 import estimates
 import launch
+import tail_memory
 import transfer_bench
 from inductiva_top.server.launcher import ServerProcess
 from pty_bench import (
@@ -45,6 +50,7 @@ from pty_bench import (
     SEARCH,
     PtyProgram,
     Window,
+    dashboard_command,
     dashboard_env,
     key_latency,
     measure_window,
@@ -83,10 +89,13 @@ class Plan:
     archive_mb: int
     rates: list[int]
     requests: int
+    tail_seconds: float
+    """How long the dashboard follows a 1,000 lines/s tail for its memory."""
+    tail_every: float
 
 
-FULL = Plan([100, 10_000, 100_000], 20.0, 1024, [1000, 5000, 20000], 500)
-QUICK = Plan([100, 10_000], 5.0, 100, [1000, 5000], 100)
+FULL = Plan([100, 10_000, 100_000], 20.0, 1024, [1000, 5000, 20000], 500, 3600.0, 10.0)
+QUICK = Plan([100, 10_000], 5.0, 100, [1000, 5000], 100, 60.0, 5.0)
 
 
 # -- headless table and wire ---------------------------------------------------------
@@ -196,9 +205,7 @@ def _window_rows(
 def pty_rows(plan: Plan, work: Path) -> list[Row]:
     """Quiet, busy and tailing dashboards (and htop) in a 120x40 pty; key latency."""
     rows: list[Row] = []
-    command = [str(Path(sys.executable).with_name("inductiva-top"))]
-    if not Path(command[0]).exists():
-        command = [sys.executable, "-m", "inductiva_top"]
+    command = dashboard_command()
     htop = shutil.which("htop")
     root = work / "pty-server"
     shutil.rmtree(root, ignore_errors=True)
@@ -368,6 +375,14 @@ def launch_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
     ]
 
 
+def tail_memory_rows(plan: Plan, work: Path) -> list[Row]:
+    """Resident memory over a long 1,000 lines/s tail, the largest size stored, beside htop."""
+    stored = max(plan.sizes)
+    print(f"tail memory: {plan.tail_seconds / 60:.0f} min of a 1,000 lines/s tail ...", flush=True)
+    got = tail_memory.measure(work, stored, plan.tail_seconds, plan.tail_every)
+    return [Row(*line) for line in tail_memory.lines(got)]
+
+
 def seed_rows(plan: Plan, work: Path) -> list[Row]:
     """Seeding the largest size into a fresh data dir, timed."""
     tasks = max(plan.sizes)
@@ -427,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="seeded data dirs are kept (and reused) here")
     parser.add_argument(
         "--only",
-        default="table,launch,pty,transfer,server,seed,estimates",
-        help="comma-separated parts to run (table, launch, pty, transfer, server, seed, estimates)",
+        default="table,launch,pty,tailhour,transfer,server,seed,estimates",
+        help="comma-separated parts to run "
+        "(table, launch, pty, tailhour, transfer, server, seed, estimates)",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -447,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += launch_rows(plan, largest, work)
     if "pty" in parts:
         rows += pty_rows(plan, work)
+    if "tailhour" in parts:
+        rows += tail_memory_rows(plan, work)
     if "transfer" in parts:
         rows += transfer_rows(plan, work)
     if "server" in parts:

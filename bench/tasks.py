@@ -44,13 +44,13 @@ def wait_status(
             time.sleep(0.2)
 
 
-def printer(lines_per_second: int) -> list[str]:
-    """A command printing ``lines_per_second`` numbered lines a second, for ten minutes."""
+def printer(lines_per_second: int, seconds: float = 600.0) -> list[str]:
+    """A command printing ``lines_per_second`` numbered lines a second, for ``seconds``."""
     code = (
         "import sys, time\n"
         f"rate = {lines_per_second}\n"
         "start = time.monotonic(); n = 0\n"
-        "while time.monotonic() - start < 600:\n"
+        f"while time.monotonic() - start < {seconds}:\n"
         "    due = int((time.monotonic() - start) * rate)\n"
         "    while n < due:\n"
         "        sys.stdout.write(f'line {n} of the output at {rate} lines/s\\n'); n += 1\n"

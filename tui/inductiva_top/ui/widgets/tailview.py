@@ -218,6 +218,14 @@ class TailView(ScrollView, can_focus=True):
             self.new_lines = 0
         self.post_message(self.FollowChanged(following, self.new_lines))
 
+    def action_scroll_home(self) -> None:
+        """Home: the oldest line kept, at once (follow mode pauses).
+
+        Not animated: while the oldest lines drop, every batch moves the view to
+        keep the lines read in place, which would stop an animation on its way.
+        """
+        self.scroll_to(0 if self.scroll_y == 0 else None, 0, animate=False, immediate=True)
+
     def action_scroll_end(self) -> None:
         """End: back to the newest line, follow mode on."""
         self.following = True
