@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.widgets import Label
@@ -20,9 +21,10 @@ from textual.widgets import Label
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.models import TaskPage
 from inductiva_top.demo.plan import SWEEP_PROJECT
+from inductiva_top.monitor.batch.bars import KindCounts
 from inductiva_top.monitor.batch.feeds import BoardFeed
 from inductiva_top.monitor.batch.sweep import SweepGroup, SweepRow
-from inductiva_top.monitor.batch.totals import PAGE
+from inductiva_top.monitor.batch.totals import PAGE, Totals
 from inductiva_top.monitor.statuses import StatusKind
 from inductiva_top.ui.screens.board import BoardScreen
 from inductiva_top.ui.screens.detail import TaskDetailScreen
@@ -30,7 +32,7 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.task_table import TaskTable
-from inductiva_top.ui.widgets.totals import BEHIND, TotalsLine
+from inductiva_top.ui.widgets.totals import BEHIND, TotalsLine, behind_text, totals_text
 from tests.ui.conftest import FAILED, RUNS, Swept
 from tests.ui.dashboard_helpers import make_app, until
 
@@ -202,10 +204,33 @@ async def test_totals_older_than_the_header_say_so(swept: Swept) -> None:
         query = totals.view_query
         assert query is not None and totals.totals is not None
         totals.follow(query, main.state.counts, totals.totals.seen)  # what a tick does
-        assert BEHIND.plain not in str(totals.content)
+        assert not any(note.plain in str(totals.content) for note in BEHIND)
         # A task changed status just after the count: not counted again yet.
         totals.follow(query, {"computation-started": 99}, totals.totals.seen)
-        assert str(totals.content).endswith(BEHIND.plain)
+        # At 120 columns the whole sentence fits.
+        assert str(totals.content).endswith(BEHIND[0].plain)
+
+
+@pytest.mark.parametrize(
+    ("width", "note"), [(120, BEHIND[0]), (80, BEHIND[1]), (70, BEHIND[2]), (60, BEHIND[2])]
+)
+def test_the_older_count_note_fits_the_width(width: int, note: Text) -> None:
+    """The demo's line at 80 columns cut the note to 'befor…': the longest that fits is said."""
+    counts = {StatusKind.RUNNING: 3, StatusKind.WAITING: 2, StatusKind.SUCCESS: 3}
+    totals = Totals(
+        counts=KindCounts({**counts, StatusKind.FAILED: 1}),
+        cost=0.0005,
+        compute_seconds=4,
+        waits=[0.0],
+        seen=9,
+        scanned=9,
+        expected=9,
+        complete=True,
+    )
+    line = behind_text(totals_text(totals), width)
+    assert line.plain.startswith("Σ 9 tasks: ▶3 ◷2 ✔3 ✘1 · $0.0005 · compute 4s")
+    assert line.plain.endswith(note.plain)
+    assert line.cell_len <= width or note is BEHIND[-1]
 
 
 @pytest.mark.parametrize("screen", [BoardScreen, SweepScreen])

@@ -31,13 +31,19 @@ from inductiva_top.monitor.batch.totals import Totals, view_totals
 from inductiva_top.monitor.rows.window import TaskQuery
 from inductiva_top.monitor.statuses import StatusKind
 
-__all__ = ["BEHIND", "PACE", "TotalsLine", "totals_text"]
+__all__ = ["BEHIND", "PACE", "TotalsLine", "behind_text", "totals_text"]
 
 PACE = 5.0
 """Seconds to wait before counting the same view again, per request the last count took."""
 
-BEHIND = Text(" · before the latest changes (counted again soon)", style="italic")
-"""Said after the line while the view changed since it was counted."""
+BEHIND = (
+    Text(" · before the latest changes (counted again soon)", style="italic"),
+    Text(" · recount soon", style="italic"),
+    Text(" · older", style="italic"),
+)
+"""Said after the line while the view changed since it was counted (the header's
+counts above are newer): the longest that fits the line's width, else the last
+(a busy view's line at 80 columns leaves room for a word, not a sentence)."""
 
 _ORDER = (
     StatusKind.RUNNING,
@@ -68,6 +74,13 @@ def totals_text(totals: Totals) -> Text:
     if totals.median_wait is not None:
         text.append(f" · median wait {fmt.duration(totals.median_wait)}")
     return text
+
+
+def behind_text(line: Text, width: int) -> Text:
+    """``line`` with the longest note of :data:`BEHIND` that fits ``width`` cells."""
+    room = width - line.cell_len
+    note = next((note for note in BEHIND if note.cell_len <= room), BEHIND[-1])
+    return Text.assemble(line, note)
 
 
 class TotalsLine(Static):
@@ -133,10 +146,14 @@ class TotalsLine(Static):
             # counts, so the line says it is older rather than contradict it.
             if not self._behind:
                 self._behind = True
-                self.update(Text.assemble(totals_text(totals), BEHIND))
+                self.update(behind_text(totals_text(totals), self.size.width))
             return
         self._counts = dict(counts)
         self._count(query)
+
+    def on_resize(self) -> None:
+        if self._behind and self.totals is not None:
+            self.update(behind_text(totals_text(self.totals), self.size.width))
 
     @work(exclusive=True, group="totals", exit_on_error=False)
     async def _count(self, query: TaskQuery) -> None:
