@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import Label
 
@@ -204,6 +206,13 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
         await until(pilot, lambda: queue.view is not None, "the queue's first answer")
         assert queue.view is not None and queue.view.group is not None
         assert {t.task_id for t in queue.view.running} == set(seeded.running)
+        # Every refresh of the table beside builds the view again from that refresh, not
+        # only the view's own answers (an interval out of step with the table's).
+        queue.workers.cancel_group(queue, "queue")  # no answers of its own from now on
+        asked = queue.view
+        queue.view = stale = replace(asked, ahead=[*asked.ahead, asked.running[0]])
+        await until(pilot, lambda: queue.view is not stale, "the view built at a refresh")
+        assert asked.running[0].task_id not in {t.task_id for t in queue.view.ahead}
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 

@@ -214,6 +214,20 @@ async def test_queue_of_takes_the_servers_count_and_the_active_tasks() -> None:
     assert [task.task_id for task in view.ahead] == ["old"]
 
 
+async def test_queue_again_lists_the_latest_refresh_not_the_one_asked_with() -> None:
+    # Seen: the queue view listed a task ahead that the table beside showed running.
+    source = MemorySource([_task("me", "submitted", 1), _task("old", "submitted", 5)])
+    state = await _loaded(source)
+    view = await state.queue_of("me", NOW)
+    assert [task.task_id for task in view.ahead] == ["old"] and view.running == []
+    source.tasks["old"] = _task("old", "started", 5)
+    await state.tick()  # the table now shows "old" running
+    again = state.queue_again(view, NOW)
+    assert again.ahead == []
+    assert [task.task_id for task in again.running] == ["old"]
+    assert again.tasks_ahead == view.tasks_ahead == 3  # the server's count, as last asked
+
+
 async def test_fetch_each_leaves_out_what_fails() -> None:
     state = DashboardState(MemorySource([_task("a"), _task("b")]))
     fetched = await state.fetch_each(["a", "gone", "b"])

@@ -456,7 +456,17 @@ class DashboardState:
         status = await self.source.get_status(task_id)
         task = await self.source.get_task(task_id)
         ahead = status.position_in_queue.tasks_ahead if status.position_in_queue else None
-        return await self.fleet.explain(queue_view(task, self.active, ahead, now), self.source)
+        group = await self.fleet.group_of(task, self.source)
+        # Built after the last request, from the active list of the latest refresh: the
+        # one the table beside shows (not one a refresh replaced while asking).
+        return self.fleet.explained(queue_view(task, self.active, ahead, now), group)
+
+    def queue_again(self, view: QueueView, now: datetime) -> QueueView:
+        """``view`` built again from this refresh: the task's copy and the active list the
+        table shows now; the server's count and the group as they were last asked."""
+        task = self.task(view.task.task_id) or view.task
+        again = queue_view(task, self.active, view.tasks_ahead, now)
+        return self.fleet.explained(again, view.described)
 
     async def fetch_each(self, task_ids: Iterable[str]) -> list[TaskWithStatusHistory]:
         """Each of ``task_ids`` the API returns, one request at a time.

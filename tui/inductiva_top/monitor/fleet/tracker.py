@@ -365,15 +365,29 @@ class FleetState:
         A source that cannot describe groups, or a group the API does not
         know, leaves the group's facts unknown (the reason is then the queue's).
         """
+        return self.explained(view, await self.group_of(view.task, source))
+
+    async def group_of(self, task: Task, source: object) -> MachineGroup | None:
+        """The machine group of the waiting ``task``, as the API describes it (else None)."""
+        name = task.machine_group_name or task.machine_group_id
+        if status_info(task.status).kind is not StatusKind.WAITING or not name:
+            return None
+        if isinstance(source, FleetSource):
+            try:
+                return await source.get_machine_group(name)
+            except TOLERATED:
+                return None
+        return None
+
+    def explained(self, view: QueueView, group: MachineGroup | None) -> QueueView:
+        """``view`` with why its task waits, in words, from ``group`` (None: not described).
+
+        No request: a view rebuilt at every refresh says it again from the group
+        it was last described with.
+        """
         task = view.task
         if status_info(task.status).kind is not StatusKind.WAITING:
-            return view
-        group: MachineGroup | None = None
-        if isinstance(source, FleetSource) and view.group:
-            try:
-                group = await source.get_machine_group(view.group)
-            except TOLERATED:
-                group = None
+            return replace(view, described=group)
         money = self.money()
         exhausted = money is not None and money.exhausted
         facts = group_facts(group, credits_exhausted=exhausted) if group else GroupFacts()
@@ -394,4 +408,4 @@ class FleetState:
             if money and credits is not None
             else None,
         )
-        return replace(view, why=why)
+        return replace(view, why=why, described=group)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from inductiva_top.api.models import Task
+from inductiva_top.api.models import MachineGroup, Task
 from inductiva_top.monitor.fmt import queue_wait
 from inductiva_top.monitor.statuses import StatusKind, status_info
 
@@ -25,6 +25,9 @@ class QueueView:
     waited_seconds: float | None
     why: str = ""
     """Why it waits, in words (:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.explain`)."""
+    described: MachineGroup | None = None
+    """The machine group as the API described it when ``why`` was worded (None: not asked,
+    or not known), so the view can be built again from a newer refresh without asking."""
 
     @property
     def ahead_partial(self) -> bool:

@@ -390,6 +390,9 @@ class MainScreen(Screen[None]):
             self._outputs_due = self._monotonic() + OUTPUT_CHECK_SECONDS
             self._check_outputs(self.foresight.running_ids(OUTPUT_CHECK_LIMIT))
         self._show()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.refreshed()  # beside the table, from the same refresh
         self.check_watched()
         self._show_progress()
         self._refresh_bindings_if_changed()
@@ -918,7 +921,12 @@ class MainScreen(Screen[None]):
                     self.context.formatter.now(),
                 )
 
-            self.app.push_screen(screens.QueueScreen(self.context, load, foresee=foresee))
+            def rebuild(view: QueueView) -> QueueView:
+                return self.state.queue_again(view, self.context.formatter.now())
+
+            self.app.push_screen(
+                screens.QueueScreen(self.context, load, foresee=foresee, rebuild=rebuild)
+            )
 
     # -- fleet -------------------------------------------------------------------------
 

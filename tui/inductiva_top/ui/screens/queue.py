@@ -4,9 +4,12 @@ when it should start (:mod:`~inductiva_top.monitor.foresight`) and why it waits,
 API describes them, else the estimate's reason).
 
 The view asks for the task's place again every poll interval while it is
-open (a waiting task moves up). A question that fails is asked again at the
-poll loop's pace (:class:`~inductiva_top.monitor.retrying.Retrying`); the
-error shows, in full, only while it lasts, above the last view it had.
+open (a waiting task moves up), and is built again at every refresh of the
+dashboard (:meth:`QueueScreen.refreshed`): the tasks ahead and those holding a
+machine are those of the active list the table beside shows. A question that
+fails is asked again at the poll loop's pace
+(:class:`~inductiva_top.monitor.retrying.Retrying`); the error shows, in full,
+only while it lasts, above the last view it had.
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ def queue_text(
 class QueueScreen(ModalScreen[None]):
     """Shows the :class:`QueueView` ``load()`` gives, asked again every interval; Esc or q closes.
 
-    The context's ``policy`` is the poll loop's (its interval, and its pace after a failure).
+    The context's ``policy`` is the poll loop's (its interval, and its pace after a failure);
+    ``rebuild`` builds the view shown again from the dashboard's latest refresh.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -109,9 +113,11 @@ class QueueScreen(ModalScreen[None]):
         load: Callable[[], Awaitable[QueueView]],
         *,
         foresee: Callable[[QueueView], StartEstimate | None] | None = None,
+        rebuild: Callable[[QueueView], QueueView] | None = None,
     ) -> None:
         super().__init__()
         self.context = context
+        self._rebuild = rebuild
         self._load = load
         self._foresee = foresee
         self.view: QueueView | None = None
@@ -134,11 +140,7 @@ class QueueScreen(ModalScreen[None]):
 
         async def shown(view: QueueView) -> bool:
             self._show_trouble("")
-            self.view = view
-            start = self._foresee(view) if self._foresee is not None else None
-            self.query_one("#queue-body", Static).update(
-                queue_text(view, self.context.formatter, start, self.context.name_keys)
-            )
+            self._show(view)
             return True
 
         try:
@@ -147,6 +149,22 @@ class QueueScreen(ModalScreen[None]):
             )
         except ApiError as error:  # asking again cannot help
             self._show_trouble(f"Could not read the queue: {error}")
+
+    def _show(self, view: QueueView) -> None:
+        self.view = view
+        start = self._foresee(view) if self._foresee is not None else None
+        self.query_one("#queue-body", Static).update(
+            queue_text(view, self.context.formatter, start, self.context.name_keys)
+        )
+
+    def refreshed(self) -> None:
+        """The dashboard refreshed: the view is built again from what the table shows now.
+
+        Between two answers of its own the view would otherwise list, beside a
+        table that shows a task running, that task still ahead in the queue.
+        """
+        if self.view is not None and self._rebuild is not None:
+            self._show(self._rebuild(self.view))
 
     def _waiting(self, error: ApiError, seconds_left: float) -> None:
         self._show_trouble(f"Could not read the queue: {waiting_text(error, seconds_left)}")
