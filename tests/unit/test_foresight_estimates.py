@@ -25,6 +25,8 @@ from inductiva_top.monitor.foresight.estimates import (
 )
 from inductiva_top.monitor.foresight.progress import ProgressTracker
 from inductiva_top.monitor.foresight.queueing import all_done_in, starts_after, starts_in
+from inductiva_top.monitor.foresight.wording import ends_cell, ends_sentence
+from inductiva_top.ui.columns import COLUMNS
 from tests.unit.foresight_tasks import NOW, at, finished, history, running, waiting
 
 
@@ -377,6 +379,19 @@ def test_a_task_past_every_alike_duration_is_overdue() -> None:
     estimate = estimate_finish(running("r", -100), now=NOW, finished=store)
     assert estimate is not None
     assert (estimate.span, estimate.source, estimate.overdue) == (None, None, True)
+
+
+def test_a_task_past_every_alike_duration_reads_longer_than_usual_not_as_an_alarm() -> None:
+    # The demo's long run read "overdue" after 36 s: its alike tasks were all shorter.
+    store = seen(history([55, 65, 75, 85, 95], finalize=5))
+    estimate = estimate_finish(running("r", -100), now=NOW, finished=store)
+    assert estimate is not None
+    cell = ends_cell(estimate, NOW)
+    assert cell == "> usual"
+    assert len(cell) <= COLUMNS["ends"].width  # whole at the column's narrowest
+    sentence = ends_sentence(estimate, NOW)
+    assert sentence.startswith("longer than usual: it has run longer than every alike")
+    assert "5 finished tasks" in sentence and "overdue" not in sentence
 
 
 def test_preparing_and_finalizing_use_their_own_durations() -> None:

@@ -7,7 +7,10 @@ passed since it was made (the last refresh) is taken off.
 
 In the ENDS cell a percentage after the range says the estimate comes from
 the task's own progress (``2-3 min 42%``); ``≈`` before it, from how long
-alike finished tasks took (``≈2-3 min``).
+alike finished tasks took (``≈2-3 min``). A task that has run longer than all
+of them is ``> usual``: no alarm, as few alike tasks say little (a task
+whose output stopped is marked ``stalled`` in its status, and that is the
+alarm).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from inductiva_top.monitor.foresight.tracker import left_of
 
 __all__ = [
     "HISTORY_MARK",
+    "PAST_USUAL",
     "UNKNOWN",
     "ends_cell",
     "ends_sentence",
@@ -39,6 +43,10 @@ __all__ = [
 UNKNOWN = "unknown"
 HISTORY_MARK = "≈"
 """Before an ENDS cell estimated from history (a progress estimate ends with its %)."""
+
+PAST_USUAL = "> usual"
+"""The ENDS cell of a task that has run longer than every alike finished task (it fits the
+column's narrowest width)."""
 
 _HOURS_FROM = 2 * 3600.0
 """From this many seconds on, a range is said in hours."""
@@ -83,11 +91,11 @@ def starts_cell(estimate: StartEstimate | None, now: datetime) -> str:
 
 
 def ends_cell(estimate: FinishEstimate | None, now: datetime) -> str:
-    """The ENDS cell: ``2-3 min 42%`` (progress), ``≈2-3 min`` (history), ``overdue``..."""
+    """The ENDS cell: ``2-3 min 42%`` (progress), ``≈2-3 min`` (history), ``> usual``..."""
     if estimate is None:
         return "-"
     if estimate.span is None:
-        return "overdue" if estimate.overdue else UNKNOWN
+        return PAST_USUAL if estimate.overdue else UNKNOWN
     left = range_text(left_of(estimate.span, estimate.at, now))
     if estimate.source is Source.PROGRESS and estimate.progress is not None:
         return f"{left} {estimate.progress.fraction:.0%}"
@@ -129,7 +137,10 @@ def ends_sentence(estimate: FinishEstimate, now: datetime) -> str:
     """When a running task should end and from what, for the timeline and the detail screen."""
     if estimate.span is None:
         if estimate.overdue:
-            return "overdue: it has run longer than every alike finished task"
+            return (
+                "longer than usual: it has run longer than every alike finished task "
+                f"({_basis(estimate.durations)}), so when it ends is not known"
+            )
         return f"unknown ({_basis(estimate.durations)})"
     left = range_text(left_of(estimate.span, estimate.at, now))
     if estimate.source is Source.PROGRESS and estimate.progress is not None:
