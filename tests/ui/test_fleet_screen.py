@@ -163,6 +163,9 @@ async def test_the_queue_view_says_why_a_task_waits(live_server: ServerProcess) 
         await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue view")
         queue = app.screen
         assert isinstance(queue, QueueScreen)
+        # Its first answer takes a few requests (a loaded machine showed the screen first).
+        await until(pilot, lambda: queue.view is not None, "the queue's first answer")
+        assert queue.view is not None
         assert "all 2 machines of its group are busy" in queue.view.why
         # Tasks are named, the id beside, as in every other view.
         body = str(queue.query_one("#queue-body", Static).content)
