@@ -237,6 +237,8 @@ class MainScreen(Screen[None]):
         self._good_query: TaskQuery | None = None
         self._allowed_actions: tuple[tuple[str, bool | None], ...] = ()
         self._focus_before_zoom: Widget | None = None
+        self._queue_view: screens.QueueScreen | None = None
+        """The queue view opened last (built again at every refresh while it is open)."""
         self._search_poke: Timer | None = None
         """The refresh a search asks for once typing pauses."""
         self._typed_ahead: str | None = None
@@ -390,9 +392,9 @@ class MainScreen(Screen[None]):
             self._outputs_due = self._monotonic() + OUTPUT_CHECK_SECONDS
             self._check_outputs(self.foresight.running_ids(OUTPUT_CHECK_LIMIT))
         self._show()
-        for screen in self.app.screen_stack:
-            if isinstance(screen, QueueScreen):
-                screen.refreshed()  # beside the table, from the same refresh
+        queue = self._queue_view
+        if queue is not None and queue.is_attached:
+            queue.refreshed()  # beside the table, from the same refresh
         self.check_watched()
         self._show_progress()
         self._refresh_bindings_if_changed()
@@ -924,9 +926,10 @@ class MainScreen(Screen[None]):
             def rebuild(view: QueueView) -> QueueView:
                 return self.state.queue_again(view, self.context.formatter.now())
 
-            self.app.push_screen(
-                screens.QueueScreen(self.context, load, foresee=foresee, rebuild=rebuild)
+            self._queue_view = screens.QueueScreen(
+                self.context, load, foresee=foresee, rebuild=rebuild
             )
+            self.app.push_screen(self._queue_view)
 
     # -- fleet -------------------------------------------------------------------------
 
