@@ -110,13 +110,16 @@ async def test_kill_alike_kills_only_the_unfinished_runs_that_share_the_paramete
         )
         for task_id in (alike, other):
             wait_status(client, task_id, "submitted", "computation-started")
-    app = make_app(swept.server, project=SWEEP_PROJECT)
+    # A keymap moves "tag": the line under the groups says the key as it is now.
+    app = make_app(swept.server, project=SWEEP_PROJECT, keymap={"failures.tag": "t"})
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: _main(app).state.counts, "the table")
         await pilot.press("T")
         await until(pilot, lambda: isinstance(app.screen, FailuresScreen), "the failures")
         screen = _failures(app)
         await _grouped(pilot, screen)
+        info = str(screen.query_one("#failures-info", Label).render())
+        assert info.endswith("⏎: its tasks · k: kill alike · d: stderr · t: tag"), info
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction), "the confirmation")
         dialog = app.screen
@@ -181,6 +184,9 @@ async def test_read_only_refuses_kill_and_tag_in_the_failures_view(swept: Swept)
         assert screen.check_action("kill_siblings", ()) is False
         assert screen.check_action("tag", ()) is False
         assert screen.check_action("download", ()) is True
+        # The line under the groups offers only what works (it once offered kill and tag).
+        info = str(screen.query_one("#failures-info", Label).render())
+        assert "stderr" in info and "kill" not in info and "tag" not in info
         await pilot.press("k", "m")
         await pilot.pause()
         assert app.screen is screen

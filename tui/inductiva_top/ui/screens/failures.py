@@ -69,6 +69,13 @@ WHOLE_BYTES = 8 * 1024 * 1024
 GROUP_PREFIX = "group:"
 WIDE_AT = 110
 """From this width the groups show their newest task's whole id."""
+GROUP_KEYS = {
+    "open": "its tasks",
+    "kill_siblings": "kill alike",
+    "download": "stderr",
+    "tag": "tag",
+}
+"""What a group's keys do, by action, in the order the line under the groups says them."""
 
 
 async def read_stderr(
@@ -317,7 +324,7 @@ class FailuresScreen(SheetOutputScreen):
             if shared:
                 alike = " ".join(f"{k}={v}" for k, v in shared.items())
                 info.append(f"all have {sanitize_name(alike)} · ")
-            info.append("Enter: its tasks · k: kill alike · d: stderr · m: tag")
+            info.append(" · ".join(self._group_keys()))
         update_if_changed(self.query_one("#failures-info", Label), info)
         why_label = self.query_one("#failures-why", Label)
         update_if_changed(why_label, why_text(group.example) if group is not None else Text())
@@ -361,6 +368,21 @@ class FailuresScreen(SheetOutputScreen):
         self.level = _Level()
         self.show_data()
         self.query_one(Sheet).move_to_key(GROUP_PREFIX + drilled)
+
+    def _group_keys(self) -> list[str]:
+        """``⏎: its tasks · k: kill alike ...``: the keys that work on a group, as pressed now.
+
+        From the screen's live bindings, so a key a keymap moved shows moved,
+        and one that read-only mode switches off (kill, tag) is not offered.
+        """
+        keys: dict[str, str] = {}
+        for active in self.active_bindings.values():
+            action = active.binding.action
+            if active.node is self and active.enabled and action in GROUP_KEYS:
+                keys.setdefault(action, self.app.get_key_display(active.binding))
+        return [
+            f"{keys[action]}: {words}" for action, words in GROUP_KEYS.items() if action in keys
+        ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITES and self.context.read_only:
