@@ -275,8 +275,10 @@ def _sigint_held_back() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)
+    if caught:
+        # Delivered again to whatever handled it before: Python's KeyboardInterrupt,
+        # the default (end the process) or an ignore set by whoever runs us.
+        signal.raise_signal(signal.SIGINT)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
