@@ -35,7 +35,7 @@ from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
 from tests.tally import Tally
-from tests.ui.dashboard_helpers import QUICK, until
+from tests.ui.dashboard_helpers import QUICK, fresh, until
 
 Forward = Callable[[httpx.Request], Awaitable[httpx.Response]]
 Fault = Callable[[httpx.Request, Forward], Awaitable[httpx.Response]]
@@ -279,7 +279,7 @@ async def test_the_dashboard_survives_every_fault_and_recovers(
                     )
                     tally.timing("recovery", name, time.monotonic() - cleared)
                     assert str(state.content).endswith("connected"), name
-                    assert "updated" in str(age.content), name
+                    assert fresh(age.content), name
                     assert table.row_count == rows, name
                     assert transport.injected > injected, name
                     survived = app.is_running
@@ -302,7 +302,7 @@ async def test_f5_retries_at_once_during_a_long_retry_after(
             screen = app.screen
             assert isinstance(screen, MainScreen)
             state, age = _header(screen)
-            await until(pilot, lambda: "updated" in str(age.content), "the first refresh")
+            await until(pilot, lambda: fresh(age.content), "the first refresh")
             transport.fault = _status(429, {"Retry-After": "3600"})
             await pilot.press("f5")
             await until(pilot, lambda: str(state.content).endswith("throttled"), "throttled")
@@ -321,7 +321,7 @@ async def test_f5_retries_at_once_during_a_long_retry_after(
             started = time.monotonic()
             await until(pilot, lambda: str(state.content).endswith("connected"), "recovery")
             tally.timing("recovery", "F5 during Retry-After 3600", time.monotonic() - started)
-            assert "updated" in str(age.content)
+            assert fresh(age.content)
             survived = app.is_running
     finally:
         tally.fault(survived=survived)

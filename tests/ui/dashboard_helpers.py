@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
+from inductiva_top.monitor.poller import UP_TO_DATE
 from inductiva_top.ui.app import InductivaTopApp
 from tests.conftest import ServerProcess
 
@@ -30,6 +31,13 @@ def make_app(server: ServerProcess, *, page_size: int = 50, **config: object) ->
     }
     settings.update(config)
     return InductivaTopApp(Config(**settings), page_size=page_size)  # type: ignore[arg-type]
+
+
+def fresh(age_line: object) -> bool:
+    """The header's age line says the data is current: up to date, or (under load) when it
+    was updated; not stale, not waiting."""
+    text = str(age_line)
+    return text == UP_TO_DATE or text.startswith("updated ")
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:

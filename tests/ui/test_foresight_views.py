@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from inductiva_top.monitor import fmt
 from inductiva_top.monitor.foresight.durations import Phase
 from inductiva_top.monitor.foresight.estimates import FinishEstimate, Source, Span
 from inductiva_top.monitor.foresight.header_history import HeaderHistory
@@ -14,7 +15,7 @@ from inductiva_top.monitor.task.timeline import Outcome, Timeline
 from inductiva_top.monitor.task.timeline import Span as Row
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, history_text
 from inductiva_top.ui.widgets.timeline import PREDICTED, predicted_end, render_timeline
-from inductiva_top.ui.widgets.usage import age_words, usage_text
+from inductiva_top.ui.widgets.usage import usage_text
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -63,14 +64,17 @@ def test_the_resources_line_has_both_sparklines_and_the_outputs_age() -> None:
 
 
 def test_the_outputs_age_changes_in_steps_not_every_second() -> None:
-    assert [age_words(s) for s in (3, 39, 61, 119, 3599, 3900)] == [
-        "0s",
-        "30s",
-        "1m",
-        "1m",
-        "59m",
-        "1h 05m",
+    # The table's ages and the line's are told by one rule (fmt.age).
+    assert [fmt.age(s) for s in (3, 39, 61, 119, 3599, 3900)] == [
+        "just now",
+        "30s ago",
+        "1m ago",
+        "1m ago",
+        "59m ago",
+        "1h ago",
     ]
+    series = MetricsSeries()
+    assert usage_text(series, output_age=7, width=80).plain.endswith("last output just now")
 
 
 def test_the_headers_history_names_its_three_lines() -> None:

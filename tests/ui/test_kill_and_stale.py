@@ -14,7 +14,7 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import status, submit, wait_status
-from tests.ui.dashboard_helpers import LONG, QUICK, make_app, until
+from tests.ui.dashboard_helpers import LONG, QUICK, fresh, make_app, until
 
 
 def _main(app: object) -> MainScreen:
@@ -161,7 +161,7 @@ async def test_stale_banner_when_the_server_stops_and_recovery(
         assert "offline" in str(screen.query_one("#header-state", Label).content)
         assert table.row_count == 1  # the last data stays on screen
         server.start()
-        await until(pilot, lambda: "updated" in str(age.content), "recovery")
+        await until(pilot, lambda: fresh(age.content), "recovery")
         assert not age.has_class("-stale")
 
 

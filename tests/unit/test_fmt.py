@@ -42,15 +42,35 @@ def test_duration(seconds: float | None, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(2, "2s ago"), (59, "59s ago"), (61, "1m ago"), (7200, "2h ago"), (3 * 86_400, "3d ago")],
+    [
+        (2, "just now"),
+        (9.9, "just now"),
+        (10, "10s ago"),
+        (59, "50s ago"),
+        (61, "1m ago"),
+        (3599, "59m ago"),
+        (7200, "2h ago"),
+        (86_399, "23h ago"),
+        (3 * 86_400, "3d ago"),
+    ],
 )
-def test_ago_is_compact(seconds: float, text: str) -> None:
+def test_ago_is_compact_and_coarse(seconds: float, text: str) -> None:
     assert fmt.ago(NOW - timedelta(seconds=seconds), NOW) == text
 
 
 def test_ago_handles_clock_skew_and_missing() -> None:
-    assert fmt.ago(NOW + timedelta(seconds=3), NOW) == "0s ago"
+    assert fmt.ago(NOW + timedelta(seconds=3), NOW) == "just now"
     assert fmt.ago(None, NOW) == "-"
+
+
+@pytest.mark.parametrize(("seconds", "step"), [(0, 10), (50, 10), (60, 60), (3600, 3600)])
+def test_an_age_changes_once_a_step(seconds: float, step: float) -> None:
+    assert fmt.age_step(seconds) == step
+    assert fmt.age(seconds) == fmt.age(seconds + step - 0.01) != fmt.age(seconds + step)
+
+
+def test_a_young_age_writes_its_cell_six_times_a_minute_not_sixty() -> None:
+    assert len({fmt.age(second) for second in range(60)}) == 6
 
 
 def test_natural_ago_uses_words() -> None:
@@ -191,7 +211,7 @@ def test_formatter_uses_its_clock_and_zone() -> None:
     clock = FixedClock(NOW)
     formatter = Formatter(clock, timezone.utc)
     assert formatter.now() == NOW
-    assert formatter.ago(NOW - timedelta(seconds=2)) == "2s ago"
+    assert formatter.ago(NOW - timedelta(seconds=42)) == "40s ago"
     assert formatter.natural_ago(NOW - timedelta(hours=2)) == "2 hours ago"
     assert formatter.timestamp(NOW) == "04 Aug, 12:06:17"
     assert formatter.timestamp_full(NOW) == "2026-08-04 12:06:17 +00:00"

@@ -81,7 +81,7 @@ def test_freshness_describes_age_and_retry() -> None:
     assert fresh.describe(0) == "no data yet"  # not "connecting" twice beside the state
     assert fresh.connection is Connection.CONNECTING
     fresh.succeeded(10)
-    assert fresh.describe(12) == "updated 2s ago"
+    assert fresh.describe(12) == "up to date"
     assert fresh.connection is Connection.CONNECTED
     fresh.failed(ConnectionFailed("down"), 45, retry_in=8)
     assert fresh.stale
@@ -90,7 +90,32 @@ def test_freshness_describes_age_and_retry() -> None:
     fresh.failed(Unauthorized("no", status=401, key_source="env"), 51, retry_in=4)
     assert fresh.connection is Connection.UNAUTHORIZED
     fresh.succeeded(60)
-    assert not fresh.stale and fresh.describe(60) == "updated 0s ago"
+    assert not fresh.stale and fresh.describe(60) == "up to date"
+
+
+def test_the_age_is_said_only_once_the_data_is_older_than_the_pace_makes_it() -> None:
+    fresh = Freshness(patience=2)
+    fresh.succeeded(10, pace=8)  # nothing changed for a while: the next refresh in 8 s
+    assert [fresh.describe(10 + age) for age in (1, 9, 16)] == ["up to date"] * 3
+    assert fresh.describe(27) == "updated 17s ago"
+    fresh.succeeded(30, pace=2)  # back to the interval
+    assert fresh.describe(34) == "up to date"
+    assert fresh.overdue(34.5) and fresh.describe(34.5) == "updated 4s ago"
+
+
+async def test_the_loop_tells_the_freshness_its_planned_pace() -> None:
+    clock = FakeClock()
+
+    async def tick() -> bool:
+        return False
+
+    loop = PollLoop(
+        tick, PollSchedule(PollPolicy(interval=2, idle_after=0), random.Random(0)), monotonic=clock
+    )
+    delay = await loop.tick_once()
+    assert delay > 2 and loop.freshness.pace == delay
+    clock.now += 2 * delay - 0.1
+    assert loop.freshness.describe(clock.now) == "up to date"
 
 
 async def test_loop_marks_stale_on_api_errors_and_recovers() -> None:

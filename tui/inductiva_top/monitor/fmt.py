@@ -23,10 +23,14 @@ from inductiva_top.monitor.sanitize import sanitize_name
 from inductiva_top.monitor.statuses import StatusKind, is_terminal, status_info
 
 __all__ = [
+    "AGE_STEPS",
+    "JUST_NOW",
     "MISSING",
     "Clock",
     "FixedClock",
     "Formatter",
+    "age",
+    "age_step",
     "ago",
     "compact_duration",
     "cost",
@@ -120,25 +124,48 @@ def compact_duration(seconds: float) -> str:
     return f"{days}d {hours:02d}h"
 
 
-def _compact_age(seconds: float) -> str:
+AGE_STEPS: tuple[tuple[float, float], ...] = ((60, 10), (3600, 60), (86_400, 3600))
+"""How coarsely an age is told: below each bound (seconds), in steps of so many seconds;
+past the last, in days. An age under a minute says ``10s``, ``20s``... (under the first
+step, "just now"): a person reading a table does not need the second, and a screen
+that ticks every second for every young task is what a quiet dashboard must not write."""
+
+JUST_NOW = "just now"
+"""What an age under its first step (or a time slightly in the future) reads as."""
+
+
+def age_step(seconds: float) -> float:
+    """Seconds between two changes of the text of an age of ``seconds`` (see :data:`AGE_STEPS`).
+
+    The one rule of how ages tick: :func:`age` formats by it.
+    """
+    for bound, step in AGE_STEPS:
+        if seconds < bound:
+            return step
+    return 86_400
+
+
+def age(seconds: float) -> str:
+    """An age, compactly and in its step (:func:`age_step`): ``just now``, ``40s ago``,
+    ``5m ago``, ``3h ago``, ``2d ago``."""
     seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86_400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86_400)}d"
+    step = age_step(seconds)
+    if seconds < AGE_STEPS[0][1]:
+        return JUST_NOW
+    if step < 60:
+        return f"{int(seconds // step * step)}s ago"
+    unit = {60: "m", 3600: "h"}.get(int(step), "d")
+    return f"{int(seconds // step)}{unit} ago"
 
 
 def ago(when: datetime | None, now: datetime) -> str:
-    """How long ago ``when`` was, compactly: ``2s ago``, ``5m ago``, ``3d ago``.
+    """How long ago ``when`` was, compactly: :func:`age` (``just now``, ``40s ago``, ``5m ago``).
 
-    A time slightly in the future (server clock ahead of ours) reads ``0s ago``.
+    A time slightly in the future (server clock ahead of ours) reads ``just now``.
     """
     if when is None:
         return MISSING
-    return f"{_compact_age((now - when).total_seconds())} ago"
+    return age((now - when).total_seconds())
 
 
 def natural_ago(when: datetime | None, now: datetime) -> str:

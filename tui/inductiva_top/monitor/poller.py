@@ -30,7 +30,15 @@ from inductiva_top.api.errors import (
     Unauthorized,
 )
 
-__all__ = ["Connection", "Freshness", "PollLoop", "PollPolicy", "PollSchedule"]
+__all__ = [
+    "OVERDUE",
+    "UP_TO_DATE",
+    "Connection",
+    "Freshness",
+    "PollLoop",
+    "PollPolicy",
+    "PollSchedule",
+]
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,13 @@ class Connection(Enum):
     ERROR = "error"
 
 
+UP_TO_DATE = "up to date"
+"""The age line while the data is as fresh as the refresh pace keeps it."""
+
+OVERDUE = 2.0
+"""Data older than this many planned waits is :meth:`Freshness.overdue`."""
+
+
 @dataclass
 class Freshness:
     """How old the data on screen is, what went wrong last, what is in flight.
@@ -149,6 +164,9 @@ class Freshness:
     asked: bool = False
     """F5 asked for a refresh, which is coming or in flight."""
     patience: float = 2.0
+    pace: float | None = None
+    """The wait before the next refresh, as planned after the last success (None: the
+    ``patience``); it grows while nothing changes."""
 
     @property
     def stale(self) -> bool:
@@ -162,8 +180,9 @@ class Freshness:
         self.in_flight_since = None
         self.asked = asked_again
 
-    def succeeded(self, now: float) -> None:
+    def succeeded(self, now: float, pace: float | None = None) -> None:
         self.last_success = now
+        self.pace = pace
         self.last_error = None
         self.connecting = False
 
@@ -176,6 +195,13 @@ class Freshness:
         """Seconds since the last successful tick, or None before the first."""
         return None if self.last_success is None else max(0.0, now - self.last_success)
 
+    def overdue(self, now: float) -> bool:
+        """The data is older than the refreshes as planned make it: past :data:`OVERDUE`
+        times the wait planned after the last success (a loop that stopped, a blocked UI)."""
+        age = self.age(now)
+        expected = max(self.patience, self.pace or 0.0)
+        return age is not None and age > OVERDUE * expected
+
     def waiting(self, now: float) -> float | None:
         """Seconds the refresh in flight has taken, once that is more than ``patience``."""
         if self.in_flight_since is None:
@@ -184,8 +210,13 @@ class Freshness:
         return taken if taken > self.patience else None
 
     def describe(self, now: float) -> str:
-        """The age line: ``updated 2s ago``; ``stale 41s, retrying in 8s`` after a failure;
-        ``waiting for the API 5s, data 7s old`` while a refresh hangs."""
+        """The age line: ``up to date`` while the refreshes keep their pace, ``updated 9s
+        ago`` once the data is :meth:`overdue`; ``stale 41s, retrying in 8s`` after a
+        failure; ``waiting for the API 5s, data 7s old`` while a refresh hangs.
+
+        The age is said only when it matters: a line counting seconds while all is
+        well tells nothing and is what a quiet dashboard would write every second.
+        """
         age = self.age(now)
         waited = self.waiting(now)
         if waited is not None:
@@ -196,7 +227,7 @@ class Freshness:
                 return "refreshing now (F5)"
             if age is None:
                 return "no data yet"  # the state beside it already says "connecting"
-            return f"updated {age:.0f}s ago"
+            return f"updated {age:.0f}s ago" if self.overdue(now) else UP_TO_DATE
         if self.asked:
             retry = ", retrying now (F5)"
         elif self.in_flight_since is not None:
@@ -315,7 +346,7 @@ class PollLoop:
             self.freshness.failed(error, self._monotonic(), delay)
         else:
             delay = self.schedule.after_success(changed)
-            self.freshness.succeeded(self._monotonic())
+            self.freshness.succeeded(self._monotonic(), pace=delay)
         finally:
             overdue.cancel()
             self._in_flight = None

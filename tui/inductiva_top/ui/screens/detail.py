@@ -49,7 +49,7 @@ from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble
-from inductiva_top.ui.widgets.usage import UsageLine, age_words
+from inductiva_top.ui.widgets.usage import UsageLine
 
 __all__ = ["TaskDetailScreen", "detail_sections"]
 
@@ -210,7 +210,7 @@ def _foreseen(
     age = foresight.output_age(task.task_id, now)
     if age is not None:
         stalled = " (stalled)" if foresight.stalled(task, now) else ""
-        rows.append(("Last output", f"{age_words(age)} ago{stalled}"))
+        rows.append(("Last output", f"{fmt.age(age)}{stalled}"))
     return rows
 
 

@@ -11,7 +11,8 @@ transport reaches it. What the output's time says goes to the
 Attributes down: :attr:`UsageLine.selected` is the task shown; the line is
 hidden for a task that is not computing. A failure is said on the line while
 it lasts and asked again as the transport advises. The line is redrawn only
-when its text changes (a new sample, the age's next step), not every second.
+when its text changes (a new sample, the age's next step: :func:`~inductiva_top.monitor.fmt.age`),
+not every second.
 """
 
 from __future__ import annotations
@@ -37,25 +38,13 @@ from inductiva_top.monitor.foresight.sparkline import sparkline
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.poller import PollPolicy
 
-__all__ = ["SPARK_MAX", "UsageLine", "age_words", "usage_text"]
+__all__ = ["SPARK_MAX", "UsageLine", "usage_text"]
 
 SPARK_MAX = 24
 """Cells of each sparkline at most (one per sample, newest on the right)."""
 
-_FIXED = len("CPU  100%  MEM  100%  last output 23h 59m ago")
+_FIXED = len("CPU  100%  MEM  100%  last output just now")
 """Cells of the line besides its two sparklines."""
-
-
-def age_words(seconds: float) -> str:
-    """How old the output is, in steps that change rarely: ``40s``, ``3m``, ``2h 05m``.
-
-    The line is redrawn when these words change, so not every second.
-    """
-    if seconds < 60:
-        return f"{int(seconds // 10 * 10)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    return f"{int(seconds // 3600)}h {int(seconds % 3600 // 60):02d}m"
 
 
 def _percent(value: float | None) -> str:
@@ -80,7 +69,7 @@ def usage_text(series: MetricsSeries, output_age: float | None, width: int) -> T
         part.append(f" {_percent(value)}")
         parts.append(part)
     if output_age is not None:
-        parts.append(Text(f"last output {age_words(output_age)} ago", style="dim"))
+        parts.append(Text(f"last output {fmt.age(output_age)}", style="dim"))
     one_line = sum(part.cell_len for part in parts) + 2 * (len(parts) - 1) <= width
     return Text("  " if one_line else "\n", no_wrap=True, overflow="ellipsis").join(parts)
 
