@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from textual.geometry import Region
 
+from inductiva_top.api.models import Task
 from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.ui.columns import RowContext
 from inductiva_top.ui.widgets.task_table import TableData
@@ -45,3 +46,58 @@ async def test_a_young_finished_task_repaints_its_row_every_ten_seconds_not_ever
         table.refresh_changed()
         assert repainted == [1]  # "10s ago": the row's line (the title is line 0)
         assert "10s ago" in "".join(s.text for s in table.render_line(1))
+
+
+def _running(n: int) -> Task:
+    return task(n, "computation-started", computation_start_time=NOW.isoformat())
+
+
+async def test_a_ticking_row_is_drawn_once_a_second_and_its_task_cells_once_a_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tick drew each changed line twice (to compare it, then to paint it), and every
+    cell of it: names, projects and machines are sanitized and cut once a task."""
+    app = TableApp()
+    async with app.run_test(size=(120, 8)) as pilot:
+        table = app.table
+        window = RowWindow(page_size=500)
+        tasks = [_running(n) for n in range(3)]
+        app.show(tasks, window)
+        clock = [NOW]
+        table.show(TableData(window, lambda task: RowContext(clock[0], task.status, None)))
+        await pilot.pause()
+        rows: list[int] = []
+        cells: list[str] = []
+        row_strip, render_cell = table._row_strip, table._render_cell
+        monkeypatch.setattr(table, "_row_strip", lambda i: rows.append(i) or row_strip(i))
+        monkeypatch.setattr(
+            table, "_render_cell", lambda c, t, x: cells.append(c.key) or render_cell(c, t, x)
+        )
+        clock[0] = NOW + timedelta(seconds=1)  # every RUN cell ticks
+        table.refresh_changed()
+        await pilot.pause()
+        # Each row once (and the blank lines under them): the painting took what was compared.
+        assert sorted(set(rows)) == sorted(rows) and {0, 1, 2} <= set(rows)
+        task_cells = {column.key for column in table.columns if column.task_only}
+        assert task_cells and not task_cells & set(cells)
+        assert "run" in cells
+        assert "1s" in "".join(segment.text for segment in table.render_line(1))
+
+
+async def test_a_line_drawn_ahead_is_drawn_again_after_a_cursor_move() -> None:
+    app = TableApp()
+    async with app.run_test(size=(120, 8)) as pilot:
+        table = app.table
+        window = RowWindow(page_size=500)
+        app.show([_running(n) for n in range(3)], window)
+        clock = [NOW]
+        table.show(TableData(window, lambda task: RowContext(clock[0], task.status, None)))
+        await pilot.pause()
+        clock[0] = NOW + timedelta(seconds=1)
+        table.refresh_changed()  # lines 1..3 drawn ahead, the cursor on line 1
+        table.move_to(1)  # before they are painted
+        await pilot.pause()
+        cursor = table.get_component_rich_style("task-table--cursor").bgcolor
+        first, second = table.render_line(1), table.render_line(2)
+        assert cursor not in {segment.style.bgcolor for segment in first if segment.style}
+        assert cursor in {segment.style.bgcolor for segment in second if segment.style}

@@ -311,3 +311,18 @@ async def test_a_tick_that_started_before_the_cursor_moved_keeps_the_new_detail(
     source.list_projects = cursor_moves_meanwhile  # type: ignore[method-assign]
     await state.tick()
     assert state.selected is not None and state.selected.task_id == "a"
+
+
+async def test_a_tick_where_only_running_tasks_aged_changes_nothing() -> None:
+    """The API moves a live task's duration so far; the dashboard counts it itself."""
+    source = MemorySource([_task("a", "computation-started")])
+    state = await _loaded(source)
+    state.select("a")
+    await state.tick()
+    row, active, selected = state.window.row(0), state.active[0], state.selected
+    source.tasks["a"] = source.tasks["a"].model_copy(update={"duration_seconds": 42.0})
+    assert await state.tick() is False
+    assert state.window.row(0) is row and state.active[0] is active
+    assert state.selected is selected
+    source.tasks["a"] = source.tasks["a"].model_copy(update={"status": "computation-ended"})
+    assert await state.tick() is True

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from inductiva_top.api.models import Task, TaskPage
-from inductiva_top.monitor.rows.window import RowWindow, SortKey, TaskQuery
+from inductiva_top.monitor.rows.window import (
+    RowWindow,
+    SortKey,
+    TaskQuery,
+    keep_settled,
+    same_but_clock,
+)
 
 
 def _page(start: int, count: int, total: int) -> TaskPage:
@@ -100,3 +106,29 @@ def test_sort_step_walks_the_fields_and_wraps() -> None:
     assert forward.sort_step(fields, -1).sort == (SortKey("create_time", descending=True),)
     assert TaskQuery(sort=()).sort_step(fields, -1).sort == (SortKey("task_id"),)
     assert query.sort_step([], 1) is query
+
+
+def _running(task_id: str, duration: float, **fields: object) -> Task:
+    return Task(task_id=task_id, status="computation-started", duration_seconds=duration, **fields)
+
+
+def test_a_live_tasks_age_so_far_is_no_news_and_its_object_is_kept() -> None:
+    """Fifty running tasks were fifty changes in every answer: the poll never slowed down."""
+    window = RowWindow(page_size=10)
+    first = [_running("a", 3.0), _running("b", 4.0)]
+    window.store(window.query, 1, TaskPage(total_size=2, tasks=first))
+    later = [_running("a", 5.0), _running("b", 6.0)]
+    assert window.store(window.query, 1, TaskPage(total_size=2, tasks=later)) is False
+    assert window.row(0) is first[0] and window.row(1) is first[1]  # what was drawn holds
+    moved = [_running("a", 7.0), _running("b", 8.0, project="other")]
+    assert window.store(window.query, 1, TaskPage(total_size=2, tasks=moved)) is True
+    assert window.row(0) is first[0] and window.row(1) is moved[1]
+
+
+def test_a_finished_tasks_duration_is_news() -> None:
+    held = Task(task_id="a", status="success", duration_seconds=3.0)
+    assert not same_but_clock(held, Task(task_id="a", status="success", duration_seconds=4.0))
+    assert same_but_clock(_running("a", 3.0), _running("a", 9.0))
+    assert keep_settled([held], [Task(task_id="a", status="success", duration_seconds=3.0)]) == [
+        held
+    ]

@@ -31,7 +31,13 @@ from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, task_name
 from inductiva_top.monitor.rows.locate import locate
 from inductiva_top.monitor.rows.merge import TaskLister, merged_page
 from inductiva_top.monitor.rows.search import SEARCH_SCAN
-from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
+from inductiva_top.monitor.rows.window import (
+    RowWindow,
+    TaskQuery,
+    keep_settled,
+    same_but_clock,
+    same_objects,
+)
 from inductiva_top.monitor.statuses import is_killable
 from inductiva_top.monitor.task.queue import QueueView, queue_view
 
@@ -340,8 +346,9 @@ class DashboardState:
         return projects
 
     def _merge_active(self, page: TaskPage) -> bool:
-        changed = page.tasks != self.active
-        self.active = list(page.tasks)
+        tasks = keep_settled(self.active, page.tasks)
+        changed = not same_objects(tasks, self.active)
+        self.active = tasks
         self.active_total = page.total_size
         return changed
 
@@ -354,6 +361,9 @@ class DashboardState:
             changed, self.selected = self.selected is not None, None
             return changed
         before = self.selected
+        if before is not None and same_but_clock(before, selected):
+            self.take_selected(before)
+            return False
         return self.take_selected(selected) and selected != before
 
     def waiting_visible(self) -> list[Task]:

@@ -34,6 +34,7 @@ __all__ = [
     "OPTIONAL",
     "SHORT_ID_MIN",
     "STALLED",
+    "TASK_ONLY",
     "Column",
     "RowContext",
     "columns_from_config",
@@ -85,6 +86,15 @@ class Column:
     """Never cut to make room (a cut name loses what tells runs apart): others shrink, or
     the last columns scroll sideways."""
 
+    @property
+    def task_only(self) -> bool:
+        """Its cell depends on the task alone, not on the row's context (the clock, the
+        shown status, estimates): the same task object always shows the same cell."""
+        return bool(self.meta_keys) or self.key in TASK_ONLY
+
+
+TASK_ONLY = frozenset({"id", "simulator", "project", "cost", "machine", "group"})
+"""Columns whose cell is drawn from the task alone (see :attr:`Column.task_only`)."""
 
 COLUMNS: dict[str, Column] = {
     column.key: column

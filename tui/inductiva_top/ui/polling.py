@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from inductiva_top.monitor.poller import Connection, Freshness, PollLoop, PollSchedule
 from inductiva_top.ui.context import ScreenContext
+from inductiva_top.ui.ticks import every_second
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = [
@@ -123,7 +124,7 @@ class PolledScreen(Screen[R], metaclass=_AbstractScreenMeta):
         return {}
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.update_header)
+        every_second(self, self.update_header)
 
     def on_screen_resume(self) -> None:
         self.loop.poke(now=True)

@@ -22,9 +22,43 @@ from dataclasses import dataclass, field, replace
 from inductiva_top.api.models import Task, TaskPage
 from inductiva_top.monitor.rows.search import Search, haystack
 from inductiva_top.monitor.rows.sorting import SORT_FIELDS
-from inductiva_top.monitor.statuses import describe_codes
+from inductiva_top.monitor.statuses import describe_codes, is_terminal
 
-__all__ = ["RowWindow", "SortKey", "TaskQuery"]
+__all__ = ["RowWindow", "SortKey", "TaskQuery", "keep_settled", "same_but_clock", "same_objects"]
+
+CLOCK_ONLY = "duration_seconds"
+"""What the API moves with the clock alone while a task lives: its age so far. The
+dashboard counts a live task's times from its start times (:mod:`~inductiva_top.monitor.fmt`)."""
+
+
+def same_but_clock(held: Task, fresh: Task) -> bool:
+    """Whether ``fresh`` says what ``held`` says, but for what only the clock moves.
+
+    Fifty running tasks are fifty changed tasks in every answer of the API:
+    their durations so far. Taken as news, the poll would never slow down and
+    every row would be measured and drawn anew each refresh.
+    """
+    if held == fresh:
+        return True
+    if type(held) is not type(fresh) or is_terminal(fresh.status, fresh.is_terminated):
+        return False
+    return {**held.__dict__, CLOCK_ONLY: None} == {**fresh.__dict__, CLOCK_ONLY: None}
+
+
+def keep_settled(held: Sequence[Task], fresh: Sequence[Task]) -> list[Task]:
+    """``fresh``, with each task :func:`same_but_clock` as the one ``held`` kept as it was
+    (the same object: what was drawn or measured of it still holds)."""
+    by_id = {task.task_id: task for task in held}
+    kept = []
+    for task in fresh:
+        old = by_id.get(task.task_id)
+        kept.append(old if old is not None and same_but_clock(old, task) else task)
+    return kept
+
+
+def same_objects(one: Sequence[Task], other: Sequence[Task]) -> bool:
+    """Whether two lists hold the very same task objects, in the same order."""
+    return len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))
 
 
 @dataclass(frozen=True)
@@ -256,9 +290,12 @@ class RowWindow:
             return False
         self._generation += 1
         old = self._pages.get(page)
-        changed = self.total != result.total_size or old is None or old.tasks != result.tasks
+        tasks = list(result.tasks) if old is None else keep_settled(old.tasks, result.tasks)
+        changed = (
+            self.total != result.total_size or old is None or not same_objects(old.tasks, tasks)
+        )
         self.total = result.total_size
-        self._pages[page] = _Page(list(result.tasks), self._generation)
+        self._pages[page] = _Page(tasks, self._generation)
         last_page = max(1, -(-result.total_size // self.page_size))
         for stale in [p for p in self._pages if p > last_page]:
             del self._pages[stale]

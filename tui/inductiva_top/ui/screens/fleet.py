@@ -42,6 +42,7 @@ from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import display_alias, status_info
 from inductiva_top.ui.columns import short_id_length
 from inductiva_top.ui.context import ScreenContext
+from inductiva_top.ui.ticks import every_second
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = ["FleetList", "FleetScreen", "fleet_summary", "group_text", "machine_text"]
@@ -272,7 +273,7 @@ class FleetScreen(Screen[None]):
         self.redraw()
         # Once laid out, the list knows its width (whole or short task ids).
         self.call_after_refresh(self.redraw)
-        self.set_interval(1.0, self.redraw)
+        every_second(self, self.redraw)
 
     def on_resize(self) -> None:
         self.redraw()

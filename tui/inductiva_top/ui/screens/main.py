@@ -63,6 +63,7 @@ from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.polling import restart_after_error, trouble_title
 from inductiva_top.ui.terminal import write_to_terminal
+from inductiva_top.ui.ticks import every_second
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
@@ -279,7 +280,7 @@ class MainScreen(Screen[None]):
         if self.key_missing is not None:
             self.notify(self.key_missing, title="No API key", severity="error", timeout=30)
         self._poll()
-        self.set_interval(1.0, self._second)
+        every_second(self, self._second)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

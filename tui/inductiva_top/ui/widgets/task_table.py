@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -177,10 +178,17 @@ class TaskTable(ScrollView, can_focus=True):
         self._shown_query: object = None
         self._on_head = False
         """The cursor sits on the first row of the view shown last."""
-        self._painted: dict[int, tuple[tuple[str, Style | None], ...]] = {}
+        self._painted: dict[int, LineKey] = {}
         """Screen line -> what :meth:`render_line` last drew there."""
+        self._fresh: dict[int, tuple[tuple[int, int, Size], Strip, LineKey]] = {}
+        """Screen line -> the line :meth:`refresh_changed` found changed and asked to repaint,
+        drawn already: :meth:`render_line` takes it instead of drawing the line again."""
+        self._kind_styles: dict[StatusKind, Style] = {}
+        """Each status kind's colour, as :meth:`_kind_style` makes it (until the styles change)."""
         self.widths = [column.width for column in self.columns]
         """Each column's width now (:meth:`fit_columns`)."""
+        self._cells: dict[str, tuple[Task, tuple[int, ...], dict[str, list[Segment]]]] = {}
+        """Task id -> the task drawn, the widths, and its cut cells that depend on it alone."""
         self._measured: dict[str, tuple[Task, dict[str, int]]] = {}
         """Task id -> the task measured and its cells' widths in the columns that grow."""
         self.follow = False
@@ -300,6 +308,7 @@ class TaskTable(ScrollView, can_focus=True):
                 known = (task, widths)
             measured[task.task_id] = known
         self._measured = measured
+        self._cells = {key: cells for key, cells in self._cells.items() if key in measured}
         return [widths for _, widths in measured.values()]
 
     def on_resize(self) -> None:
@@ -486,29 +495,57 @@ class TaskTable(ScrollView, can_focus=True):
 
         A quiet dashboard over SSH must not resend the whole table every
         second: a poll that changed nothing, or a clock tick with no running
-        task in view, writes nothing to the terminal.
+        task in view, writes nothing to the terminal. A changed line is drawn
+        once: the repaint takes the line drawn here to compare.
         """
         width = self.size.width
+        base = self.rich_style
+        regions: list[Region] = []
         for y in range(self.scrollable_content_region.height):
-            old, new = self._painted.get(y), _strip_key(self._screen_strip(y))
+            strip = self._screen_strip(y, base)
+            old, new = self._painted.get(y), _strip_key(strip)
             if old == new:
+                self._fresh.pop(y, None)
                 continue
             # A ticking duration changes a few characters of a row: repaint just those.
             spans = _changed_spans(old, new)
             for left, right in [(0, width)] if spans is None else spans:
                 right = min(right, width)
                 if right > left:
-                    self.refresh(Region(left, y, right - left, 1))
+                    regions.append(Region(left, y, right - left, 1))
+            self._fresh[y] = (self._view(), strip.apply_style(base), new)
+        if regions:
+            fresh = self._fresh
+            self.refresh(*regions)
+            self._fresh = fresh
+
+    def _view(self) -> tuple[int, int, Size]:
+        """Where the table is scrolled to and its size: a line drawn ahead is for these."""
+        return self.first_row, int(self.scroll_x), self.size
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> TaskTable:
+        """Textual's refresh; what was drawn ahead for it may have changed since (a scroll, a
+        cursor move, new columns): it is drawn again."""
+        self._fresh = {}
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._kind_styles.clear()
+        self._fresh = {}
+        super().notify_style_update()
 
     def _line_strip(self, y: int) -> Strip:
         return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
 
-    def _screen_strip(self, y: int) -> Strip:
-        """Line ``y`` as the screen shows it: the frozen cells, then the rest scrolled sideways."""
+    def _screen_strip(self, y: int, base: Style) -> Strip:
+        """Line ``y`` as the screen shows it: the frozen cells, then the rest scrolled sideways.
+
+        ``base`` is the widget's style (asked once for all the lines drawn at a time)."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         strip = self._line_strip(y)
-        base = self.rich_style
         frozen = min(self.frozen_width, width)
         # A column cut by the right edge is left blank: "6h ag" under "SUBMITTE" says less
         # than nothing; it shows whole once scrolled to.
@@ -536,10 +573,15 @@ class TaskTable(ScrollView, can_focus=True):
         return min(whole[-1], limit) if whole else limit
 
     def render_line(self, y: int) -> Strip:
-        strip = self._screen_strip(y)
+        drawn = self._fresh.pop(y, None)
+        if drawn is not None and drawn[0] == self._view():
+            self._painted[y] = drawn[2]
+            return drawn[1]
+        base = self.rich_style
+        strip = self._screen_strip(y, base)
         self._painted[y] = _strip_key(strip)
         # The widget style goes under every cell (and fills unstyled segments).
-        return strip.apply_style(self.rich_style)
+        return strip.apply_style(base)
 
     def _header_strip(self) -> Strip:
         base = self.get_component_rich_style("task-table--header")
@@ -577,26 +619,53 @@ class TaskTable(ScrollView, can_focus=True):
         if on_cursor:
             cursor = self.get_component_rich_style("task-table--cursor")
             row_style += readable(cursor, monochrome=self.app.no_color)
-        line = Text(no_wrap=True, end="")
-        line.append("✓" if task.task_id in self.marked else " ")
-        line.append("◉" if self.watched(task.task_id) else " ")
-        for column, width in zip(self.columns, self.widths, strict=True):
-            cell = _cut(self._render_cell(column, task, context), width, column)
-            if column.key == "status" and not on_cursor:
+        marks = ("✓" if task.task_id in self.marked else " ") + (
+            "◉" if self.watched(task.task_id) else " "
+        )
+        kind = None if on_cursor else self._kind_style(context.status)
+        segments = [Segment(marks)]
+        for column, cell in zip(self.columns, self._cell_segments(task, context), strict=True):
+            if column.key == "status" and kind is not None:
                 # The cursor row keeps the cursor's colours (a status colour can
                 # be the cursor's own background); the symbol still tells the kind.
-                cell.stylize(self._kind_style(context.status))
-            line.append_text(cell)
-            line.append(" ")
-        # The row's style goes under the cells' own (Text.render drops a base
-        # style when the text has no spans, as the cursor row's has none).
-        segments = Segment.apply_style(line.render(self.app.console), row_style)
-        return Strip(segments, line.cell_len)
+                cell = [Segment(text, style + kind if style else kind) for text, style, _ in cell]
+            segments.extend(cell)
+            segments.append(_GAP)
+        # The row's style goes under the cells' own.
+        return Strip(Segment.apply_style(segments, row_style), self.table_width)
+
+    def _cell_segments(self, task: Task, context: RowContext) -> list[list[Segment]]:
+        """The row's cells cut to their columns, as segments; those of the task alone are
+        drawn once a task.
+
+        The clock ticks every row of running tasks each second; their names,
+        projects and machines need not be sanitized, cut and rendered again each time.
+        """
+        widths = tuple(self.widths)
+        known = self._cells.get(task.task_id)
+        if known is None or known[0] is not task or known[1] != widths:
+            known = self._cells[task.task_id] = (task, widths, {})
+        kept = known[2]
+        console = self.app.console
+        cells = []
+        for column, width in zip(self.columns, widths, strict=True):
+            cell = kept.get(column.key)
+            if cell is None:
+                cut = _cut(self._render_cell(column, task, context), width, column)
+                cell = _segments(cut, console)
+                if column.task_only:
+                    kept[column.key] = cell
+            cells.append(cell)
+        return cells
 
     def _kind_style(self, code: str) -> Style:
-        # Only the colour: the row's background (marks) must show through.
-        style = self.get_component_rich_style(KIND_CLASSES[status_info(code).kind])
-        return Style(color=style.color, bold=style.bold)
+        kind = status_info(code).kind
+        known = self._kind_styles.get(kind)
+        if known is None:
+            # Only the colour: the row's background (marks) must show through.
+            style = self.get_component_rich_style(KIND_CLASSES[kind])
+            known = self._kind_styles[kind] = Style(color=style.color, bold=style.bold)
+        return known
 
 
 _BLACK, _WHITE = Color(0, 0, 0), Color(255, 255, 255)
@@ -636,7 +705,11 @@ def readable(style: Style, *, monochrome: bool = False) -> Style:
     return style + Style(color=best.rich_color)
 
 
-def _strip_key(strip: Strip) -> tuple[tuple[str, Style | None], ...]:
+LineKey = tuple[tuple[str, Style | None], ...]
+"""What a line looks like (its segments' text and style), to tell whether it changed."""
+
+
+def _strip_key(strip: Strip) -> LineKey:
     """What a line looks like, to tell whether it needs repainting."""
     return tuple((segment.text, segment.style) for segment in strip)
 
@@ -645,9 +718,7 @@ SPAN_GAP = 4
 """Changed runs of a line this close are repainted as one (a cursor move costs more)."""
 
 
-def _changed_spans(
-    old: tuple[tuple[str, Style | None], ...] | None, new: tuple[tuple[str, Style | None], ...]
-) -> list[tuple[int, int]] | None:
+def _changed_spans(old: LineKey | None, new: LineKey) -> list[tuple[int, int]] | None:
     """The cell spans where two drawings of a line differ; None when the layout moved.
 
     Within a segment only the characters that changed count: a row is a few
@@ -687,6 +758,18 @@ def _changed_chars(
             else:
                 runs.append((index, index + 1))
     return runs
+
+
+_GAP = Segment(" ")
+"""Between two cells."""
+
+
+def _segments(cell: Text, console: Console) -> list[Segment]:
+    """``cell`` as segments, as Text.render makes them (which drops the base style of a
+    text without spans); most cells are one plain run, made here without the machinery."""
+    if not cell.spans:
+        return [Segment(cell.plain)]
+    return list(cell.render(console))
 
 
 def _cut(cell: Text, width: int, column: Column) -> Text:

@@ -31,6 +31,7 @@ from inductiva_top.monitor.foresight.tracker import Foresight, left_of
 from inductiva_top.monitor.foresight.wording import ends_sentence
 from inductiva_top.monitor.statuses import StatusKind, display_alias, status_info
 from inductiva_top.monitor.task.timeline import Outcome, Span, Timeline, bar_cells, build_timeline
+from inductiva_top.ui.ticks import every_second
 
 __all__ = ["COMPACT_BELOW", "PREDICTED", "TimelineView", "predicted_end", "render_timeline"]
 
@@ -218,7 +219,7 @@ class TimelineView(Widget):
         """Its text as last drawn, to tell whether a tick changed it."""
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick)
+        every_second(self, self._tick)
 
     def watch_selected(self) -> None:
         self._rebuild()

@@ -37,6 +37,7 @@ from inductiva_top.monitor.foresight.resources import (
 from inductiva_top.monitor.foresight.sparkline import sparkline
 from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.poller import PollPolicy
+from inductiva_top.ui.ticks import every_second
 
 __all__ = ["SPARK_MAX", "UsageLine", "usage_text"]
 
@@ -103,7 +104,7 @@ class UsageLine(Static):
         self._task_id: str | None = None
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._redraw)
+        every_second(self, self._redraw)
 
     def watch_selected(self) -> None:
         task = self.selected
