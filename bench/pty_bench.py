@@ -114,7 +114,9 @@ class PtyProgram:
             return 0
 
     def recent(self, size: int = 1 << 18) -> bytes:
-        """The last ``size`` bytes written."""
+        """The last ``size`` bytes written (none for 0: ``data[-0:]`` would be all of it)."""
+        if size <= 0:
+            return b""
         with self._lock:
             return bytes(self._data[-size:])
 
