@@ -108,3 +108,11 @@ def test_at_80_columns_the_leading_columns_are_shown_whole() -> None:
     assert widths[3] < 12 and widths[4] < 18  # simulator and project gave the room
     # Nothing leads that cannot be shown: the first column alone wider than the room.
     assert fit_widths(row[:1], [30], room=4, short_id=30) == [30]
+
+
+def test_estimate_columns_have_fixed_widths_that_hold_their_words() -> None:
+    """Their words change with the clock, not with the task, whose cells are measured once."""
+    for key, longest in (("starts", "in 10-15 min"), ("ends", "10-15 min 100%")):
+        column = COLUMNS[key]
+        assert natural_width(column, [3]) == natural_width(column, [40]) == column.width
+        assert len(longest) <= column.width

@@ -113,8 +113,11 @@ COLUMNS: dict[str, Column] = {
         Column("machine", "MACHINE", 9, "machine_type", most=28),
         Column("group", "GROUP", 7, "machine_group_name", most=24),
         Column("queue", "QUEUE", 5, "position_in_queue", "right"),
-        Column("starts", "STARTS", 7, most=12),
-        Column("ends", "ENDS", 7, most=14),
+        # Fixed widths: an estimate's words change with the clock while its task does
+        # not, and the table measures a task's cells once (at 200 columns STARTS read
+        # "in 30-…" from a width measured when it said "unknown").
+        Column("starts", "STARTS", len("in 10-15 min")),
+        Column("ends", "ENDS", len("≈10-15 min 100%")),
     )
 }
 """Every column there is, by config name.
