@@ -265,31 +265,31 @@ class TaskTable(ScrollView, can_focus=True):
     def fit_columns(self) -> None:
         """Share the width among the columns, from the longest cells of the loaded rows.
 
-        With the optional columns when every column then fits, else without them.
+        With the optional columns when every column then fits whole (no id
+        shortened, no name cut for them), else without them.
         """
         loaded = list(self.data.window.loaded_tasks()) if self.data is not None else []
         cells = self._measure(loaded)
         short_id = short_id_length(task.task_id for task in loaded)
         room = self._room() - GUTTER
         columns = self.all_columns
-        widths = self._fit(columns, cells, room, short_id)
-        if self.optional and sum(width + 1 for width in widths) > room:
+        natural = self._natural(columns, cells)
+        if self.optional and sum(width + 1 for width in natural) > room:
             columns = [column for column in columns if column.key not in self.optional]
-            widths = self._fit(columns, cells, room, short_id)
+            natural = self._natural(columns, cells)
+        widths = fit_widths(columns, natural, room, short_id)
         if widths != self.widths or columns != self.columns:
             self.columns, self.widths = columns, widths
             self._update_virtual_size()
             self.refresh()
 
     @staticmethod
-    def _fit(
-        columns: Sequence[Column], cells: list[dict[str, int]], room: int, short_id: int
-    ) -> list[int]:
-        natural = [
+    def _natural(columns: Sequence[Column], cells: list[dict[str, int]]) -> list[int]:
+        """Each column's width showing its cells whole (``cells``: their widths by key)."""
+        return [
             natural_width(column, [row[column.key] for row in cells] if column.most else [])
             for column in columns
         ]
-        return fit_widths(columns, natural, room, short_id)
 
     def _measure(self, tasks: Sequence[Task]) -> list[dict[str, int]]:
         """Each task's cell widths in the columns that grow, by column key.
