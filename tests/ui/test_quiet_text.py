@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from inductiva_top.ui.widgets.quiet import show_text
+from inductiva_top.ui.widgets.header import update_if_changed
 
 
 class OneStatic(App[None]):
@@ -21,13 +21,15 @@ async def test_the_same_text_is_not_shown_again(monkeypatch: pytest.MonkeyPatch)
     app = OneStatic()
     async with app.run_test() as pilot:
         static = app.query_one(Static)
-        show_text(static, Text("3 files"))
+        update_if_changed(static, Text("3 files"))
         await pilot.pause()
         updates: list[Any] = []
         original = static.update
-        monkeypatch.setattr(static, "update", lambda text: updates.append(text) or original(text))
-        show_text(static, Text("3 files"))
+        monkeypatch.setattr(
+            static, "update", lambda text, **how: updates.append(text) or original(text, **how)
+        )
+        update_if_changed(static, Text("3 files"))
         assert updates == []
-        show_text(static, Text("4 files"))
+        update_if_changed(static, Text("4 files"))
         assert updates == [Text("4 files")]
         assert static.content == Text("4 files")

@@ -8,8 +8,8 @@ pair that names it. :func:`task_why` adds what the task itself says: the
 executor's or the task's ``error_detail`` (a full disk is named as such).
 :func:`waiting_why` turns a :class:`~inductiva_top.monitor.foresight.estimates.WaitReason`
 and the numbers behind it into the queue view's sentence; :func:`start_why` does so
-for a start estimate (the detail screen, and the queue view when the group cannot be
-described).
+for a start estimate (the detail screen; the queue view's words come from the fleet's
+:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.explained`, which always has them).
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ from textual.widgets import Label, Static
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import Task
 from inductiva_top.monitor import fmt
-from inductiva_top.monitor.fleet.why import start_why
 from inductiva_top.monitor.foresight.estimates import StartEstimate
 from inductiva_top.monitor.foresight.wording import starts_sentence
 from inductiva_top.monitor.names import DEFAULT_NAME_KEYS, labelled, task_name
@@ -72,10 +71,9 @@ def queue_text(
     if start is not None:
         text.append("\nStarts          ", style="bold")
         text.append(starts_sentence(start, formatter.now()))
-    why = view.why or (start_why(start) if start is not None else "")
-    if why:
+    if view.why:
         text.append("\nWhy it waits    ", style="bold")
-        text.append(why)
+        text.append(view.why)
     if status_info(task.status).kind is not StatusKind.WAITING:
         text.append("\n\nThis task is not waiting in a queue.", style="italic")
         return text

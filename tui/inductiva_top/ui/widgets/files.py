@@ -46,7 +46,7 @@ from inductiva_top.monitor.retrying import Retrying, waiting_text
 from inductiva_top.transfer.errors import missing_outputs
 from inductiva_top.ui.services import PaneServices
 from inductiva_top.ui.widgets.downloads import DownloadsBar
-from inductiva_top.ui.widgets.quiet import show_text
+from inductiva_top.ui.widgets.header import update_if_changed
 from inductiva_top.ui.widgets.trouble import Trouble
 
 __all__ = ["MAX_NODES", "FileTree", "FilesPanel"]
@@ -272,7 +272,7 @@ class FilesPanel(Vertical):
         elif not unchanged:
             skipped = self.file_tree.show(root)
         note = f" · {fmt.count(skipped)} more not shown" if skipped else ""
-        show_text(self.query_one("#files-summary", Static), Text(summary_text + note))
+        update_if_changed(self.query_one("#files-summary", Static), Text(summary_text + note))
         self._hint()
 
     def _hint(self) -> None:
@@ -289,7 +289,7 @@ class FilesPanel(Vertical):
             parts.append("D: inputs")
         if self.can_download_outputs:
             parts.append("x: keep zip ON" if self.keep_zip else "x: keep zip off")
-        show_text(self.query_one("#files-hint", Static), Text(" · ".join(parts)))
+        update_if_changed(self.query_one("#files-hint", Static), Text(" · ".join(parts)))
 
     @property
     def can_download_outputs(self) -> bool:

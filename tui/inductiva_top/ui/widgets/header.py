@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.fleet.money import Money
@@ -229,7 +229,7 @@ def fit_header(
     return False, compact, forms[-1]
 
 
-def update_if_changed(label: Label, content: str | Text) -> None:
+def update_if_changed(label: Static, content: str | Text) -> None:
     """Set ``label``'s content unless it already shows exactly that.
 
     ``Static.update`` repaints even for identical content, and asks for a new

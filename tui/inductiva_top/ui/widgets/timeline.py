@@ -217,6 +217,8 @@ class TimelineView(Widget):
         """The last timeline drawn (None: no task, or a task without history)."""
         self._said: str | None = None
         """Its text as last drawn, to tell whether a tick changed it."""
+        self._height: int | None = None
+        """Its lines as last drawn (a resize lays the screen out again by itself)."""
 
     def on_mount(self) -> None:
         every_second(self, self._tick)
@@ -226,14 +228,14 @@ class TimelineView(Widget):
 
     def _rebuild(self) -> None:
         task = self.selected
-        before = self._lines()
+        before = self._height
         if isinstance(task, TaskWithStatusHistory) and task.status_history:
             self.timeline = build_timeline(task, self.formatter.now())
         else:
             self.timeline = None
         # A layout is done screen-wide (every scrollbar on screen is redrawn):
         # only when the timeline's height changed, not at each tick of a duration.
-        after = self._lines()
+        after = self._height = self._lines()
         said, self._said = self._said, self._text()
         if before is None or after != before:
             self.refresh(layout=True)

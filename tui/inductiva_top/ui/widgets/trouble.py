@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from inductiva_top.ui.widgets.quiet import show_text
+from inductiva_top.ui.widgets.header import update_if_changed
 
 __all__ = ["Trouble"]
 
@@ -31,5 +31,5 @@ class Trouble(Static):
     def say(self, text: str) -> None:
         """Show ``text`` (plain, never markup), or hide the line for ``""``."""
         self.text = text
-        show_text(self, Text(text))
+        update_if_changed(self, Text(text))
         self.set_class(bool(text), "-shown")
