@@ -7,6 +7,9 @@ Run by ``bench/launch.py`` in a pty in place of the ``inductiva-top`` script:
 command line and the dashboard's modules), ``app start`` (the app runs),
 ``request sent`` and ``response`` (the first ``GET /tasks``), ``composed``
 (the main screen is mounted). The bench adds when the rows were written.
+The probe imports the dashboard's modules ahead of the command line (to hook
+them), so it first pauses the garbage collector as the command line does
+before those imports.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ def mark(stage: str) -> None:
 mark("interpreter")
 
 from inductiva_top.cli import main  # noqa: E402 - timed from here
+from inductiva_top.ui import launch_gc  # noqa: E402
+
+# What the command line does before the dashboard's imports (cli/dashboard.py),
+# which this probe imports ahead of it to hook them.
+launch_gc.pause()
+
 from inductiva_top.ui import app as ui_app  # noqa: E402
 from inductiva_top.ui.screens.main import MainScreen  # noqa: E402
 

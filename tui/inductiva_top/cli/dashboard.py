@@ -8,12 +8,15 @@ from __future__ import annotations
 import argparse
 
 from inductiva_top.cli.common import dashboard_config
+from inductiva_top.ui import launch_gc
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code when it closes."""
+    # Before the dashboard's imports: the collector would walk them for nothing.
+    launch_gc.pause()
     config = dashboard_config(args)
     from inductiva_top.ui.app import run_dashboard
 

@@ -54,7 +54,7 @@ from inductiva_top.monitor.poller import PollPolicy
 from inductiva_top.monitor.rows.window import RowWindow, TaskQuery
 from inductiva_top.monitor.state import DashboardState, TaskSource
 from inductiva_top.monitor.watch import Watcher
-from inductiva_top.ui import screens
+from inductiva_top.ui import launch_gc, screens
 from inductiva_top.ui.columns import (
     columns_from_config,
     optional_columns,
@@ -222,6 +222,10 @@ class InductivaTopApp(App[None]):
         self.state.prefetch()
 
     def on_mount(self) -> None:
+        if launch_gc.paused():
+            # The main screen resumes the collector once its first rows are painted;
+            # this is for when they never come (a hung server).
+            self.set_timer(launch_gc.RESUME_AFTER, launch_gc.resume)
         config = self.config
         # The command line refuses these; a config built in code may still hold them.
         for problem in config_problems(config):
@@ -328,7 +332,11 @@ def run_dashboard(config: Config) -> int:
     """
     while True:
         app = InductivaTopApp(config)
-        app.run()
+        try:
+            app.run()
+        finally:
+            launch_gc.resume()
+            launch_gc.release()
         if app.next_config is None:
             return 0
         config = app.next_config

@@ -23,7 +23,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.batch.board import ProjectRow, row_eta_text
@@ -38,6 +38,7 @@ from inductiva_top.ui.polling import PolledScreen
 from inductiva_top.ui.screens.failures import FailuresScreen
 from inductiva_top.ui.screens.sweep import SweepScreen
 from inductiva_top.ui.widgets.batchbar import bar_text, legend_text
+from inductiva_top.ui.widgets.footer import KeysFooter
 from inductiva_top.ui.widgets.header import StatusHeader, update_if_changed
 from inductiva_top.ui.widgets.sheet import Sheet, SheetColumn
 
@@ -140,7 +141,7 @@ class BoardScreen(PolledScreen[str | None]):
         yield StatusHeader(self.context.api_label, id="header")
         yield Label("", id="board-legend")
         yield Sheet(id="board")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         sheet = self.query_one(Sheet)

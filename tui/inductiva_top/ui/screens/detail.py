@@ -30,7 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.api.errors import ApiError
@@ -47,6 +47,7 @@ from inductiva_top.monitor.statuses import display_alias, is_terminal, status_in
 from inductiva_top.monitor.task.metadata import MetadataSource
 from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.screens.metadata import MetadataForm
+from inductiva_top.ui.widgets.footer import KeysFooter
 from inductiva_top.ui.widgets.liveinfo import LiveInfo
 from inductiva_top.ui.widgets.trouble import Trouble
 from inductiva_top.ui.widgets.usage import UsageLine
@@ -290,7 +291,7 @@ class TaskDetailScreen(Screen[None]):
             id="detail-usage",
         )
         yield VerticalScroll(Static("loading…", id="detail-loading"), id="detail-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._watch()

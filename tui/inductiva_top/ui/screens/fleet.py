@@ -28,7 +28,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from inductiva_top.api.models import Task
@@ -43,6 +43,7 @@ from inductiva_top.monitor.statuses import display_alias, status_info
 from inductiva_top.ui.columns import short_id_length
 from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.ticks import every_second
+from inductiva_top.ui.widgets.footer import KeysFooter
 from inductiva_top.ui.widgets.header import StatusHeader
 
 __all__ = ["FleetList", "FleetScreen", "fleet_summary", "group_text", "machine_text"]
@@ -266,7 +267,7 @@ class FleetScreen(Screen[None]):
         yield StatusHeader(self.context.api_label, id="header")
         yield Label("", id="fleet-summary")
         yield FleetList(id="fleet-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(FleetList).focus()

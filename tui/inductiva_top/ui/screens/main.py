@@ -35,7 +35,7 @@ from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker
 
 from inductiva_top.api.errors import ApiError, ClientError, Unauthorized
@@ -57,7 +57,7 @@ from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.statuses import FILTER_GROUPS, display_alias, is_killable, is_terminal
 from inductiva_top.monitor.task.queue import QueueView
 from inductiva_top.monitor.watch import Arrival, Watcher
-from inductiva_top.ui import screens
+from inductiva_top.ui import launch_gc, screens
 from inductiva_top.ui.clipboard import copy_text, what_to_copy
 from inductiva_top.ui.columns import Column, RowContext, render_cell
 from inductiva_top.ui.context import ScreenContext
@@ -65,6 +65,7 @@ from inductiva_top.ui.polling import restart_after_error, trouble_title
 from inductiva_top.ui.terminal import write_to_terminal
 from inductiva_top.ui.ticks import every_second
 from inductiva_top.ui.widgets.filter_bar import FilterBar, search_scope
+from inductiva_top.ui.widgets.footer import KeysFooter
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, StatusHeader
 from inductiva_top.ui.widgets.panes import TaskPanes
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -270,7 +271,7 @@ class MainScreen(Screen[None]):
             foresight=self.foresight,
             id="panes",
         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(TaskTable)
@@ -401,6 +402,8 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_if_changed()
         if self.state.take_followup():
             self.loop.poke(now=True)
+        if launch_gc.paused():
+            self.call_after_refresh(launch_gc.resume)  # the first rows (or error) are painted
         message = self._error_message(error)
         if error is not None and message != self._last_error:
             title = trouble_title(freshness.connection)

@@ -16,7 +16,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from inductiva_top.api.errors import ApiError
 from inductiva_top.api.models import Task
@@ -24,6 +24,7 @@ from inductiva_top.monitor.batch.source import BatchSource
 from inductiva_top.monitor.output.tailsource import TailMode
 from inductiva_top.ui.context import ScreenContext
 from inductiva_top.ui.polling import PolledScreen
+from inductiva_top.ui.widgets.footer import KeysFooter
 from inductiva_top.ui.widgets.header import StatusHeader
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.tail import TailPanel
@@ -60,7 +61,7 @@ class SheetOutputScreen(PolledScreen[None]):
         yield Sheet(id=prefix)
         with Vertical(id=f"{prefix}-output", classes="sheet-output"):
             yield TailPanel(self.context.services, mode=TailMode.STDERR, id=f"{prefix}-tail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(f"#{self.PREFIX}-output").border_title = self.OUTPUT_TITLE
