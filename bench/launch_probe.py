@@ -67,9 +67,9 @@ def _timed_run(self: Any, *args: Any, **kwargs: Any) -> Any:
 _screen_mount = MainScreen.on_mount
 
 
-def _timed_mount(self: Any) -> None:
+def _timed_mount(self: Any) -> Any:
     mark("composed")
-    _screen_mount(self)
+    return _screen_mount(self)  # a coroutine: Textual awaits it
 
 
 ui_app.InductivaClient.list_tasks = _timed_list_tasks  # type: ignore[method-assign]
