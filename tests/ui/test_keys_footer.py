@@ -19,20 +19,30 @@ from textual.widgets._footer import FooterKey
 from inductiva_top.ui.widgets.footer import KeysFooter
 
 
+class CountingFooter(KeysFooter):
+    composed = 0
+
+    def compose(self) -> ComposeResult:
+        self.composed += 1
+        yield from super().compose()
+
+
 class KeysScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "alpha", "Alpha"),
         Binding("b", "beta", "Beta"),
     ]
 
+    alpha_allowed = True
     beta_allowed = True
 
     def compose(self) -> ComposeResult:
-        yield KeysFooter()
+        yield CountingFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # None: shown, but disabled.
-        return True if action != "beta" or self.beta_allowed else None
+        allowed = {"alpha": self.alpha_allowed, "beta": self.beta_allowed}.get(action, True)
+        return True if allowed else None
 
     def action_alpha(self) -> None:
         pass
@@ -80,6 +90,29 @@ async def test_a_key_switched_off_is_redrawn() -> None:
         await pilot.pause()
         disabled = {key.key: key.has_class("-disabled") for key in _keys(app)}
         assert disabled == {"a": False, "b": True, "ctrl+p": False}
+
+
+async def test_several_changes_before_a_redraw_rebuild_the_footer_once() -> None:
+    app = KeysApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, KeysScreen)
+        footer = screen.query_one(CountingFooter)
+        before = footer.composed
+
+        def two_changes() -> None:
+            """Two refreshes of the bindings, each with news, before the footer is drawn."""
+            screen.beta_allowed = False
+            footer.bindings_changed(screen)
+            screen.alpha_allowed = False
+            footer.bindings_changed(screen)
+
+        footer.call_later(two_changes)  # on the footer, whose rebuild composes in its context
+        await pilot.pause()
+        assert footer.composed == before + 1
+        disabled = {key.key: key.has_class("-disabled") for key in _keys(app)}
+        assert disabled == {"a": True, "b": True, "ctrl+p": False}
 
 
 @pytest.mark.parametrize("compact", [False, True])

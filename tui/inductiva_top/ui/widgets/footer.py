@@ -2,11 +2,12 @@
 
 Textual's footer rebuilds all its keys whenever the screen's bindings are
 refreshed (a focus change, a mount, a resize, a key switched on or off),
-each key restyled on its own. At the dashboard's launch that was about ten
-rebuilds of the same keys before the first rows were painted (issue 16):
-a tenth of the launch. Here a refresh that leaves the keys as they were
-drawn leaves the footer alone, and a key is born in the footer's style
-rather than restyled twice as it mounts.
+once per refresh even when several come before it is drawn, and restyles
+each key twice as it mounts. At the dashboard's launch that was about ten
+rebuilds, most of the same keys, before the first rows were painted (issue
+16): a tenth of the launch. Here the footer is rebuilt once for any number
+of refreshes before it is drawn, not at all when the keys are those already
+drawn, and a key is born in the footer's style.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ class KeysFooter(Footer):
     _drawn: tuple[Hashable, ...] | None = None
     """:func:`shown_keys` when the footer was last composed with its keys (None: not yet)."""
 
+    _rebuild_due = False
+    """A rebuild is on its way: it reads the keys as they are then."""
+
     def compose(self) -> ComposeResult:
+        self._rebuild_due = False
         self._drawn = shown_keys(self.screen) if self._bindings_ready else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
@@ -48,7 +53,12 @@ class KeysFooter(Footer):
             yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        """Rebuild (as Textual's footer does) unless the keys are those already drawn."""
-        if self._drawn is not None and screen is self.screen and shown_keys(screen) == self._drawn:
+        """Rebuild after the next refresh, as Textual's footer does, unless one is due already
+        or the keys are those drawn."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
-        super().bindings_changed(screen)
+        if self._rebuild_due or shown_keys(screen) == self._drawn:
+            return
+        self._rebuild_due = True
+        self.call_after_refresh(self.recompose)
