@@ -96,6 +96,10 @@ SEVERITY = {"success": "information", "failed": "error", "killed": "warning"}
 class MainScreen(Screen[None]):
     """The dashboard."""
 
+    AUTO_FOCUS = "TaskTable"
+    """Focused as the screen is composed: else Textual focuses the search box, and on_mount
+    moved the focus on, which built the footer once more for the box's keys at launch."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # In the footer, most wanted first: a narrow footer drops them from the end.
         Binding("slash", "filter_id", "Find", id="main.filter_id"),
