@@ -68,6 +68,17 @@ def _keys(app: App[Any]) -> list[FooterKey]:
     return list(app.screen.query_one(KeysFooter).query(FooterKey))
 
 
+def _disabled(app: App[Any]) -> dict[str, bool]:
+    """Whether each key of the footer is drawn disabled, by key."""
+    return {key.key: key.has_class("-disabled") for key in _keys(app)}
+
+
+def _screen(app: App[Any]) -> KeysScreen:
+    screen = app.screen
+    assert isinstance(screen, KeysScreen)
+    return screen
+
+
 async def test_a_refresh_of_the_same_keys_leaves_the_footer_as_it_was() -> None:
     app = KeysApp()
     async with app.run_test() as pilot:
@@ -83,21 +94,18 @@ async def test_a_key_switched_off_is_redrawn() -> None:
     app = KeysApp()
     async with app.run_test() as pilot:
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = _screen(app)
         screen.beta_allowed = False
         screen.refresh_bindings()
         await pilot.pause()
-        disabled = {key.key: key.has_class("-disabled") for key in _keys(app)}
-        assert disabled == {"a": False, "b": True, "ctrl+p": False}
+        assert _disabled(app) == {"a": False, "b": True, "ctrl+p": False}
 
 
 async def test_several_changes_before_a_redraw_rebuild_the_footer_once() -> None:
     app = KeysApp()
     async with app.run_test() as pilot:
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = _screen(app)
         footer = screen.query_one(CountingFooter)
         before = footer.composed
 
@@ -111,8 +119,7 @@ async def test_several_changes_before_a_redraw_rebuild_the_footer_once() -> None
         footer.call_later(two_changes)  # on the footer, whose rebuild composes in its context
         await pilot.pause()
         assert footer.composed == before + 1
-        disabled = {key.key: key.has_class("-disabled") for key in _keys(app)}
-        assert disabled == {"a": True, "b": True, "ctrl+p": False}
+        assert _disabled(app) == {"a": True, "b": True, "ctrl+p": False}
 
 
 @pytest.mark.parametrize("compact", [False, True])
