@@ -18,6 +18,7 @@ from inductiva_top.monitor.fleet.groups import QueueCount, describe_group, queue
 from inductiva_top.monitor.fleet.money import Money
 from inductiva_top.monitor.fleet.tracker import ACCOUNT_EVERY, QUEUE_WINDOW, FleetState, group_facts
 from inductiva_top.monitor.fmt import FixedClock
+from inductiva_top.monitor.foresight.durations import MIN_SAMPLES, FinishedTasks, Phase, Scope
 from inductiva_top.monitor.state import DashboardState
 from inductiva_top.monitor.task.queue import queue_view
 from tests.unit.test_dashboard_state import MemorySource
@@ -331,6 +332,43 @@ async def test_the_queue_view_says_why_a_task_waits(
     view = await fleet.explain(queue_view(me, running, 2, NOW), source)
     assert words in view.why
     assert "group burst" in source.requests
+
+
+async def test_a_task_naming_its_group_by_name_and_id_is_one_group_to_every_reader() -> None:
+    """The queue, the fleet's request and the estimates' history agree on a task's group
+    (the queue once matched ids while the others matched names: a task carrying both
+    found none of the tasks that gave only the name ahead of it)."""
+    source = FleetSource()
+    source.described["burst"] = group(tasks=("x",))
+    me = Task(
+        task_id="me",
+        status="submitted",
+        machine_group_name="burst",
+        machine_group_id="id-burst",
+        input_submit_time=NOW,
+    )
+    earlier = waiting("earlier").model_copy(
+        update={"input_submit_time": NOW - timedelta(minutes=1)}
+    )
+    running = Task(task_id="x", status="computation-started", machine_group_name="burst")
+    fleet = fleet_at(FixedClock(NOW))
+    view = queue_view(me, [earlier, running], None, NOW)
+    assert (view.group, [t.task_id for t in view.ahead], len(view.running)) == (
+        "burst",
+        ["earlier"],
+        1,
+    )
+    described = await fleet.group_of(me, source)
+    assert source.requests == ["group burst"] and described is not None
+    assert "1 task ahead of it" in fleet.explained(view, described).why
+    finished = FinishedTasks()
+    ran = {"status": "success", "machine_group_name": "burst", "end_time": NOW}
+    finished.observe(
+        Task(task_id=f"d{i}", start_time=NOW - timedelta(minutes=i + 1), **ran)
+        for i in range(MIN_SAMPLES)
+    )
+    durations = finished.durations(Phase.RUN, group=me.machine_group, simulator=None, project=None)
+    assert durations is not None and durations.scope is Scope.GROUP
 
 
 async def test_a_running_task_gets_no_wait_reason() -> None:

@@ -139,6 +139,16 @@ class Task(_Model):
     orchestration_fee: OrchestrationFee | None = None
 
     @property
+    def machine_group(self) -> str | None:
+        """The key of the machine group the task runs in: its name, else its id.
+
+        The one answer to "which group": ``GET /compute/group/{name}`` finds a
+        group by its name, and the fleet knows every group by both, so every
+        reader (the queue, the fleet, the estimates' history) asks this.
+        """
+        return self.machine_group_name or self.machine_group_id
+
+    @property
     def outputs_uploaded(self) -> bool:
         """Whether the task uploaded an output archive (its zipped size was measured).
 

@@ -122,10 +122,6 @@ def group_key(group: MachineGroup) -> str:
     return group.name or group.id or "?"
 
 
-def _task_group(task: Task) -> str | None:
-    return task.machine_group_name or task.machine_group_id
-
-
 def _queued(task: Task) -> bool:
     # Waiting for inputs is not yet in a queue; resubmitted tasks are back in one.
     return task.status != "pending-input" and status_info(task.status).kind is StatusKind.WAITING
@@ -141,7 +137,7 @@ def queued_by_group(groups: Iterable[MachineGroup], tasks: Iterable[Task]) -> di
                 keys[alias] = key
     counts: dict[str, int] = {}
     for task in tasks:
-        found = keys.get(_task_group(task) or "")
+        found = keys.get(task.machine_group or "")
         if found is not None and _queued(task):
             counts[found] = counts.get(found, 0) + 1
     return counts

@@ -369,7 +369,7 @@ class FleetState:
 
     async def group_of(self, task: Task, source: object) -> MachineGroup | None:
         """The machine group of the waiting ``task``, as the API describes it (else None)."""
-        name = task.machine_group_name or task.machine_group_id
+        name = task.machine_group
         if status_info(task.status).kind is not StatusKind.WAITING or not name:
             return None
         if isinstance(source, FleetSource):

@@ -36,7 +36,6 @@ __all__ = [
     "Phase",
     "Sample",
     "Scope",
-    "group_of",
     "quantile",
     "spread",
 ]
@@ -53,11 +52,6 @@ HIGH_QUANTILE = 0.9
 
 The 20th to 80th held the truth in 20-44 % of the estimates the benchmark
 scored (``bench/estimates.py``): a range a reader can trust has to be wider."""
-
-
-def group_of(task: Task) -> str | None:
-    """The machine group a task queues in (its id, else its name)."""
-    return task.machine_group_id or task.machine_group_name
 
 
 class Phase(Enum):
@@ -132,7 +126,7 @@ class Sample:
             finalize = _seconds(task.computation_end_time, task.end_time)
         return cls(
             task_id=task.task_id,
-            group=group_of(task),
+            group=task.machine_group,
             simulator=task.simulator,
             project=task.project,
             started=started,

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.foresight.durations import Durations, FinishedTasks, Phase, group_of
+from inductiva_top.monitor.foresight.durations import Durations, FinishedTasks, Phase
 from inductiva_top.monitor.foresight.progress import ProgressReading
 from inductiva_top.monitor.foresight.queueing import all_done_in, starts_after
 from inductiva_top.monitor.statuses import StatusKind, status_info
@@ -228,7 +228,7 @@ def estimate_finish(
     """
     if status_info(task.status).kind is not StatusKind.RUNNING:
         return None
-    alike = {"group": group_of(task), "simulator": task.simulator, "project": task.project}
+    alike = {"group": task.machine_group, "simulator": task.simulator, "project": task.project}
     finalize = finished.durations(Phase.FINALIZE, **alike)
     after_compute = _finalize_after(finalize)
     computing_since = task.computation_start_time
@@ -371,7 +371,7 @@ def estimate_start(
     # A task still waiting for its inputs is not in the queue yet.
     queued = [other for other in view.ahead if other.status != "pending-input"]
     ahead = tasks_ahead if tasks_ahead is not None else len(queued)
-    group = group_of(task)
+    group = task.machine_group
     machines, described = _machines(facts, len(view.running), finished, group)
     durations = finished.durations(
         Phase.RUN, group=group, simulator=task.simulator, project=task.project

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from inductiva_top.api.models import Task
-from inductiva_top.monitor.foresight.durations import FinishedTasks, group_of
+from inductiva_top.monitor.foresight.durations import FinishedTasks
 from inductiva_top.monitor.foresight.estimates import (
     FinishEstimate,
     GroupFacts,
@@ -116,7 +116,7 @@ class Foresight:
         (``running_left``: those already brought to ``now``)."""
         if status_info(task.status).kind is not StatusKind.WAITING:
             return None
-        group = group_of(task)
+        group = task.machine_group
         return estimate_start(
             task,
             now=now,

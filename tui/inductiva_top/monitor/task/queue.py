@@ -49,13 +49,12 @@ def queue_view(
     than once (the dashboard holds a row's copy and the active list's) counts
     once, as its last copy says.
     """
-    group = task.machine_group_id or task.machine_group_name
+    group = task.machine_group
     mine = _queued_at(task)
     same_group = [
         other
         for other in {other.task_id: other for other in active}.values()
-        if other.task_id != task.task_id
-        and (other.machine_group_id or other.machine_group_name) == group
+        if other.task_id != task.task_id and other.machine_group == group
     ]
     ahead = sorted(
         (
@@ -71,7 +70,7 @@ def queue_view(
     running = [o for o in same_group if status_info(o.status).kind is StatusKind.RUNNING]
     return QueueView(
         task=task,
-        group=task.machine_group_name or task.machine_group_id,
+        group=group,
         tasks_ahead=tasks_ahead,
         ahead=ahead,
         running=running,

@@ -78,7 +78,7 @@ def _summary(task: TaskWithStatusHistory, formatter: fmt.Formatter) -> list[Row]
         ("Simulator", _text(task.simulator)),
         ("Project", _text(task.project)),
         ("Container image", _text(task.container_image)),
-        ("Machine group", _text(task.machine_group_name or task.machine_group_id)),
+        ("Machine group", _text(task.machine_group)),
         ("Machine", fmt.machine_label(task) or fmt.MISSING),
         ("Run (computing)", formatter.run_time(task)),
         ("Total (since submitted)", formatter.total_time(task)),
