@@ -281,6 +281,12 @@ class FleetState:
         """The money meter; None until the groups have been listed."""
         return fleet_money(self.groups, self.account) if self.loaded else None
 
+    @property
+    def credits_exhausted(self) -> bool:
+        """Whether the money meter says the credits ran out (no machine starts then)."""
+        money = self.money()
+        return money is not None and money.exhausted
+
     def views(self, tasks: Sequence[Task], *, complete: bool, now: datetime) -> list[GroupView]:
         """Every group to show at ``now``: active ones, then ended ones.
 
@@ -344,8 +350,7 @@ class FleetState:
         until the groups have been listed (the estimates then count the
         group's tasks seen running at once).
         """
-        money = self.money()
-        exhausted = money is not None and money.exhausted
+        exhausted = self.credits_exhausted
         known = [*(entry.group for entry in self.ended.values()), *self.groups]
         facts: dict[str, GroupFacts] = {}
         for group in known:
@@ -388,15 +393,16 @@ class FleetState:
         task = view.task
         if status_info(task.status).kind is not StatusKind.WAITING:
             return replace(view, described=group)
-        money = self.money()
-        exhausted = money is not None and money.exhausted
-        facts = group_facts(group, credits_exhausted=exhausted) if group else GroupFacts()
+        facts = (
+            group_facts(group, credits_exhausted=self.credits_exhausted) if group else GroupFacts()
+        )
         queued = [t for t in view.ahead if t.status != "pending-input"]
         ahead = view.tasks_ahead if view.tasks_ahead is not None else len(queued)
         running = len(view.running)
         reason = wait_reason(
             task, tasks_ahead=ahead, facts=facts, running=running, machines=facts.machines
         )
+        money = self.money()
         credits = money.credits if money is not None else None
         why = waiting_why(
             reason,
