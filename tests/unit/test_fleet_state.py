@@ -329,7 +329,7 @@ async def test_the_queue_view_says_why_a_task_waits(
     running = [
         Task(task_id=t, status="computation-started", machine_group_name="burst") for t in "xy"
     ]
-    view = await fleet.explain(queue_view(me, running, 2, NOW), source)
+    view = fleet.explained(queue_view(me, running, 2, NOW), await fleet.group_of(me, source))
     assert words in view.why
     assert "group burst" in source.requests
 
@@ -373,8 +373,9 @@ async def test_a_task_naming_its_group_by_name_and_id_is_one_group_to_every_read
 
 async def test_a_running_task_gets_no_wait_reason() -> None:
     task = Task(task_id="r", status="computation-started", machine_group_name="burst")
-    view = await fleet_at(FixedClock(NOW)).explain(queue_view(task, [], None, NOW), FleetSource())
-    assert view.why == ""
+    fleet, source = fleet_at(FixedClock(NOW)), FleetSource()
+    view = fleet.explained(queue_view(task, [], None, NOW), await fleet.group_of(task, source))
+    assert view.why == "" and source.requests == []
 
 
 def test_group_facts_from_a_description() -> None:

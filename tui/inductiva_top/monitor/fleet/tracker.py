@@ -364,16 +364,10 @@ class FleetState:
 
     # -- the queue view ----------------------------------------------------------------
 
-    async def explain(self, view: QueueView, source: object) -> QueueView:
-        """``view`` with why its task waits, in words, from ``GET /compute/group/{name}``.
-
-        A source that cannot describe groups, or a group the API does not
-        know, leaves the group's facts unknown (the reason is then the queue's).
-        """
-        return self.explained(view, await self.group_of(view.task, source))
-
     async def group_of(self, task: Task, source: object) -> MachineGroup | None:
-        """The machine group of the waiting ``task``, as the API describes it (else None)."""
+        """The machine group of the waiting ``task``, as ``GET /compute/group/{name}``
+        describes it; None when the source cannot describe groups or the API does not
+        know this one (the reason it waits is then the queue's)."""
         name = task.machine_group
         if status_info(task.status).kind is not StatusKind.WAITING or not name:
             return None

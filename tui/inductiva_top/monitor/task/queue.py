@@ -24,7 +24,7 @@ class QueueView:
     running: list[Task]
     waited_seconds: float | None
     why: str = ""
-    """Why it waits, in words (:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.explain`)."""
+    """Why it waits, in words (see :meth:`.FleetState.explained`)."""
     described: MachineGroup | None = None
     """The machine group as the API described it when ``why`` was worded (None: not asked,
     or not known), so the view can be built again from a newer refresh without asking."""
