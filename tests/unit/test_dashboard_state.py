@@ -16,6 +16,7 @@ from inductiva_top.api.models import (
     TaskStatus,
     TaskWithStatusHistory,
 )
+from inductiva_top.monitor.foresight.tracker import Foresight
 from inductiva_top.monitor.rows.seek import seek_row
 from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.monitor.state import DashboardState
@@ -191,6 +192,18 @@ async def test_held_tasks_are_the_rows_the_selected_task_and_the_active_ones_onc
     held = [task.task_id for task in state.held_tasks()]
     assert held == ["a", "b"]
     assert state.held_tasks()[0] is state.active[0]  # the active list's copy, the freshest
+
+
+async def test_a_task_held_as_a_row_and_as_active_is_one_busy_machine_to_the_estimates() -> None:
+    # held_tasks() is where the rows and the active list meet, and the one place a task
+    # given twice becomes one: the estimates downstream count what they are given.
+    source = MemorySource([_task("r1"), _task("r2"), _task("me", "submitted", minutes_ago=-1)])
+    state = await _loaded(source)
+    assert len(list(state.window.loaded_tasks())) == len(state.active) == 3
+    seer = Foresight(NOW, stall_after=1800)
+    seer.observe(state.held_tasks(), {"me": 3}, NOW)
+    start = seer.starts["me"]
+    assert (start.running, start.machines, start.machines_described) == (2, 2, False)
 
 
 async def test_fetch_row_of_loads_the_page_a_sort_moved_the_task_to() -> None:

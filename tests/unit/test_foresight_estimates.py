@@ -207,18 +207,6 @@ def test_start_of_a_task_with_three_ahead_on_two_busy_machines() -> None:
     assert estimate.starts_between() == (at(estimate.span.low), at(estimate.span.high))
 
 
-def test_a_task_held_twice_is_one_task_busy_not_two() -> None:
-    # The dashboard holds a running task as a table row and as an active task; the
-    # queue view's start estimate was given both and said "4 machines seen busy at
-    # once" of the demo's 2-slot burst group.
-    store = seen(history([100] * 5))
-    busy = [running("r1", -30), running("r2", -80)]
-    me = waiting("me")
-    estimate = estimate_start(me, now=NOW, finished=store, held=[*busy, me, *busy], tasks_ahead=3)
-    assert estimate is not None
-    assert (estimate.running, estimate.machines, estimate.machines_described) == (2, 2, False)
-
-
 def test_varied_durations_give_a_range() -> None:
     store = seen(history([60, 80, 100, 120, 140]))
     me = waiting("me")

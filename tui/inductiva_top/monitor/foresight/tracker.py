@@ -64,12 +64,12 @@ class Foresight:
         now: datetime,
         groups: Mapping[str, GroupFacts] | None = None,
     ) -> None:
-        """One refresh: the tasks the dashboard holds, the server's ``tasks_ahead`` and,
+        """One refresh: the tasks the dashboard holds (each once), the server's ``tasks_ahead`` and,
         where the fleet lists them, the machine groups' facts
         (:meth:`~inductiva_top.monitor.fleet.tracker.FleetState.facts`)."""
         if groups is not None:
             self.groups = groups
-        tasks = list({task.task_id: task for task in held}.values())
+        tasks = list(held)
         self.finished.observe(tasks)
         running = [t for t in tasks if status_info(t.status).kind is StatusKind.RUNNING]
         finishes: dict[str, FinishEstimate] = {}

@@ -45,16 +45,14 @@ def queue_view(
     """Build the queue view of ``task`` from the active tasks the dashboard holds.
 
     Ahead are the waiting tasks of the same machine group queued earlier;
-    running are the group's tasks holding a machine now. A task given more
-    than once (the dashboard holds a row's copy and the active list's) counts
-    once, as its last copy says.
+    running are the group's tasks holding a machine now. ``active`` holds
+    each task once (:meth:`~inductiva_top.monitor.state.DashboardState.held_tasks`
+    is where the dashboard's copies of a task become one).
     """
     group = task.machine_group
     mine = _queued_at(task)
     same_group = [
-        other
-        for other in {other.task_id: other for other in active}.values()
-        if other.task_id != task.task_id and other.machine_group == group
+        other for other in active if other.task_id != task.task_id and other.machine_group == group
     ]
     ahead = sorted(
         (
