@@ -34,7 +34,6 @@ __all__ = [
     "OPTIONAL",
     "SHORT_ID_MIN",
     "STALLED",
-    "TASK_ONLY",
     "Column",
     "RowContext",
     "columns_from_config",
@@ -86,32 +85,27 @@ class Column:
     """Never cut to make room (a cut name loses what tells runs apart): others shrink, or
     the last columns scroll sideways."""
 
-    @property
-    def task_only(self) -> bool:
-        """Its cell depends on the task alone, not on the row's context (the clock, the
-        shown status, estimates): the same task object always shows the same cell."""
-        return bool(self.meta_keys) or self.key in TASK_ONLY
+    task_only: bool = False
+    """Its cell depends on the task alone, not on the row's context (the clock, the
+    shown status, estimates): the same task object always shows the same cell."""
 
-
-TASK_ONLY = frozenset({"id", "simulator", "project", "cost", "machine", "group"})
-"""Columns whose cell is drawn from the task alone (see :attr:`Column.task_only`)."""
 
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("id", "ID", 2, "task_id", most=40, cut="prefix"),
+        Column("id", "ID", 2, "task_id", most=40, cut="prefix", task_only=True),
         # The API sorts by no metadata key: NAME and meta.KEY sort nothing.
-        Column("name", "NAME", 6, most=24, meta_keys=DEFAULT_NAME_KEYS, keep=True),
+        Column("name", "NAME", 6, most=24, meta_keys=DEFAULT_NAME_KEYS, keep=True, task_only=True),
         Column("status", "STATUS", 2 + SHORT_LABEL_MAX, "status", cut="words"),
-        Column("simulator", "SIMULATOR", 9, "simulator", most=20),
-        Column("project", "PROJECT", 12, "project", most=40),
+        Column("simulator", "SIMULATOR", 9, "simulator", most=20, task_only=True),
+        Column("project", "PROJECT", 12, "project", most=40, task_only=True),
         Column("submitted", "SUBMITTED", 9, "create_time", "right"),
         Column("started", "STARTED", 8, "start_time", "right"),
         Column("run", "RUN", 11, "computation_seconds", "right"),
         Column("total", "TOTAL", 11, "total_seconds", "right"),
-        Column("cost", "COST", 7, "estimated_computation_cost", "right", most=12),
-        Column("machine", "MACHINE", 9, "machine_type", most=28),
-        Column("group", "GROUP", 7, "machine_group_name", most=24),
+        Column("cost", "COST", 7, "estimated_computation_cost", "right", most=12, task_only=True),
+        Column("machine", "MACHINE", 9, "machine_type", most=28, task_only=True),
+        Column("group", "GROUP", 7, "machine_group_name", most=24, task_only=True),
         Column("queue", "QUEUE", 5, "position_in_queue", "right"),
         # Fixed widths: an estimate's words change with the clock while its task does
         # not, and the table measures a task's cells once (at 200 columns STARTS read
@@ -181,7 +175,8 @@ def optional_columns(names: Sequence[str] | None) -> frozenset[str]:
 def metadata_column(key: str) -> Column:
     """The ``meta.KEY`` column: the task's metadata value of ``key``, titled by it."""
     title = sanitize_name(key, META_MOST).upper()
-    return Column(META_PREFIX + key, title, min(len(title), 8), most=META_MOST, meta_keys=(key,))
+    width = min(len(title), 8)
+    return Column(META_PREFIX + key, title, width, most=META_MOST, meta_keys=(key,), task_only=True)
 
 
 def columns_from_config(
