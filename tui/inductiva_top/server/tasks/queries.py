@@ -67,7 +67,7 @@ def parse_sort(values: list[str] | None) -> tuple[tuple[str, bool], ...]:
             if order not in ("asc", "desc"):
                 raise BadQuery(f"sort order of {name!r} must be 'asc' or 'desc', not {order!r}")
             result.append((name, order == "desc"))
-    alone = [name for name, _ in result if name == QUEUE or isinstance(SORTABLE[name], Ticking)]
+    alone = [name for name, _ in result if _sorts_alone(name)]
     if alone and len(result) > 1:
         raise BadQuery(f"sort by {alone[0]!r} cannot be combined with other sort keys")
     return tuple(result)
@@ -77,16 +77,22 @@ QUICK_OFFSET = 1_000
 """Listings starting this far in or further step over many index entries (see :func:`is_quick`)."""
 
 
+def _sorts_alone(name: str) -> bool:
+    """Whether the sort ``name`` is computed per request (the queue, a ticking field): it
+    cannot be combined with other keys, and no index serves it."""
+    return name == QUEUE or isinstance(SORTABLE[name], Ticking)
+
+
 def is_quick(query: TaskQuery) -> bool:
     """Whether a listing reads only a short run of one index (well under a millisecond).
 
-    That is a page near either end of an indexed filter and order: what every
-    dashboard polls. Ticking and queue sorts, id searches and pages deep inside
-    a listing scan or sort many rows (up to tens of milliseconds with 100,000
-    tasks) and are not quick.
+    That is a page starting less than :data:`QUICK_OFFSET` tasks in, sorted by
+    stored fields (either direction): what every dashboard polls. Ticking and
+    queue sorts and id searches scan or sort many rows (up to tens of
+    milliseconds with 100,000 tasks); pages further in step over many index
+    entries (the last ones too are not counted quick, though read from the end).
     """
-    first = query.sort[0][0] if query.sort else None
-    if first == QUEUE or (first is not None and isinstance(SORTABLE[first], Ticking)):
+    if query.sort and _sorts_alone(query.sort[0][0]):
         return False
     return not query.task_id_filter and (query.page - 1) * query.per_page < QUICK_OFFSET
 
