@@ -47,3 +47,17 @@ async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
+
+
+async def click_when_shown(pilot: Pilot[None], selector: str) -> None:
+    """Click the widget ``selector`` of the top screen once it is laid out, and fail if the
+    click lands elsewhere. A screen just pushed may not have been arranged yet: its widgets
+    have no region, and a click then lands at the screen's corner (under load, a test that
+    clicked at once sometimes clicked nothing)."""
+
+    def shown() -> bool:
+        found = pilot.app.screen.query(selector)
+        return bool(found) and found.first().region.area > 0
+
+    await until(pilot, shown, f"{selector} to be shown")
+    assert await pilot.click(selector), f"the click missed {selector}"

@@ -19,7 +19,7 @@ from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.widgets.panes import TimelinePane
 from inductiva_top.ui.widgets.task_table import GUTTER, TaskTable
 from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import fresh, make_app, until
+from tests.ui.dashboard_helpers import click_when_shown, fresh, make_app, until
 
 
 def _main(app: object) -> MainScreen:
@@ -109,14 +109,24 @@ async def test_search_by_id_as_you_type_and_escape_clears(seeded: Seeded) -> Non
         table = screen.query_one(TaskTable)
         await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
         await pilot.press("slash", *target[:12])
-        await until(pilot, lambda: table.row_count == 1, "the id search")
-        assert _visible_ids(table) == [target]
-        assert f"search: {target[:12]} (all {seeded.total} rows)" in _label(
-            screen, "#filter-summary"
+        # A shorter prefix typed on the way may already find this one row: wait for the
+        # whole search to be applied, not for the first single row.
+        searched = f"search: {target[:12]} (all {seeded.total} rows)"
+        await until(
+            pilot,
+            lambda: table.row_count == 1 and searched in _label(screen, "#filter-summary"),
+            "the id search",
         )
+        assert _visible_ids(table) == [target]
         await pilot.press("escape")
-        await until(pilot, lambda: table.row_count == seeded.total, "the filter to clear")
-        assert "filters: none" in _label(screen, "#filter-summary")
+        await until(
+            pilot,
+            lambda: (
+                table.row_count == seeded.total
+                and "filters: none" in _label(screen, "#filter-summary")
+            ),
+            "the filter to clear",
+        )
 
 
 async def test_status_filter_modal(seeded: Seeded) -> None:
@@ -129,7 +139,7 @@ async def test_status_filter_modal(seeded: Seeded) -> None:
         await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status modal")
         # Focus the "failed" group and tick its first code ("failed").
         await pilot.press("tab", "tab", "tab", "space")
-        await pilot.click("#status-apply")
+        await click_when_shown(pilot, "#status-apply")
         await until(pilot, lambda: table.row_count == len(seeded.failed), "the status filter")
         assert set(_visible_ids(table)) == set(seeded.failed)
         assert "status: failed" in _label(screen, "#filter-summary")

@@ -20,7 +20,7 @@ from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit
 from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import QUICK, make_app, until
+from tests.ui.dashboard_helpers import QUICK, click_when_shown, make_app, until
 
 
 def _table(app: InductivaTopApp) -> TaskTable:
@@ -132,7 +132,7 @@ async def test_export_writes_every_task_of_the_view(seeded: Seeded, tmp_path: Pa
         dialog = app.screen
         target = tmp_path / "view.csv"
         dialog.query_one("#export-path", Input).value = str(target)
-        await pilot.click("#export-go")
+        await click_when_shown(pilot, "#export-go")
         await until(pilot, target.exists, "the CSV file")
         rows = list(csv.DictReader(target.open()))
         assert sorted(row["task_id"] for row in rows) == sorted(

@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import events
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 from textual.widgets._footer import FooterKey
@@ -226,14 +227,19 @@ async def test_the_footer_at_80_columns_keeps_help_and_quit(seeded: Seeded) -> N
     app = make_app(seeded.server, keymap={"app.quit": "ctrl+x"})
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded(pilot, app, seeded)
-        await pilot.pause()
-        shown = {
-            key.action: key.region
-            for key in _main(app).query(FooterKey)
-            if key.region.width and key.region.right <= 80
-        }
-        assert "help" in shown and "quit" in shown
-        assert shown["help"].x < shown["quit"].x < shown["status_filter"].x
+
+        def shown() -> dict[str, Region]:
+            return {
+                key.action: key.region
+                for key in _main(app).query(FooterKey)
+                if key.region.width and key.region.right <= 80
+            }
+
+        # The footer is arranged after the table fills (one pause was not always enough).
+        wanted = {"help", "quit", "status_filter"}
+        await until(pilot, lambda: wanted <= shown().keys(), "help, quit and s in the footer")
+        keys = shown()
+        assert keys["help"].x < keys["quit"].x < keys["status_filter"].x
 
 
 async def test_help_lists_this_screens_keys_first_and_scrolling_last(seeded: Seeded) -> None:

@@ -14,7 +14,7 @@ from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import status, submit, wait_status
-from tests.ui.dashboard_helpers import LONG, QUICK, fresh, make_app, until
+from tests.ui.dashboard_helpers import LONG, QUICK, click_when_shown, fresh, make_app, until
 
 
 def _main(app: object) -> MainScreen:
@@ -69,7 +69,7 @@ async def test_kill_confirmed_on_marked_tasks(live_server: ServerProcess) -> Non
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
         assert sorted(app.screen.task_ids) == sorted(ids)  # type: ignore[attr-defined]
-        await pilot.click("#kill-confirm")
+        await click_when_shown(pilot, "#kill-confirm")
         await until(
             pilot,
             lambda: all(
@@ -196,7 +196,7 @@ async def test_a_failed_kill_is_reported_and_clears_pending_kill(
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
         live_server.stop()
-        await pilot.click("#kill-confirm")
+        await click_when_shown(pilot, "#kill-confirm")
         await until(
             pilot,
             lambda: any("Kill of" in (n.title or "") for n in app._notifications),
