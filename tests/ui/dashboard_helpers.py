@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import NamedTuple
 
 from textual.pilot import Pilot
 
@@ -12,6 +14,8 @@ from inductiva_top.config import Config
 from inductiva_top.config.secret import Secret
 from inductiva_top.monitor.poller import UP_TO_DATE
 from inductiva_top.ui.app import InductivaTopApp
+from inductiva_top.ui.screens.main import MainScreen
+from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerProcess
 
 PY = sys.executable
@@ -31,6 +35,45 @@ def make_app(server: ServerProcess, *, page_size: int = 50, **config: object) ->
     }
     settings.update(config)
     return InductivaTopApp(Config(**settings), page_size=page_size)  # type: ignore[arg-type]
+
+
+def main_screen(app: object) -> MainScreen:
+    """The app's top screen, which must be the dashboard's main one."""
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+class Dashboard(NamedTuple):
+    """A running dashboard, as :func:`dashboard` gives it."""
+
+    pilot: Pilot[None]
+    app: InductivaTopApp
+    screen: MainScreen
+    table: TaskTable
+
+
+@asynccontextmanager
+async def dashboard(
+    server: ServerProcess,
+    *,
+    rows: int | None = None,
+    size: tuple[int, int] = (120, 40),
+    what: str = "the table to fill",
+    page_size: int = 50,
+    **config: object,
+) -> AsyncIterator[Dashboard]:
+    """The dashboard on ``server`` (:func:`make_app` with ``page_size`` and ``config``) under
+    a Pilot, once its table holds ``rows`` rows (None: once the cursor is on a task)."""
+    app = make_app(server, page_size=page_size, **config)
+    async with app.run_test(size=size) as pilot:
+        screen = main_screen(app)
+        table = screen.query_one(TaskTable)
+        if rows is None:
+            await until(pilot, lambda: table.cursor_id is not None, what)
+        else:
+            await until(pilot, lambda: table.row_count == rows, what)
+        yield Dashboard(pilot, app, screen, table)
 
 
 def fresh(age_line: object) -> bool:

@@ -19,13 +19,7 @@ from inductiva_top.ui.screens.status_filter import StatusFilter
 from inductiva_top.ui.widgets.panes import TimelinePane
 from inductiva_top.ui.widgets.task_table import GUTTER, TaskTable
 from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import click_when_shown, fresh, make_app, until
-
-
-def _main(app: object) -> MainScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, MainScreen)
-    return screen
+from tests.ui.dashboard_helpers import click_when_shown, dashboard, fresh, until
 
 
 def _label(screen: MainScreen, selector: str) -> str:
@@ -39,11 +33,7 @@ def _visible_ids(table: TaskTable) -> list[str]:
 
 
 async def test_table_fills_with_every_task_and_the_header_counts(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, table):
         await until(pilot, lambda: "success" in _label(screen, "#header-counts"), "counts")
         shown = set(_visible_ids(table))
         assert shown == set(seeded.success + seeded.failed + seeded.running + seeded.waiting)
@@ -55,11 +45,9 @@ async def test_table_fills_with_every_task_and_the_header_counts(seeded: Seeded)
 
 
 async def test_paging_fetches_only_what_is_shown(seeded: Seeded) -> None:
-    app = make_app(seeded.server, page_size=3)
-    async with app.run_test(size=(120, 12)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the first page")
+    async with dashboard(
+        seeded.server, rows=seeded.total, size=(120, 12), what="the first page", page_size=3
+    ) as (pilot, _app, screen, table):
         window = screen.state.window
         # The oldest task is on the last page, not fetched while the top is on screen.
         assert window.index_of(seeded.success[0]) is None
@@ -75,11 +63,7 @@ async def test_paging_fetches_only_what_is_shown(seeded: Seeded) -> None:
 
 
 async def test_sort_cycles_columns_and_keeps_the_cursor_task(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, table):
         await pilot.press("j", "j", "j")
         chosen = table.cursor_id
         assert chosen is not None
@@ -102,12 +86,8 @@ async def test_sort_cycles_columns_and_keeps_the_cursor_task(seeded: Seeded) -> 
 
 
 async def test_search_by_id_as_you_type_and_escape_clears(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
     target = seeded.failed[0]
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, table):
         await pilot.press("slash", *target[:12])
         # A shorter prefix typed on the way may already find this one row: wait for the
         # whole search to be applied, not for the first single row.
@@ -130,11 +110,7 @@ async def test_search_by_id_as_you_type_and_escape_clears(seeded: Seeded) -> Non
 
 
 async def test_status_filter_modal(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, app, screen, table):
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status modal")
         # Focus the "failed" group and tick its first code ("failed").
@@ -146,11 +122,9 @@ async def test_status_filter_modal(seeded: Seeded) -> None:
 
 
 async def test_project_picker_and_cli_filters(seeded: Seeded) -> None:
-    app = make_app(seeded.server, project="beta")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(seeded.failed), "--project beta")
+    async with dashboard(
+        seeded.server, rows=len(seeded.failed), what="--project beta", project="beta"
+    ) as (pilot, app, screen, table):
         assert "project: beta" in _label(screen, "#filter-summary")
         await pilot.press("p")
         await until(pilot, lambda: not isinstance(app.screen, MainScreen), "the project picker")
@@ -158,18 +132,13 @@ async def test_project_picker_and_cli_filters(seeded: Seeded) -> None:
         await pilot.press("home", "down", "down", "down", "enter")
         expected = len(seeded.running) + len(seeded.waiting)
         await until(pilot, lambda: table.row_count == expected, "project gamma")
-    active = make_app(seeded.server, active=True)
-    async with active.run_test(size=(120, 40)) as pilot:
-        table = _main(active).query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == expected, "--active")
+    # --active: entering waits until the table holds the running and waiting tasks alone.
+    async with dashboard(seeded.server, rows=expected, what="--active", active=True):
+        pass
 
 
 async def test_enter_opens_the_detail_screen(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, app, _screen, table):
         while table.cursor_id != seeded.failed[0]:
             await pilot.press("down")
         await pilot.press("enter")
@@ -185,11 +154,7 @@ async def test_enter_opens_the_detail_screen(seeded: Seeded) -> None:
 
 
 async def test_timeline_pane_follows_the_cursor(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, table):
         while table.cursor_id != seeded.success[-1]:
             await pilot.press("down")
         body = screen.query_one(TimelinePane).query_one("#timeline-body")
@@ -198,11 +163,7 @@ async def test_timeline_pane_follows_the_cursor(seeded: Seeded) -> None:
 
 
 async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, app, screen, table):
         await until(pilot, lambda: table.cursor_id == seeded.waiting[0], "the cursor")
         await until(
             pilot,
@@ -228,11 +189,12 @@ async def test_queue_view_of_a_waiting_task(seeded: Seeded) -> None:
 
 
 async def test_reversing_the_sort_keeps_the_cursor_on_its_task(seeded: Seeded) -> None:
-    app = make_app(seeded.server, page_size=3)
-    async with app.run_test(size=(120, 16)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total, size=(120, 16), page_size=3) as (
+        pilot,
+        _app,
+        _screen,
+        table,
+    ):
         newest = seeded.waiting[0]
         await until(pilot, lambda: table.cursor_id == newest, "the cursor on the newest")
         await pilot.press("r")  # oldest first: the newest task is now the last row
@@ -269,11 +231,7 @@ async def test_every_column_shown_sorts_on_the_server(seeded: Seeded) -> None:
             for order in ("asc", "desc"):
                 page = await client.list_tasks(per_page=100, sort=[f"{column.sort_field}:{order}"])
                 assert page.total_size == seeded.total
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == seeded.total, "the table to fill")
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, table):
         await pilot.press("greater_than_sign")  # from SUBMITTED to RUN
         assert screen.state.window.query.sort_params == ("computation_seconds:desc",)
         await until(pilot, lambda: table.row_count == seeded.total, "the sorted rows")
@@ -282,11 +240,7 @@ async def test_every_column_shown_sorts_on_the_server(seeded: Seeded) -> None:
 
 
 async def test_clicking_a_header_sorts_by_it(seeded: Seeded) -> None:
-    app = make_app(seeded.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+    async with dashboard(seeded.server) as (pilot, _app, screen, table):
         keys = [c.key for c in table.columns]
         x = GUTTER + sum(width + 1 for width in table.widths[: keys.index("project")])
         await pilot.click(TaskTable, offset=(x + 1, 0))
@@ -299,10 +253,12 @@ async def test_no_color_still_shows_status_symbols(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(seeded.server, theme="textual-light")
-    async with app.run_test(size=(80, 24)) as pilot:
-        table = _main(app).query_one(TaskTable)
-        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+    async with dashboard(seeded.server, size=(80, 24), theme="textual-light") as (
+        pilot,
+        app,
+        _screen,
+        table,
+    ):
         await pilot.pause()
         # Rendering through the monochrome filter must work (it once crashed)...
         assert "<svg" in app.export_screenshot()
@@ -314,10 +270,7 @@ async def test_no_color_still_shows_status_symbols(
 
 async def test_no_column_is_cut_by_the_right_edge(seeded: Seeded) -> None:
     """At 80 columns the header once ended in 'SUBMITTE' over cells reading '6h ag'."""
-    app = make_app(seeded.server)
-    async with app.run_test(size=(80, 24)) as pilot:
-        table = _main(app).query_one(TaskTable)
-        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+    async with dashboard(seeded.server, size=(80, 24)) as (pilot, _app, _screen, table):
         titles = {column.title for column in table.columns}
         seen: set[str] = set()
         for width in range(70, 92, 3):  # wherever the edge falls
@@ -349,11 +302,11 @@ async def test_several_statuses_merge_one_stream_per_code(seeded: Seeded, sort: 
 
 
 async def test_status_filter_with_several_codes(seeded: Seeded) -> None:
-    app = make_app(seeded.server, statuses=("failed", "computation-started"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        table = _main(app).query_one(TaskTable)
-        expected = len(seeded.failed) + len(seeded.running)
-        await until(pilot, lambda: table.row_count == expected, "the merged view")
+    expected = len(seeded.failed) + len(seeded.running)
+    statuses = ("failed", "computation-started")
+    async with dashboard(
+        seeded.server, rows=expected, what="the merged view", statuses=statuses
+    ) as (pilot, _app, _screen, table):
         await until(pilot, lambda: table.cursor_id is not None, "the cursor")
         assert set(_visible_ids(table)) == set(seeded.failed + seeded.running)
         assert _visible_ids(table)[:2] == list(reversed(seeded.running))
@@ -371,10 +324,9 @@ async def test_merged_pages_read_from_the_end_match_the_top(seeded: Seeded) -> N
 
 
 async def test_keymap_remaps_bindings_by_id_and_reports_unknown_ids(seeded: Seeded) -> None:
-    app = make_app(seeded.server, keymap={"main.status_filter": "f", "main.nothing": "z"})
-    async with app.run_test(size=(120, 40)) as pilot:
-        table = _main(app).query_one(TaskTable)
-        await until(pilot, lambda: table.cursor_id is not None, "the table to fill")
+    async with dashboard(
+        seeded.server, keymap={"main.status_filter": "f", "main.nothing": "z"}
+    ) as (pilot, app, _screen, _table):
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, StatusFilter), "the status modal on f")
         notes = " ".join(n.message for n in app._notifications)

@@ -11,16 +11,18 @@ from textual.widgets import Label
 from inductiva_top.config.secret import Secret
 from inductiva_top.ui.screens.kill import ConfirmKill
 from inductiva_top.ui.screens.main import MainScreen
-from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerFactory, ServerProcess
 from tests.server.task_helpers import status, submit, wait_status
-from tests.ui.dashboard_helpers import LONG, QUICK, click_when_shown, fresh, make_app, until
-
-
-def _main(app: object) -> MainScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, MainScreen)
-    return screen
+from tests.ui.dashboard_helpers import (
+    LONG,
+    QUICK,
+    click_when_shown,
+    dashboard,
+    fresh,
+    main_screen,
+    make_app,
+    until,
+)
 
 
 def _running_pair(server: ServerProcess) -> list[str]:
@@ -33,11 +35,7 @@ def _running_pair(server: ServerProcess) -> list[str]:
 
 async def test_kill_asks_first_and_escape_cancels(live_server: ServerProcess) -> None:
     ids = _running_pair(live_server)
-    app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+    async with dashboard(live_server, rows=2) as (pilot, app, screen, _table):
         await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
@@ -57,11 +55,7 @@ async def test_kill_asks_first_and_escape_cancels(live_server: ServerProcess) ->
 
 async def test_kill_confirmed_on_marked_tasks(live_server: ServerProcess) -> None:
     ids = _running_pair(live_server)
-    app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+    async with dashboard(live_server, rows=2) as (pilot, app, screen, table):
         await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
         await pilot.press("asterisk")
         assert table.marked == set(ids)
@@ -86,10 +80,7 @@ async def test_kill_of_a_finished_task_is_not_offered(live_server: ServerProcess
     with live_server.client() as client:
         done = submit(client, QUICK)
         wait_status(client, done)
-    app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
+    async with dashboard(live_server, rows=1) as (pilot, app, screen, table):
         await until(pilot, lambda: table.cursor_id == done, "the finished task")
         assert screen.check_action("kill", ()) is None
         await pilot.press("k")
@@ -98,11 +89,7 @@ async def test_kill_of_a_finished_task_is_not_offered(live_server: ServerProcess
 
 async def test_read_only_removes_kill(live_server: ServerProcess) -> None:
     ids = _running_pair(live_server)
-    app = make_app(live_server, read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+    async with dashboard(live_server, rows=2, read_only=True) as (pilot, app, screen, _table):
         assert screen.check_action("kill", ()) is False
         assert screen.check_action("mark_killable", ()) is False
         await pilot.press("k")
@@ -148,12 +135,8 @@ async def test_stale_banner_when_the_server_stops_and_recovery(
     with server.client() as client:
         done = submit(client, QUICK)
         wait_status(client, done)
-    app = make_app(server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
+    async with dashboard(server, rows=1) as (pilot, _app, screen, table):
         age = screen.query_one("#header-age", Label)
-        await until(pilot, lambda: table.row_count == 1, "the table to fill")
         server.crash()
         await until(pilot, lambda: "stale" in str(age.content), "the stale banner")
         assert "retrying in" in str(age.content)
@@ -170,7 +153,7 @@ async def test_a_refused_key_names_where_it_came_from(server_factory: ServerFact
     source = "environment variable INDUCTIVA_API_KEY"
     app = make_app(server, api_key=Secret("not-the-key"), api_key_source=source)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
+        screen = main_screen(app)
         state = screen.query_one("#header-state", Label)
         await until(pilot, lambda: "unauthorized" in str(state.content), "unauthorized")
         wanted = f"refused the key from {source}"
@@ -187,11 +170,7 @@ async def test_a_failed_kill_is_reported_and_clears_pending_kill(
     live_server: ServerProcess,
 ) -> None:
     ids = _running_pair(live_server)
-    app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+    async with dashboard(live_server, rows=2) as (pilot, app, screen, _table):
         await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")
@@ -212,11 +191,7 @@ async def test_the_kill_dialog_names_tasks_beside_their_ids(live_server: ServerP
     ids = _running_pair(live_server)
     with live_server.client() as client:
         client.patch(f"/tasks/{ids[0]}/metadata", json={"case": "coarse", "run": "r7"})
-    app = make_app(live_server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == 2, "the table to fill")
+    async with dashboard(live_server, rows=2) as (pilot, app, screen, _table):
         await until(pilot, lambda: screen.check_action("kill", ()) is True, "kill to apply")
         await pilot.press("asterisk", "k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmKill), "the kill modal")

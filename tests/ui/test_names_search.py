@@ -28,7 +28,7 @@ from inductiva_top.ui.screens.metadata import MetadataForm
 from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.conftest import ServerProcess, _servers
 from tests.server.test_demo_sweep import _fast
-from tests.ui.dashboard_helpers import make_app, until
+from tests.ui.dashboard_helpers import dashboard, until
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,6 @@ def plate_sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
         yield Sweep(server, dict(driver.submitted))
 
 
-def _main(app: object) -> MainScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, MainScreen)
-    return screen
-
-
 def _shown_names(screen: MainScreen) -> set[str]:
     """The NAME cells of the rows the table holds."""
     table = screen.query_one(TaskTable)
@@ -65,12 +59,8 @@ def _shown_names(screen: MainScreen) -> set[str]:
 
 
 async def test_search_finds_runs_by_name_and_by_a_metadata_value(plate_sweep: Sweep) -> None:
-    app = make_app(plate_sweep.server)
     total = len(plate_sweep.ids)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == total, "the sweep in the table")
+    async with dashboard(plate_sweep.server, rows=total) as (pilot, _app, screen, table):
         # By name: the runs of one alpha.
         await pilot.press("slash", *"a0.16")
         wanted = {f"plate-a0.16-n{n}" for n in SWEEP_RESOLUTIONS}
@@ -99,11 +89,12 @@ async def test_a_search_does_not_ask_the_server_at_every_key(
 ) -> None:
     """Typing re-filters the scan at hand: the server is asked by the refreshes, not the keys."""
     monkeypatch.setattr(main_module, "SEARCH_PAUSE", 3600.0)  # typing never pauses here
-    app = make_app(plate_sweep.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+    async with dashboard(plate_sweep.server, rows=len(plate_sweep.ids), what="the table") as (
+        pilot,
+        _app,
+        screen,
+        table,
+    ):
         await pilot.press("slash", "p")
         await until(pilot, lambda: screen.state.window.total is not None, "the scan")
         calls: list[tuple[object, object]] = []
@@ -144,11 +135,12 @@ async def _open_detail(pilot: Pilot[None], screen: MainScreen, task_id: str) -> 
 
 async def test_metadata_edit_round_trip_through_the_server(plate_sweep: Sweep) -> None:
     task_id = plate_sweep.ids["plate-a0.22-n28"]
-    app = make_app(plate_sweep.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+    async with dashboard(plate_sweep.server, rows=len(plate_sweep.ids), what="the table") as (
+        pilot,
+        app,
+        screen,
+        table,
+    ):
         detail = await _open_detail(pilot, screen, task_id)
         title = str(detail.query_one("#detail-title", Label).render())
         assert title == f"Task plate-a0.22-n28 ({task_id})"
@@ -203,11 +195,9 @@ async def _no_metadata_form(pilot: Pilot[None], detail: TaskDetailScreen) -> Non
 
 async def test_metadata_is_not_edited_in_read_only_mode(plate_sweep: Sweep) -> None:
     task_id = plate_sweep.ids["plate-a0.10-n20"]
-    app = make_app(plate_sweep.server, read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+    async with dashboard(
+        plate_sweep.server, rows=len(plate_sweep.ids), what="the table", read_only=True
+    ) as (pilot, _app, screen, _table):
         detail = await _open_detail(pilot, screen, task_id)
         await _no_metadata_form(pilot, detail)
 
@@ -218,11 +208,12 @@ async def test_the_palettes_read_only_switch_reaches_the_screens_opened_after_it
     """The switch replaces the dashboard's screen context: a detail opened afterwards
     refuses a metadata edit as one opened in read-only mode from config does."""
     task_id = plate_sweep.ids["plate-a0.10-n20"]
-    app = make_app(plate_sweep.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+    async with dashboard(plate_sweep.server, rows=len(plate_sweep.ids), what="the table") as (
+        pilot,
+        app,
+        screen,
+        _table,
+    ):
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"read-only mode")
@@ -239,11 +230,12 @@ async def test_keys_typed_in_one_burst_with_the_slash_go_to_the_search(
 ) -> None:
     """'/a0.16' pasted or typed fast: the keys after '/' reached the table before the box
     opened, and were lost ('p' opened the project picker)."""
-    app = make_app(plate_sweep.server)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = _main(app)
-        table = screen.query_one(TaskTable)
-        await until(pilot, lambda: table.row_count == len(plate_sweep.ids), "the table")
+    async with dashboard(plate_sweep.server, rows=len(plate_sweep.ids), what="the table") as (
+        pilot,
+        app,
+        screen,
+        table,
+    ):
         for key, character in [("slash", "/"), *((c, c) for c in "plate-a0.16")]:
             app.post_message(events.Key(key, character))  # one burst: no pause between
         await until(pilot, lambda: table.row_count == len(SWEEP_RESOLUTIONS), "the search")
