@@ -67,6 +67,20 @@ async def test_help_is_built_once_and_shown_again(seeded: Seeded) -> None:
         await pilot.press("q")
         await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "help closed by q")
         assert not app._exit
+        # Over another screen the one dialog lists that screen's keys, and the main
+        # screen's again once back there.
+        main_sections = first.sections
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TaskDetailScreen), "the detail")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the detail's help")
+        assert app.screen is first and first.sections == help_sections(app.screen_stack[-2])
+        assert first.sections != main_sections
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back on the table")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help once more")
+        assert app.screen is first and first.sections == main_sections
 
 
 async def test_help_dims_what_read_only_switches_off(seeded: Seeded) -> None:

@@ -28,7 +28,6 @@ screen opens; the app warns about the same mistakes when given them anyway.
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
@@ -40,7 +39,6 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.dom import DOMNode
-from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 from inductiva_top.api.client import InductivaClient
@@ -70,7 +68,7 @@ from inductiva_top.ui.services import PaneServices
 __all__ = ["InductivaTopApp", "api_label", "check_config", "config_problems", "run_dashboard"]
 
 HELP_SCREEN = "help"
-"""The name the help screen is installed under (one at a time)."""
+"""The name the help screen is installed under."""
 
 crop_partial_updates()
 
@@ -140,8 +138,8 @@ class InductivaTopApp(App[None]):
 
     COMMANDS = App.COMMANDS | {_dashboard_commands}
 
-    _help: tuple[weakref.ref[Screen[object]], screens.HelpScreen] | None = None
-    """The help screen last built, and the screen it lists the keys of."""
+    _help: screens.HelpScreen | None = None
+    """The one help screen, built at the first ``?`` (see :meth:`action_help`)."""
 
     _picking_theme = False
     """True once the user opened the theme picker: only their choice is saved."""
@@ -271,24 +269,17 @@ class InductivaTopApp(App[None]):
         return isinstance(target, MainScreen) and target.explain_refusal(name)
 
     def action_help(self) -> None:
-        cached = self._help
-        if isinstance(self.screen, screens.HelpScreen) or (
-            cached is not None and cached[1] in self.screen_stack
-        ):
+        help_screen = self._help
+        if help_screen is not None and help_screen in self.screen_stack:
             return
-        under = self.screen
-        sections = screens.help_sections(under, self.config.keymap)
-        if cached is not None and cached[0]() is under:
-            # Built once for this screen and keymap: only a key switched on or
-            # off since is redrawn, not the whole dialog and its styles.
-            cached[1].show_sections(sections)
+        sections = screens.help_sections(self.screen, self.config.keymap)
+        if help_screen is None:
+            help_screen = self._help = screens.HelpScreen(sections)
+            # Installed, so closing it keeps it (composed and styled) for the next press.
+            self.install_screen(help_screen, name=HELP_SCREEN)
         else:
-            if cached is not None:
-                self.uninstall_screen(cached[1])
-            cached = self._help = (weakref.ref(under), screens.HelpScreen(sections))
-            # Installed, so closing it keeps it for the next press.
-            self.install_screen(cached[1], name=HELP_SCREEN)
-        self.push_screen(cached[1])
+            help_screen.show_sections(sections)  # recomposed only if the keys differ
+        self.push_screen(help_screen)
 
     def action_change_theme(self) -> None:
         self._picking_theme = True
