@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Label
+from textual import events
+from textual.widgets import Input, Label
 
 from inductiva_top.api.client import InductivaClient
 from inductiva_top.monitor.rows.locate import locate
@@ -107,6 +108,20 @@ async def test_search_by_id_as_you_type_and_escape_clears(seeded: Seeded) -> Non
             ),
             "the filter to clear",
         )
+
+
+async def test_a_key_typed_before_the_search_box_has_its_focus_is_kept(seeded: Seeded) -> None:
+    """Under load the second key after "/" arrived after the box opened but before its
+    focus: the focus then selected the box's text and the next key replaced it (the id
+    search of "gf8p..." searched "f8p...")."""
+    async with dashboard(seeded.server, rows=seeded.total) as (pilot, _app, screen, _table):
+        box = screen.query_one("#filter-input", Input)
+        screen.action_filter_id()
+        assert not box.has_focus  # its focus is on its way
+        screen.on_key(events.Key("g", "g"))
+        await until(pilot, lambda: box.has_focus, "the box's focus")
+        await pilot.press("f")
+        await until(pilot, lambda: box.value == "gf", "both keys in the box")
 
 
 async def test_status_filter_modal(seeded: Seeded) -> None:

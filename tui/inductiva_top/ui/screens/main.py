@@ -527,7 +527,7 @@ class MainScreen(Screen[None]):
         box = self.query_one("#filter-input", Input)
         if self.query_one(FilterBar).searching:
             if not box.has_focus:  # the box opened, its focus is still on its way
-                box.insert_text_at_cursor(event.character or "")
+                box.replace(event.character or "", *box.selection)  # as the box would
                 event.stop()
                 event.prevent_default()
             return
@@ -586,7 +586,7 @@ class MainScreen(Screen[None]):
 
     def action_filter_id(self) -> None:
         ahead, self._typed_ahead = self._typed_ahead or "", None
-        self.query_one(FilterBar).open_search(self.state.window.query.search + ahead)
+        self.query_one(FilterBar).open_search(self.state.window.query.search, ahead)
 
     @on(Input.Changed, "#filter-input")
     def _search_typed(self, event: Input.Changed) -> None:

@@ -67,7 +67,9 @@ class FilterBar(Horizontal):
         """The table's columns: the sort is named by their titles."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=PLACEHOLDER, id="filter-input")
+        # The selection is made when the box opens, not when its focus arrives: a key
+        # typed in between (under load) would be selected with it and replaced by the next.
+        yield Input(placeholder=PLACEHOLDER, id="filter-input", select_on_focus=False)
         yield Label("", id="filter-summary")
 
     def update_summary(
@@ -96,11 +98,17 @@ class FilterBar(Horizontal):
         text.append(f"  sort: {sort or 'server order'}")
         update_if_changed(self.query_one("#filter-summary", Label), text)
 
-    def open_search(self, current: str) -> None:
-        """Show and focus the search box."""
+    def open_search(self, current: str, typed: str = "") -> None:
+        """Show and focus the search box on the ``current`` search, selected (the next key
+        replaces it); with keys ``typed`` in one burst with ``/``, on both, the cursor after
+        them (the next key goes on)."""
         self.add_class("-searching")
         box = self.query_one("#filter-input", Input)
-        box.value = current
+        box.value = current + typed
+        if typed:
+            box.cursor_position = len(box.value)
+        else:
+            box.select_all()
         box.focus()
 
     def close_search(self) -> None:
