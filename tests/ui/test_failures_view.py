@@ -21,12 +21,19 @@ from inductiva_top.ui.screens.failures import FailuresScreen, why_text
 from inductiva_top.ui.screens.main import MainScreen
 from inductiva_top.ui.widgets.sheet import Sheet
 from inductiva_top.ui.widgets.tail import TailPanel
-from tests.server.task_helpers import submit, wait_status
+from tests.server.task_helpers import status, submit, wait_status
 from tests.ui.conftest import FAILED, Swept
-from tests.ui.dashboard_helpers import LONG, make_app, until
+from tests.ui.dashboard_helpers import LONG, click_when_shown, make_app, until
 
 COARSE = "error: mesh too coarse"
 DIVERGED = "diverged"
+
+
+def _status(swept: Swept, task_id: str) -> str:
+    """The task's status on the server now (asked between the app's steps: a wait that
+    blocked the test would stop the app, and the kill it waits for with it)."""
+    with swept.server.client() as client:
+        return str(status(client, task_id)["status"])
 
 
 def _main(app: InductivaTopApp) -> MainScreen:
@@ -126,10 +133,10 @@ async def test_kill_alike_kills_only_the_unfinished_runs_that_share_the_paramete
         assert isinstance(dialog, ConfirmAction)
         assert dialog.title_text == "Kill 1 task with resolution=12?"
         assert dialog.names == [alike]
-        await pilot.click("#confirm-go")
+        await click_when_shown(pilot, "#confirm-go")
+        await until(pilot, lambda: _status(swept, alike) == "killed", "the alike task killed")
+        assert _status(swept, other) != "killed"
         with swept.server.client() as client:
-            wait_status(client, alike, "killed")
-            assert client.get(f"/tasks/{other}/status").json()["status"] != "killed"
             client.post(f"/tasks/{other}/kill")
 
 
@@ -147,7 +154,7 @@ async def test_download_puts_every_stderr_of_a_group_in_one_folder_and_tag_patch
         screen.query_one(Sheet).move_to(1)
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmAction), "the confirmation")
-        await pilot.click("#confirm-go")
+        await click_when_shown(pilot, "#confirm-go")
         await until(pilot, lambda: len(list(tmp_path.glob("failures/*/*"))) == 3, "3 files")
         folders = list((tmp_path / "failures").iterdir())
         assert len(folders) == 1 and "exit3" in folders[0].name
@@ -216,7 +223,7 @@ async def test_bulk_kill_of_a_filtered_view_confirms_with_the_count_and_names(
         assert isinstance(dialog, ConfirmAction)
         assert dialog.title_text == "Kill 3 tasks of project: bulk?"
         assert sorted(name.split()[0] for name in dialog.names) == sorted(ids)
-        await pilot.click("#confirm-go")
-        with swept.server.client() as client:
-            for task_id in ids:
-                wait_status(client, task_id, "killed")
+        await click_when_shown(pilot, "#confirm-go")
+        await until(
+            pilot, lambda: all(_status(swept, i) == "killed" for i in ids), "the three killed"
+        )
