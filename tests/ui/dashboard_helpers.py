@@ -93,14 +93,18 @@ async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) 
 
 
 async def click_when_shown(pilot: Pilot[None], selector: str) -> None:
-    """Click the widget ``selector`` of the top screen once it is laid out, and fail if the
-    click lands elsewhere. A screen just pushed may not have been arranged yet: its widgets
-    have no region, and a click then lands at the screen's corner (under load, a test that
-    clicked at once sometimes clicked nothing)."""
+    """Click the widget ``selector`` of the top screen once it is laid out and ready, and
+    fail if the click lands elsewhere. A screen just pushed may not have been arranged yet:
+    its widgets have no region, and a click then lands at the screen's corner (under load,
+    a test that clicked at once sometimes clicked nothing). A button pressed less than
+    0.2 s ago (its ``-active`` effect) ignores a click."""
 
-    def shown() -> bool:
+    def ready() -> bool:
         found = pilot.app.screen.query(selector)
-        return bool(found) and found.first().region.area > 0
+        if not found:
+            return False
+        widget = found.first()
+        return widget.region.area > 0 and not widget.has_class("-active")
 
-    await until(pilot, shown, f"{selector} to be shown")
+    await until(pilot, ready, f"{selector} to be shown")
     assert await pilot.click(selector), f"the click missed {selector}"

@@ -165,15 +165,16 @@ async def test_export_refuses_to_overwrite_and_writes_json_on_request(
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
         dialog = app.screen
-        await pilot.click("#export-json")
+        await click_when_shown(pilot, "#export-json")
+        await until(pilot, lambda: dialog.query_one("#export-json", RadioButton).value, "JSON")
         dialog.query_one("#export-path", Input).value = str(target)
-        await pilot.click("#export-go")
-        await pilot.pause(0.2)
-        assert "already exists" in str(dialog.query_one("#export-error", Label).content)
+        await click_when_shown(pilot, "#export-go")
+        error = dialog.query_one("#export-error", Label)
+        await until(pilot, lambda: "already exists" in str(error.content), "the refusal")
         assert target.read_text() == "keep"
         dialog.query_one("#export-overwrite", Checkbox).value = True
         assert dialog.query_one("#export-json", RadioButton).value
-        await pilot.click("#export-go")
+        await click_when_shown(pilot, "#export-go")
         await until(pilot, lambda: target.read_text() != "keep", "the JSON file")
         ids = [item["task_id"] for item in json.loads(target.read_text())]
         assert sorted(ids) == sorted(seeded.success + seeded.failed)

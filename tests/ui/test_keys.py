@@ -35,7 +35,7 @@ from inductiva_top.ui.screens.queue import QueueScreen
 from inductiva_top.ui.screens.status_filter import StatusFilter, StatusList
 from inductiva_top.ui.widgets.task_table import TaskTable
 from tests.ui.conftest import Seeded
-from tests.ui.dashboard_helpers import make_app, until
+from tests.ui.dashboard_helpers import click_when_shown, make_app, until
 
 FAILED = frozenset(FILTER_GROUPS["failed"])
 
@@ -384,5 +384,5 @@ async def test_an_export_of_one_task_says_one_task(seeded: Seeded, tmp_path: Pat
         await until(pilot, lambda: isinstance(app.screen, ExportDialog), "the export dialog")
         target = tmp_path / "one[1].csv"  # brackets: shown as text, not markup
         app.screen.query_one("#export-path", Input).value = str(target)
-        await pilot.click("#export-go")
+        await click_when_shown(pilot, "#export-go")
         await until(pilot, lambda: f"1 task to {target}" in _notes(app), "the toast")
