@@ -14,6 +14,7 @@ from textual.geometry import Region
 from inductiva_top.api.models import Task
 from inductiva_top.monitor.rows.window import RowWindow
 from inductiva_top.ui.columns import RowContext
+from inductiva_top.ui.widgets import task_table
 from inductiva_top.ui.widgets.task_table import TableData
 from tests.ui.table_helpers import NOW, TableApp, task
 
@@ -101,3 +102,46 @@ async def test_a_line_drawn_ahead_is_drawn_again_after_a_cursor_move() -> None:
         first, second = table.render_line(1), table.render_line(2)
         assert cursor not in {segment.style.bgcolor for segment in first if segment.style}
         assert cursor in {segment.style.bgcolor for segment in second if segment.style}
+
+
+async def test_rows_whose_cells_say_the_same_are_neither_cut_nor_compared_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tasks running for days show minutes: their rows change once a minute, and a second's
+    tick cut every ticking cell of every row again and compared every line of the table."""
+    app = TableApp()
+    async with app.run_test(size=(120, 8)) as pilot:
+        table = app.table
+        window = RowWindow(page_size=500)
+        days = NOW - timedelta(days=2)
+        old = [
+            task(n, "computation-started", computation_start_time=days.isoformat()) for n in (1, 2)
+        ]
+        young = task(0, "computation-started", computation_start_time=NOW.isoformat())
+        app.show([young, *old], window)
+        clock = [NOW + timedelta(seconds=5)]
+        table.show(TableData(window, lambda task: RowContext(clock[0], task.status, None)))
+        await pilot.pause()
+        cut: list[str] = []
+        compared: list[str] = []
+        real_cut, real_key = task_table._cut, task_table._strip_key
+        monkeypatch.setattr(
+            task_table,
+            "_cut",
+            lambda cell, w, column: cut.append(column.key) or real_cut(cell, w, column),
+        )
+        monkeypatch.setattr(
+            task_table, "_strip_key", lambda strip: compared.append(strip.text) or real_key(strip)
+        )
+        clock[0] += timedelta(seconds=1)
+        table.refresh_changed()
+        await pilot.pause()
+        assert cut == ["run"]  # the young task's RUN; its status, age and queue say the same
+        short = [t.task_id[:8] for t in old]  # as the id column shows them
+        assert not [line for line in compared if any(s in line for s in short)]
+        assert "6s" in table.render_line(1).text
+        assert "2d 00h 00m" in table.render_line(2).text
+        clock[0] += timedelta(seconds=60)  # the old tasks' minutes move
+        table.refresh_changed()
+        await pilot.pause()
+        assert "2d 00h 01m" in table.render_line(2).text

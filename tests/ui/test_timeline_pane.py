@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from textual.visual import Visual
+
 from inductiva_top.api.models import Task, TaskWithStatusHistory
+from inductiva_top.monitor.fmt import Formatter
 from inductiva_top.monitor.task.timeline import build_timeline
+from inductiva_top.ui.widgets import timeline as timeline_module
 from inductiva_top.ui.widgets.timeline import TimelineView, render_timeline
 from tests.conftest import ServerProcess
 from tests.server.task_helpers import submit, wait_status
@@ -169,3 +173,62 @@ async def test_a_poll_that_changes_nothing_redraws_nothing(
             view.selected = task.model_copy(update={"estimated_computation_cost": 1.5})
             await pilot.pause()
             assert refreshes == []
+
+
+def _running_with_steps() -> TaskWithStatusHistory:
+    """A task that waited, prepared in two steps and runs (open since 40 s in)."""
+    history = [
+        _entry("submitted", 0, 10),
+        _entry(
+            "started",
+            10,
+            40,
+            operations=[
+                {"name": "download_input", "timestamp": _at(10), "end_timestamp": _at(20)},
+                {"name": "uncompress_input", "timestamp": _at(20), "end_timestamp": _at(40)},
+            ],
+        ),
+        _entry("computation-started", 40, None),
+    ]
+    return _task("computation-started", history)
+
+
+async def test_a_tick_paints_only_the_lines_that_say_something_new(monkeypatch: Any) -> None:
+    """Textual painted the whole text whenever part of it was repainted: the timeline of a
+    running task, a dozen lines, through Textual's content pipeline every second."""
+    clock = [T0 + timedelta(seconds=1000, microseconds=1)]  # bars move once in 15 s
+    formatter = Formatter(clock=lambda: clock[0])
+    task = _running_with_steps()
+    async with pane_on(lambda: TimelineView(formatter, id="timeline"), task, size=(100, 20)) as (
+        pilot,
+        view,
+    ):
+        await pilot.pause()
+        before = screen_text(view).splitlines()
+        painted: list[int] = []
+        to_strips = Visual.to_strips.__func__  # type: ignore[attr-defined]
+
+        def counting(cls: type[Visual], widget: Any, *args: Any, **kwargs: Any) -> Any:
+            strips = to_strips(cls, widget, *args, **kwargs)
+            if widget is view:
+                painted.append(len(strips))
+            return strips
+
+        monkeypatch.setattr(Visual, "to_strips", classmethod(counting))
+        made: list[int] = []
+        render = timeline_module.render_timeline
+
+        def making(*args: Any, **kwargs: Any) -> Any:
+            made.append(1)
+            return render(*args, **kwargs)
+
+        monkeypatch.setattr(timeline_module, "render_timeline", making)
+        clock[0] += timedelta(seconds=1)
+        view._tick()
+        await pilot.pause()
+        after = screen_text(view).splitlines()
+        changed = sum(1 for old, new in zip(before, after, strict=True) if old != new)
+        assert 0 < changed < len(after)  # the total, the open state's duration
+        assert sum(painted) == changed
+        assert len(made) == 1  # its height, its lines and its paint ask for the same text
+        assert after[0].startswith("▶ Running · 16m 41s so far")

@@ -33,6 +33,7 @@ __all__ = ["ClientStats", "StreamedResponse", "Wire", "describe_url"]
 
 log = logging.getLogger("inductiva_top.api")
 
+
 def _settle_sniffio() -> None:
     """Make ``import sniffio`` fail at once where sniffio is not installed.
 

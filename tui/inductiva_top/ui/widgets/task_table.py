@@ -22,8 +22,9 @@ Messages up: :class:`TaskTable.CursorMoved`, :class:`TaskTable.RangeShown`,
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -70,6 +71,34 @@ KIND_CLASSES = {kind: f"status--{kind.value}" for kind in StatusKind}
 
 def _nothing_watched(task_id: str) -> bool:
     return False
+
+
+CellKey = tuple[str, str | Style, tuple[object, ...]]
+"""A cell's text before cutting: its characters, style and spans."""
+
+RowState = tuple[str, Style, Style | None]
+"""A row's look besides its cells: its marks, its style (marked, cursor), its status colour."""
+
+
+@dataclass
+class _Drawn:
+    """What the table drew of one task object at one set of columns and widths.
+
+    With 50 running tasks the clock ticks 50 rows a second, but in each only
+    RUN (or an age, a minute later) says something new: the cells that did
+    not change, and a row none of whose cells changed, are not cut, styled
+    and measured again.
+    """
+
+    task: Task
+    columns: list[Column]
+    widths: tuple[int, ...]
+    fixed: dict[str, list[Segment]] = field(default_factory=dict)
+    """Cut cells that depend on the task alone (:attr:`Column.task_only`), by column key."""
+    ticking: dict[str, tuple[CellKey, list[Segment]]] = field(default_factory=dict)
+    """Cut cells that depend on the row's context too, with the text each was cut from."""
+    row: tuple[RowState, list[list[Segment]], Strip] | None = None
+    """The row's look besides its cells, the cells it was drawn with, and the line."""
 
 
 @dataclass
@@ -180,15 +209,18 @@ class TaskTable(ScrollView, can_focus=True):
         """The cursor sits on the first row of the view shown last."""
         self._painted: dict[int, LineKey] = {}
         """Screen line -> what :meth:`render_line` last drew there."""
-        self._fresh: dict[int, tuple[tuple[int, int, Size], Strip, LineKey]] = {}
+        self._painted_from: dict[int, tuple[Strip, LineFrame]] = {}
+        """Screen line -> the table line (:meth:`_line_strip`) and the frame it was painted
+        from: a line that is the same object in the same frame shows the same."""
+        self._fresh: dict[int, tuple[tuple[int, int, Size], Strip, LineKey, Strip, LineFrame]] = {}
         """Screen line -> the line :meth:`refresh_changed` found changed and asked to repaint,
         drawn already: :meth:`render_line` takes it instead of drawing the line again."""
         self._kind_styles: dict[StatusKind, Style] = {}
         """Each status kind's colour, as :meth:`_kind_style` makes it (until the styles change)."""
         self.widths = [column.width for column in self.columns]
         """Each column's width now (:meth:`fit_columns`)."""
-        self._cells: dict[str, tuple[Task, tuple[int, ...], dict[str, list[Segment]]]] = {}
-        """Task id -> the task drawn, the widths, and its cut cells that depend on it alone."""
+        self._cells: dict[str, _Drawn] = {}
+        """Task id -> what was drawn of it (see :class:`_Drawn`)."""
         self._measured: dict[str, tuple[Task, dict[str, int]]] = {}
         """Task id -> the task measured and its cells' widths in the columns that grow."""
         self.follow = False
@@ -500,12 +532,20 @@ class TaskTable(ScrollView, can_focus=True):
         """
         width = self.size.width
         base = self.rich_style
+        frame = self._frame(base)
         regions: list[Region] = []
         for y in range(self.scrollable_content_region.height):
-            strip = self._screen_strip(y, base)
+            line = self._line_strip(y)
+            painted = self._painted_from.get(y)
+            if painted is not None and painted[0] is line and painted[1] == frame:
+                # Not one cell of the row changed (the row kept its line): nothing to compare.
+                self._fresh.pop(y, None)
+                continue
+            strip = self._screen_line(line, base)
             old, new = self._painted.get(y), _strip_key(strip)
             if old == new:
                 self._fresh.pop(y, None)
+                self._painted_from[y] = (line, frame)
                 continue
             # A ticking duration changes a few characters of a row: repaint just those.
             spans = _changed_spans(old, new)
@@ -513,11 +553,15 @@ class TaskTable(ScrollView, can_focus=True):
                 right = min(right, width)
                 if right > left:
                     regions.append(Region(left, y, right - left, 1))
-            self._fresh[y] = (self._view(), strip.apply_style(base), new)
+            self._fresh[y] = (self._view(), strip.apply_style(base), new, line, frame)
         if regions:
             fresh = self._fresh
             self.refresh(*regions)
             self._fresh = fresh
+
+    def _frame(self, base: Style) -> LineFrame:
+        """What decides a screen line besides its table line (see :meth:`_screen_line`)."""
+        return int(self.scroll_x), self.scrollable_content_region.width, base
 
     def _view(self) -> tuple[int, int, Size]:
         """Where the table is scrolled to and its size: a line drawn ahead is for these."""
@@ -533,19 +577,20 @@ class TaskTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._kind_styles.clear()
+        self._cells.clear()
+        self._painted_from.clear()
         self._fresh = {}
         super().notify_style_update()
 
     def _line_strip(self, y: int) -> Strip:
         return self._header_strip() if y == 0 else self._row_strip(self.first_row + y - 1)
 
-    def _screen_strip(self, y: int, base: Style) -> Strip:
-        """Line ``y`` as the screen shows it: the frozen cells, then the rest scrolled sideways.
+    def _screen_line(self, strip: Strip, base: Style) -> Strip:
+        """A table line as the screen shows it: the frozen cells, then the rest scrolled sideways.
 
         ``base`` is the widget's style (asked once for all the lines drawn at a time)."""
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
-        strip = self._line_strip(y)
         frozen = min(self.frozen_width, width)
         # A column cut by the right edge is left blank: "6h ag" under "SUBMITTE" says less
         # than nothing; it shows whole once scrolled to.
@@ -576,10 +621,13 @@ class TaskTable(ScrollView, can_focus=True):
         drawn = self._fresh.pop(y, None)
         if drawn is not None and drawn[0] == self._view():
             self._painted[y] = drawn[2]
+            self._painted_from[y] = (drawn[3], drawn[4])
             return drawn[1]
         base = self.rich_style
-        strip = self._screen_strip(y, base)
+        line = self._line_strip(y)
+        strip = self._screen_line(line, base)
         self._painted[y] = _strip_key(strip)
+        self._painted_from[y] = (line, self._frame(base))
         # The widget style goes under every cell (and fills unstyled segments).
         return strip.apply_style(base)
 
@@ -612,6 +660,8 @@ class TaskTable(ScrollView, can_focus=True):
             style = self.get_component_rich_style("task-table--loading")
             return Strip([Segment("  …", style)])
         context = self.data.context(task)
+        drawn = self._drawn(task)
+        cells = self._cell_segments(task, context, drawn)
         row_style = Style()
         if task.task_id in self.marked:
             row_style += self.get_component_rich_style("task-table--marked")
@@ -623,8 +673,12 @@ class TaskTable(ScrollView, can_focus=True):
             "◉" if self.watched(task.task_id) else " "
         )
         kind = None if on_cursor else self._kind_style(context.status)
+        state = (marks, row_style, kind)
+        kept = drawn.row
+        if kept is not None and kept[0] == state and all(map(operator.is_, kept[1], cells)):
+            return kept[2]  # the same cells, the same look: the same line
         segments = [Segment(marks)]
-        for column, cell in zip(self.columns, self._cell_segments(task, context), strict=True):
+        for column, cell in zip(self.columns, cells, strict=True):
             if column.key == "status" and kind is not None:
                 # The cursor row keeps the cursor's colours (a status colour can
                 # be the cursor's own background); the symbol still tells the kind.
@@ -632,29 +686,47 @@ class TaskTable(ScrollView, can_focus=True):
             segments.extend(cell)
             segments.append(_GAP)
         # The row's style goes under the cells' own.
-        return Strip(Segment.apply_style(segments, row_style), self.table_width)
+        strip = Strip(Segment.apply_style(segments, row_style), self.table_width)
+        drawn.row = (state, cells, strip)
+        return strip
 
-    def _cell_segments(self, task: Task, context: RowContext) -> list[list[Segment]]:
-        """The row's cells cut to their columns, as segments; those of the task alone are
-        drawn once a task.
-
-        The clock ticks every row of running tasks each second; their names,
-        projects and machines need not be sanitized, cut and rendered again each time.
-        """
+    def _drawn(self, task: Task) -> _Drawn:
+        """What was drawn of ``task`` at the columns and widths now (new if they changed)."""
         widths = tuple(self.widths)
         known = self._cells.get(task.task_id)
-        if known is None or known[0] is not task or known[1] != widths:
-            known = self._cells[task.task_id] = (task, widths, {})
-        kept = known[2]
+        if (
+            known is None
+            or known.task is not task
+            or known.columns is not self.columns
+            or known.widths != widths
+        ):
+            known = self._cells[task.task_id] = _Drawn(task, self.columns, widths)
+        return known
+
+    def _cell_segments(self, task: Task, context: RowContext, drawn: _Drawn) -> list[list[Segment]]:
+        """The row's cells cut to their columns, as segments; each is cut again only when
+        its text changed, and those of the task alone are drawn once a task.
+
+        The clock ticks every row of running tasks each second; their names,
+        projects and machines need not be sanitized, cut and rendered again each time,
+        nor a status or an age that still says the same.
+        """
         console = self.app.console
         cells = []
-        for column, width in zip(self.columns, widths, strict=True):
-            cell = kept.get(column.key)
+        for column, width in zip(self.columns, drawn.widths, strict=True):
+            cell = drawn.fixed.get(column.key)
             if cell is None:
-                cut = _cut(self._render_cell(column, task, context), width, column)
-                cell = _segments(cut, console)
+                text = self._render_cell(column, task, context)
                 if column.task_only:
-                    kept[column.key] = cell
+                    cell = drawn.fixed[column.key] = _segments(_cut(text, width, column), console)
+                else:
+                    key: CellKey = (text.plain, text.style, tuple(text.spans))
+                    held = drawn.ticking.get(column.key)
+                    if held is not None and held[0] == key:
+                        cell = held[1]
+                    else:
+                        cell = _segments(_cut(text, width, column), console)
+                        drawn.ticking[column.key] = (key, cell)
             cells.append(cell)
         return cells
 
@@ -704,6 +776,9 @@ def readable(style: Style, *, monochrome: bool = False) -> Style:
     best = max((_BLACK, _WHITE), key=lambda candidate: contrast(candidate, background))
     return style + Style(color=best.rich_color)
 
+
+LineFrame = tuple[int, int, Style]
+"""How far the table is scrolled sideways, its width for cells, its style."""
 
 LineKey = tuple[tuple[str, Style | None], ...]
 """What a line looks like (its segments' text and style), to tell whether it changed."""

@@ -19,9 +19,13 @@ import math
 import textwrap
 from datetime import datetime
 
+from rich.text import Span as TextSpan
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from inductiva_top.api.models import Task, TaskWithStatusHistory
@@ -191,6 +195,10 @@ def render_timeline(
     return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
 
 
+_LineKey = tuple[str, str | object, tuple[TextSpan, ...]]
+"""A line's text: its characters, its style and its spans."""
+
+
 class TimelineView(Widget):
     """The cursor task's states and operations, drawn to the pane's width."""
 
@@ -219,6 +227,14 @@ class TimelineView(Widget):
         """Its text as last drawn, to tell whether a tick changed it."""
         self._height: int | None = None
         """Its lines as last drawn (a resize lays the screen out again by itself)."""
+        self._made: tuple[Timeline, int, FinishEstimate | None, Text] | None = None
+        """The text last made: for this timeline, width and estimate (see :meth:`_drawn`)."""
+        self._strips: list[tuple[_LineKey, Strip]] = []
+        """Each line as last painted, with the text it was painted from."""
+        self._strips_for: tuple[int, VisualStyle] | None = None
+        """The width and style :attr:`_strips` were painted at."""
+        self._strips_stale = True
+        """A refresh was asked since :attr:`_strips` were painted."""
 
     def on_mount(self) -> None:
         every_second(self, self._tick)
@@ -278,19 +294,67 @@ class TimelineView(Widget):
         return self._drawn(self.timeline, self.size.width or 80)
 
     def _drawn(self, timeline: Timeline, width: int) -> Text:
+        """The timeline's text at ``width``: made once per timeline (a tick builds a new one),
+        though a tick asks for it three times (its height, its lines, its paint)."""
         task = self.selected
         estimate = None
         if self.foresight is not None and task is not None and timeline.live:
             estimate = self.foresight.finishes.get(task.task_id)
+        made = self._made
+        if made is not None and made[0] is timeline and made[1] == width and made[2] is estimate:
+            return made[3]
         if estimate is None:
-            return render_timeline(timeline, width)
-        now = self.formatter.now()
-        return render_timeline(
-            timeline,
-            width,
-            ends=ends_sentence(estimate, now),
-            predicted=predicted_end(timeline, estimate, now),
-        )
+            text = render_timeline(timeline, width)
+        else:
+            now = self.formatter.now()
+            text = render_timeline(
+                timeline,
+                width,
+                ends=ends_sentence(estimate, now),
+                predicted=predicted_end(timeline, estimate, now),
+            )
+        self._made = (timeline, width, estimate, text)
+        return text
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> TimelineView:
+        """Textual's refresh; the lines are painted again from the text of now."""
+        self._strips_stale = True
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y``, painted again only when its text changed.
+
+        Textual paints a widget's whole text whenever any part of it is
+        repainted: a running task's timeline changes two or three lines a
+        second, and its other lines (a dozen, each through Textual's content
+        pipeline) were painted again with them.
+        """
+        if self.text_selection is not None:
+            return super().render_line(y)  # a selection is drawn over the whole text at once
+        width, style = self.size.width, self.visual_style
+        if self._strips_stale or self._strips_for != (width, style):
+            self._paint_lines(width, style)
+        if y < len(self._strips):
+            return self._strips[y][1]
+        return Strip.blank(width, style.rich_style)
+
+    def _paint_lines(self, width: int, style: VisualStyle) -> None:
+        """Paint each line of the text of now, taking the old strip of a line that says the same."""
+        same_frame = self._strips_for == (width, style)
+        old = self._strips if same_frame else []
+        text = self.render()
+        strips: list[tuple[_LineKey, Strip]] = []
+        for y, line in enumerate(text.split("\n", allow_blank=True)):
+            key: _LineKey = (line.plain, line.style, tuple(line.spans))
+            if y < len(old) and old[y][0] == key:
+                strips.append(old[y])
+            else:
+                visual = visualize(self, line, markup=False)
+                strips.append((key, Visual.to_strips(self, visual, width, 1, style)[0]))
+        self._strips, self._strips_for, self._strips_stale = strips, (width, style), False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.timeline is None:
