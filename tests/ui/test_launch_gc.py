@@ -44,13 +44,17 @@ def _config() -> Config:
 
 
 def test_pause_stops_the_collector_and_resume_brings_it_back_frozen(collector: None) -> None:
+    found = gc.get_threshold()
     launch_gc.pause()
     assert not gc.isenabled() and launch_gc.paused()
     launch_gc.resume()
     assert gc.isenabled() and not launch_gc.paused()
     assert gc.get_freeze_count() > 0  # what the launch built is not walked again
+    # A busy screen's redraws make thousands of short-lived objects a second.
+    assert gc.get_threshold()[0] == launch_gc.YOUNG_THRESHOLD
     launch_gc.release()
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == found
 
 
 def test_resume_leaves_a_collector_it_did_not_stop_alone(collector: None) -> None:

@@ -6,6 +6,7 @@ the clock's tick finds nothing to redraw in between.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -145,3 +146,15 @@ async def test_rows_whose_cells_say_the_same_are_neither_cut_nor_compared_again(
         table.refresh_changed()
         await pilot.pause()
         assert "2d 00h 01m" in table.render_line(2).text
+
+
+async def test_a_row_is_one_segment_per_run_of_one_style() -> None:
+    """A row was a segment per cell and gap (27): every later step of a redraw (cropping,
+    styling, comparing, the terminal's write) went through each of them."""
+    app = TableApp()
+    async with app.run_test(size=(120, 8)) as pilot:
+        app.show([_running(n) for n in range(2)])
+        await pilot.pause()
+        segments = list(app.table._row_strip(1))
+        assert all(a.style != b.style for a, b in itertools.pairwise(segments))
+        assert len(segments) < len(app.table.columns)

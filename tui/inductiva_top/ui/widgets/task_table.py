@@ -686,7 +686,10 @@ class TaskTable(ScrollView, can_focus=True):
             segments.extend(cell)
             segments.append(_GAP)
         # The row's style goes under the cells' own.
-        strip = Strip(Segment.apply_style(segments, row_style), self.table_width)
+        # One segment per run of one style, not one per cell and gap: every later step
+        # of a redraw (cropping, styling, comparing, writing) goes through each segment.
+        styled = Segment.apply_style(segments, row_style)
+        strip = Strip(Segment.simplify(styled), self.table_width)
         drawn.row = (state, cells, strip)
         return strip
 
