@@ -156,6 +156,34 @@ async def test_select_forgets_the_detail_and_a_late_answer_for_another_task_is_d
     assert state.selected is not None and state.selected.task_id == "b"
 
 
+class _HeldSource(MemorySource):
+    """Holds every detail request until ``answer`` is set, so that requests overlap."""
+
+    def __init__(self, tasks: Sequence[Task]) -> None:
+        super().__init__(tasks)
+        self.answer = asyncio.Event()
+
+    async def get_task(self, task_id: str) -> TaskWithStatusHistory:
+        self.requests.append(f"get {task_id}")
+        await self.answer.wait()
+        return TaskWithStatusHistory(**self.tasks[task_id].model_dump())
+
+
+async def test_a_detail_asked_while_its_request_is_in_flight_joins_it() -> None:
+    source = _HeldSource([_task("a"), _task("b")])
+    state = DashboardState(source)  # type: ignore[arg-type]
+    cursor = asyncio.ensure_future(state.load_detail("a"))
+    refresh = asyncio.ensure_future(state.load_detail("a"))
+    other = asyncio.ensure_future(state.load_detail("b"))
+    await asyncio.sleep(0)
+    cursor.cancel()  # a newer cursor move: the refresh still gets its answer
+    source.answer.set()
+    assert (await refresh).task_id == "a" and (await other).task_id == "b"
+    assert source.requests == ["get a", "get b"]
+    await state.load_detail("a")  # answered already: asked again
+    assert source.requests == ["get a", "get b", "get a"]
+
+
 async def test_a_kill_shows_pending_before_asking_and_is_asked_once_per_task() -> None:
     source = MemorySource([_task("a"), _task("b"), _task("c", "success")])
     source.kill_fails.add("b")

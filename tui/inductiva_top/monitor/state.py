@@ -103,6 +103,12 @@ async def _gather(calls: Sequence[Awaitable[T]]) -> list[T]:
     return list(results)  # type: ignore[arg-type]
 
 
+def _retrieve(future: asyncio.Future[TaskWithStatusHistory]) -> None:
+    """Mark a finished request's error as seen (asyncio would log it as never retrieved)."""
+    if not future.cancelled():
+        future.exception()
+
+
 @dataclass
 class DashboardState:
     """The dashboard's data, refreshed one tick at a time."""
@@ -131,6 +137,10 @@ class DashboardState:
     _prefetched: tuple[TaskQuery, asyncio.Future[tuple[int, TaskPage]]] | None = field(
         default=None, repr=False, compare=False
     )
+    _detail_asked: tuple[str, asyncio.Future[TaskWithStatusHistory]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The last ``GET /tasks/<id>`` sent, and for which task (see :meth:`load_detail`)."""
 
     # -- what the UI sets ------------------------------------------------------
 
@@ -266,13 +276,30 @@ class DashboardState:
 
         return store
 
+    async def load_detail(self, task_id: str) -> TaskWithStatusHistory:
+        """``task_id``'s detail; joins the request for it already in flight, if any.
+
+        The cursor's load and a refresh both want the selected task's detail:
+        at launch (and after every new view) the cursor lands on the first row
+        as the follow-up refresh starts, and the two sent the same request at
+        once (issue 16). Each caller waits through a shield, so a newer cursor
+        move cancelling its load does not cancel the refresh's wait too.
+        """
+        asked = self._detail_asked
+        if asked is None or asked[0] != task_id or asked[1].done():
+            future = asyncio.ensure_future(self.source.get_task(task_id))
+            # A request whose only waiter was cancelled still ends; its error is nobody's.
+            future.add_done_callback(_retrieve)
+            asked = self._detail_asked = (task_id, future)
+        return await asyncio.shield(asked[1])
+
     async def _fetch_selected(self) -> tuple[str | None, TaskWithStatusHistory | None]:
         """The selected task's detail (None when it is gone), and which task was asked for."""
         asked = self.selected_id
         if asked is None:
             return None, None
         try:
-            return asked, await self.source.get_task(asked)
+            return asked, await self.load_detail(asked)
         except NotFound:
             return asked, None
 

@@ -466,7 +466,7 @@ class MainScreen(Screen[None]):
     async def _load_selected(self, task_id: str) -> None:
         """Fetch the cursor task at once; a newer cursor move cancels this one."""
         try:
-            task = await self.state.source.get_task(task_id)
+            task = await self.state.load_detail(task_id)
         except ApiError:
             return  # the poll loop reports API trouble; the next tick retries
         if self.state.take_selected(task):
