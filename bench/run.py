@@ -346,10 +346,15 @@ def server_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
     return rows
 
 
+LAUNCH_RUNS = 7
+"""Launches of each side whose medians are compared: with 3, two runs back to back on a
+quiet machine differed by x0.06 in the ratio (the official CLI alone by 0.13 s)."""
+
+
 def launch_rows(plan: Plan, data_dir: Path, work: Path) -> list[Row]:
     """Launch to the 15 newest rows beside the official CLI, on the largest seeded server."""
     print("launch: the dashboard and the official CLI in turns ...", flush=True)
-    got = launch.measure(data_dir, work, runs=3)
+    got = launch.measure(data_dir, work, runs=LAUNCH_RUNS)
     stored = bench_server.stored_tasks(bench_server.DataDir(data_dir))
     mine = statistics.median(got.dashboard)
     if got.ratio is None:
