@@ -3,19 +3,26 @@ the header's history."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
+import pytest
+
+from inductiva_top.api.live import HttpLiveTask
+from inductiva_top.api.local import LocalOps
 from inductiva_top.monitor import fmt
 from inductiva_top.monitor.foresight.durations import Phase
 from inductiva_top.monitor.foresight.estimates import FinishEstimate, Source, Span
 from inductiva_top.monitor.foresight.header_history import HeaderHistory
-from inductiva_top.monitor.foresight.resources import MetricsSeries
+from inductiva_top.monitor.foresight.resources import OUTPUT_UPDATE_PATH, MetricsSeries
 from inductiva_top.monitor.statuses import StatusKind
 from inductiva_top.monitor.task.timeline import Outcome, Timeline
 from inductiva_top.monitor.task.timeline import Span as Row
+from inductiva_top.server.knobs import METRICS_INTERVAL
 from inductiva_top.ui.widgets.header import HISTORY_CELLS, history_text
 from inductiva_top.ui.widgets.timeline import PREDICTED, predicted_end, render_timeline
-from inductiva_top.ui.widgets.usage import usage_text
+from inductiva_top.ui.widgets.usage import UsageLine, usage_text
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -92,3 +99,30 @@ def test_a_narrow_pane_gets_the_resources_line_by_parts() -> None:
     lines = usage_text(series, output_age=185, width=26).plain.splitlines()
     assert [line.split()[0] for line in lines] == ["CPU", "MEM", "last"]
     assert all(len(line) <= 26 for line in lines)
+
+
+async def test_the_output_time_is_read_as_often_as_its_writer_rewrites_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """output_update.csv is rewritten every other metrics row (10 s locally): reading it
+    each 3 s listing poll found the same line two times in three (issue 16 busy CPU)."""
+    asked: list[str] = []
+    waits: list[float] = []
+
+    class Ops:
+        async def tail(self, task_id: str, filename: str, lines: int) -> list[str]:
+            asked.append(filename)
+            return []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr("inductiva_top.ui.widgets.usage.asyncio.sleep", sleep)
+    live = HttpLiveTask(cast(LocalOps, Ops()), "t1")
+    with pytest.raises(asyncio.CancelledError):
+        await UsageLine(None, None, fmt.Formatter())._outputs(live)
+    assert asked == [OUTPUT_UPDATE_PATH] * 3
+    assert waits == [2 * METRICS_INTERVAL] * 3
+    assert HttpLiveTask.output_update_seconds > HttpLiveTask.poll_seconds

@@ -50,6 +50,7 @@ from inductiva_top.api.errors import (
 from inductiva_top.api.filetracker import LAST_MODIFIED_KEYS, FileTracker, LiveUnavailable
 from inductiva_top.api.local import PROBE_PATH, LocalOps, TailBatch
 from inductiva_top.api.rtclink import live_available
+from inductiva_top.server.knobs import METRICS_INTERVAL
 
 __all__ = [
     "NO_LIVE_VIEW",
@@ -154,6 +155,9 @@ class LiveTask(ABC):
     """The transport's name, for the user ("HTTP", "WebRTC")."""
     poll_seconds: ClassVar[float]
     """How often a question asked again and again (the listing) is worth its cost."""
+    output_update_seconds: ClassVar[float]
+    """How often the task's writer rewrites ``output_update.csv``: reading it more
+    often finds the same line (a poll at this pace is at most one period behind)."""
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
@@ -208,6 +212,8 @@ class HttpLiveTask(LiveTask):
 
     via = "HTTP"
     poll_seconds = 3.0
+    output_update_seconds = 2 * METRICS_INTERVAL
+    """The embedded server writes the file every other metrics row (``serve``'s default period)."""
     RETRY_SECONDS: ClassVar[float] = 5.0
 
     def __init__(self, ops: LocalOps, task_id: str) -> None:
@@ -259,6 +265,8 @@ class WebRtcLiveTask(LiveTask):
     via = "WebRTC"
     poll_seconds = 10.0
     """A listing costs a new peer connection: asked less often."""
+    output_update_seconds = 60.0
+    """The task runner checks the newest output file once a minute."""
     RETRY_SECONDS: ClassVar[float] = 15.0
     """After no answer, no path or a cut stream: the machine may take a while."""
 
