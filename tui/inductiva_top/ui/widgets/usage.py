@@ -3,8 +3,8 @@
 ``CPU ▂▃▅▇█ 63%  MEM ▃▃▃▃ 12%  last output 3m ago``: from the task-runner's
 ``system_metrics.csv`` (followed as it grows) and ``output_update.csv`` (its
 one line polled every :attr:`~inductiva_top.api.live.LiveTask.output_update_seconds`,
-as often as it is written: the runner rewrites it in place, a follow would see nothing new), both read
-through the task's :class:`~inductiva_top.api.live.LiveTask`, whichever
+as often as it is written: the runner rewrites it in place, a follow would see
+nothing new), both read through the task's :class:`~inductiva_top.api.live.LiveTask`, whichever
 transport reaches it. What the output's time says goes to the
 :class:`~inductiva_top.monitor.foresight.tracker.Foresight` too (stalls).
 
