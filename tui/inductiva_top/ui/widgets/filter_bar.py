@@ -65,6 +65,8 @@ class FilterBar(Horizontal):
         super().__init__(id=id)
         self.columns = columns
         """The table's columns: the sort is named by their titles."""
+        self._summarized: tuple[object, ...] | None = None
+        """What the summary was last made from (see :meth:`update_summary`)."""
 
     def compose(self) -> ComposeResult:
         # The selection is made when the box opens, not when its focus arrives: a key
@@ -83,6 +85,10 @@ class FilterBar(Horizontal):
     ) -> None:
         """Redraw the summary from the current query and counts; ``scope``: where a
         search looked (:func:`search_scope`)."""
+        summarized = (query, total, marked, read_only, scope, tuple(self.columns))
+        if summarized == self._summarized:
+            return  # called each second with the header: nothing here ticks
+        self._summarized = summarized
         text = Text()
         text.append("tasks " + (fmt.count(total) if total is not None else "…"), style="bold")
         # What changes what a key does comes before what may be cut at the right.

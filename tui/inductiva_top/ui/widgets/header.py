@@ -117,6 +117,8 @@ class StatusHeader(Horizontal):
         self._shown: tuple[Freshness, float, Mapping[str, int], bool, int, Money | None] | None = (
             None
         )
+        self._fitted: tuple[object, ...] | None = None
+        """What the counts, meter and history were last fitted from (see :meth:`update_status`)."""
 
     def on_resize(self) -> None:
         # The room for counts and meter is the width: fit them again at once.
@@ -168,6 +170,13 @@ class StatusHeader(Horizontal):
         )
         room = self.size.width - used - len(age_text) - 2
         meters = money.variants() if money else ()
+        exhausted = money is not None and money.exhausted
+        fitted = (room, dict(counts), meters, self._history, exhausted, self.app.theme)
+        if fitted == self._fitted:
+            # Called each second for the age: fitting builds the counts' texts and looks
+            # up their styles, which only a new count, meter, width or theme changes.
+            return
+        self._fitted = fitted
         history = self.query_one("#header-history", Label)
         # The history only where the title, the full counts and the whole meter
         # still fit beside it: the counts and the money are what the header is for.
@@ -187,7 +196,7 @@ class StatusHeader(Horizontal):
         money_label = self.query_one("#header-money", Label)
         update_if_changed(money_label, meter)
         money_label.display = bool(meter)
-        money_label.set_class(money is not None and money.exhausted, "-trouble")
+        money_label.set_class(exhausted, "-trouble")
 
     def update_history(self, sparks: HeaderSparks) -> None:
         """The history's sparklines (once per refresh: they move no faster); none while
